@@ -1,0 +1,119 @@
+#include "core/io/table.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace evgen {
+
+Table::Table(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+absl::StatusOr<Table> Table::Create(std::vector<std::string> columns, std::vector<float> values,
+                                    std::vector<float> weights) {
+  if (columns.empty()) {
+    return absl::InvalidArgumentError("table: columns must not be empty");
+  }
+  if (values.size() % columns.size() != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("table: ", values.size(), " values do not fill rows of ", columns.size(),
+                     " columns"));
+  }
+  Table table(std::move(columns));
+  table.values_ = std::move(values);
+  if (!weights.empty()) {
+    absl::Status s = table.SetWeights(std::move(weights));
+    if (!s.ok()) return s;
+  }
+  return table;
+}
+
+int64_t Table::num_rows() const {
+  return columns_.empty() ? 0 : static_cast<int64_t>(values_.size() / columns_.size());
+}
+
+absl::StatusOr<int> Table::ColumnIndex(std::string_view name) const {
+  auto it = std::find(columns_.begin(), columns_.end(), name);
+  if (it == columns_.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("column '", name, "' not in table; columns are [",
+                                                   absl::StrJoin(columns_, ", "), "]"));
+  }
+  return static_cast<int>(it - columns_.begin());
+}
+
+bool Table::HasColumn(std::string_view name) const {
+  return std::find(columns_.begin(), columns_.end(), name) != columns_.end();
+}
+
+absl::Status Table::SetWeights(std::vector<float> weights) {
+  if (static_cast<int64_t>(weights.size()) != num_rows()) {
+    return absl::InvalidArgumentError(absl::StrCat("table: ", weights.size(), " weights for ",
+                                                   num_rows(), " rows"));
+  }
+  weights_ = std::move(weights);
+  return absl::OkStatus();
+}
+
+std::vector<float> Table::Column(int column) const {
+  std::vector<float> out(num_rows());
+  for (int64_t r = 0; r < num_rows(); ++r) out[r] = at(r, column);
+  return out;
+}
+
+void Table::AppendRow(std::initializer_list<float> values) { AppendRow(values.begin()); }
+
+void Table::AppendRow(const float* values) {
+  values_.insert(values_.end(), values, values + columns_.size());
+}
+
+absl::Status Table::Append(const Table& other) {
+  if (other.columns_ != columns_) {
+    return absl::InvalidArgumentError(absl::StrCat("table: cannot append columns [",
+                                                   absl::StrJoin(other.columns_, ", "), "] to [",
+                                                   absl::StrJoin(columns_, ", "), "]"));
+  }
+  if (has_weights() != other.has_weights() && num_rows() > 0) {
+    return absl::InvalidArgumentError("table: cannot append weighted and unweighted rows");
+  }
+  values_.insert(values_.end(), other.values_.begin(), other.values_.end());
+  weights_.insert(weights_.end(), other.weights_.begin(), other.weights_.end());
+  return absl::OkStatus();
+}
+
+Table Table::SelectRows(const std::vector<int64_t>& rows) const {
+  Table out(columns_);
+  out.values_.reserve(rows.size() * columns_.size());
+  for (int64_t r : rows) {
+    out.AppendRow(row(r));
+    if (has_weights()) out.weights_.push_back(weights_[r]);
+  }
+  return out;
+}
+
+Table Table::SliceRows(int64_t begin, int64_t end) const {
+  Table out(columns_);
+  end = std::min(end, num_rows());
+  if (begin >= end) return out;
+  out.values_.assign(values_.begin() + begin * num_columns(), values_.begin() + end * num_columns());
+  if (has_weights()) out.weights_.assign(weights_.begin() + begin, weights_.begin() + end);
+  return out;
+}
+
+absl::StatusOr<Table> Table::SelectColumns(const std::vector<std::string>& names) const {
+  std::vector<int> index;
+  for (const std::string& name : names) {
+    absl::StatusOr<int> i = ColumnIndex(name);
+    if (!i.ok()) return i.status();
+    index.push_back(*i);
+  }
+  Table out(names);
+  out.values_.reserve(num_rows() * names.size());
+  for (int64_t r = 0; r < num_rows(); ++r) {
+    for (int i : index) out.values_.push_back(at(r, i));
+  }
+  out.weights_ = weights_;
+  return out;
+}
+
+}  // namespace evgen

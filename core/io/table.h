@@ -1,0 +1,78 @@
+// table.h: Table, evgen's in-memory event table.
+//
+// A Table is a dense row-major float32 matrix with named columns and optional
+// per-row event weights. Rows are events (or jets), columns are features. The
+// layout is the one that travels on the wire (little-endian float32,
+// row-major) and the one LibTorch can view without a copy, so a Table moves
+// between files, the network and tensors without reshuffling.
+//
+// Threading: a Table is a value type; concurrent const access is safe.
+//
+// Example:
+//   Table t({"pt_gev", "mass_gev"});
+//   t.AppendRow({450.f, 61.2f});
+//   EVGEN_ASSIGN_OR_RETURN(int mass, t.ColumnIndex("mass_gev"));
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace evgen {
+
+class Table {
+ public:
+  Table() = default;
+  explicit Table(std::vector<std::string> columns);
+
+  // Create validates that values.size() is a multiple of the column count and
+  // that weights, when given, hold one entry per row.
+  [[nodiscard]] static absl::StatusOr<Table> Create(std::vector<std::string> columns,
+                                                    std::vector<float> values,
+                                                    std::vector<float> weights = {});
+
+  int64_t num_rows() const;
+  int num_columns() const { return static_cast<int>(columns_.size()); }
+  const std::vector<std::string>& columns() const { return columns_; }
+  bool empty() const { return values_.empty(); }
+
+  // ColumnIndex returns the index of `name`, or InvalidArgument naming the
+  // column and listing the ones the table has.
+  [[nodiscard]] absl::StatusOr<int> ColumnIndex(std::string_view name) const;
+  bool HasColumn(std::string_view name) const;
+
+  float at(int64_t row, int column) const { return values_[row * num_columns() + column]; }
+  float& at(int64_t row, int column) { return values_[row * num_columns() + column]; }
+  const float* row(int64_t r) const { return values_.data() + r * num_columns(); }
+  const std::vector<float>& values() const { return values_; }
+  std::vector<float>& mutable_values() { return values_; }
+
+  bool has_weights() const { return !weights_.empty(); }
+  const std::vector<float>& weights() const { return weights_; }
+  // weight returns the event weight of `row`, 1 for unweighted tables.
+  float weight(int64_t row) const { return weights_.empty() ? 1.f : weights_[row]; }
+  [[nodiscard]] absl::Status SetWeights(std::vector<float> weights);
+
+  std::vector<float> Column(int column) const;
+  void AppendRow(std::initializer_list<float> values);
+  void AppendRow(const float* values);
+  void Reserve(int64_t rows) { values_.reserve(rows * columns_.size()); }
+
+  // Append adds other's rows; its columns must equal this table's.
+  [[nodiscard]] absl::Status Append(const Table& other);
+  Table SelectRows(const std::vector<int64_t>& rows) const;
+  Table SliceRows(int64_t begin, int64_t end) const;
+  [[nodiscard]] absl::StatusOr<Table> SelectColumns(const std::vector<std::string>& names) const;
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<float> values_;
+  std::vector<float> weights_;
+};
+
+}  // namespace evgen

@@ -1,0 +1,74 @@
+// model.h: Model, the one interface through which every generative model and
+// template estimator plugs into evgen.
+//
+// Contract:
+// - Lifecycle: a Model is created by ModelRegistry from a kind and a JSON
+//   config, then either Fit() on a training table or Load() from a directory
+//   written by Save(). Sample() is valid only after one of them succeeded;
+//   before that it returns FailedPrecondition.
+// - Columns: a model reads its condition_columns() from the conditions table
+//   it is given (extra columns are ignored, missing ones are InvalidArgument)
+//   and produces its target_columns(). Sample() returns the condition columns
+//   followed by the target columns, one output row per conditions row.
+// - Randomness: Sample(conditions, seed, first_row) must make row r of its
+//   output a pure function of (model state, seed, first_row + r, the row's
+//   conditions), so the server can split a request into chunks without
+//   changing a single byte of the result.
+// - Threading: Fit() runs on one job thread and may block for a long time; it
+//   polls FitContext::cancelled between steps. Sample(), Describe() and Save()
+//   are const and may run concurrently from many threads once fitting ended.
+// - Ownership: tables are passed by const reference and never retained.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+#include "nlohmann/json_fwd.hpp"
+
+namespace evgen {
+
+// TrainingProgress is what a model reports while fitting.
+struct TrainingProgress {
+  int64_t step = 0;
+  int64_t total_steps = 0;
+  std::map<std::string, double> losses;
+  double validation_metric = -1;  // negative when the model has none
+  std::string message;
+};
+
+struct FitContext {
+  uint64_t seed = 0;
+  std::function<void(const TrainingProgress&)> on_progress = [](const TrainingProgress&) {};
+  std::function<bool()> cancelled = [] { return false; };
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  virtual std::string kind() const = 0;
+  virtual const std::vector<std::string>& condition_columns() const = 0;
+  virtual const std::vector<std::string>& target_columns() const = 0;
+
+  // Fit trains on `train`. Returns Cancelled when ctx.cancelled() turned true.
+  [[nodiscard]] virtual absl::Status Fit(const Table& train, const FitContext& ctx) = 0;
+
+  [[nodiscard]] virtual absl::StatusOr<Table> Sample(const Table& conditions, uint64_t seed,
+                                                     int64_t first_row) const = 0;
+
+  // Describe returns a JSON object with the model's configuration and what
+  // fitting found (e.g. empty template cells), for `evgen models get`.
+  virtual nlohmann::json Describe() const = 0;
+
+  // Save writes the model's full state into the existing directory `dir`.
+  [[nodiscard]] virtual absl::Status Save(const std::string& dir) const = 0;
+  [[nodiscard]] virtual absl::Status Load(const std::string& dir) = 0;
+};
+
+}  // namespace evgen
