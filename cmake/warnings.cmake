@@ -3,7 +3,7 @@
 add_library(evgen_warnings INTERFACE)
 target_compile_options(evgen_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-  -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2)
+  -Wunused -Woverloaded-virtual -Wformat=2)
 if(EVGEN_WARNINGS_AS_ERRORS)
   target_compile_options(evgen_warnings INTERFACE -Werror)
 endif()

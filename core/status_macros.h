@@ -14,11 +14,16 @@
 #define EVGEN_STATUS_CONCAT_INNER(a, b) a##b
 #define EVGEN_STATUS_CONCAT(a, b) EVGEN_STATUS_CONCAT_INNER(a, b)
 
-#define EVGEN_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::absl::Status evgen_status_ = (expr);           \
-    if (!evgen_status_.ok()) return evgen_status_;   \
+#define EVGEN_RETURN_IF_ERROR_IMPL(tmp, expr) \
+  do {                                         \
+    ::absl::Status tmp = (expr);               \
+    if (!tmp.ok()) return tmp;                 \
   } while (false)
+
+// The temporary's name carries the line so nested uses (a lambda inside a
+// function that also returns early) never shadow each other.
+#define EVGEN_RETURN_IF_ERROR(expr) \
+  EVGEN_RETURN_IF_ERROR_IMPL(EVGEN_STATUS_CONCAT(evgen_status_, __LINE__), expr)
 
 #define EVGEN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \

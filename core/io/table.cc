@@ -36,7 +36,7 @@ int64_t Table::num_rows() const {
 absl::StatusOr<int> Table::ColumnIndex(std::string_view name) const {
   auto it = std::find(columns_.begin(), columns_.end(), name);
   if (it == columns_.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("column '", name, "' not in table; columns are [",
+    return absl::InvalidArgumentError(absl::StrCat("column '", std::string(name), "' not in table; columns are [",
                                                    absl::StrJoin(columns_, ", "), "]"));
   }
   return static_cast<int>(it - columns_.begin());

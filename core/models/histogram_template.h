@@ -10,6 +10,9 @@
 // range use the nearest edge cell. A cell left empty by the training data
 // borrows the histogram of the nearest non-empty cell (same |eta| row first,
 // then neighbouring rows); Describe() lists every empty cell and its donor.
+// Training jets outside the configured |eta|, pT or mass limits are left out
+// of the histograms (Describe() reports them as dropped_rows); event weights
+// of the training table weight the histograms.
 #pragma once
 
 #include <cstdint>
@@ -73,9 +76,11 @@ class HistogramTemplate final : public Model {
   double log_pt_min_ = 0, log_pt_max_ = 0;
   double mass_min_ = 0, mass_max_ = 0;
   std::vector<int64_t> cell_counts_;            // per cell
-  std::vector<std::vector<double>> cell_cdfs_;  // per cell: mass_bins + 1 edges of the CDF
+  std::vector<std::vector<double>> cell_cdfs_;  // per cell: mass_bins + 1 CDF values, or none
   std::vector<int> donor_;                      // per cell: the cell whose histogram it samples
   std::vector<int> empty_cells_;
+  int64_t training_rows_ = 0;  // jets that filled the cells
+  int64_t dropped_rows_ = 0;   // jets outside the configured |eta|, pT or mass range
 };
 
 }  // namespace evgen

@@ -39,6 +39,11 @@ struct QcdMultijetConfig {
 // GenerateQcdMultijet returns the jets of cfg.n_events events. Same config,
 // same bytes. InvalidArgument when n_events <= 0 or sqrt_s_gev is below the
 // threshold for three 200 GeV jets.
+// Allowed ranges: n_events in [1, 2^24 = 16777216] (event numbers are stored
+// exactly in float32); sqrt_s_gev in (600, 1e6] GeV. Event i is a pure
+// function of (seed, i): CounterRng(seed, i) draws all of its numbers, so the
+// first k events do not depend on n_events. Thread-safe; single-threaded
+// inside (about 2 million jets/s in a Release build).
 [[nodiscard]] absl::StatusOr<Table> GenerateQcdMultijet(const QcdMultijetConfig& cfg);
 
 }  // namespace evgen

@@ -7,7 +7,9 @@
 //               >= 5           -          > 1.4      -
 //   signal      = 4            > 400 GeV  < 1.4      > 1.0 TeV
 //               >= 5           -          < 1.4      > 0.8 TeV
-// Events in none of them get Region::kNone.
+// Events in none of them get Region::kNone. Every cut is strict, as in the
+// table: an event exactly on a boundary (pT,1 = 400 GeV, |deta_12| = 1.4, or
+// M_J^Sigma equal to its cut) fails that cut.
 #pragma once
 
 #include <string>
@@ -29,11 +31,17 @@ struct RegionEvent {
   double sum_mass_leading4_gev = 0;
 };
 
+// ClassifyRegion applies Table 1 to one event. n_jets counts the jets passing
+// pT > 200 GeV and |eta| < 2.0; the caller computes the event quantities from
+// those jets (ordered by pT, the leading jet first).
 Region ClassifyRegion(const RegionEvent& event);
 
 std::string_view RegionName(Region region);
-// ParseRegion accepts "control", "validation", "signal", "none" and "all"
-// (returned as std::nullopt-like kNone with all=true; see SelectRegion).
+// ParseRegion maps a region name (case-insensitive) to its Region: "control",
+// "validation", "signal" and "none". "all" is accepted as well and returns
+// Region::kNone, because "all" is a selection rather than a region; callers
+// that must tell "all" from "none" check for "all" first, as SelectRegion
+// does. Any other name is InvalidArgument with the allowed names listed.
 [[nodiscard]] absl::StatusOr<Region> ParseRegion(std::string_view name);
 
 // SelectRegion returns the rows of `jets` whose "region" column equals

@@ -1,0 +1,24 @@
+// device.h: which compute device evgen runs LibTorch work on.
+//
+// CUDA when LibTorch sees a GPU, CPU otherwise; "cpu" and "cuda" can be asked
+// for explicitly. Kept torch-free in the header so the server can report the
+// device without the LibTorch headers.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace evgen {
+
+struct DeviceInfo {
+  std::string name;  // "cpu" or "cuda:0"
+  std::string description;
+  int cpu_threads = 1;
+};
+
+// ResolveDevice maps a request ("", "auto", "cpu", "cuda") to a device;
+// InvalidArgument for other names, FailedPrecondition for "cuda" without one.
+[[nodiscard]] absl::StatusOr<DeviceInfo> ResolveDevice(const std::string& requested);
+
+}  // namespace evgen

@@ -1,0 +1,99 @@
+#include "core/io/atomic_file.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace evgen {
+namespace {
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+// UniqueTempPath names a temporary file beside `path`, unique across threads
+// and processes so concurrent writers of one target never share a temp file.
+std::string UniqueTempPath(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1));
+}
+
+}  // namespace
+
+AtomicFileWriter::~AtomicFileWriter() { Abandon(); }
+
+absl::Status AtomicFileWriter::Open(const std::string& path) {
+  Abandon();
+  path_ = path;
+  temp_path_ = UniqueTempPath(path);
+  file_ = std::fopen(temp_path_.c_str(), "wb");
+  if (file_ == nullptr) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", temp_path_, " for writing ", path, ": ", ErrnoText()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileWriter::Write(std::string_view bytes) {
+  return Write(bytes.data(), bytes.size());
+}
+
+absl::Status AtomicFileWriter::Write(const void* data, size_t size) {
+  if (file_ == nullptr) return absl::FailedPreconditionError("AtomicFileWriter: not open");
+  if (size > 0 && std::fwrite(data, 1, size, file_) != size) {
+    return absl::ResourceExhaustedError(absl::StrCat("writing ", path_, ": ", ErrnoText()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileWriter::Commit() {
+  if (file_ == nullptr) return absl::FailedPreconditionError("AtomicFileWriter: not open");
+  bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  ok = (std::fclose(file_) == 0) && ok;
+  file_ = nullptr;
+  if (!ok) {
+    std::remove(temp_path_.c_str());
+    return absl::ResourceExhaustedError(absl::StrCat("flushing ", path_, ": ", ErrnoText()));
+  }
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    const std::string why = ErrnoText();
+    std::remove(temp_path_.c_str());
+    return absl::InternalError(absl::StrCat("renaming onto ", path_, ": ", why));
+  }
+  temp_path_.clear();
+  return absl::OkStatus();
+}
+
+void AtomicFileWriter::Abandon() {
+  if (file_ != nullptr) {
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+  if (!temp_path_.empty()) {
+    std::remove(temp_path_.c_str());
+    temp_path_.clear();
+  }
+}
+
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents) {
+  AtomicFileWriter out;
+  absl::Status s = out.Open(path);
+  if (s.ok()) s = out.Write(contents);
+  if (s.ok()) s = out.Commit();
+  return s;
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", ErrnoText()));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("reading ", path, ": ", ErrnoText()));
+  return buffer.str();
+}
+
+}  // namespace evgen

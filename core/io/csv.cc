@@ -1,0 +1,74 @@
+#include "core/io/csv.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "core/io/atomic_file.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+
+absl::StatusOr<Table> ReadCsv(const std::string& path) {
+  EVGEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return ParseCsv(text, path);
+}
+
+absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& source) {
+  std::vector<std::string> columns;
+  std::vector<float> values;
+  int64_t line_number = 0;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    absl::string_view line = absl::StripAsciiWhitespace(raw);
+    if (line.empty()) continue;
+    std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+    if (columns.empty()) {
+      for (absl::string_view f : fields) {
+        absl::string_view name = absl::StripAsciiWhitespace(f);
+        if (name.empty()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source, ":", line_number, ": empty column name in header"));
+        }
+        columns.emplace_back(name);
+      }
+      continue;
+    }
+    if (fields.size() != columns.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number, ": ", fields.size(),
+                                                     " fields, header has ", columns.size()));
+    }
+    for (size_t c = 0; c < fields.size(); ++c) {
+      float v = 0;
+      absl::string_view field = absl::StripAsciiWhitespace(fields[c]);
+      if (!absl::SimpleAtof(field, &v)) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number, ": column '",
+                                                       columns[c], "': '", field,
+                                                       "' is not a number"));
+      }
+      values.push_back(v);
+    }
+  }
+  if (columns.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": empty file, no header"));
+  if (values.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": header but no rows"));
+  return Table::Create(std::move(columns), std::move(values));
+}
+
+absl::Status WriteCsv(const std::string& path, const Table& table) {
+  std::string out = absl::StrCat(absl::StrJoin(table.columns(), ","), "\n");
+  char buffer[32];
+  for (int64_t r = 0; r < table.num_rows(); ++r) {
+    for (int c = 0; c < table.num_columns(); ++c) {
+      std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(table.at(r, c)));
+      out += buffer;
+      out.push_back(c + 1 == table.num_columns() ? '\n' : ',');
+    }
+  }
+  return WriteFileAtomically(path, out);
+}
+
+}  // namespace evgen

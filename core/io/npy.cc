@@ -1,0 +1,186 @@
+#include "core/io/npy.h"
+
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr size_t kMagicSize = 6;
+
+absl::Status WriteColumnsSidecar(const std::string& path, const std::vector<std::string>& columns) {
+  return WriteFileAtomically(path + ".columns", absl::StrCat(absl::StrJoin(columns, "\n"), "\n"));
+}
+
+std::vector<std::string> ReadColumnsSidecar(const std::string& path, int64_t columns) {
+  std::vector<std::string> names;
+  absl::StatusOr<std::string> text = ReadFileToString(path + ".columns");
+  if (text.ok()) {
+    for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipWhitespace())) {
+      names.emplace_back(absl::StripAsciiWhitespace(line));
+    }
+  }
+  if (static_cast<int64_t>(names.size()) != columns) {
+    names.clear();
+    for (int64_t i = 0; i < columns; ++i) names.push_back(absl::StrCat("col", i));
+  }
+  return names;
+}
+
+// HeaderValue extracts the text after 'key': in a .npy header dict.
+absl::StatusOr<std::string> HeaderValue(const std::string& header, const std::string& key,
+                                        const std::string& path) {
+  const std::string quoted = absl::StrCat("'", key, "'");
+  size_t at = header.find(quoted);
+  if (at == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": .npy header lacks '", key, "'"));
+  }
+  at = header.find(':', at);
+  size_t end = key == "shape" ? header.find(')', at) + 1 : header.find_first_of(",}", at);
+  return std::string(absl::StripAsciiWhitespace(header.substr(at + 1, end - at - 1)));
+}
+
+absl::StatusOr<std::vector<int64_t>> ParseShape(std::string text, const std::string& path) {
+  absl::string_view inner = absl::StripAsciiWhitespace(text);
+  if (!absl::ConsumePrefix(&inner, "(") || !absl::ConsumeSuffix(&inner, ")")) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": bad .npy shape ", text));
+  }
+  std::vector<int64_t> shape;
+  for (absl::string_view part : absl::StrSplit(inner, ',', absl::SkipWhitespace())) {
+    int64_t dim = 0;
+    if (!absl::SimpleAtoi(part, &dim) || dim < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": bad .npy shape ", text));
+    }
+    shape.push_back(dim);
+  }
+  return shape;
+}
+
+}  // namespace
+
+std::string NpyHeader(int64_t rows, int64_t columns) {
+  std::string dict = absl::StrCat("{'descr': '<f4', 'fortran_order': False, 'shape': (", rows, ", ",
+                                  columns, "), }");
+  // Magic (6) + version (2) + length (2) + dict + '\n' is padded to 64 bytes.
+  size_t total = kMagicSize + 4 + dict.size() + 1;
+  dict.append((64 - total % 64) % 64, ' ');
+  dict.push_back('\n');
+  std::string out(kMagic, kMagicSize);
+  out.push_back('\x01');
+  out.push_back('\x00');
+  out.push_back(static_cast<char>(dict.size() & 0xff));
+  out.push_back(static_cast<char>((dict.size() >> 8) & 0xff));
+  return out + dict;
+}
+
+absl::Status WriteNpy(const std::string& path, const Table& table) {
+  NpyWriter writer;
+  EVGEN_RETURN_IF_ERROR(writer.Open(path, table.columns(), table.num_rows()));
+  EVGEN_RETURN_IF_ERROR(writer.Append(table));
+  return writer.Commit();
+}
+
+absl::StatusOr<Table> ReadNpy(const std::string& path) {
+  EVGEN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  if (bytes.size() < kMagicSize + 4 || bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a .npy file (bad magic)"));
+  }
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len = 0, header_start = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) return absl::InvalidArgumentError(absl::StrCat(path, ": truncated header"));
+    for (int i = 0; i < 4; ++i) header_len |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    header_start = 12;
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unsupported .npy version ", major));
+  }
+  if (bytes.size() < header_start + header_len) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": truncated .npy header"));
+  }
+  const std::string header = bytes.substr(header_start, header_len);
+  EVGEN_ASSIGN_OR_RETURN(std::string descr, HeaderValue(header, "descr", path));
+  EVGEN_ASSIGN_OR_RETURN(std::string fortran, HeaderValue(header, "fortran_order", path));
+  EVGEN_ASSIGN_OR_RETURN(std::string shape_text, HeaderValue(header, "shape", path));
+  if (descr != "'<f4'" && descr != "'<f8'") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": unsupported dtype ", descr, "; evgen reads '<f4' (float32) and '<f8' (float64)"));
+  }
+  if (fortran != "False") {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": Fortran-order arrays are not supported"));
+  }
+  EVGEN_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ParseShape(shape_text, path));
+  if (shape.empty() || shape.size() > 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": shape ", shape_text, " is not 1-D or 2-D (rows, columns)"));
+  }
+  const int64_t rows = shape[0];
+  const int64_t columns = shape.size() == 2 ? shape[1] : 1;
+  if (rows == 0 || columns == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": empty array, shape ", shape_text));
+  }
+  const size_t item = descr == "'<f4'" ? 4 : 8;
+  const size_t data_start = header_start + header_len;
+  const size_t need = static_cast<size_t>(rows * columns) * item;
+  if (bytes.size() - data_start != need) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": data holds ", bytes.size() - data_start,
+                                                   " bytes, shape ", shape_text, " needs ", need,
+                                                   " (truncated or trailing bytes)"));
+  }
+  std::vector<float> values(rows * columns);
+  if (item == 4) {
+    std::memcpy(values.data(), bytes.data() + data_start, need);
+  } else {
+    for (size_t i = 0; i < values.size(); ++i) {
+      double v;
+      std::memcpy(&v, bytes.data() + data_start + 8 * i, 8);
+      values[i] = static_cast<float>(v);
+    }
+  }
+  return Table::Create(ReadColumnsSidecar(path, columns), std::move(values));
+}
+
+absl::Status NpyWriter::Open(const std::string& path, std::vector<std::string> columns,
+                             int64_t rows) {
+  if (columns.empty()) return absl::InvalidArgumentError("npy: at least one column is required");
+  columns_ = std::move(columns);
+  rows_expected_ = rows;
+  rows_written_ = 0;
+  EVGEN_RETURN_IF_ERROR(file_.Open(path));
+  return file_.Write(NpyHeader(rows, static_cast<int64_t>(columns_.size())));
+}
+
+absl::Status NpyWriter::Append(const Table& rows) {
+  if (rows.columns() != columns_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("npy: rows with columns [", absl::StrJoin(rows.columns(), ", "),
+                     "] do not match [", absl::StrJoin(columns_, ", "), "]"));
+  }
+  if (rows_written_ + rows.num_rows() > rows_expected_) {
+    return absl::OutOfRangeError(absl::StrCat("npy: more than the promised ", rows_expected_, " rows"));
+  }
+  rows_written_ += rows.num_rows();
+  return file_.Write(rows.values().data(), rows.values().size() * sizeof(float));
+}
+
+absl::Status NpyWriter::Commit() {
+  if (rows_written_ != rows_expected_) {
+    file_.Abandon();
+    return absl::DataLossError(absl::StrCat("npy: ", rows_written_, " rows written, ",
+                                            rows_expected_, " promised; nothing was saved"));
+  }
+  EVGEN_RETURN_IF_ERROR(WriteColumnsSidecar(file_.path(), columns_));
+  return file_.Commit();
+}
+
+}  // namespace evgen

@@ -1,0 +1,72 @@
+// model_store.h: ModelStore, the trained models kept under <data-dir>/models.
+//
+// Layout: models/NAME/VERSION/{model.json, <the model's own state files>,
+// metrics.json, train.jsonl}. Versions count up from 1; a new version is built
+// in a staging directory and renamed into place, so a half-saved model is
+// never listed. Loaded models are cached and shared read-only (Model::Sample
+// is const and thread-safe).
+//
+// Threading: all methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/models/model.h"
+#include "nlohmann/json.hpp"
+
+namespace evgen {
+
+struct ModelRecord {
+  std::string name;
+  int version = 0;
+  std::string kind;
+  nlohmann::json config = nlohmann::json::object();
+  std::vector<std::string> condition_columns;
+  std::vector<std::string> target_columns;
+  std::string dataset;
+  std::string region;
+  std::string job_id;
+  uint64_t seed = 0;
+  int64_t created_unix = 0;
+  nlohmann::json description = nlohmann::json::object();  // Model::Describe()
+  nlohmann::json metrics = nlohmann::json::object();      // final training metrics
+
+  nlohmann::json ToJson() const;
+  [[nodiscard]] static absl::StatusOr<ModelRecord> FromJson(const nlohmann::json& j);
+};
+
+class ModelStore {
+ public:
+  explicit ModelStore(std::string root) : root_(std::move(root)) {}
+
+  [[nodiscard]] absl::Status Init();
+  // Put saves `model` as the next version of record.name and returns the
+  // completed record (version, created time, description filled in).
+  [[nodiscard]] absl::StatusOr<ModelRecord> Put(ModelRecord record, const Model& model,
+                                                const std::vector<std::string>& train_log);
+  // version 0 means the latest.
+  [[nodiscard]] absl::StatusOr<ModelRecord> GetRecord(const std::string& name, int version) const;
+  [[nodiscard]] absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> Load(
+      const std::string& name, int version);
+  std::vector<ModelRecord> List() const;
+  // Delete removes one version, or every version when version is 0.
+  [[nodiscard]] absl::Status Delete(const std::string& name, int version);
+
+ private:
+  std::string DirOf(const std::string& name) const { return root_ + "/" + name; }
+  std::vector<int> Versions(const std::string& name) const;
+
+  std::string root_;
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<const Model>> cache_;
+};
+
+}  // namespace evgen

@@ -1,0 +1,132 @@
+#include "core/io/npy.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "core/io/atomic_file.h"
+#include "core/io/table_file.h"
+
+namespace evgen {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) + "-" + name;
+}
+
+Table Sample() {
+  Table t({"pt_gev", "mass_gev"});
+  for (int i = 0; i < 1000; ++i) t.AppendRow({200.f + i, 0.1f * i});
+  return t;
+}
+
+TEST(NpyTest, RoundTripKeepsValuesAndColumnNames) {
+  const std::string path = TempPath("round.npy");
+  ASSERT_TRUE(WriteNpy(path, Sample()).ok());
+  absl::StatusOr<Table> back = ReadNpy(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), Sample().columns());
+  EXPECT_EQ(back->values(), Sample().values());
+}
+
+TEST(NpyTest, HeaderIsNumpyCompatible) {
+  const std::string header = NpyHeader(1000, 2);
+  EXPECT_EQ(header.size() % 64, 0u);
+  EXPECT_EQ(header.substr(0, 6), "\x93NUMPY");
+  EXPECT_NE(header.find("{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 2), }"),
+            std::string::npos);
+  EXPECT_EQ(header.back(), '\n');
+}
+
+TEST(NpyTest, WithoutSidecarColumnsAreNumbered) {
+  const std::string path = TempPath("nosidecar.npy");
+  ASSERT_TRUE(WriteNpy(path, Sample()).ok());
+  std::filesystem::remove(path + ".columns");
+  absl::StatusOr<Table> back = ReadNpy(path);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->columns(), (std::vector<std::string>{"col0", "col1"}));
+}
+
+TEST(NpyTest, ReadsFloat64AndOneDimensionalArrays) {
+  const std::string path = TempPath("f8.npy");
+  std::string header = NpyHeader(3, 1);
+  header.replace(header.find("'<f4'"), 5, "'<f8'");
+  header.replace(header.find("(3, 1)"), 6, "(3,)  ");
+  std::string bytes = header;
+  for (double v : {1.5, -2.25, 1e10}) bytes.append(reinterpret_cast<const char*>(&v), 8);
+  ASSERT_TRUE(WriteFileAtomically(path, bytes).ok());
+  absl::StatusOr<Table> back = ReadNpy(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->values(), (std::vector<float>{1.5f, -2.25f, 1e10f}));
+}
+
+TEST(NpyTest, RejectsBadInputsWithPreciseMessages) {
+  const std::string good = TempPath("good.npy");
+  ASSERT_TRUE(WriteNpy(good, Sample()).ok());
+  const std::string bytes = *ReadFileToString(good);
+  struct Case {
+    std::string content;
+    std::string expected;
+  };
+  std::string int_dtype = bytes;
+  int_dtype.replace(int_dtype.find("'<f4'"), 5, "'<i8'");
+  std::string fortran = bytes;
+  fortran.replace(fortran.find("False"), 5, "True ");
+  std::string empty_shape = NpyHeader(0, 2);
+  const std::vector<Case> cases = {
+      {"", "bad magic"},
+      {"hello world, not numpy", "bad magic"},
+      {bytes.substr(0, 40), "truncated .npy header"},
+      {bytes.substr(0, bytes.size() - 4), "truncated or trailing bytes"},
+      {int_dtype, "unsupported dtype '<i8'"},
+      {fortran, "Fortran-order"},
+      {empty_shape, "empty array"},
+  };
+  for (const Case& c : cases) {
+    const std::string path = TempPath("bad.npy");
+    ASSERT_TRUE(WriteFileAtomically(path, c.content).ok());
+    absl::Status s = ReadNpy(path).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.expected;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find(path), std::string::npos) << "message should name the file";
+  }
+  EXPECT_EQ(ReadNpy(TempPath("missing.npy")).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(NpyTest, StreamingWriterPublishesOnlyCompleteFiles) {
+  const std::string path = TempPath("stream.npy");
+  std::filesystem::remove(path);
+  {
+    NpyWriter writer;
+    ASSERT_TRUE(writer.Open(path, {"pt_gev", "mass_gev"}, 2000).ok());
+    ASSERT_TRUE(writer.Append(Sample()).ok());
+    EXPECT_EQ(writer.Commit().code(), absl::StatusCode::kDataLoss);  // 1000 of 2000 rows
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  StreamingTableWriter writer;
+  ASSERT_TRUE(writer.Open(path, {"pt_gev", "mass_gev"}, 2000).ok());
+  ASSERT_TRUE(writer.Append(Sample()).ok());
+  EXPECT_FALSE(std::filesystem::exists(path)) << "visible before Commit";
+  ASSERT_TRUE(writer.Append(Sample()).ok());
+  ASSERT_TRUE(writer.Commit().ok());
+  EXPECT_EQ(ReadNpy(path)->num_rows(), 2000);
+  for (const auto& entry : std::filesystem::directory_iterator(::testing::TempDir())) {
+    EXPECT_EQ(entry.path().string().find("stream.npy.tmp"), std::string::npos) << entry.path();
+  }
+}
+
+TEST(NpyTest, TableFileDispatchesOnExtension) {
+  for (const std::string ext : {".npy", ".csv"}) {
+    const std::string path = TempPath("dispatch" + ext);
+    ASSERT_TRUE(WriteTableFile(path, Sample()).ok());
+    absl::StatusOr<Table> back = ReadTableFile(path);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->values(), Sample().values());
+  }
+  EXPECT_EQ(ReadTableFile("x.parquet").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace evgen
