@@ -1,0 +1,109 @@
+// service_bench: how much the service costs on top of the core. Starts an
+// in-process evgend on loopback, builds templates, then draws the same sample
+// (a) directly through core (SampleRows on the loaded model) and (b) through
+// gRPC with the real client, and prints the medians and their ratio.
+//
+// Usage: evgen_bench_service [rows=2000000] [repeats=5]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "client/evgen_client.h"
+#include "core/models/sample_rows.h"
+#include "core/physics/regions.h"
+#include "core/store/model_store.h"
+#include "server/evgen_server.h"
+
+namespace {
+
+double MedianSeconds(int repeats, const std::function<void()>& body) {
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+void Check(const absl::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 2'000'000;
+  const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
+  const std::string dir = std::filesystem::temp_directory_path() / ("evgen-bench-" + std::to_string(::getpid()));
+
+  evgen::ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  config.data_dir = dir;
+  evgen::EvgenServer server(config);
+  Check(server.Start(), "start");
+  evgen::EvgenClient client("127.0.0.1:" + std::to_string(server.port()));
+
+  evgen::v1::GenerateReferenceRequest gen;
+  gen.set_name("qcd");
+  gen.set_simulator("qcd-multijet");
+  gen.set_n_events(50'000);
+  gen.set_seed(1);
+  Check(client.GenerateReference(gen).status(), "generate");
+  evgen::v1::SubmitTrainingRequest train;
+  train.set_model_name("tpl");
+  train.set_kind("template");
+  train.mutable_training_data()->set_dataset("qcd");
+  auto job = client.SubmitTraining(train);
+  Check(job.status(), "train");
+  Check(client.WatchJob(job->id(), [](const evgen::v1::Job&) {}).status(), "watch");
+
+  // The same model and conditions the server uses, loaded through core.
+  evgen::ModelStore models(dir + "/models");
+  auto loaded = models.Load("tpl", 0);
+  Check(loaded.status(), "load");
+  const evgen::Model& model = *loaded->second;
+  evgen::DatasetStore datasets(dir + "/datasets");
+  auto table = datasets.Get("qcd");
+  Check(table.status(), "dataset");
+  auto validation = evgen::SelectRegion(**table, "validation");
+  Check(validation.status(), "region");
+  auto conditions = evgen::ArrangeConditions(model, *validation, {}, "conditions");
+  Check(conditions.status(), "conditions");
+
+  const int64_t chunk = 87381;  // rows of 3 float32 columns in 1 MiB
+  const double core_s = MedianSeconds(repeats, [&] {
+    for (int64_t begin = 0; begin < rows; begin += chunk) {
+      Check(evgen::SampleRows(model, *conditions, begin, std::min(rows, begin + chunk), 7).status(), "core");
+    }
+  });
+  evgen::v1::SampleRequest request;
+  request.set_model("tpl");
+  request.set_n(rows);
+  request.set_seed(7);
+  request.mutable_conditions_from()->set_dataset("qcd");
+  request.mutable_conditions_from()->set_region("validation");
+  const double service_s = MedianSeconds(repeats, [&] {
+    Check(client.Sample(request, [](const evgen::v1::SampleChunk&) { return absl::OkStatus(); }), "service");
+  });
+
+  std::printf("template sampling, %lld rows (pt_gev, eta, mass_gev), median of %d runs\n",
+              static_cast<long long>(rows), repeats);
+  std::printf("  core SampleRows:          %8.3f s  %12.0f rows/s\n", core_s, rows / core_s);
+  std::printf("  through evgend + client:  %8.3f s  %12.0f rows/s\n", service_s, rows / service_s);
+  std::printf("  service / core time ratio: %.2f\n", service_s / core_s);
+  server.Shutdown();
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,413 @@
+#include "client/cli/cli.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "client/cli/output.h"
+#include "client/evgen_client.h"
+#include "core/io/table_file.h"
+#include "core/status_macros.h"
+#include "wire/table_codec.h"
+
+#ifndef EVGEN_VERSION
+#define EVGEN_VERSION "unknown"
+#endif
+
+namespace evgen::cli {
+namespace {
+
+struct GlobalOptions {
+  std::string server;
+  bool json = false;
+  int timeout_s = 600;
+};
+
+// Command is what a subcommand runs once flags are parsed.
+using Command = std::function<absl::Status(EvgenClient&)>;
+
+struct Runner {
+  GlobalOptions global;
+  Command command;
+  std::ostream* out;
+  std::ostream* err;
+};
+
+std::string DefaultServer() {
+  const char* env = std::getenv("EVGEN_SERVER");
+  return env && *env ? env : "127.0.0.1:50051";
+}
+
+// ParseKeyValues turns ["a=1", "b=2"] into a map; InvalidArgument otherwise.
+absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::vector<std::string>& items,
+                                                                  const char* flag) {
+  std::map<std::string, std::string> out;
+  for (const std::string& item : items) {
+    std::vector<std::string> parts = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": expected KEY=VALUE, got '", item, "'"));
+    }
+    out[parts[0]] = parts[1];
+  }
+  return out;
+}
+
+bool IsTableFile(const std::string& spec) {
+  return std::filesystem::is_regular_file(spec) &&
+         (absl::EndsWith(spec, ".csv") || absl::EndsWith(spec, ".npy"));
+}
+
+// TableSourceFromSpec reads "FILE.npy|FILE.csv" (sent inline) or
+// "DATASET[:REGION]" (read on the server).
+absl::StatusOr<v1::TableSource> TableSourceFromSpec(const std::string& spec) {
+  v1::TableSource source;
+  if (IsTableFile(spec)) {
+    EVGEN_ASSIGN_OR_RETURN(Table table, ReadTableFile(spec));
+    EncodeTable(table, source.mutable_inline_table());
+    return source;
+  }
+  std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits(':', 1));
+  source.mutable_dataset()->set_dataset(parts[0]);
+  if (parts.size() == 2) source.mutable_dataset()->set_region(parts[1]);
+  return source;
+}
+
+void AddDatasetCommands(CLI::App& app, Runner& run) {
+  CLI::App* datasets = app.add_subcommand("datasets", "stored datasets and reference simulators");
+  datasets->require_subcommand(1);
+
+  auto* generate = datasets->add_subcommand("generate", "run a built-in reference simulator into a new dataset");
+  auto req = std::make_shared<v1::GenerateReferenceRequest>();
+  auto options = std::make_shared<std::vector<std::string>>();
+  generate->add_option("simulator", *req->mutable_simulator(), "simulator, e.g. qcd-multijet")->required();
+  generate->add_option("-n,--events", [req](const CLI::results_t& r) {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(r[0], &n)) return false;
+    req->set_n_events(n);
+    return true;
+  }, "number of events")->required();
+  generate->add_option("--name", *req->mutable_name(), "dataset name (default: the simulator's)");
+  generate->add_option("--seed", [req](const CLI::results_t& r) {
+    uint64_t s = 0;
+    if (!absl::SimpleAtoi(r[0], &s)) return false;
+    req->set_seed(s);
+    return true;
+  }, "random seed (default 1)");
+  generate->add_option("-O,--option", *options, "simulator option KEY=VALUE, e.g. sqrt_s_gev=13000");
+  generate->callback([&run, req, options] {
+    run.command = [&run, req, options](EvgenClient& client) -> absl::Status {
+      if (req->name().empty()) req->set_name(req->simulator());
+      if (req->seed() == 0) req->set_seed(1);
+      EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*options, "--option"));
+      for (const auto& [key, value] : kv) {
+        double v = 0;
+        if (!absl::SimpleAtod(value, &v)) {
+          return absl::InvalidArgumentError(absl::StrCat("--option ", key, ": '", value, "' is not a number"));
+        }
+        (*req->mutable_options())[key] = v;
+      }
+      EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.GenerateReference(*req));
+      run.global.json ? PrintJson(d, *run.out) : PrintDataset(d, *run.out);
+      return absl::OkStatus();
+    };
+  });
+
+  datasets->add_subcommand("list", "list stored datasets")->callback([&run] {
+    run.command = [&run](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::ListDatasetsResponse r, client.ListDatasets());
+      if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
+      for (const v1::Dataset& d : r.datasets()) PrintDatasetLine(d, *run.out);
+      return absl::OkStatus();
+    };
+  });
+
+  auto name = std::make_shared<std::string>();
+  auto* describe = datasets->add_subcommand("describe", "columns, rows per region and column statistics");
+  describe->add_option("name", *name, "dataset name")->required();
+  describe->callback([&run, name] {
+    run.command = [&run, name](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.DescribeDataset(*name));
+      run.global.json ? PrintJson(d, *run.out) : PrintDataset(d, *run.out);
+      return absl::OkStatus();
+    };
+  });
+
+  auto* remove = datasets->add_subcommand("delete", "delete a stored dataset");
+  remove->add_option("name", *name, "dataset name")->required();
+  remove->callback([&run, name] {
+    run.command = [&run, name](EvgenClient& client) -> absl::Status {
+      EVGEN_RETURN_IF_ERROR(client.DeleteDataset(*name));
+      *run.out << "deleted dataset " << *name << "\n";
+      return absl::OkStatus();
+    };
+  });
+
+  datasets->add_subcommand("simulators", "list the built-in reference simulators")->callback([&run] {
+    run.command = [&run](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(auto r, client.ListReferenceSimulators());
+      if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
+      for (const auto& s : r.simulators()) *run.out << s.name() << ": " << s.description() << "\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
+// WatchUntilDone follows a job with a progress bar; a job that did not
+// succeed is an error (exit code 1).
+absl::Status WatchUntilDone(EvgenClient& client, const std::string& id, Runner& run) {
+  ProgressBar bar(*run.err, ::isatty(STDERR_FILENO) == 1);
+  EVGEN_ASSIGN_OR_RETURN(v1::Job job, client.WatchJob(id, [&](const v1::Job& j) { bar.Update(j); }));
+  bar.Done();
+  run.global.json ? PrintJson(job, *run.out) : PrintJob(job, *run.out);
+  if (job.state() != v1::JOB_STATE_SUCCEEDED) {
+    return absl::AbortedError(absl::StrCat("job ", id, " ended ", JobStateName(job.state()),
+                                           job.error().empty() ? "" : ": " + job.error()));
+  }
+  return absl::OkStatus();
+}
+
+void AddTrainCommand(CLI::App& app, Runner& run) {
+  auto req = std::make_shared<v1::SubmitTrainingRequest>();
+  auto wait = std::make_shared<bool>(false);
+  auto seed = std::make_shared<uint64_t>(1);
+  auto* train = app.add_subcommand("train", "submit a training job");
+  train->add_option("kind", *req->mutable_kind(), "model kind, e.g. template")->required();
+  train->add_option("--dataset", *req->mutable_training_data()->mutable_dataset(), "training dataset")->required();
+  train->add_option("--name", *req->mutable_model_name(), "name to store the model under")->required();
+  train->add_option("--region", *req->mutable_training_data()->mutable_region(),
+                    "region to train on (default: control for jet tables)");
+  train->add_option("--config", *req->mutable_config_json(), "model config as a JSON object");
+  train->add_option("--seed", *seed, "random seed")->capture_default_str();
+  train->add_option("--device", *req->mutable_device(), "auto, cpu or cuda");
+  train->add_flag("--wait", *wait, "block until the job ends, showing progress");
+  train->callback([&run, req, wait, seed] {
+    run.command = [&run, req, wait, seed](EvgenClient& client) -> absl::Status {
+      req->set_seed(*seed);
+      EVGEN_ASSIGN_OR_RETURN(v1::Job job, client.SubmitTraining(*req));
+      if (*wait) return WatchUntilDone(client, job.id(), run);
+      if (run.global.json) return PrintJson(job, *run.out), absl::OkStatus();
+      *run.out << "submitted job " << job.id() << "; follow it with: evgen jobs watch " << job.id() << "\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
+void AddJobCommands(CLI::App& app, Runner& run) {
+  CLI::App* jobs = app.add_subcommand("jobs", "training jobs");
+  jobs->require_subcommand(1);
+  jobs->add_subcommand("list", "list jobs")->callback([&run] {
+    run.command = [&run](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::ListJobsResponse r, client.ListJobs());
+      if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
+      for (const v1::Job& j : r.jobs()) PrintJobLine(j, *run.out);
+      return absl::OkStatus();
+    };
+  });
+  auto id = std::make_shared<std::string>();
+  auto* get = jobs->add_subcommand("get", "show one job");
+  get->add_option("id", *id, "job id")->required();
+  get->callback([&run, id] {
+    run.command = [&run, id](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::Job j, client.GetJob(*id));
+      run.global.json ? PrintJson(j, *run.out) : PrintJob(j, *run.out);
+      return absl::OkStatus();
+    };
+  });
+  auto* watch = jobs->add_subcommand("watch", "follow a job's progress until it ends");
+  watch->add_option("id", *id, "job id")->required();
+  watch->callback([&run, id] {
+    run.command = [&run, id](EvgenClient& client) { return WatchUntilDone(client, *id, run); };
+  });
+  auto* cancel = jobs->add_subcommand("cancel", "stop a queued or running job");
+  cancel->add_option("id", *id, "job id")->required();
+  cancel->callback([&run, id] {
+    run.command = [&run, id](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::Job j, client.CancelJob(*id));
+      run.global.json ? PrintJson(j, *run.out) : PrintJob(j, *run.out);
+      return absl::OkStatus();
+    };
+  });
+}
+
+void AddModelCommands(CLI::App& app, Runner& run) {
+  CLI::App* models = app.add_subcommand("models", "trained models");
+  models->require_subcommand(1);
+  auto name = std::make_shared<std::string>();
+  auto version = std::make_shared<int>(0);
+  auto* list = models->add_subcommand("list", "list models and their versions");
+  list->add_option("name", *name, "only this model's versions");
+  list->callback([&run, name] {
+    run.command = [&run, name](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::ListModelsResponse r, client.ListModels(*name));
+      if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
+      for (const v1::Model& m : r.models()) PrintModelLine(m, *run.out);
+      return absl::OkStatus();
+    };
+  });
+  auto* get = models->add_subcommand("get", "show a model version");
+  get->add_option("name", *name, "model name")->required();
+  get->add_option("--version", *version, "version (0: latest)");
+  get->callback([&run, name, version] {
+    run.command = [&run, name, version](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::Model m, client.GetModel(*name, *version));
+      run.global.json ? PrintJson(m, *run.out) : PrintModel(m, *run.out);
+      return absl::OkStatus();
+    };
+  });
+  auto* remove = models->add_subcommand("delete", "delete a model version, or all versions");
+  remove->add_option("name", *name, "model name")->required();
+  remove->add_option("--version", *version, "version (0: every version)");
+  remove->callback([&run, name, version] {
+    run.command = [&run, name, version](EvgenClient& client) -> absl::Status {
+      EVGEN_RETURN_IF_ERROR(client.DeleteModel(*name, *version));
+      *run.out << "deleted model " << *name << (*version ? absl::StrCat(" version ", *version) : "") << "\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
+void AddSampleCommand(CLI::App& app, Runner& run) {
+  auto req = std::make_shared<v1::SampleRequest>();
+  auto n = std::make_shared<int64_t>(0);
+  auto seed = std::make_shared<uint64_t>(1);
+  auto conditions_file = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto* sample = app.add_subcommand("sample", "draw N events from a model into a .npy or .csv file");
+  sample->add_option("n", *n, "number of rows to generate")->required();
+  sample->add_option("--model", *req->mutable_model(), "model name")->required();
+  sample->add_option("--version", [req](const CLI::results_t& r) {
+    int v = 0;
+    if (!absl::SimpleAtoi(r[0], &v)) return false;
+    req->set_version(v);
+    return true;
+  }, "model version (default: latest)");
+  auto* from = sample->add_option("--conditions-from", *req->mutable_conditions_from()->mutable_dataset(),
+                                  "take conditions from this stored dataset");
+  sample->add_option("--region", *req->mutable_conditions_from()->mutable_region(),
+                     "region of --conditions-from, e.g. validation");
+  sample->add_option("--conditions", *conditions_file, "conditions table file (.npy or .csv)")
+      ->excludes(from);
+  auto keep = std::make_shared<std::vector<std::string>>();
+  sample->add_option("--keep", *keep, "condition column to copy into the output (repeatable), e.g. n_track");
+  sample->add_option("--seed", *seed, "random seed")->capture_default_str();
+  sample->add_option("-o,--output", *output, "output file (.npy or .csv)")->required();
+  sample->callback([&run, req, n, seed, conditions_file, output, keep] {
+    run.command = [&run, req, n, seed, conditions_file, output, keep](EvgenClient& client) -> absl::Status {
+      req->set_n(*n);
+      for (const std::string& k : *keep) req->add_keep_columns(k);
+      req->set_seed(*seed);
+      if (!conditions_file->empty()) {
+        EVGEN_ASSIGN_OR_RETURN(Table conditions, ReadTableFile(*conditions_file));
+        EncodeTable(conditions, req->mutable_conditions_table());
+      } else if (req->conditions_from().dataset().empty()) {
+        req->clear_conditions_from();
+      }
+      const auto start = std::chrono::steady_clock::now();
+      EVGEN_RETURN_IF_ERROR(client.SampleToFile(*req, *output));
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (run.global.json) {
+        *run.out << "{\"output\": \"" << *output << "\", \"rows\": " << *n << ", \"seconds\": " << seconds << "}\n";
+      } else {
+        *run.out << "wrote " << *n << " rows to " << *output << " in " << seconds << " s\n";
+      }
+      return absl::OkStatus();
+    };
+  });
+}
+
+void AddMetricsCommands(CLI::App& app, Runner& run) {
+  CLI::App* metrics = app.add_subcommand("metrics", "compare generated and reference samples");
+  metrics->require_subcommand(1);
+  auto reference = std::make_shared<std::string>();
+  auto candidate = std::make_shared<std::string>();
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto options = std::make_shared<std::vector<std::string>>();
+  auto seed = std::make_shared<uint64_t>(1);
+  auto* compare = metrics->add_subcommand(
+      "compare", "metrics of CANDIDATE against REFERENCE; each is a .npy/.csv file or DATASET[:REGION]");
+  compare->add_option("reference", *reference, "reference table")->required();
+  compare->add_option("candidate", *candidate, "candidate (generated) table")->required();
+  compare->add_option("-m,--metric", *names, "metric name (repeatable), e.g. separation-power")->required();
+  compare->add_option("-O,--option", *options, "metric option KEY=VALUE, applied to every metric");
+  compare->add_option("--seed", *seed, "seed for resampling-based errors")->capture_default_str();
+  compare->callback([&run, reference, candidate, names, options, seed] {
+    run.command = [&run, reference, candidate, names, options, seed](EvgenClient& client) -> absl::Status {
+      v1::CompareRequest req;
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), TableSourceFromSpec(*reference));
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), TableSourceFromSpec(*candidate));
+      EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*options, "--option"));
+      for (const std::string& name : *names) {
+        v1::MetricSpec* spec = req.add_metrics();
+        spec->set_name(name);
+        spec->mutable_options()->insert(kv.begin(), kv.end());
+      }
+      req.set_seed(*seed);
+      EVGEN_ASSIGN_OR_RETURN(v1::CompareResponse r, client.Compare(req));
+      run.global.json ? PrintJson(r, *run.out) : PrintComparison(r, *run.out);
+      return absl::OkStatus();
+    };
+  });
+  metrics->add_subcommand("list", "list the metrics the server computes")->callback([&run] {
+    run.command = [&run](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::ListMetricsResponse r, client.ListMetrics());
+      if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
+      for (const auto& m : r.metrics()) *run.out << m.name() << ": " << m.description() << "\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
+std::string CodeName(absl::StatusCode code) {
+  std::string name = absl::StatusCodeToString(code);
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  Runner run{{DefaultServer()}, nullptr, &out, &err};
+  CLI::App app{"evgen: train, sample and evaluate machine-learned event generators on an evgend server"};
+  app.set_version_flag("--version", std::string("evgen ") + EVGEN_VERSION);
+  app.add_option("--server", run.global.server, "evgend address HOST:PORT (env EVGEN_SERVER)")
+      ->capture_default_str();
+  app.add_flag("--json", run.global.json, "print JSON for scripts");
+  app.add_option("--timeout", run.global.timeout_s, "deadline of each call in seconds")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.require_subcommand(1);
+  AddDatasetCommands(app, run);
+  AddTrainCommand(app, run);
+  AddJobCommands(app, run);
+  AddModelCommands(app, run);
+  AddSampleCommand(app, run);
+  AddMetricsCommands(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? 0 : 2;
+  }
+  if (!run.command) return 2;
+  ClientOptions options;
+  options.call_timeout = std::chrono::seconds(run.global.timeout_s);
+  EvgenClient client(run.global.server, options);
+  absl::Status status = run.command(client);
+  if (!status.ok()) {
+    err << "evgen: " << CodeName(status.code()) << ": " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace evgen::cli

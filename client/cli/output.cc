@@ -1,0 +1,143 @@
+#include "client/cli/output.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+
+namespace evgen::cli {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Fraction(const v1::JobProgress& p) {
+  if (p.total_steps() <= 0) return "";
+  return absl::StrFormat("%3.0f%%", 100.0 * p.step() / p.total_steps());
+}
+
+}  // namespace
+
+void PrintJson(const google::protobuf::Message& message, std::ostream& out) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  out << json;
+  if (json.empty() || json.back() != '\n') out << "\n";
+}
+
+std::string JobStateName(v1::JobState state) {
+  std::string name = v1::JobState_Name(state);
+  const std::string prefix = "JOB_STATE_";
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+void PrintDatasetLine(const v1::Dataset& d, std::ostream& out) {
+  out << absl::StrFormat("%-24s %10d rows  %2d columns  %s\n", d.name(), d.rows(), d.columns_size(),
+                         d.source());
+}
+
+void PrintDataset(const v1::Dataset& d, std::ostream& out) {
+  out << "dataset " << d.name() << ": " << d.rows() << " rows, source " << d.source() << ", seed "
+      << d.seed() << "\n";
+  if (!d.region_rows().empty()) {
+    out << "regions:";
+    for (const char* region : {"control", "validation", "signal", "none"}) {
+      auto it = d.region_rows().find(region);
+      out << " " << region << " " << (it == d.region_rows().end() ? 0 : it->second);
+    }
+    out << "\n";
+  }
+  out << absl::StrFormat("%-12s %12s %12s %12s %12s\n", "column", "mean", "std", "min", "max");
+  for (const v1::ColumnSummary& s : d.summaries()) {
+    out << absl::StrFormat("%-12s %12.5g %12.5g %12.5g %12.5g\n", s.name(), s.mean(), s.std(),
+                           s.min(), s.max());
+  }
+}
+
+void PrintJobLine(const v1::Job& job, std::ostream& out) {
+  out << absl::StrFormat("%-18s %-11s %-20s %s %s\n", job.id(), JobStateName(job.state()),
+                         job.model_name(), Fraction(job.progress()),
+                         job.model_version() > 0 ? absl::StrCat("-> version ", job.model_version())
+                                                 : job.error());
+}
+
+void PrintJob(const v1::Job& job, std::ostream& out) {
+  out << "job " << job.id() << " (" << job.type() << "): " << JobStateName(job.state()) << "\n";
+  out << "model: " << job.model_name();
+  if (job.model_version() > 0) out << " version " << job.model_version();
+  out << "\n";
+  const v1::JobProgress& p = job.progress();
+  out << "progress: step " << p.step() << "/" << p.total_steps();
+  if (!p.message().empty()) out << " (" << p.message() << ")";
+  out << "\n";
+  if (!job.error().empty()) out << "error: " << job.error() << "\n";
+}
+
+void PrintModelLine(const v1::Model& m, std::ostream& out) {
+  out << absl::StrFormat("%-24s v%-3d %-10s trained on %s/%s  [%s] -> [%s]\n", m.name(), m.version(),
+                         m.kind(), m.dataset(), m.region(), absl::StrJoin(m.condition_columns(), ", "),
+                         absl::StrJoin(m.target_columns(), ", "));
+}
+
+void PrintModel(const v1::Model& m, std::ostream& out) {
+  PrintModelLine(m, out);
+  out << "job: " << m.job_id() << "  seed: " << m.seed() << "\n";
+  out << "config: " << m.config_json() << "\n";
+  const nlohmann::json description = nlohmann::json::parse(m.description_json(), nullptr, false);
+  if (description.is_object() && description.contains("empty_cells")) {
+    out << "empty cells: " << description["empty_cells"].size() << "\n";
+  }
+  out << "metrics: " << m.metrics_json() << "\n";
+}
+
+void PrintComparison(const v1::CompareResponse& response, std::ostream& out) {
+  out << "reference rows: " << response.reference_rows()
+      << ", candidate rows: " << response.candidate_rows() << "\n";
+  for (const v1::MetricResult& r : response.results()) {
+    out << absl::StrFormat("%-20s %.5f", r.name(), r.value());
+    if (r.uncertainty() >= 0) out << absl::StrFormat(" +- %.5f", r.uncertainty());
+    out << "\n";
+    for (const std::string& w : r.warnings()) out << "  warning: " << w << "\n";
+  }
+}
+
+void ProgressBar::Update(const v1::Job& job) {
+  const v1::JobProgress& p = job.progress();
+  const double fraction = p.total_steps() > 0 ? double(p.step()) / p.total_steps() : 0;
+  std::string eta = p.eta_seconds() >= 0 ? absl::StrFormat(" ETA %.0fs", p.eta_seconds()) : "";
+  if (terminal_) {
+    const int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    out_ << "\r" << absl::StrFormat("%-11s [%s%s] %3.0f%% step %d/%d%s   ", JobStateName(job.state()),
+                                    std::string(filled, '#'), std::string(width - filled, '.'),
+                                    100 * fraction, p.step(), p.total_steps(), eta)
+         << std::flush;
+    drawn_ = true;
+    return;
+  }
+  const int64_t now = NowMs();
+  if (job.state() == last_state_ && now - last_print_ms_ < 1000) return;
+  last_print_ms_ = now;
+  last_state_ = job.state();
+  out_ << absl::StrFormat("%s %s step %d/%d%s\n", job.id(), JobStateName(job.state()), p.step(),
+                          p.total_steps(), eta);
+}
+
+void ProgressBar::Done() {
+  if (terminal_ && drawn_) out_ << "\n";
+}
+
+}  // namespace evgen::cli

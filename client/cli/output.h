@@ -1,0 +1,43 @@
+// output.h: how the evgen CLI shows results: human-readable text by default,
+// one JSON document per result with --json, and a progress bar for jobs.
+#pragma once
+
+#include <iostream>
+#include <string>
+
+#include "evgen/v1/dataset_service.pb.h"
+#include "evgen/v1/metrics_service.pb.h"
+#include "evgen/v1/model_service.pb.h"
+#include "evgen/v1/training_service.pb.h"
+
+namespace evgen::cli {
+
+// PrintJson writes `message` as JSON with proto field names.
+void PrintJson(const google::protobuf::Message& message, std::ostream& out);
+
+void PrintDataset(const v1::Dataset& dataset, std::ostream& out);
+void PrintDatasetLine(const v1::Dataset& dataset, std::ostream& out);
+void PrintJob(const v1::Job& job, std::ostream& out);
+void PrintJobLine(const v1::Job& job, std::ostream& out);
+void PrintModel(const v1::Model& model, std::ostream& out);
+void PrintModelLine(const v1::Model& model, std::ostream& out);
+void PrintComparison(const v1::CompareResponse& response, std::ostream& out);
+std::string JobStateName(v1::JobState state);
+
+// ProgressBar redraws one line on a terminal and prints throttled lines
+// otherwise (logs of batch jobs stay readable).
+class ProgressBar {
+ public:
+  ProgressBar(std::ostream& out, bool terminal) : out_(out), terminal_(terminal) {}
+  void Update(const v1::Job& job);
+  void Done();
+
+ private:
+  std::ostream& out_;
+  bool terminal_;
+  int64_t last_print_ms_ = 0;
+  v1::JobState last_state_ = v1::JOB_STATE_UNSPECIFIED;
+  bool drawn_ = false;
+};
+
+}  // namespace evgen::cli

@@ -1,0 +1,176 @@
+#include "client/evgen_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/io/table_file.h"
+#include "core/status_macros.h"
+#include "grpcpp/grpcpp.h"
+#include "wire/table_codec.h"
+
+namespace evgen {
+namespace {
+
+// Call runs one unary RPC and converts its status.
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> Call(
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*), Stub* stub,
+    const Request& request, grpc::ClientContext* context) {
+  Response response;
+  grpc::Status status = (stub->*method)(context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+}  // namespace
+
+EvgenClient::EvgenClient(const std::string& target, ClientOptions options) : options_(options) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options_.max_receive_bytes);
+  args.SetMaxSendMessageSize(64 << 20);
+  channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  datasets_ = v1::DatasetService::NewStub(channel_);
+  training_ = v1::TrainingService::NewStub(channel_);
+  models_ = v1::ModelService::NewStub(channel_);
+  sampling_ = v1::SamplingService::NewStub(channel_);
+  metrics_ = v1::MetricsService::NewStub(channel_);
+}
+
+void EvgenClient::SetDeadline(grpc::ClientContext* context) const {
+  context->set_deadline(std::chrono::system_clock::now() + options_.call_timeout);
+}
+
+absl::Status EvgenClient::WaitForReady(std::chrono::milliseconds timeout) {
+  if (channel_->WaitForConnected(std::chrono::system_clock::now() + timeout)) return absl::OkStatus();
+  return absl::UnavailableError("evgend did not answer in time; is it running at the --server address?");
+}
+
+#define EVGEN_UNARY(stub, Method, request)                         \
+  grpc::ClientContext context;                                     \
+  SetDeadline(&context);                                           \
+  return Call(&std::remove_reference_t<decltype(*stub)>::Method, stub.get(), request, &context)
+
+absl::StatusOr<v1::Dataset> EvgenClient::GenerateReference(const v1::GenerateReferenceRequest& r) {
+  EVGEN_UNARY(datasets_, GenerateReference, r);
+}
+absl::StatusOr<v1::ListReferenceSimulatorsResponse> EvgenClient::ListReferenceSimulators() {
+  EVGEN_UNARY(datasets_, ListReferenceSimulators, v1::ListReferenceSimulatorsRequest());
+}
+absl::StatusOr<v1::ListDatasetsResponse> EvgenClient::ListDatasets() {
+  EVGEN_UNARY(datasets_, ListDatasets, v1::ListDatasetsRequest());
+}
+absl::StatusOr<v1::Dataset> EvgenClient::DescribeDataset(const std::string& name) {
+  v1::DescribeDatasetRequest r;
+  r.set_name(name);
+  EVGEN_UNARY(datasets_, DescribeDataset, r);
+}
+absl::Status EvgenClient::DeleteDataset(const std::string& name) {
+  v1::DeleteDatasetRequest r;
+  r.set_name(name);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return Call(&v1::DatasetService::Stub::DeleteDataset, datasets_.get(), r, &context).status();
+}
+absl::StatusOr<v1::Job> EvgenClient::SubmitTraining(const v1::SubmitTrainingRequest& r) {
+  EVGEN_UNARY(training_, SubmitTraining, r);
+}
+absl::StatusOr<v1::Job> EvgenClient::GetJob(const std::string& id) {
+  v1::GetJobRequest r;
+  r.set_id(id);
+  EVGEN_UNARY(training_, GetJob, r);
+}
+absl::StatusOr<v1::ListJobsResponse> EvgenClient::ListJobs() {
+  EVGEN_UNARY(training_, ListJobs, v1::ListJobsRequest());
+}
+absl::StatusOr<v1::Job> EvgenClient::CancelJob(const std::string& id) {
+  v1::CancelJobRequest r;
+  r.set_id(id);
+  EVGEN_UNARY(training_, CancelJob, r);
+}
+absl::StatusOr<v1::ListModelsResponse> EvgenClient::ListModels(const std::string& name) {
+  v1::ListModelsRequest r;
+  r.set_name(name);
+  EVGEN_UNARY(models_, ListModels, r);
+}
+absl::StatusOr<v1::Model> EvgenClient::GetModel(const std::string& name, int version) {
+  v1::GetModelRequest r;
+  r.set_name(name);
+  r.set_version(version);
+  EVGEN_UNARY(models_, GetModel, r);
+}
+absl::Status EvgenClient::DeleteModel(const std::string& name, int version) {
+  v1::DeleteModelRequest r;
+  r.set_name(name);
+  r.set_version(version);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return Call(&v1::ModelService::Stub::DeleteModel, models_.get(), r, &context).status();
+}
+absl::StatusOr<v1::CompareResponse> EvgenClient::Compare(const v1::CompareRequest& r) {
+  EVGEN_UNARY(metrics_, Compare, r);
+}
+absl::StatusOr<v1::CompareResponse> EvgenClient::EvaluateModel(const v1::EvaluateModelRequest& r) {
+  EVGEN_UNARY(metrics_, EvaluateModel, r);
+}
+absl::StatusOr<v1::ListMetricsResponse> EvgenClient::ListMetrics() {
+  EVGEN_UNARY(metrics_, ListMetrics, v1::ListMetricsRequest());
+}
+
+#undef EVGEN_UNARY
+
+absl::StatusOr<v1::Job> EvgenClient::WatchJob(const std::string& id,
+                                              const std::function<void(const v1::Job&)>& on_update) {
+  v1::WatchJobRequest request;
+  request.set_id(id);
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::Job>> reader = training_->WatchJob(&context, request);
+  v1::Job job;
+  v1::Job last;
+  bool any = false;
+  while (reader->Read(&job)) {
+    on_update(job);
+    last = job;
+    any = true;
+  }
+  EVGEN_RETURN_IF_ERROR(FromGrpcStatus(reader->Finish()));
+  if (!any) return absl::InternalError(absl::StrCat("watch of job ", id, " ended without a record"));
+  return last;
+}
+
+absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
+                                 const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::SampleChunk>> reader = sampling_->Sample(&context, r);
+  v1::SampleChunk chunk;
+  absl::Status callback_status;
+  while (reader->Read(&chunk)) {
+    callback_status = on_chunk(chunk);
+    if (!callback_status.ok()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  absl::Status stream_status = FromGrpcStatus(reader->Finish());
+  return callback_status.ok() ? stream_status : callback_status;
+}
+
+absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const std::string& path) {
+  StreamingTableWriter writer;
+  bool opened = false;
+  int64_t received = 0;
+  EVGEN_RETURN_IF_ERROR(Sample(r, [&](const v1::SampleChunk& chunk) -> absl::Status {
+    EVGEN_ASSIGN_OR_RETURN(Table rows, DecodeTable(chunk.table(), "sample chunk"));
+    if (!opened) {
+      EVGEN_RETURN_IF_ERROR(writer.Open(path, rows.columns(), chunk.total_rows()));
+      opened = true;
+    }
+    if (chunk.table().first_row() != received) {
+      return absl::DataLossError(absl::StrCat("sample stream: chunk starts at row ",
+                                              chunk.table().first_row(), ", expected ", received));
+    }
+    received += rows.num_rows();
+    return writer.Append(rows);
+  }));
+  if (!opened) return absl::DataLossError("sample stream ended without data");
+  return writer.Commit();
+}
+
+}  // namespace evgen

@@ -1,0 +1,86 @@
+// evgen_client.h: EvgenClient, the C++ client of evgend.
+//
+// A thin, synchronous wrapper over the evgen.v1 stubs: one method per RPC,
+// gRPC errors returned as absl::Status with the server's code and message.
+// Streams are consumed through callbacks so a caller never holds more than
+// one chunk. It links protobuf, gRPC and evgen_io, never LibTorch.
+//
+// Example:
+//   EvgenClient client("127.0.0.1:50051");
+//   v1::SampleRequest req; req.set_model("qcd-templates"); req.set_n(1000000);
+//   EVGEN_RETURN_IF_ERROR(client.SampleToFile(req, "masses.npy"));
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "evgen/v1/dataset_service.grpc.pb.h"
+#include "evgen/v1/metrics_service.grpc.pb.h"
+#include "evgen/v1/model_service.grpc.pb.h"
+#include "evgen/v1/sampling_service.grpc.pb.h"
+#include "evgen/v1/training_service.grpc.pb.h"
+
+namespace evgen {
+
+struct ClientOptions {
+  // Deadline of each unary call; streams (watch, sample) have none.
+  std::chrono::seconds call_timeout{600};
+  // Largest message the client accepts (sample chunks are far smaller).
+  int max_receive_bytes = 64 << 20;
+};
+
+class EvgenClient {
+ public:
+  explicit EvgenClient(const std::string& target, ClientOptions options = {});
+
+  // WaitForReady blocks until the server answers or `timeout` passes.
+  [[nodiscard]] absl::Status WaitForReady(std::chrono::milliseconds timeout);
+
+  [[nodiscard]] absl::StatusOr<v1::Dataset> GenerateReference(const v1::GenerateReferenceRequest& r);
+  [[nodiscard]] absl::StatusOr<v1::ListReferenceSimulatorsResponse> ListReferenceSimulators();
+  [[nodiscard]] absl::StatusOr<v1::ListDatasetsResponse> ListDatasets();
+  [[nodiscard]] absl::StatusOr<v1::Dataset> DescribeDataset(const std::string& name);
+  [[nodiscard]] absl::Status DeleteDataset(const std::string& name);
+
+  [[nodiscard]] absl::StatusOr<v1::Job> SubmitTraining(const v1::SubmitTrainingRequest& r);
+  [[nodiscard]] absl::StatusOr<v1::Job> GetJob(const std::string& id);
+  [[nodiscard]] absl::StatusOr<v1::ListJobsResponse> ListJobs();
+  [[nodiscard]] absl::StatusOr<v1::Job> CancelJob(const std::string& id);
+  // WatchJob calls on_update for each change and returns the final record.
+  [[nodiscard]] absl::StatusOr<v1::Job> WatchJob(const std::string& id,
+                                                 const std::function<void(const v1::Job&)>& on_update);
+
+  [[nodiscard]] absl::StatusOr<v1::ListModelsResponse> ListModels(const std::string& name);
+  [[nodiscard]] absl::StatusOr<v1::Model> GetModel(const std::string& name, int version);
+  [[nodiscard]] absl::Status DeleteModel(const std::string& name, int version);
+
+  // Sample streams chunks to on_chunk; an error from on_chunk cancels the
+  // stream and is returned.
+  [[nodiscard]] absl::Status Sample(const v1::SampleRequest& r,
+                                    const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk);
+  // SampleToFile writes the stream to a .npy or .csv file, published
+  // atomically: on any error no file (and no partial file) is left.
+  [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const std::string& path);
+
+  [[nodiscard]] absl::StatusOr<v1::CompareResponse> Compare(const v1::CompareRequest& r);
+  [[nodiscard]] absl::StatusOr<v1::CompareResponse> EvaluateModel(const v1::EvaluateModelRequest& r);
+  [[nodiscard]] absl::StatusOr<v1::ListMetricsResponse> ListMetrics();
+
+ private:
+  void SetDeadline(grpc::ClientContext* context) const;
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::DatasetService::Stub> datasets_;
+  std::unique_ptr<v1::TrainingService::Stub> training_;
+  std::unique_ptr<v1::ModelService::Stub> models_;
+  std::unique_ptr<v1::SamplingService::Stub> sampling_;
+  std::unique_ptr<v1::MetricsService::Stub> metrics_;
+};
+
+}  // namespace evgen

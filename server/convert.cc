@@ -1,0 +1,114 @@
+#include "server/convert.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace evgen {
+
+void ToProto(const DatasetInfo& info, v1::Dataset* out) {
+  out->set_name(info.name);
+  out->set_rows(info.rows);
+  for (const std::string& c : info.columns) out->add_columns(c);
+  out->set_source(info.source);
+  out->set_seed(info.seed);
+  out->set_created_unix(info.created_unix);
+  for (const ColumnSummary& s : info.summaries) {
+    v1::ColumnSummary* p = out->add_summaries();
+    p->set_name(s.name);
+    p->set_mean(s.mean);
+    p->set_std(s.stddev);
+    p->set_min(s.min);
+    p->set_max(s.max);
+  }
+}
+
+void ToProto(const ReferenceSimulatorInfo& info, v1::ReferenceSimulator* out) {
+  out->set_name(info.name);
+  out->set_description(info.description);
+  for (const std::string& o : info.options) out->add_options(o);
+}
+
+v1::JobState ToProto(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return v1::JOB_STATE_QUEUED;
+    case JobState::kRunning: return v1::JOB_STATE_RUNNING;
+    case JobState::kSucceeded: return v1::JOB_STATE_SUCCEEDED;
+    case JobState::kFailed: return v1::JOB_STATE_FAILED;
+    case JobState::kCancelled: return v1::JOB_STATE_CANCELLED;
+    case JobState::kInterrupted: return v1::JOB_STATE_INTERRUPTED;
+  }
+  return v1::JOB_STATE_UNSPECIFIED;
+}
+
+void ToProto(const JobRecord& record, v1::Job* out) {
+  out->set_id(record.id);
+  out->set_type(record.type);
+  out->set_state(ToProto(record.state));
+  v1::JobProgress* p = out->mutable_progress();
+  p->set_step(record.progress.step);
+  p->set_total_steps(record.progress.total_steps);
+  for (const auto& [name, value] : record.progress.losses) (*p->mutable_losses())[name] = value;
+  p->set_has_validation_metric(record.progress.validation_metric >= 0);
+  p->set_validation_metric(record.progress.validation_metric);
+  p->set_events_per_second(record.events_per_second);
+  p->set_eta_seconds(record.eta_seconds);
+  p->set_message(record.progress.message);
+  out->set_error(record.error);
+  out->set_model_name(record.request.value("model_name", ""));
+  out->set_model_version(record.result.value("version", 0));
+  out->set_created_unix_ms(record.created_unix_ms);
+  out->set_started_unix_ms(record.started_unix_ms);
+  out->set_finished_unix_ms(record.finished_unix_ms);
+  out->set_request_json(record.request.dump());
+  out->set_result_json(record.result.dump());
+}
+
+void ToProto(const ModelRecord& record, v1::Model* out) {
+  out->set_name(record.name);
+  out->set_version(record.version);
+  out->set_kind(record.kind);
+  for (const std::string& c : record.condition_columns) out->add_condition_columns(c);
+  for (const std::string& c : record.target_columns) out->add_target_columns(c);
+  out->set_dataset(record.dataset);
+  out->set_region(record.region);
+  out->set_job_id(record.job_id);
+  out->set_seed(record.seed);
+  out->set_created_unix(record.created_unix);
+  out->set_config_json(record.config.dump());
+  out->set_description_json(record.description.dump());
+  out->set_metrics_json(record.metrics.dump());
+}
+
+void ToProto(const MetricOutcome& outcome, v1::MetricResult* out) {
+  out->set_name(outcome.name);
+  out->set_value(outcome.value);
+  out->set_uncertainty(outcome.uncertainty);
+  out->set_details_json(outcome.details.dump());
+  for (const std::string& w : outcome.warnings) out->add_warnings(w);
+}
+
+void ToProto(const MetricInfo& info, v1::MetricInfo* out) {
+  out->set_name(info.name);
+  out->set_description(info.description);
+  for (const std::string& o : info.options) out->add_options(o);
+}
+
+absl::StatusOr<TrainingRequest> FromProto(const v1::SubmitTrainingRequest& request) {
+  TrainingRequest r;
+  r.model_name = request.model_name();
+  r.kind = request.kind();
+  r.dataset = request.training_data().dataset();
+  r.region = request.training_data().region();
+  r.condition_columns.assign(request.condition_columns().begin(), request.condition_columns().end());
+  r.target_columns.assign(request.target_columns().begin(), request.target_columns().end());
+  r.seed = request.seed();
+  r.device = request.device();
+  if (!request.config_json().empty()) {
+    r.config = nlohmann::json::parse(request.config_json(), nullptr, /*allow_exceptions=*/false);
+    if (r.config.is_discarded() || !r.config.is_object()) {
+      return absl::InvalidArgumentError("config_json: must be a JSON object, e.g. {\"mass_bins\": 60}");
+    }
+  }
+  return r;
+}
+
+}  // namespace evgen

@@ -1,0 +1,29 @@
+// convert.h: the one translation boundary between evgen.v1 protos and core
+// types. Services call these and nothing else to cross it.
+#pragma once
+
+#include "core/metrics/metric_registry.h"
+#include "core/physics/reference_simulators.h"
+#include "core/store/dataset_store.h"
+#include "core/store/job_store.h"
+#include "core/store/model_store.h"
+#include "core/train/training_job.h"
+#include "evgen/v1/dataset_service.pb.h"
+#include "evgen/v1/metrics_service.pb.h"
+#include "evgen/v1/model_service.pb.h"
+#include "evgen/v1/training_service.pb.h"
+
+namespace evgen {
+
+void ToProto(const DatasetInfo& info, v1::Dataset* out);
+void ToProto(const ReferenceSimulatorInfo& info, v1::ReferenceSimulator* out);
+void ToProto(const JobRecord& record, v1::Job* out);
+void ToProto(const ModelRecord& record, v1::Model* out);
+void ToProto(const MetricOutcome& outcome, v1::MetricResult* out);
+void ToProto(const MetricInfo& info, v1::MetricInfo* out);
+v1::JobState ToProto(JobState state);
+
+// FromProto parses a training request; InvalidArgument for bad config_json.
+[[nodiscard]] absl::StatusOr<TrainingRequest> FromProto(const v1::SubmitTrainingRequest& request);
+
+}  // namespace evgen

@@ -1,0 +1,100 @@
+#include "server/dataset_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/physics/reference_simulators.h"
+#include "core/physics/regions.h"
+#include "core/status_macros.h"
+#include "core/store/names.h"
+#include "server/convert.h"
+#include "server/reactors.h"
+
+namespace evgen {
+namespace {
+
+void CountRegions(const Table& table, v1::Dataset* out) {
+  absl::StatusOr<int> column = table.ColumnIndex("region");
+  if (!column.ok()) return;
+  for (int64_t r = 0; r < table.num_rows(); ++r) {
+    const auto region = static_cast<Region>(static_cast<int>(table.at(r, *column)));
+    ++(*out->mutable_region_rows())[std::string(RegionName(region))];
+  }
+}
+
+}  // namespace
+
+absl::Status DatasetServiceImpl::Describe(const std::string& name, v1::Dataset* out) {
+  EVGEN_ASSIGN_OR_RETURN(DatasetInfo info, state_->datasets.Describe(name));
+  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Table> table, state_->datasets.Get(name));
+  ToProto(info, out);
+  CountRegions(*table, out);
+  return absl::OkStatus();
+}
+
+grpc::ServerReadReactor<v1::UploadDatasetRequest>* DatasetServiceImpl::UploadDataset(
+    grpc::CallbackServerContext*, v1::Dataset*) {
+  return new FinishedReadReactor<v1::UploadDatasetRequest>(
+      NotYet("DatasetService.UploadDataset", "the event I/O issue (CSV/NPY/HDF5/LHE/HepMC3 uploads)"));
+}
+
+grpc::ServerUnaryReactor* DatasetServiceImpl::GenerateReference(
+    grpc::CallbackServerContext* context, const v1::GenerateReferenceRequest* request,
+    v1::Dataset* response) {
+  return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
+    EVGEN_RETURN_IF_ERROR(ValidateName("name", request->name()));
+    const int64_t limit = state_->config.max_reference_events;
+    if (request->n_events() <= 0 || request->n_events() > limit) {
+      return absl::InvalidArgumentError(absl::StrCat("n_events: must be in [1, ", limit, "], got ",
+                                                     request->n_events()));
+    }
+    std::map<std::string, double> options(request->options().begin(), request->options().end());
+    EVGEN_ASSIGN_OR_RETURN(Table table, evgen::GenerateReference(request->simulator(), request->n_events(),
+                                                          request->seed(), options));
+    EVGEN_ASSIGN_OR_RETURN(DatasetInfo info,
+                           state_->datasets.Put(request->name(), table,
+                                                absl::StrCat("reference:", request->simulator()),
+                                                request->seed()));
+    ToProto(info, response);
+    CountRegions(table, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DatasetServiceImpl::ListReferenceSimulators(
+    grpc::CallbackServerContext* context, const v1::ListReferenceSimulatorsRequest*,
+    v1::ListReferenceSimulatorsResponse* response) {
+  for (const ReferenceSimulatorInfo& info : ReferenceSimulators()) {
+    ToProto(info, response->add_simulators());
+  }
+  return FinishNow(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* DatasetServiceImpl::ListDatasets(grpc::CallbackServerContext* context,
+                                                           const v1::ListDatasetsRequest*,
+                                                           v1::ListDatasetsResponse* response) {
+  return RunOnPool(state_->pool, context, [this, response] {
+    for (const DatasetInfo& info : state_->datasets.List()) ToProto(info, response->add_datasets());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* DatasetServiceImpl::DescribeDataset(
+    grpc::CallbackServerContext* context, const v1::DescribeDatasetRequest* request,
+    v1::Dataset* response) {
+  return RunOnPool(state_->pool, context,
+                   [this, request, response] { return Describe(request->name(), response); });
+}
+
+grpc::ServerUnaryReactor* DatasetServiceImpl::DeleteDataset(grpc::CallbackServerContext* context,
+                                                            const v1::DeleteDatasetRequest* request,
+                                                            v1::DeleteDatasetResponse*) {
+  return RunOnPool(state_->pool, context,
+                   [this, request] { return state_->datasets.Delete(request->name()); });
+}
+
+grpc::ServerWriteReactor<v1::TableChunk>* DatasetServiceImpl::ExportDataset(
+    grpc::CallbackServerContext*, const v1::ExportDatasetRequest*) {
+  return new FinishedWriteReactor<v1::TableChunk>(
+      NotYet("DatasetService.ExportDataset", "the event I/O issue (exports to files)"));
+}
+
+}  // namespace evgen

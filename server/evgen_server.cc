@@ -1,0 +1,71 @@
+#include "server/evgen_server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "core/io/atomic_file.h"
+#include "core/status_macros.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/dataset_service.h"
+#include "server/metrics_service.h"
+#include "server/model_service.h"
+#include "server/sampling_service.h"
+#include "server/training_service.h"
+
+namespace evgen {
+
+EvgenServer::EvgenServer(ServerConfig config) : config_(std::move(config)) {}
+
+EvgenServer::~EvgenServer() { Shutdown(); }
+
+absl::Status EvgenServer::Start() {
+  if (config_.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be set");
+  state_ = std::make_unique<ServerState>(config_);
+  EVGEN_RETURN_IF_ERROR(state_->datasets.Init());
+  EVGEN_RETURN_IF_ERROR(state_->models.Init());
+  EVGEN_RETURN_IF_ERROR(state_->job_store.Init());
+  state_->jobs.Recover();
+
+  datasets_ = std::make_unique<DatasetServiceImpl>(state_.get());
+  training_ = std::make_unique<TrainingServiceImpl>(state_.get());
+  models_ = std::make_unique<ModelServiceImpl>(state_.get());
+  sampling_ = std::make_unique<SamplingServiceImpl>(state_.get());
+  metrics_ = std::make_unique<MetricsServiceImpl>(state_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  builder.SetMaxSendMessageSize(static_cast<int>(config_.max_chunk_bytes + (1 << 20)));
+  builder.RegisterService(datasets_.get());
+  builder.RegisterService(training_.get());
+  builder.RegisterService(models_.get());
+  builder.RegisterService(sampling_.get());
+  builder.RegisterService(metrics_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config_.listen));
+  }
+  if (!config_.port_file.empty()) {
+    EVGEN_RETURN_IF_ERROR(WriteFileAtomically(config_.port_file, absl::StrCat(port_, "\n")));
+  }
+  return absl::OkStatus();
+}
+
+void EvgenServer::Wait() {
+  if (server_) server_->Wait();
+}
+
+void EvgenServer::Shutdown() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Wait();
+    server_.reset();
+  }
+  if (state_) state_->jobs.Shutdown();
+}
+
+}  // namespace evgen

@@ -1,0 +1,52 @@
+// evgen_server.h: EvgenServer, the whole evgend process minus flag parsing:
+// the stores under the data directory, the job manager, and the gRPC server
+// with every evgen.v1 service, health checking and reflection.
+//
+// Example:
+//   EvgenServer server(config);
+//   EVGEN_RETURN_IF_ERROR(server.Start());   // binds; port() is now known
+//   server.Wait();                           // until Shutdown() from another thread
+#pragma once
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "server/server_state.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace evgen {
+
+class DatasetServiceImpl;
+class TrainingServiceImpl;
+class ModelServiceImpl;
+class SamplingServiceImpl;
+class MetricsServiceImpl;
+
+class EvgenServer {
+ public:
+  explicit EvgenServer(ServerConfig config);
+  ~EvgenServer();
+
+  [[nodiscard]] absl::Status Start();
+  int port() const { return port_; }
+  void Wait();
+  // Shutdown stops accepting calls, lets running calls end within a grace
+  // period, and records unfinished jobs as interrupted.
+  void Shutdown();
+
+ private:
+  ServerConfig config_;
+  std::unique_ptr<ServerState> state_;
+  std::unique_ptr<DatasetServiceImpl> datasets_;
+  std::unique_ptr<TrainingServiceImpl> training_;
+  std::unique_ptr<ModelServiceImpl> models_;
+  std::unique_ptr<SamplingServiceImpl> sampling_;
+  std::unique_ptr<MetricsServiceImpl> metrics_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace evgen

@@ -1,0 +1,71 @@
+// evgend: the evgen server. Parses flags and runs EvgenServer until SIGINT or
+// SIGTERM, then shuts down cleanly (unfinished jobs are marked interrupted).
+#include <csignal>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "server/evgen_server.h"
+#include "spdlog/spdlog.h"
+
+#ifndef EVGEN_VERSION
+#define EVGEN_VERSION "unknown"
+#endif
+
+namespace {
+
+std::string DefaultDataDir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/evgen";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/evgen";
+  return "./evgen-data";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  evgen::ServerConfig config;
+  config.data_dir = DefaultDataDir();
+  CLI::App app{"evgend: serves machine-learned event generators over gRPC"};
+  app.set_version_flag("--version", std::string("evgend ") + EVGEN_VERSION);
+  app.add_option("--listen", config.listen, "address:port to serve gRPC on (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--data-dir", config.data_dir, "directory holding datasets/, models/ and jobs/")
+      ->capture_default_str();
+  app.add_option("--port-file", config.port_file, "write the bound port to this file once serving");
+  app.add_option("--max-sample-rows", config.max_sample_rows, "largest n one Sample request may ask for")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-reference-events", config.max_reference_events,
+                 "largest n_events one GenerateReference request may ask for")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--training-workers", config.training_workers, "training jobs run at once")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--max-queued-jobs", config.max_queued_jobs, "jobs that may wait in the queue")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  evgen::EvgenServer server(config);
+  if (absl::Status s = server.Start(); !s.ok()) {
+    spdlog::error("evgend: {}", s.ToString());
+    return 1;
+  }
+  spdlog::info("evgend {} listening on port {} (data dir {})", EVGEN_VERSION, server.port(),
+               config.data_dir);
+  std::thread stopper([&server, signals] {
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("evgend: signal {}, shutting down", received);
+    server.Shutdown();
+  });
+  server.Wait();
+  stopper.join();
+  spdlog::info("evgend: stopped");
+  return 0;
+}

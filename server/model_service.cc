@@ -1,0 +1,41 @@
+#include "server/model_service.h"
+
+#include "core/status_macros.h"
+#include "server/convert.h"
+#include "server/reactors.h"
+
+namespace evgen {
+
+grpc::ServerUnaryReactor* ModelServiceImpl::ListModels(grpc::CallbackServerContext* context,
+                                                       const v1::ListModelsRequest* request,
+                                                       v1::ListModelsResponse* response) {
+  return RunOnPool(state_->pool, context, [this, request, response] {
+    for (const ModelRecord& record : state_->models.List()) {
+      if (request->name().empty() || request->name() == record.name) {
+        ToProto(record, response->add_models());
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(grpc::CallbackServerContext* context,
+                                                     const v1::GetModelRequest* request,
+                                                     v1::Model* response) {
+  return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
+    EVGEN_ASSIGN_OR_RETURN(ModelRecord record,
+                           state_->models.GetRecord(request->name(), request->version()));
+    ToProto(record, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(grpc::CallbackServerContext* context,
+                                                        const v1::DeleteModelRequest* request,
+                                                        v1::DeleteModelResponse*) {
+  return RunOnPool(state_->pool, context, [this, request] {
+    return state_->models.Delete(request->name(), request->version());
+  });
+}
+
+}  // namespace evgen

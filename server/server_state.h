@@ -1,0 +1,47 @@
+// server_state.h: ServerConfig and ServerState, what every evgend service
+// shares: the stores under --data-dir, the job manager and the worker pool.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/store/dataset_store.h"
+#include "core/store/job_store.h"
+#include "core/store/model_store.h"
+#include "core/train/job_manager.h"
+#include "core/util/thread_pool.h"
+
+namespace evgen {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir;
+  std::string port_file;                     // where the bound port is written, if set
+  int64_t max_sample_rows = 100'000'000;     // per Sample or EvaluateModel request
+  int64_t max_reference_events = 10'000'000; // per GenerateReference request
+  int64_t default_chunk_bytes = 1 << 20;     // 1 MiB
+  int64_t max_chunk_bytes = 4 << 20;
+  int max_message_bytes = 64 << 20;          // inline tables in requests
+  int training_workers = 1;                  // one training job per device
+  int max_queued_jobs = 16;
+  int pool_threads = 4;                      // blocking work off the gRPC threads
+};
+
+struct ServerState {
+  explicit ServerState(const ServerConfig& c)
+      : config(c),
+        datasets(c.data_dir + "/datasets"),
+        models(c.data_dir + "/models"),
+        job_store(c.data_dir + "/jobs"),
+        jobs(&job_store, JobManagerConfig{c.training_workers, c.max_queued_jobs}),
+        pool(c.pool_threads) {}
+
+  ServerConfig config;
+  DatasetStore datasets;
+  ModelStore models;
+  JobStore job_store;
+  JobManager jobs;
+  ThreadPool pool;
+};
+
+}  // namespace evgen

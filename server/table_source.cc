@@ -1,0 +1,78 @@
+#include "server/table_source.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/models/sample_rows.h"
+#include "core/physics/regions.h"
+#include "core/status_macros.h"
+#include "wire/table_codec.h"
+
+namespace evgen {
+
+absl::StatusOr<Table> SelectDataset(ServerState& state, const v1::DatasetSelection& selection,
+                                    const std::string& field) {
+  if (selection.dataset().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".dataset: must name a stored dataset"));
+  }
+  if (selection.max_rows() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".max_rows: must be >= 0 (0 = all)"));
+  }
+  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Table> table, state.datasets.Get(selection.dataset()));
+  EVGEN_ASSIGN_OR_RETURN(Table selected, SelectRegion(*table, selection.region()));
+  if (!selection.columns().empty()) {
+    std::vector<std::string> columns(selection.columns().begin(), selection.columns().end());
+    EVGEN_ASSIGN_OR_RETURN(selected, selected.SelectColumns(columns));
+  }
+  if (selection.max_rows() > 0) selected = selected.SliceRows(0, selection.max_rows());
+  return selected;
+}
+
+absl::StatusOr<LoadedModel> LoadModel(ServerState& state, const std::string& name, int version) {
+  if (name.empty()) return absl::InvalidArgumentError("model: must name a stored model");
+  EVGEN_ASSIGN_OR_RETURN(auto loaded, state.models.Load(name, version));
+  return LoadedModel{std::move(loaded.first), std::move(loaded.second)};
+}
+
+absl::StatusOr<Table> ConditionsFor(const Model& model, const Table& conditions,
+                                    const google::protobuf::RepeatedPtrField<std::string>& keep_columns,
+                                    const std::string& field) {
+  return ArrangeConditions(model, conditions, {keep_columns.begin(), keep_columns.end()},
+                           field.c_str());
+}
+
+absl::Status CheckSampleCount(const ServerState& state, int64_t n, const std::string& field) {
+  if (n <= 0 || n > state.config.max_sample_rows) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must be in [1, ",
+                                                   state.config.max_sample_rows, "], got ", n));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Table> GenerateSamples(ServerState& state, const v1::ModelSamples& samples,
+                                      const std::string& field) {
+  EVGEN_RETURN_IF_ERROR(CheckSampleCount(state, samples.n(), field + ".n"));
+  EVGEN_ASSIGN_OR_RETURN(LoadedModel loaded, LoadModel(state, samples.model(), samples.version()));
+  EVGEN_ASSIGN_OR_RETURN(Table all_conditions,
+                         SelectDataset(state, samples.conditions_from(), field + ".conditions_from"));
+  EVGEN_ASSIGN_OR_RETURN(Table conditions,
+                         ConditionsFor(*loaded.model, all_conditions, samples.keep_columns(),
+                                       field + ".conditions_from"));
+  return SampleRows(*loaded.model, conditions, 0, samples.n(), samples.seed());
+}
+
+absl::StatusOr<Table> ResolveTableSource(ServerState& state, const v1::TableSource& source,
+                                         const std::string& field) {
+  switch (source.source_case()) {
+    case v1::TableSource::kDataset:
+      return SelectDataset(state, source.dataset(), field + ".dataset");
+    case v1::TableSource::kInlineTable:
+      return DecodeTable(source.inline_table(), (field + ".inline_table").c_str());
+    case v1::TableSource::kModelSamples:
+      return GenerateSamples(state, source.model_samples(), field + ".model_samples");
+    case v1::TableSource::SOURCE_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": set one of dataset, inline_table, model_samples"));
+}
+
+}  // namespace evgen

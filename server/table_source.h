@@ -1,0 +1,47 @@
+// table_source.h: turns the TableSource / DatasetSelection / ModelSamples of a
+// request into a core Table, with errors that name the request field.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+#include "core/models/model.h"
+#include "evgen/v1/common.pb.h"
+#include "server/server_state.h"
+
+namespace evgen {
+
+// SelectDataset applies a DatasetSelection (region, columns, max_rows).
+[[nodiscard]] absl::StatusOr<Table> SelectDataset(ServerState& state,
+                                                  const v1::DatasetSelection& selection,
+                                                  const std::string& field);
+
+// LoadedModel is a stored model ready to sample.
+struct LoadedModel {
+  ModelRecord record;
+  std::shared_ptr<const Model> model;
+};
+[[nodiscard]] absl::StatusOr<LoadedModel> LoadModel(ServerState& state, const std::string& name,
+                                                    int version);
+
+// ConditionsFor reduces `conditions` to the model's condition columns plus
+// `keep_columns`, failing with InvalidArgument (naming `field`) when some are
+// missing.
+[[nodiscard]] absl::StatusOr<Table> ConditionsFor(
+    const Model& model, const Table& conditions,
+    const google::protobuf::RepeatedPtrField<std::string>& keep_columns, const std::string& field);
+
+// CheckSampleCount enforces 1 <= n <= config.max_sample_rows.
+[[nodiscard]] absl::Status CheckSampleCount(const ServerState& state, int64_t n, const std::string& field);
+
+// GenerateSamples draws all n rows of a ModelSamples source in memory.
+[[nodiscard]] absl::StatusOr<Table> GenerateSamples(ServerState& state, const v1::ModelSamples& samples,
+                                                    const std::string& field);
+
+[[nodiscard]] absl::StatusOr<Table> ResolveTableSource(ServerState& state,
+                                                       const v1::TableSource& source,
+                                                       const std::string& field);
+
+}  // namespace evgen

@@ -1,0 +1,228 @@
+// Bad input answers with a precise gRPC status, and the server stays up.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "client/evgen_client.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/integration/evgend_process.h"
+#include "wire/table_codec.h"
+
+namespace evgen::testing {
+namespace {
+
+constexpr int64_t kMaxSampleRows = 500'000;
+
+class ErrorsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(MakeTempDir("evgen-errors"));
+    auto server = EvgendProcess::Start(*dir_ + "/data", {"--max-sample-rows", std::to_string(kMaxSampleRows)});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "generate", "qcd-multijet", "-n", "5000",
+                                                 "--name", "qcd"}).code, 0);
+    ASSERT_EQ(RunCliCapture(server_->address(),
+                            {"train", "template", "--dataset", "qcd", "--name", "tpl", "--wait"}).code, 0);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+
+  void TearDown() override {
+    // After every bad request the server still answers.
+    ASSERT_TRUE(server_->running());
+    EvgenClient client(server_->address());
+    EXPECT_TRUE(client.ListDatasets().ok());
+  }
+
+  static v1::SampleRequest ValidSample() {
+    v1::SampleRequest r;
+    r.set_model("tpl");
+    r.set_n(100);
+    r.set_seed(1);
+    r.mutable_conditions_from()->set_dataset("qcd");
+    r.mutable_conditions_from()->set_region("validation");
+    return r;
+  }
+
+  static absl::Status SampleStatus(const v1::SampleRequest& r) {
+    EvgenClient client(server_->address());
+    return client.Sample(r, [](const v1::SampleChunk&) { return absl::OkStatus(); });
+  }
+
+  static v1::SubmitTrainingRequest ValidTraining() {
+    v1::SubmitTrainingRequest r;
+    r.set_model_name("tpl2");
+    r.set_kind("template");
+    r.mutable_training_data()->set_dataset("qcd");
+    return r;
+  }
+
+  static std::string* dir_;
+  static EvgendProcess* server_;
+};
+
+std::string* ErrorsTest::dir_ = nullptr;
+EvgendProcess* ErrorsTest::server_ = nullptr;
+
+TEST_F(ErrorsTest, ValidSampleSucceeds) { EXPECT_TRUE(SampleStatus(ValidSample()).ok()); }
+
+TEST_F(ErrorsTest, UnknownModelIsNotFound) {
+  v1::SampleRequest r = ValidSample();
+  r.set_model("no-such-model");
+  absl::Status s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(s.message().find("no-such-model"), std::string::npos) << s;
+}
+
+TEST_F(ErrorsTest, UnknownDatasetIsNotFound) {
+  EvgenClient client(server_->address());
+  v1::SubmitTrainingRequest t = ValidTraining();
+  t.mutable_training_data()->set_dataset("nope");
+  absl::StatusOr<v1::Job> job = client.SubmitTraining(t);
+  EXPECT_EQ(job.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(job.status().message().find("nope"), std::string::npos);
+  v1::SampleRequest r = ValidSample();
+  r.mutable_conditions_from()->set_dataset("nope");
+  EXPECT_EQ(SampleStatus(r).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(client.DescribeDataset("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ErrorsTest, SampleCountOutOfRangeIsInvalidArgument) {
+  for (int64_t n : {int64_t{0}, int64_t{-5}, kMaxSampleRows + 1}) {
+    v1::SampleRequest r = ValidSample();
+    r.set_n(n);
+    absl::Status s = SampleStatus(r);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << n;
+    EXPECT_NE(s.message().find("n: must be in [1, 500000]"), std::string::npos) << s;
+  }
+}
+
+TEST_F(ErrorsTest, ConditionsWithWrongColumnsAreInvalidArgument) {
+  v1::SampleRequest r = ValidSample();
+  Table wrong({"pt_gev", "phi"});
+  wrong.AppendRow({300.f, 0.1f});
+  EncodeTable(wrong, r.mutable_conditions_table());
+  absl::Status s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("conditions_table: missing column(s) [eta]"), std::string::npos) << s;
+}
+
+TEST_F(ErrorsTest, MalformedConditionsBytesAreInvalidArgument) {
+  v1::SampleRequest r = ValidSample();
+  v1::TableChunk* chunk = r.mutable_conditions_table();
+  chunk->add_columns("pt_gev");
+  chunk->add_columns("eta");
+  chunk->set_rows(3);
+  chunk->set_values(std::string(7, '\0'));
+  absl::Status s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("conditions_table.values"), std::string::npos) << s;
+}
+
+TEST_F(ErrorsTest, UnknownModelKindIsInvalidArgument) {
+  EvgenClient client(server_->address());
+  v1::SubmitTrainingRequest t = ValidTraining();
+  t.set_kind("diffusion-transformer");
+  absl::Status s = client.SubmitTraining(t).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("kind: unknown model kind 'diffusion-transformer'; allowed: template"),
+            std::string::npos) << s;
+}
+
+TEST_F(ErrorsTest, BadTrainingFieldsAreInvalidArgumentNamingTheField) {
+  EvgenClient client(server_->address());
+  struct Case {
+    std::function<void(v1::SubmitTrainingRequest&)> mutate;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {[](auto& t) { t.set_config_json("{\"mass_bins\": 1}"); }, "mass_bins"},
+      {[](auto& t) { t.set_config_json("[1,2]"); }, "config_json"},
+      {[](auto& t) { t.set_config_json("{\"colour\": 3}"); }, "colour"},
+      {[](auto& t) { t.set_model_name("../escape"); }, "model_name"},
+      {[](auto& t) { t.mutable_training_data()->set_region("signalish"); }, "signalish"},
+      {[](auto& t) { t.add_condition_columns("n_track"); }, "condition_columns"},
+      {[](auto& t) { t.set_device("tpu"); }, "device"},
+  };
+  for (const Case& c : cases) {
+    v1::SubmitTrainingRequest t = ValidTraining();
+    c.mutate(t);
+    absl::Status s = client.SubmitTraining(t).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.expected << ": " << s;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s;
+  }
+}
+
+TEST_F(ErrorsTest, BadReferenceRequestsAreInvalidArgument) {
+  EvgenClient client(server_->address());
+  v1::GenerateReferenceRequest r;
+  r.set_name("x");
+  r.set_simulator("qcd-multijet");
+  r.set_n_events(0);
+  EXPECT_EQ(client.GenerateReference(r).status().code(), absl::StatusCode::kInvalidArgument);
+  r.set_n_events(10);
+  r.set_simulator("pythia");
+  absl::Status s = client.GenerateReference(r).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("qcd-multijet"), std::string::npos) << "should list the allowed simulators";
+  r.set_simulator("qcd-multijet");
+  r.set_name("qcd");
+  EXPECT_EQ(client.GenerateReference(r).status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(ErrorsTest, UnknownMetricIsInvalidArgument) {
+  CliResult r = RunCliCapture(server_->address(), {"metrics", "compare", "qcd", "qcd", "-m", "vibes"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("INVALID_ARGUMENT"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("separation-power"), std::string::npos) << r.err;
+}
+
+TEST_F(ErrorsTest, NotYetImplementedMethodsSayUnimplementedWithAReason) {
+  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+  auto stub = v1::DatasetService::NewStub(channel);
+  grpc::ClientContext context;
+  v1::Dataset response;
+  auto writer = stub->UploadDataset(&context, &response);
+  writer->WritesDone();
+  grpc::Status s = writer->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_NE(s.error_message().find("not implemented yet"), std::string::npos);
+}
+
+TEST_F(ErrorsTest, HealthServiceReportsServing) {
+  // grpc.health.v1.Health/Check with an empty HealthCheckRequest; the reply
+  // HealthCheckResponse{status: SERVING} encodes as the bytes 08 01.
+  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  grpc::ByteBuffer request, response;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+}  // namespace
+}  // namespace evgen::testing

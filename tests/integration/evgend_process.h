@@ -1,0 +1,44 @@
+// evgend_process.h: EvgendProcess runs the real evgend binary on a free
+// loopback port with its own data directory, for integration tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace evgen::testing {
+
+// MakeTempDir creates a fresh directory under $TMPDIR (or /tmp).
+std::string MakeTempDir(const std::string& prefix);
+
+class EvgendProcess {
+ public:
+  // Start launches evgend with --listen 127.0.0.1:0 and waits until it serves.
+  static absl::StatusOr<std::unique_ptr<EvgendProcess>> Start(const std::string& data_dir,
+                                                              std::vector<std::string> extra_args = {});
+  ~EvgendProcess();
+
+  int port() const { return port_; }
+  std::string address() const;
+  bool running();
+  // Stop sends `signal` and waits; returns the exit status (or -signal).
+  int Stop(int signal);
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// RunCliCapture runs the evgen CLI in-process against `server`.
+struct CliResult {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+CliResult RunCliCapture(const std::string& server, std::vector<std::string> args);
+
+}  // namespace evgen::testing

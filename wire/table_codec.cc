@@ -1,0 +1,68 @@
+#include "wire/table_codec.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace evgen {
+
+// The wire is little-endian; evgen targets x86-64 and aarch64 Linux, both
+// little-endian, so bytes are copied as they are.
+static_assert(sizeof(float) == 4, "float32 expected");
+
+void EncodeRows(const Table& table, int64_t begin, int64_t end, v1::TableChunk* chunk) {
+  chunk->Clear();
+  for (const std::string& c : table.columns()) chunk->add_columns(c);
+  const int64_t rows = std::max<int64_t>(0, end - begin);
+  chunk->set_rows(rows);
+  chunk->set_first_row(begin);
+  chunk->set_values(reinterpret_cast<const char*>(table.row(begin)),
+                    static_cast<size_t>(rows * table.num_columns()) * sizeof(float));
+  if (table.has_weights()) {
+    chunk->set_weights(reinterpret_cast<const char*>(table.weights().data() + begin),
+                       static_cast<size_t>(rows) * sizeof(float));
+  }
+}
+
+absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field) {
+  if (chunk.columns().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".columns: must name at least one column"));
+  }
+  if (chunk.rows() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".rows: must be >= 0, got ", chunk.rows()));
+  }
+  const size_t n_values = static_cast<size_t>(chunk.rows()) * chunk.columns_size();
+  if (chunk.values().size() != n_values * sizeof(float)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".values: holds ", chunk.values().size(), " bytes; rows (", chunk.rows(),
+        ") x columns (", chunk.columns_size(), ") x 4 = ", n_values * sizeof(float)));
+  }
+  if (!chunk.weights().empty() &&
+      chunk.weights().size() != static_cast<size_t>(chunk.rows()) * sizeof(float)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".weights: holds ", chunk.weights().size(),
+                                                   " bytes, expected 4 per row or none"));
+  }
+  std::vector<float> values(n_values);
+  if (n_values > 0) std::memcpy(values.data(), chunk.values().data(), n_values * sizeof(float));
+  std::vector<float> weights(chunk.weights().size() / sizeof(float));
+  if (!weights.empty()) std::memcpy(weights.data(), chunk.weights().data(), chunk.weights().size());
+  std::vector<std::string> columns(chunk.columns().begin(), chunk.columns().end());
+  return Table::Create(std::move(columns), std::move(values), std::move(weights));
+}
+
+int64_t RowsPerChunk(int columns, int64_t max_chunk_bytes) {
+  return std::max<int64_t>(1, max_chunk_bytes / (static_cast<int64_t>(sizeof(float)) * std::max(1, columns)));
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl::StatusCode values follow google.rpc.Code, as grpc::StatusCode does.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+}  // namespace evgen
