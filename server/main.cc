@@ -1,5 +1,8 @@
 // evgend: the evgen server. Parses flags and runs EvgenServer until SIGINT or
 // SIGTERM, then shuts down cleanly (unfinished jobs are marked interrupted).
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -14,6 +17,16 @@
 #endif
 
 namespace {
+
+// The stop signals are turned into a byte on a pipe: a handler may only do
+// async-signal-safe work, and threads that libraries started before main()
+// would not inherit a blocked signal mask, so sigwait() alone is not enough.
+int stop_pipe[2] = {-1, -1};
+
+void OnStopSignal(int signal) {
+  const char byte = static_cast<char>(signal);
+  (void)!::write(stop_pipe[1], &byte, 1);
+}
 
 std::string DefaultDataDir() {
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/evgen";
@@ -44,12 +57,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(0, 100000));
   CLI11_PARSE(app, argc, argv);
 
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (::pipe(stop_pipe) != 0) {
+    spdlog::error("evgend: cannot create the stop pipe");
+    return 1;
+  }
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
 
   evgen::EvgenServer server(config);
   if (absl::Status s = server.Start(); !s.ok()) {
@@ -58,10 +74,11 @@ int main(int argc, char** argv) {
   }
   spdlog::info("evgend {} listening on port {} (data dir {})", EVGEN_VERSION, server.port(),
                config.data_dir);
-  std::thread stopper([&server, signals] {
-    int received = 0;
-    sigwait(&signals, &received);
-    spdlog::info("evgend: signal {}, shutting down", received);
+  std::thread stopper([&server] {
+    char signal = 0;
+    while (::read(stop_pipe[0], &signal, 1) < 0 && errno == EINTR) {
+    }
+    spdlog::info("evgend: signal {}, shutting down", static_cast<int>(signal));
     server.Shutdown();
   });
   server.Wait();

@@ -386,6 +386,8 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_option("--timeout", run.global.timeout_s, "deadline of each call in seconds")
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.require_subcommand(1);
+  // Global flags may follow the subcommand too: `evgen jobs list --json`.
+  app.fallthrough();
   AddDatasetCommands(app, run);
   AddTrainCommand(app, run);
   AddJobCommands(app, run);

@@ -1,7 +1,9 @@
 #include "core/physics/regions.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -61,9 +63,14 @@ absl::StatusOr<Region> ParseRegion(std::string_view name) {
       absl::StrCat("region: unknown region '", std::string(name), "'; allowed: ", kAllowedNames));
 }
 
-absl::StatusOr<Table> SelectRegion(const Table& jets, std::string_view region_name) {
+namespace {
+
+// RegionFilter resolves a region name to (column index, region code), or to
+// nullopt for "all" / "" (every row).
+absl::StatusOr<std::optional<std::pair<int, float>>> RegionFilter(const Table& jets,
+                                                                   std::string_view region_name) {
   const std::string lower = absl::AsciiStrToLower(std::string(region_name));
-  if (lower.empty() || lower == "all") return jets;
+  if (lower.empty() || lower == "all") return std::optional<std::pair<int, float>>();
   absl::StatusOr<Region> region = ParseRegion(lower);
   if (!region.ok()) return region.status();
   absl::StatusOr<int> column = jets.ColumnIndex("region");
@@ -72,12 +79,31 @@ absl::StatusOr<Table> SelectRegion(const Table& jets, std::string_view region_na
         absl::StrCat("region: cannot select region '", std::string(region_name),
                      "' from a table without a 'region' column: ", column.status().message()));
   }
-  const float code = static_cast<float>(static_cast<int>(*region));
+  return std::make_optional(std::make_pair(*column, static_cast<float>(static_cast<int>(*region))));
+}
+
+}  // namespace
+
+absl::StatusOr<Table> SelectRegion(const Table& jets, std::string_view region_name) {
+  absl::StatusOr<std::optional<std::pair<int, float>>> filter = RegionFilter(jets, region_name);
+  if (!filter.ok()) return filter.status();
+  if (!filter->has_value()) return jets;
+  const auto [column, code] = **filter;
   std::vector<int64_t> rows;
   for (int64_t r = 0; r < jets.num_rows(); ++r) {
-    if (jets.at(r, *column) == code) rows.push_back(r);
+    if (jets.at(r, column) == code) rows.push_back(r);
   }
   return jets.SelectRows(rows);
+}
+
+absl::StatusOr<int64_t> CountRegionRows(const Table& jets, std::string_view region_name) {
+  absl::StatusOr<std::optional<std::pair<int, float>>> filter = RegionFilter(jets, region_name);
+  if (!filter.ok()) return filter.status();
+  if (!filter->has_value()) return jets.num_rows();
+  const auto [column, code] = **filter;
+  int64_t count = 0;
+  for (int64_t r = 0; r < jets.num_rows(); ++r) count += jets.at(r, column) == code;
+  return count;
 }
 
 }  // namespace evgen

@@ -49,4 +49,8 @@ std::string_view RegionName(Region region);
 // an unknown name or a table without a "region" column.
 [[nodiscard]] absl::StatusOr<Table> SelectRegion(const Table& jets, std::string_view region_name);
 
+// CountRegionRows returns how many rows SelectRegion would keep, without
+// copying them (request validation runs it on every submit).
+[[nodiscard]] absl::StatusOr<int64_t> CountRegionRows(const Table& jets, std::string_view region_name);
+
 }  // namespace evgen

@@ -59,8 +59,8 @@ absl::Status ValidateTrainingRequest(TrainingRequest& request, DatasetStore& dat
   EVGEN_RETURN_IF_ERROR(CheckDatasetHasColumns(*table, request.dataset, model->condition_columns()));
   EVGEN_RETURN_IF_ERROR(CheckDatasetHasColumns(*table, request.dataset, model->target_columns()));
   if (request.region.empty()) request.region = table->HasColumn("region") ? "control" : "all";
-  EVGEN_ASSIGN_OR_RETURN(Table selected, SelectRegion(*table, request.region));
-  if (selected.num_rows() == 0) {
+  EVGEN_ASSIGN_OR_RETURN(int64_t rows, CountRegionRows(*table, request.region));
+  if (rows == 0) {
     return absl::FailedPreconditionError(absl::StrCat("training_data: region '", request.region,
                                                       "' of dataset '", request.dataset,
                                                       "' holds no rows"));

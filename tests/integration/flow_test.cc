@@ -35,6 +35,11 @@ TEST(FlowTest, TemplatesBuiltSampledAndScoredThroughTheCli) {
   EXPECT_EQ(job["state"], "JOB_STATE_SUCCEEDED");
   EXPECT_EQ(job["model_version"], 1);
 
+  // Global flags work after the subcommand as well.
+  CliResult listed = RunCliCapture(address, {"datasets", "list", "--json"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(nlohmann::json::parse(listed.out)["datasets"][0]["name"], "qcd");
+
   CliResult models = RunCliCapture(address, {"models", "list"});
   ASSERT_EQ(models.code, 0) << models.err;
   EXPECT_NE(models.out.find("qcd-templates"), std::string::npos);

@@ -61,13 +61,14 @@ TEST(JobsTest, QueuedJobCancelsAndRestartKeepsStateAndInterruptsUnfinishedJobs) 
   ASSERT_TRUE(server.ok()) << server.status();
   {
     EvgenClient client((*server)->address());
-    ASSERT_EQ(RunCliCapture((*server)->address(), {"datasets", "generate", "qcd-multijet", "-n", "100000",
+    ASSERT_EQ(RunCliCapture((*server)->address(), {"datasets", "generate", "qcd-multijet", "-n", "400000",
                                                    "--name", "qcd"}).code, 0);
     ASSERT_EQ(RunCliCapture((*server)->address(),
                             {"train", "template", "--dataset", "qcd", "--name", "kept", "--wait"}).code, 0);
-    // One worker: the first job runs, the rest wait in the queue.
+    // One worker: the first job runs, the rest wait in the queue (each fit
+    // of ~750k control jets takes far longer than the submits).
     std::vector<std::string> ids;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 6; ++i) {
       absl::StatusOr<v1::Job> job = client.SubmitTraining(Training("busy"));
       ASSERT_TRUE(job.ok()) << job.status();
       ids.push_back(job->id());
@@ -92,7 +93,7 @@ TEST(JobsTest, QueuedJobCancelsAndRestartKeepsStateAndInterruptsUnfinishedJobs) 
   EXPECT_EQ(kept->version(), 1);
   absl::StatusOr<v1::ListJobsResponse> jobs = client.ListJobs();
   ASSERT_TRUE(jobs.ok());
-  EXPECT_EQ(jobs->jobs_size(), 8);
+  EXPECT_EQ(jobs->jobs_size(), 10);
   int interrupted = 0, cancelled = 0;
   for (const v1::Job& job : jobs->jobs()) {
     EXPECT_NE(job.state(), v1::JOB_STATE_QUEUED) << job.id();

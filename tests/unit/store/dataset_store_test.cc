@@ -52,7 +52,7 @@ TEST(DatasetStoreTest, PutGetDescribeListDelete) {
 TEST(DatasetStoreTest, RejectsUnsafeNamesAndEmptyTables) {
   DatasetStore store(FreshDir("datasets-bad"));
   ASSERT_TRUE(store.Init().ok());
-  for (const std::string name : {"", "../x", ".hidden", "a/b", std::string(65, 'a'), "sp ace"}) {
+  for (const std::string& name : std::vector<std::string>{"", "../x", ".hidden", "a/b", std::string(65, 'a'), "sp ace"}) {
     absl::Status s = store.Put(name, Small(), "t", 1).status();
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << name;
     EXPECT_NE(s.message().find("[A-Za-z0-9_.-]"), std::string::npos);
