@@ -257,7 +257,7 @@ void AddModelCommands(CLI::App& app, Runner& run) {
   });
   auto* get = models->add_subcommand("get", "show a model version");
   get->add_option("name", *name, "model name")->required();
-  get->add_option("--version", *version, "version (0: latest)");
+  get->add_option("--model-version", *version, "model version (0: latest)");
   get->callback([&run, name, version] {
     run.command = [&run, name, version](EvgenClient& client) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(v1::Model m, client.GetModel(*name, *version));
@@ -267,7 +267,7 @@ void AddModelCommands(CLI::App& app, Runner& run) {
   });
   auto* remove = models->add_subcommand("delete", "delete a model version, or all versions");
   remove->add_option("name", *name, "model name")->required();
-  remove->add_option("--version", *version, "version (0: every version)");
+  remove->add_option("--model-version", *version, "model version (0: every version)");
   remove->callback([&run, name, version] {
     run.command = [&run, name, version](EvgenClient& client) -> absl::Status {
       EVGEN_RETURN_IF_ERROR(client.DeleteModel(*name, *version));
@@ -286,7 +286,7 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   auto* sample = app.add_subcommand("sample", "draw N events from a model into a .npy or .csv file");
   sample->add_option("n", *n, "number of rows to generate")->required();
   sample->add_option("--model", *req->mutable_model(), "model name")->required();
-  sample->add_option("--version", [req](const CLI::results_t& r) {
+  sample->add_option("--model-version", [req](const CLI::results_t& r) {
     int v = 0;
     if (!absl::SimpleAtoi(r[0], &v)) return false;
     req->set_version(v);
@@ -368,6 +368,15 @@ void AddMetricsCommands(CLI::App& app, Runner& run) {
   });
 }
 
+// AddVersionFlags gives every subcommand its own --version, so it answers
+// even where required arguments are missing (`evgen sample --version`).
+void AddVersionFlags(CLI::App& app, const std::string& version) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->set_version_flag("--version", version);
+    AddVersionFlags(*sub, version);
+  }
+}
+
 std::string CodeName(absl::StatusCode code) {
   std::string name = absl::StatusCodeToString(code);
   for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -394,6 +403,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddModelCommands(app, run);
   AddSampleCommand(app, run);
   AddMetricsCommands(app, run);
+  AddVersionFlags(app, std::string("evgen ") + EVGEN_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
