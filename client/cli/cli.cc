@@ -283,7 +283,9 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   auto seed = std::make_shared<uint64_t>(1);
   auto conditions_file = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
-  auto* sample = app.add_subcommand("sample", "draw N events from a model into a .npy or .csv file");
+  auto* sample = app.add_subcommand(
+      "sample",
+      "draw N events from a model into a .npy or .csv file (conditions rows are reused in turn when N exceeds them)");
   sample->add_option("n", *n, "number of rows to generate")->required();
   sample->add_option("--model", *req->mutable_model(), "model name")->required();
   sample->add_option("--model-version", [req](const CLI::results_t& r) {

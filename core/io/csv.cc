@@ -58,16 +58,20 @@ absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& sourc
   return Table::Create(std::move(columns), std::move(values));
 }
 
-absl::Status WriteCsv(const std::string& path, const Table& table) {
-  std::string out = absl::StrCat(absl::StrJoin(table.columns(), ","), "\n");
+void AppendCsvRows(const Table& table, std::string* out) {
   char buffer[32];
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     for (int c = 0; c < table.num_columns(); ++c) {
       std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(table.at(r, c)));
-      out += buffer;
-      out.push_back(c + 1 == table.num_columns() ? '\n' : ',');
+      *out += buffer;
+      out->push_back(c + 1 == table.num_columns() ? '\n' : ',');
     }
   }
+}
+
+absl::Status WriteCsv(const std::string& path, const Table& table) {
+  std::string out = absl::StrCat(absl::StrJoin(table.columns(), ","), "\n");
+  AppendCsvRows(table, &out);
   return WriteFileAtomically(path, out);
 }
 

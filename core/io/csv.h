@@ -18,5 +18,7 @@ namespace evgen {
 // ParseCsv parses CSV text; `source` names it in error messages.
 [[nodiscard]] absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& source);
 [[nodiscard]] absl::Status WriteCsv(const std::string& path, const Table& table);
+// AppendCsvRows formats every row of `table` as CSV lines onto `out`.
+void AppendCsvRows(const Table& table, std::string* out);
 
 }  // namespace evgen

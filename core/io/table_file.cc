@@ -5,7 +5,6 @@
 #include "core/io/csv.h"
 #include "core/io/npy.h"
 
-#include <cstdio>
 
 #include "absl/strings/str_join.h"
 #include "core/io/atomic_file.h"
@@ -66,14 +65,7 @@ absl::Status StreamingTableWriter::Append(const Table& rows) {
     return absl::InvalidArgumentError("csv: appended rows have different columns");
   }
   std::string out;
-  char buffer[32];
-  for (int64_t r = 0; r < rows.num_rows(); ++r) {
-    for (int c = 0; c < rows.num_columns(); ++c) {
-      std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(rows.at(r, c)));
-      out += buffer;
-      out.push_back(c + 1 == rows.num_columns() ? '\n' : ',');
-    }
-  }
+  AppendCsvRows(rows, &out);
   impl_->rows_written += rows.num_rows();
   return impl_->text.Write(out);
 }

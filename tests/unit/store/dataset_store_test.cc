@@ -4,15 +4,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include "tests/unit/test_dirs.h"
 
 namespace evgen {
 namespace {
 
-std::string FreshDir(const std::string& name) {
-  std::string dir = std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) + "-" + name;
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+using ::evgen::testing::FreshDir;
 
 Table Small() {
   Table t({"x", "y"});

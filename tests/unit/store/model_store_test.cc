@@ -6,15 +6,12 @@
 #include <filesystem>
 
 #include "core/models/model_registry.h"
+#include "tests/unit/test_dirs.h"
 
 namespace evgen {
 namespace {
 
-std::string FreshDir(const std::string& name) {
-  std::string dir = std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) + "-" + name;
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+using ::evgen::testing::FreshDir;
 
 std::unique_ptr<Model> FittedTemplate() {
   Table t({"pt_gev", "eta", "mass_gev"});

@@ -7,15 +7,12 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include "tests/unit/test_dirs.h"
 
 namespace evgen {
 namespace {
 
-std::string FreshDir(const std::string& name) {
-  std::string dir = std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) + "-" + name;
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+using ::evgen::testing::FreshDir;
 
 JobRecord WaitForEnd(JobManager& jobs, const std::string& id) {
   for (int i = 0; i < 1000; ++i) {
