@@ -1,6 +1,13 @@
 #include "client/evgen_client.h"
 
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/io/atomic_file.h"
 #include "core/io/table_file.h"
 #include "core/status_macros.h"
 #include "grpcpp/grpcpp.h"
@@ -8,6 +15,8 @@
 
 namespace evgen {
 namespace {
+
+constexpr size_t kUploadChunkBytes = 1 << 20;
 
 // Call runs one unary RPC and converts its status.
 template <typename Stub, typename Request, typename Response>
@@ -152,24 +161,106 @@ absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
   return callback_status.ok() ? stream_status : callback_status;
 }
 
-absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const std::string& path) {
-  StreamingTableWriter writer;
-  bool opened = false;
-  int64_t received = 0;
-  EVGEN_RETURN_IF_ERROR(Sample(r, [&](const v1::SampleChunk& chunk) -> absl::Status {
-    EVGEN_ASSIGN_OR_RETURN(Table rows, DecodeTable(chunk.table(), "sample chunk"));
-    if (!opened) {
-      EVGEN_RETURN_IF_ERROR(writer.Open(path, rows.columns(), chunk.total_rows()));
-      opened = true;
+absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1::UploadHeader header) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::fseek(file, 0, SEEK_END);
+  header.set_total_bytes(std::ftell(file));
+  std::fseek(file, 0, SEEK_SET);
+  if (header.file_name().empty()) header.set_file_name(std::filesystem::path(path).filename().string());
+  // A .npy file's column names live in its sidecar, which does not travel.
+  if (absl::EndsWith(path, ".npy") && header.options().count("columns") == 0) {
+    absl::StatusOr<std::string> names = ReadFileToString(path + ".columns");
+    if (names.ok()) {
+      std::vector<std::string> columns = absl::StrSplit(*names, '\n', absl::SkipWhitespace());
+      (*header.mutable_options())["columns"] = absl::StrJoin(columns, ",");
     }
-    if (chunk.table().first_row() != received) {
-      return absl::DataLossError(absl::StrCat("sample stream: chunk starts at row ",
-                                              chunk.table().first_row(), ", expected ", received));
+  }
+
+  grpc::ClientContext context;
+  v1::Dataset dataset;
+  std::unique_ptr<grpc::ClientWriter<v1::UploadDatasetRequest>> writer =
+      datasets_->UploadDataset(&context, &dataset);
+  v1::UploadDatasetRequest message;
+  *message.mutable_header() = header;
+  bool ok = writer->Write(message);
+  std::string buffer(kUploadChunkBytes, '\0');
+  while (ok) {
+    const size_t n = std::fread(buffer.data(), 1, buffer.size(), file);
+    if (n == 0) break;
+    message.set_data(buffer.data(), n);
+    ok = writer->Write(message);
+  }
+  std::fclose(file);
+  writer->WritesDone();
+  EVGEN_RETURN_IF_ERROR(FromGrpcStatus(writer->Finish()));
+  return dataset;
+}
+
+absl::Status EvgenClient::ExportDataset(const v1::ExportDatasetRequest& r,
+                                        const std::function<absl::Status(const v1::DatasetChunk&)>& on_chunk) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::DatasetChunk>> reader = datasets_->ExportDataset(&context, r);
+  v1::DatasetChunk chunk;
+  absl::Status callback_status;
+  while (reader->Read(&chunk)) {
+    callback_status = on_chunk(chunk);
+    if (!callback_status.ok()) {
+      context.TryCancel();
+      break;
     }
-    received += rows.num_rows();
-    return writer.Append(rows);
-  }));
-  if (!opened) return absl::DataLossError("sample stream ended without data");
+  }
+  absl::Status stream_status = FromGrpcStatus(reader->Finish());
+  return callback_status.ok() ? stream_status : callback_status;
+}
+
+namespace {
+
+// ChunkFileWriter writes a chunk stream to a file: opened on the first chunk
+// (which names the columns and the total), rows checked to arrive in order.
+class ChunkFileWriter {
+ public:
+  explicit ChunkFileWriter(const OutputFile& out) : out_(out) {}
+
+  absl::Status Add(const v1::TableChunk& chunk, int64_t total_rows) {
+    EVGEN_ASSIGN_OR_RETURN(Table rows, DecodeTable(chunk, "stream chunk"));
+    if (!opened_) {
+      EVGEN_RETURN_IF_ERROR(writer_.Open(out_.path, rows.columns(), total_rows, out_.format, out_.options));
+      opened_ = true;
+    }
+    if (chunk.first_row() != received_) {
+      return absl::DataLossError(absl::StrCat("stream: chunk starts at row ", chunk.first_row(),
+                                              ", expected ", received_));
+    }
+    received_ += rows.num_rows();
+    return writer_.Append(rows);
+  }
+
+  absl::Status Commit() {
+    if (!opened_) return absl::DataLossError("stream ended without data");
+    return writer_.Commit();
+  }
+
+ private:
+  const OutputFile& out_;
+  StreamingTableWriter writer_;
+  bool opened_ = false;
+  int64_t received_ = 0;
+};
+
+}  // namespace
+
+absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const OutputFile& out) {
+  ChunkFileWriter writer(out);
+  EVGEN_RETURN_IF_ERROR(
+      Sample(r, [&](const v1::SampleChunk& chunk) { return writer.Add(chunk.table(), chunk.total_rows()); }));
+  return writer.Commit();
+}
+
+absl::Status EvgenClient::ExportToFile(const v1::ExportDatasetRequest& r, const OutputFile& out) {
+  ChunkFileWriter writer(out);
+  EVGEN_RETURN_IF_ERROR(ExportDataset(
+      r, [&](const v1::DatasetChunk& chunk) { return writer.Add(chunk.table(), chunk.total_rows()); }));
   return writer.Commit();
 }
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,14 @@
 #include "evgen/v1/training_service.grpc.pb.h"
 
 namespace evgen {
+
+// OutputFile names where a streamed table goes and in which format ("" takes
+// it from the extension) with the format's writer options.
+struct OutputFile {
+  std::string path;
+  std::string format;
+  std::map<std::string, std::string> options;
+};
 
 struct ClientOptions {
   // Deadline of each unary call; streams (watch, sample) have none.
@@ -46,6 +55,12 @@ class EvgenClient {
   [[nodiscard]] absl::StatusOr<v1::ListDatasetsResponse> ListDatasets();
   [[nodiscard]] absl::StatusOr<v1::Dataset> DescribeDataset(const std::string& name);
   [[nodiscard]] absl::Status DeleteDataset(const std::string& name);
+  // UploadFile streams the file at `path` in 1 MiB messages; header's
+  // total_bytes and file_name are filled in here.
+  [[nodiscard]] absl::StatusOr<v1::Dataset> UploadFile(const std::string& path, v1::UploadHeader header);
+  // ExportDataset streams a dataset's rows to on_chunk.
+  [[nodiscard]] absl::Status ExportDataset(const v1::ExportDatasetRequest& r,
+                                           const std::function<absl::Status(const v1::DatasetChunk&)>& on_chunk);
 
   [[nodiscard]] absl::StatusOr<v1::Job> SubmitTraining(const v1::SubmitTrainingRequest& r);
   [[nodiscard]] absl::StatusOr<v1::Job> GetJob(const std::string& id);
@@ -63,9 +78,11 @@ class EvgenClient {
   // stream and is returned.
   [[nodiscard]] absl::Status Sample(const v1::SampleRequest& r,
                                     const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk);
-  // SampleToFile writes the stream to a .npy or .csv file, published
-  // atomically: on any error no file (and no partial file) is left.
-  [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const std::string& path);
+  // SampleToFile writes the stream to a file, published atomically: on any
+  // error no file (and no partial file) is left.
+  [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out);
+  // ExportToFile writes a dataset (or a region or columns of it) to a file.
+  [[nodiscard]] absl::Status ExportToFile(const v1::ExportDatasetRequest& r, const OutputFile& out);
 
   [[nodiscard]] absl::StatusOr<v1::CompareResponse> Compare(const v1::CompareRequest& r);
   [[nodiscard]] absl::StatusOr<v1::CompareResponse> EvaluateModel(const v1::EvaluateModelRequest& r);

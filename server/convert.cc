@@ -18,6 +18,12 @@ void ToProto(const DatasetInfo& info, v1::Dataset* out) {
     p->set_std(s.stddev);
     p->set_min(s.min);
     p->set_max(s.max);
+    if (s.quantiles.size() == SummaryQuantileLevels().size()) {
+      for (size_t i = 0; i < s.quantiles.size(); ++i) {
+        p->add_quantile_levels(SummaryQuantileLevels()[i]);
+        p->add_quantiles(s.quantiles[i]);
+      }
+    }
   }
 }
 

@@ -7,6 +7,9 @@
 #include "core/store/names.h"
 #include "server/convert.h"
 #include "server/reactors.h"
+#include "server/table_source.h"
+#include "server/table_stream_reactor.h"
+#include "server/upload_reactor.h"
 
 namespace evgen {
 namespace {
@@ -31,9 +34,8 @@ absl::Status DatasetServiceImpl::Describe(const std::string& name, v1::Dataset* 
 }
 
 grpc::ServerReadReactor<v1::UploadDatasetRequest>* DatasetServiceImpl::UploadDataset(
-    grpc::CallbackServerContext*, v1::Dataset*) {
-  return new FinishedReadReactor<v1::UploadDatasetRequest>(
-      NotYet("DatasetService.UploadDataset", "the event I/O issue (CSV/NPY/HDF5/LHE/HepMC3 uploads)"));
+    grpc::CallbackServerContext* context, v1::Dataset* response) {
+  return new UploadReactor(state_, context, response);
 }
 
 grpc::ServerUnaryReactor* DatasetServiceImpl::GenerateReference(
@@ -91,10 +93,27 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::DeleteDataset(grpc::CallbackServer
                    [this, request] { return state_->datasets.Delete(request->name()); });
 }
 
-grpc::ServerWriteReactor<v1::TableChunk>* DatasetServiceImpl::ExportDataset(
-    grpc::CallbackServerContext*, const v1::ExportDatasetRequest*) {
-  return new FinishedWriteReactor<v1::TableChunk>(
-      NotYet("DatasetService.ExportDataset", "the event I/O issue (exports to files)"));
+grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
+    grpc::CallbackServerContext*, const v1::ExportDatasetRequest* request) {
+  ServerState* state = state_;
+  return new TableStreamReactor<v1::DatasetChunk>(
+      &state->pool, [state, request]() -> absl::StatusOr<TableStreamPlan> {
+        EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(*state, request->max_chunk_bytes()));
+        EVGEN_ASSIGN_OR_RETURN(Table table, SelectDataset(*state, request->selection(), "selection"));
+        auto shared = std::make_shared<const Table>(std::move(table));
+        TableStreamPlan plan;
+        plan.total_rows = shared->num_rows();
+        plan.rows_per_chunk = ChunkRows(shared->num_columns(), chunk_bytes);
+        plan.produce = [shared](int64_t begin, int64_t end) { return shared->SliceRows(begin, end); };
+        const int64_t total = plan.total_rows;
+        plan.fill = [total](const Table& rows, int64_t begin, void* message) {
+          auto* chunk = static_cast<v1::DatasetChunk*>(message);
+          EncodeTable(rows, chunk->mutable_table());
+          chunk->mutable_table()->set_first_row(begin);
+          chunk->set_total_rows(total);
+        };
+        return plan;
+      });
 }
 
 }  // namespace evgen

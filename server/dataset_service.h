@@ -28,7 +28,7 @@ class DatasetServiceImpl final : public v1::DatasetService::CallbackService {
   grpc::ServerUnaryReactor* DeleteDataset(grpc::CallbackServerContext* context,
                                           const v1::DeleteDatasetRequest* request,
                                           v1::DeleteDatasetResponse* response) override;
-  grpc::ServerWriteReactor<v1::TableChunk>* ExportDataset(
+  grpc::ServerWriteReactor<v1::DatasetChunk>* ExportDataset(
       grpc::CallbackServerContext* context, const v1::ExportDatasetRequest* request) override;
 
  private:

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/io/atomic_file.h"
 #include "core/status_macros.h"
+#include "core/store/staging_dir.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -26,6 +27,7 @@ absl::Status EvgenServer::Start() {
   EVGEN_RETURN_IF_ERROR(state_->datasets.Init());
   EVGEN_RETURN_IF_ERROR(state_->models.Init());
   EVGEN_RETURN_IF_ERROR(state_->job_store.Init());
+  EVGEN_RETURN_IF_ERROR(PrepareStoreRoot(config_.data_dir + "/uploads"));
   state_->jobs.Recover();
 
   datasets_ = std::make_unique<DatasetServiceImpl>(state_.get());

@@ -22,6 +22,7 @@ struct ServerConfig {
   int64_t default_chunk_bytes = 1 << 20;     // 1 MiB
   int64_t max_chunk_bytes = 4 << 20;
   int max_message_bytes = 64 << 20;          // inline tables in requests
+  int64_t max_upload_bytes = int64_t{8} << 30;  // one uploaded file
   int training_workers = 1;                  // one training job per device
   int max_queued_jobs = 16;
   int pool_threads = 4;                      // blocking work off the gRPC threads

@@ -4,6 +4,7 @@
 #include "core/models/sample_rows.h"
 #include "core/physics/regions.h"
 #include "core/status_macros.h"
+#include "server/table_stream_reactor.h"
 #include "wire/table_codec.h"
 
 namespace evgen {
@@ -37,6 +38,17 @@ absl::StatusOr<Table> ConditionsFor(const Model& model, const Table& conditions,
                                     const std::string& field) {
   return ArrangeConditions(model, conditions, {keep_columns.begin(), keep_columns.end()},
                            field.c_str());
+}
+
+absl::StatusOr<int64_t> CheckChunkBytes(const ServerState& state, int64_t requested) {
+  const int64_t bytes = requested == 0 ? state.config.default_chunk_bytes : requested;
+  const int64_t lowest = 2 * kChunkOverheadBytes;
+  if (bytes < lowest || bytes > state.config.max_chunk_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("max_chunk_bytes: must be 0 (1 MiB) or in [", lowest,
+                                                   ", ", state.config.max_chunk_bytes, "], got ",
+                                                   requested));
+  }
+  return bytes;
 }
 
 absl::Status CheckSampleCount(const ServerState& state, int64_t n, const std::string& field) {

@@ -33,6 +33,10 @@ struct LoadedModel {
     const Model& model, const Table& conditions,
     const google::protobuf::RepeatedPtrField<std::string>& keep_columns, const std::string& field);
 
+// CheckChunkBytes resolves a requested max_chunk_bytes (0: the default) and
+// checks it against the server's bounds.
+[[nodiscard]] absl::StatusOr<int64_t> CheckChunkBytes(const ServerState& state, int64_t requested);
+
 // CheckSampleCount enforces 1 <= n <= config.max_sample_rows.
 [[nodiscard]] absl::Status CheckSampleCount(const ServerState& state, int64_t n, const std::string& field);
 

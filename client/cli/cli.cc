@@ -153,6 +153,46 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
     };
   });
 
+  auto file = std::make_shared<std::string>();
+  auto header = std::make_shared<v1::UploadHeader>();
+  auto upload_options = std::make_shared<std::vector<std::string>>();
+  auto* upload = datasets->add_subcommand("upload", "upload a file (csv, npy, hdf5, lhe[.gz], hepmc3, jetnet) as a dataset");
+  upload->add_option("file", *file, "file to upload")->required()->check(CLI::ExistingFile);
+  upload->add_option("--name", *header->mutable_name(), "dataset name")->required();
+  upload->add_option("--format", *header->mutable_format(), "format (default: from the extension or content)");
+  upload->add_option("-O,--option", *upload_options, "reader option KEY=VALUE, e.g. pdg_ids=6,-6 (docs/formats.md)");
+  upload->callback([&run, file, header, upload_options] {
+    run.command = [&run, file, header, upload_options](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*upload_options, "--option"));
+      header->mutable_options()->insert(kv.begin(), kv.end());
+      EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.UploadFile(*file, *header));
+      run.global.json ? PrintJson(d, *run.out) : PrintDataset(d, *run.out);
+      return absl::OkStatus();
+    };
+  });
+
+  auto export_request = std::make_shared<v1::ExportDatasetRequest>();
+  auto export_out = std::make_shared<OutputFile>();
+  auto export_columns = std::make_shared<std::vector<std::string>>();
+  auto export_options = std::make_shared<std::vector<std::string>>();
+  auto* exporter = datasets->add_subcommand("export", "write a dataset (or a region of it) to a file");
+  exporter->add_option("name", *export_request->mutable_selection()->mutable_dataset(), "dataset name")->required();
+  exporter->add_option("-o,--output", export_out->path, "output file (.npy, .csv, .h5, .lhe, .hepmc3)")->required();
+  exporter->add_option("--region", *export_request->mutable_selection()->mutable_region(), "only this region");
+  exporter->add_option("--columns", *export_columns, "only these columns, in this order")->delimiter(',');
+  exporter->add_option("--format", export_out->format, "format (default: from the extension)");
+  exporter->add_option("-O,--option", *export_options, "writer option KEY=VALUE (docs/formats.md)");
+  exporter->callback([&run, export_request, export_out, export_columns, export_options] {
+    run.command = [&run, export_request, export_out, export_columns,
+                   export_options](EvgenClient& client) -> absl::Status {
+      for (const std::string& c : *export_columns) export_request->mutable_selection()->add_columns(c);
+      EVGEN_ASSIGN_OR_RETURN(export_out->options, ParseKeyValues(*export_options, "--option"));
+      EVGEN_RETURN_IF_ERROR(client.ExportToFile(*export_request, *export_out));
+      *run.out << "exported " << export_request->selection().dataset() << " to " << export_out->path << "\n";
+      return absl::OkStatus();
+    };
+  });
+
   datasets->add_subcommand("simulators", "list the built-in reference simulators")->callback([&run] {
     run.command = [&run](EvgenClient& client) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(auto r, client.ListReferenceSimulators());
@@ -316,7 +356,7 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
         req->clear_conditions_from();
       }
       const auto start = std::chrono::steady_clock::now();
-      EVGEN_RETURN_IF_ERROR(client.SampleToFile(*req, *output));
+      EVGEN_RETURN_IF_ERROR(client.SampleToFile(*req, OutputFile{*output, "", {}}));
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (run.global.json) {
         *run.out << "{\"output\": \"" << *output << "\", \"rows\": " << *n << ", \"seconds\": " << seconds << "}\n";

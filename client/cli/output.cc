@@ -60,10 +60,14 @@ void PrintDataset(const v1::Dataset& d, std::ostream& out) {
     }
     out << "\n";
   }
-  out << absl::StrFormat("%-12s %12s %12s %12s %12s\n", "column", "mean", "std", "min", "max");
+  out << absl::StrFormat("%-14s %11s %11s %11s %11s %11s %11s %11s\n", "column", "mean", "std", "min",
+                         "q01", "median", "q99", "max");
   for (const v1::ColumnSummary& s : d.summaries()) {
-    out << absl::StrFormat("%-12s %12.5g %12.5g %12.5g %12.5g\n", s.name(), s.mean(), s.std(),
-                           s.min(), s.max());
+    // The stored quantiles are at 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99.
+    const bool q = s.quantiles_size() == 7;
+    out << absl::StrFormat("%-14s %11.5g %11.5g %11.5g %11.5g %11.5g %11.5g %11.5g\n", s.name(), s.mean(),
+                           s.std(), s.min(), q ? s.quantiles(0) : s.min(), q ? s.quantiles(3) : s.mean(),
+                           q ? s.quantiles(6) : s.max(), s.max());
   }
 }
 

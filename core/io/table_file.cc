@@ -1,44 +1,187 @@
 #include "core/io/table_file.h"
 
+#include <cstdio>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/io/csv.h"
-#include "core/io/npy.h"
-
-
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
+#include "core/io/csv.h"
+#include "core/io/hdf5_table.h"
+#include "core/io/hepmc3.h"
+#include "core/io/jetnet.h"
+#include "core/io/lhe.h"
+#include "core/io/npy.h"
 
 namespace evgen {
 namespace {
 
 absl::Status UnknownFormat(const std::string& path) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(path, ": unknown table format; supported extensions are .csv and .npy"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": unknown table format; extensions are .csv, .npy, .h5/.hdf5, .lhe/.lhe.gz, "
+            ".hepmc/.hepmc3, or name the format"));
+}
+
+// FormatFromExtension names the format a file name's extension implies, or "".
+std::string FormatFromExtension(const std::string& name) {
+  const std::pair<const char*, const char*> table[] = {
+      {".csv", "csv"},        {".npy", "npy"},       {".lhe", "lhe"},   {".lhe.gz", "lhe"},
+      {".hepmc", "hepmc3"},   {".hepmc3", "hepmc3"}, {".hepmc2", "hepmc3"}, {".h5", "hdf5"},
+      {".hdf5", "hdf5"}};
+  for (const auto& [extension, format] : table) {
+    if (absl::EndsWith(name, extension)) return format;
+  }
+  return "";
+}
+
+// FormatFromContent recognises a file by its first bytes, or returns "".
+std::string FormatFromContent(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return "";
+  char head[64] = {};
+  const size_t n = std::fread(head, 1, sizeof head, file);
+  std::fclose(file);
+  const std::string start(head, n);
+  if (absl::StartsWith(start, "\x93NUMPY")) return "npy";
+  if (absl::StartsWith(start, "\x89HDF")) return "hdf5";
+  if (absl::StartsWith(start, "\x1f\x8b")) return "lhe";  // gzip: MadGraph's .lhe.gz
+  if (absl::StrContains(start, "<LesHouchesEvents")) return "lhe";
+  if (absl::StrContains(start, "HepMC::")) return "hepmc3";
+  return "csv";
+}
+
+absl::Status NoOptions(const std::string& format, const std::map<std::string, std::string>& options) {
+  if (options.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("options: the ", format, " format takes no option '",
+                                                 options.begin()->first, "'"));
+}
+
+// ReadNpyWithOptions reads a .npy file; option "columns" (comma-separated)
+// names the columns, for uploads where the .columns sidecar stays behind.
+absl::StatusOr<Table> ReadNpyWithOptions(const std::string& path,
+                                         const std::map<std::string, std::string>& options) {
+  std::map<std::string, std::string> rest = options;
+  std::vector<std::string> names;
+  if (auto it = rest.find("columns"); it != rest.end()) {
+    names = absl::StrSplit(it->second, ',', absl::SkipEmpty());
+    rest.erase(it);
+  }
+  absl::Status none = NoOptions("npy", rest);
+  if (!none.ok()) return none;
+  absl::StatusOr<Table> table = ReadNpy(path);
+  if (!table.ok() || names.empty()) return table;
+  if (static_cast<int>(names.size()) != table->num_columns()) {
+    return absl::InvalidArgumentError(absl::StrCat("options.columns: names ", names.size(),
+                                                   " columns, the array has ", table->num_columns()));
+  }
+  return Table::Create(std::move(names), std::move(table->mutable_values()), table->weights());
 }
 
 }  // namespace
 
+const std::vector<std::string>& TableFormats() {
+  static const std::vector<std::string> formats = {"csv", "hdf5", "hepmc3", "jetnet", "lhe", "npy"};
+  return formats;
+}
+
+absl::Status CheckTableFormat(const std::string& format) {
+  if (format.empty()) return absl::OkStatus();
+  for (const std::string& f : TableFormats()) {
+    if (f == format) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("format: '", format, "' is not one of ",
+                                                 absl::StrJoin(TableFormats(), ", "),
+                                                 " (or empty to detect it)"));
+}
+
+absl::StatusOr<std::string> ResolveTableFormat(const std::string& format, const std::string& file_name,
+                                               const std::string& path) {
+  absl::Status valid = CheckTableFormat(format);
+  if (!valid.ok()) return valid;
+  if (!format.empty()) return format;
+  std::string by_name = FormatFromExtension(file_name);
+  if (!by_name.empty()) return by_name;
+  std::string by_content = FormatFromContent(path);
+  if (by_content.empty()) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  return by_content;
+}
+
 absl::StatusOr<Table> ReadTableFile(const std::string& path) {
-  if (absl::EndsWith(path, ".csv")) return ReadCsv(path);
-  if (absl::EndsWith(path, ".npy")) return ReadNpy(path);
-  return UnknownFormat(path);
+  absl::StatusOr<std::string> format = ResolveTableFormat("", path, path);
+  if (!format.ok()) return format.status();
+  return ReadTableFile(path, *format, {});
+}
+
+absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
+                                    const std::map<std::string, std::string>& options) {
+  absl::Status valid = CheckTableFormat(format);
+  if (!valid.ok()) return valid;
+  if (format == "csv") {
+    absl::Status none = NoOptions(format, options);
+    if (!none.ok()) return none;
+    return ReadCsv(path);
+  }
+  if (format == "npy") return ReadNpyWithOptions(path, options);
+  if (format == "lhe") return ReadLheWithOptions(path, options);
+  if (format == "hepmc3") return ReadHepMCWithOptions(path, options);
+  if (format == "jetnet") return ReadJetNetWithOptions(path, options);
+  if (format == "hdf5") {
+    // A JetNet file is HDF5 too; read it in its own layout.
+    absl::StatusOr<Hdf5File> file = Hdf5File::Open(path);
+    if (file.ok() && file->Has("particle_features") && !file->Has("table")) {
+      return ReadJetNetWithOptions(path, options);
+    }
+    return ReadHdf5TableWithOptions(path, options);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("format: '", format, "' cannot be read"));
 }
 
 absl::Status WriteTableFile(const std::string& path, const Table& table) {
-  if (absl::EndsWith(path, ".csv")) return WriteCsv(path, table);
-  if (absl::EndsWith(path, ".npy")) return WriteNpy(path, table);
-  return UnknownFormat(path);
+  return WriteTableFile(path, table, "", {});
+}
+
+absl::Status WriteTableFile(const std::string& path, const Table& table, const std::string& format,
+                            const std::map<std::string, std::string>& options) {
+  const std::string resolved = format.empty() ? FormatFromExtension(path) : format;
+  if (resolved.empty()) return UnknownFormat(path);
+  absl::Status valid = CheckTableFormat(resolved);
+  if (!valid.ok()) return valid;
+  if (resolved == "csv" || resolved == "npy") {
+    absl::Status none = NoOptions(resolved, options);
+    if (!none.ok()) return none;
+    return resolved == "csv" ? WriteCsv(path, table) : WriteNpy(path, table);
+  }
+  if (resolved == "lhe" || resolved == "hepmc3") {
+    absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(table, options);
+    if (!spec.ok()) return spec.status();
+    return resolved == "lhe" ? WriteLhe(path, table, *spec) : WriteHepMC3(path, table, *spec);
+  }
+  if (resolved == "jetnet") {
+    absl::StatusOr<JetNetWriteOptions> jetnet = ParseJetNetWriteOptions(options);
+    if (!jetnet.ok()) return jetnet.status();
+    return WriteJetNet(path, table, *jetnet);
+  }
+  absl::StatusOr<Hdf5TableOptions> hdf5 = ParseHdf5TableOptions(options);
+  if (!hdf5.ok()) return hdf5.status();
+  return WriteHdf5Table(path, table, *hdf5);
 }
 
 }  // namespace evgen
 
 namespace evgen {
 
+// Impl streams .npy and .csv row blocks straight to disk; the other formats
+// are written in one piece by their writers, so their rows are gathered first.
 struct StreamingTableWriter::Impl {
-  bool csv = false;
+  enum class Mode { kNpy, kCsv, kBuffered } mode = Mode::kNpy;
+  std::string path;
+  std::string format;
+  std::map<std::string, std::string> options;
   NpyWriter npy;
   AtomicFileWriter text;
+  Table buffered;
   std::vector<std::string> columns;
   int64_t rows_expected = 0;
   int64_t rows_written = 0;
@@ -48,36 +191,72 @@ StreamingTableWriter::StreamingTableWriter() : impl_(std::make_unique<Impl>()) {
 StreamingTableWriter::~StreamingTableWriter() = default;
 
 absl::Status StreamingTableWriter::Open(const std::string& path, std::vector<std::string> columns,
-                                        int64_t rows) {
-  impl_->columns = columns;
-  impl_->rows_expected = rows;
-  if (absl::EndsWith(path, ".npy")) return impl_->npy.Open(path, std::move(columns), rows);
-  if (!absl::EndsWith(path, ".csv")) return UnknownFormat(path);
-  impl_->csv = true;
-  absl::Status s = impl_->text.Open(path);
-  if (!s.ok()) return s;
-  return impl_->text.Write(absl::StrCat(absl::StrJoin(columns, ","), "\n"));
+                                        int64_t rows, const std::string& format,
+                                        const std::map<std::string, std::string>& options) {
+  Impl& d = *impl_;
+  d.path = path;
+  d.columns = columns;
+  d.rows_expected = rows;
+  d.options = options;
+  d.format = format.empty() ? FormatFromExtension(path) : format;
+  if (d.format.empty()) return UnknownFormat(path);
+  absl::Status valid = CheckTableFormat(d.format);
+  if (!valid.ok()) return valid;
+  if (d.format == "npy" || d.format == "csv") {
+    absl::Status none = NoOptions(d.format, options);
+    if (!none.ok()) return none;
+  }
+  if (d.format == "npy") {
+    d.mode = Impl::Mode::kNpy;
+    return d.npy.Open(path, std::move(columns), rows);
+  }
+  if (d.format == "csv") {
+    d.mode = Impl::Mode::kCsv;
+    absl::Status s = d.text.Open(path);
+    if (!s.ok()) return s;
+    return d.text.Write(absl::StrCat(absl::StrJoin(columns, ","), "\n"));
+  }
+  d.mode = Impl::Mode::kBuffered;
+  d.buffered = Table(std::move(columns));
+  d.buffered.Reserve(rows);
+  return absl::OkStatus();
 }
 
 absl::Status StreamingTableWriter::Append(const Table& rows) {
-  if (!impl_->csv) return impl_->npy.Append(rows);
-  if (rows.columns() != impl_->columns) {
-    return absl::InvalidArgumentError("csv: appended rows have different columns");
+  Impl& d = *impl_;
+  if (rows.columns() != d.columns) {
+    return absl::InvalidArgumentError(absl::StrCat("writer: appended rows have columns [",
+                                                   absl::StrJoin(rows.columns(), ", "), "], expected [",
+                                                   absl::StrJoin(d.columns, ", "), "]"));
   }
-  std::string out;
-  AppendCsvRows(rows, &out);
-  impl_->rows_written += rows.num_rows();
-  return impl_->text.Write(out);
+  if (d.rows_written + rows.num_rows() > d.rows_expected) {
+    return absl::OutOfRangeError(absl::StrCat("writer: more than the promised ", d.rows_expected, " rows"));
+  }
+  d.rows_written += rows.num_rows();
+  switch (d.mode) {
+    case Impl::Mode::kNpy:
+      return d.npy.Append(rows);
+    case Impl::Mode::kCsv: {
+      std::string out;
+      AppendCsvRows(rows, &out);
+      return d.text.Write(out);
+    }
+    case Impl::Mode::kBuffered:
+      return d.buffered.Append(rows);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StreamingTableWriter::Commit() {
-  if (!impl_->csv) return impl_->npy.Commit();
-  if (impl_->rows_written != impl_->rows_expected) {
-    impl_->text.Abandon();
-    return absl::DataLossError(absl::StrCat("csv: ", impl_->rows_written, " rows written, ",
-                                            impl_->rows_expected, " promised; nothing was saved"));
+  Impl& d = *impl_;
+  if (d.mode == Impl::Mode::kNpy) return d.npy.Commit();
+  if (d.rows_written != d.rows_expected) {
+    d.text.Abandon();
+    return absl::DataLossError(absl::StrCat("writer: ", d.rows_written, " rows written, ",
+                                            d.rows_expected, " promised; nothing was saved"));
   }
-  return impl_->text.Commit();
+  if (d.mode == Impl::Mode::kCsv) return d.text.Commit();
+  return WriteTableFile(d.path, d.buffered, d.format, d.options);
 }
 
 }  // namespace evgen

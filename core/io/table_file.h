@@ -1,8 +1,14 @@
-// table_file.h: reads and writes a Table in the format its file name's
-// extension names (.csv, .npy), for the CLI and the stores.
+// table_file.h: reads and writes a Table in any format evgen knows, chosen by
+// name or by the file's extension and content, for the CLI, uploads and the
+// stores.
+//
+// Formats: "csv", "npy", "hdf5", "lhe" (also .lhe.gz), "hepmc3" (HepMC3 or
+// HepMC2 ASCII), "jetnet" (JetNet particle-cloud HDF5). Format options (e.g.
+// LHE particle selection) are passed as strings; docs/formats.md lists them.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,22 +19,42 @@
 
 namespace evgen {
 
+// TableFormats lists the format names, sorted.
+const std::vector<std::string>& TableFormats();
+
+// CheckTableFormat accepts "" (detect) and the names of TableFormats().
+[[nodiscard]] absl::Status CheckTableFormat(const std::string& format);
+
+// ResolveTableFormat returns `format` if set, else the format named by
+// file_name's extension, else the one recognised from the content at `path`.
+[[nodiscard]] absl::StatusOr<std::string> ResolveTableFormat(const std::string& format,
+                                                             const std::string& file_name,
+                                                             const std::string& path);
+
 [[nodiscard]] absl::StatusOr<Table> ReadTableFile(const std::string& path);
+[[nodiscard]] absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
+                                                  const std::map<std::string, std::string>& options);
 [[nodiscard]] absl::Status WriteTableFile(const std::string& path, const Table& table);
+[[nodiscard]] absl::Status WriteTableFile(const std::string& path, const Table& table,
+                                          const std::string& format,
+                                          const std::map<std::string, std::string>& options);
 
 }  // namespace evgen
 
 namespace evgen {
 
-// StreamingTableWriter writes a table of known size row block by row block to
-// .npy or .csv, publishing the file atomically on Commit(); abandoned writes
-// leave nothing behind. Memory use is independent of the table size.
+// StreamingTableWriter writes a table of known size row block by row block,
+// publishing the file atomically on Commit(); abandoned writes leave nothing
+// behind. .npy and .csv stream with memory independent of the table size;
+// the other formats gather the rows and write them at Commit().
 class StreamingTableWriter {
  public:
   StreamingTableWriter();
   ~StreamingTableWriter();
+  // Open prepares `path`; format "" takes it from the extension.
   [[nodiscard]] absl::Status Open(const std::string& path, std::vector<std::string> columns,
-                                  int64_t rows);
+                                  int64_t rows, const std::string& format = "",
+                                  const std::map<std::string, std::string>& options = {});
   [[nodiscard]] absl::Status Append(const Table& rows);
   [[nodiscard]] absl::Status Commit();
 

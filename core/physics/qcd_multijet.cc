@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "core/physics/four_vector.h"
 #include "core/physics/regions.h"
 #include "core/random/counter_rng.h"
 
@@ -15,8 +16,6 @@
 
 namespace evgen {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 // Acceptance of the analysis (Lin, Bhimji, Nachman 2019, sec. 3.2).
 constexpr double kJetRadius = 1.0;

@@ -1,5 +1,6 @@
 #include "core/store/dataset_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -17,10 +18,23 @@ namespace evgen {
 namespace fs = std::filesystem;
 namespace {
 
+// Quantiles uses the nearest-rank definition on the sorted column.
+std::vector<double> Quantiles(std::vector<float> values) {
+  std::vector<double> out;
+  if (values.empty()) return out;
+  std::sort(values.begin(), values.end());
+  for (double level : SummaryQuantileLevels()) {
+    const auto rank = static_cast<size_t>(std::ceil(level * values.size()));
+    out.push_back(values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)]);
+  }
+  return out;
+}
+
 std::vector<ColumnSummary> Summarize(const Table& table) {
   std::vector<ColumnSummary> out;
   for (int c = 0; c < table.num_columns(); ++c) {
     ColumnSummary s{table.columns()[c]};
+    s.quantiles = Quantiles(table.Column(c));
     double sum = 0, sum2 = 0;
     s.min = table.num_rows() ? table.at(0, c) : 0;
     s.max = s.min;
@@ -44,8 +58,12 @@ nlohmann::json InfoToJson(const DatasetInfo& info) {
                       {"columns", info.columns}, {"source", info.source},
                       {"seed", info.seed},     {"created_unix", info.created_unix}};
   for (const ColumnSummary& s : info.summaries) {
-    j["summaries"].push_back(
-        {{"name", s.name}, {"mean", s.mean}, {"std", s.stddev}, {"min", s.min}, {"max", s.max}});
+    j["summaries"].push_back({{"name", s.name},
+                              {"mean", s.mean},
+                              {"std", s.stddev},
+                              {"min", s.min},
+                              {"max", s.max},
+                              {"quantiles", s.quantiles}});
   }
   return j;
 }
@@ -64,7 +82,8 @@ absl::StatusOr<DatasetInfo> InfoFromJson(const std::string& text, const std::str
     info.seed = j.at("seed").get<uint64_t>();
     info.created_unix = j.at("created_unix").get<int64_t>();
     for (const auto& s : j.value("summaries", nlohmann::json::array())) {
-      info.summaries.push_back({s.at("name"), s.at("mean"), s.at("std"), s.at("min"), s.at("max")});
+      info.summaries.push_back({s.at("name"), s.at("mean"), s.at("std"), s.at("min"), s.at("max"),
+                                s.value("quantiles", std::vector<double>{})});
     }
     return info;
   } catch (const nlohmann::json::exception& e) {

@@ -22,9 +22,16 @@
 
 namespace evgen {
 
+// kSummaryQuantileLevels are the quantiles every column summary records.
+inline const std::vector<double>& SummaryQuantileLevels() {
+  static const std::vector<double> levels = {0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+  return levels;
+}
+
 struct ColumnSummary {
   std::string name;
   double mean = 0, stddev = 0, min = 0, max = 0;
+  std::vector<double> quantiles;  // at SummaryQuantileLevels()
 };
 
 struct DatasetInfo {

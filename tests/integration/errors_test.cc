@@ -184,12 +184,11 @@ TEST_F(ErrorsTest, UnknownMetricIsInvalidArgument) {
 
 TEST_F(ErrorsTest, NotYetImplementedMethodsSayUnimplementedWithAReason) {
   auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-  auto stub = v1::DatasetService::NewStub(channel);
+  auto stub = v1::TrainingService::NewStub(channel);
   grpc::ClientContext context;
-  v1::Dataset response;
-  auto writer = stub->UploadDataset(&context, &response);
-  writer->WritesDone();
-  grpc::Status s = writer->Finish();
+  v1::ResumeJobRequest request;
+  v1::Job response;
+  grpc::Status s = stub->ResumeJob(&context, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
   EXPECT_NE(s.error_message().find("not implemented yet"), std::string::npos);
 }

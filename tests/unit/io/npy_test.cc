@@ -125,7 +125,15 @@ TEST(NpyTest, TableFileDispatchesOnExtension) {
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(back->values(), Sample().values());
   }
-  EXPECT_EQ(ReadTableFile("x.parquet").status().code(), absl::StatusCode::kInvalidArgument);
+  // An unknown extension falls back to recognising the content.
+  const std::string odd = TempPath("table.dat");
+  ASSERT_TRUE(WriteFileAtomically(odd, std::string("\x93NUMPY") + "garbage").ok());
+  EXPECT_EQ(ReadTableFile(odd).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadTableFile(TempPath("missing.parquet")).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(WriteTableFile(TempPath("x.parquet"), Sample()).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CheckTableFormat("root").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ResolveTableFormat("", "events.lhe.gz", odd), "lhe");
+  EXPECT_EQ(*ResolveTableFormat("", "upload", odd), "npy");
 }
 
 }  // namespace

@@ -1,0 +1,499 @@
+#include "core/data/transforms.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+using Json = nlohmann::json;
+
+absl::Status Bad(const std::string& kind, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat("transform ", kind, ": ", what));
+}
+
+absl::StatusOr<std::vector<std::string>> ColumnsField(const Json& spec, const std::string& kind) {
+  if (!spec.contains("columns") || !spec["columns"].is_array() || spec["columns"].empty()) {
+    return Bad(kind, "columns: must be a non-empty list of column names");
+  }
+  std::vector<std::string> columns;
+  for (const Json& c : spec["columns"]) {
+    if (!c.is_string()) return Bad(kind, "columns: must hold strings");
+    columns.push_back(c.get<std::string>());
+  }
+  return columns;
+}
+
+absl::StatusOr<double> NumberField(const Json& spec, const std::string& kind, const char* key,
+                                   double fallback) {
+  if (!spec.contains(key)) return fallback;
+  if (!spec[key].is_number()) return Bad(kind, absl::StrCat(key, ": must be a number"));
+  return spec[key].get<double>();
+}
+
+absl::StatusOr<std::vector<int>> Indices(const Table& table, const std::vector<std::string>& columns,
+                                         const std::string& kind) {
+  std::vector<int> out;
+  for (const std::string& c : columns) {
+    absl::StatusOr<int> i = table.ColumnIndex(c);
+    if (!i.ok()) return Bad(kind, std::string(i.status().message()));
+    out.push_back(*i);
+  }
+  return out;
+}
+
+// ColumnwiseTransform maps each named column through y = f(x, a, b) with
+// per-column parameters (a, b) learnt by Fit; Inverse applies x = g(y, a, b).
+class ColumnwiseTransform : public Transform {
+ public:
+  using Map = std::function<double(double, double, double)>;
+  using Fitter = std::function<std::pair<double, double>(const std::vector<float>&)>;
+  // Check returns an error text for an invalid input value, or "".
+  using Check = std::function<std::string(double)>;
+
+  ColumnwiseTransform(std::string kind, std::vector<std::string> columns, Fitter fit, Map forward,
+                      Map inverse, Check check)
+      : kind_(std::move(kind)), columns_(std::move(columns)), fit_(std::move(fit)),
+        forward_(std::move(forward)), inverse_(std::move(inverse)), check_(std::move(check)) {}
+
+  std::string kind() const override { return kind_; }
+
+  absl::Status Fit(const Table& table) override {
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, columns_, kind_));
+    if (table.num_rows() == 0) return Bad(kind_, "cannot fit on an empty table");
+    a_.clear();
+    b_.clear();
+    for (int i : idx) {
+      auto [a, b] = fit_ ? fit_(table.Column(i)) : std::make_pair(0.0, 0.0);
+      a_.push_back(a);
+      b_.push_back(b);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Table> Forward(const Table& table) const override { return Apply(table, forward_, true); }
+  absl::StatusOr<Table> Inverse(const Table& table) const override { return Apply(table, inverse_, false); }
+
+  Json ToJson() const override {
+    Json j = extra_;
+    j["kind"] = kind_;
+    j["columns"] = columns_;
+    if (!a_.empty()) j["fitted"] = {{"a", a_}, {"b", b_}};
+    return j;
+  }
+
+  absl::Status Restore(const Json& spec) {
+    extra_ = spec;
+    extra_.erase("kind");
+    extra_.erase("columns");
+    extra_.erase("fitted");
+    if (!spec.contains("fitted")) return absl::OkStatus();
+    const Json& f = spec["fitted"];
+    if (!f.contains("a") || !f.contains("b") || f["a"].size() != columns_.size() ||
+        f["b"].size() != columns_.size()) {
+      return Bad(kind_, "fitted: must hold one a and b per column");
+    }
+    a_ = f["a"].get<std::vector<double>>();
+    b_ = f["b"].get<std::vector<double>>();
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<Table> Apply(const Table& table, const Map& map, bool forward) const {
+    if (a_.size() != columns_.size()) return absl::FailedPreconditionError(absl::StrCat("transform ", kind_, ": not fitted"));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, columns_, kind_));
+    Table out = table;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      for (int64_t r = 0; r < out.num_rows(); ++r) {
+        const double x = out.at(r, idx[k]);
+        if (forward && check_) {
+          const std::string problem = check_(x);
+          if (!problem.empty()) {
+            return Bad(kind_, absl::StrCat("column '", columns_[k], "' row ", r, ": ", x, " ", problem));
+          }
+        }
+        out.at(r, idx[k]) = static_cast<float>(map(x, a_[k], b_[k]));
+      }
+    }
+    return out;
+  }
+
+  std::string kind_;
+  std::vector<std::string> columns_;
+  Fitter fit_;
+  Map forward_, inverse_;
+  Check check_;
+  std::vector<double> a_, b_;
+  Json extra_ = Json::object();  // the spec's own options, kept for ToJson
+};
+
+std::pair<double, double> MinMaxOf(const std::vector<float>& v) {
+  auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return {*lo, *hi};
+}
+
+std::pair<double, double> MeanStdOf(const std::vector<float>& v) {
+  double sum = 0, sum2 = 0;
+  for (float x : v) {
+    sum += x;
+    sum2 += double(x) * x;
+  }
+  const double mean = sum / v.size();
+  const double var = std::max(0.0, sum2 / v.size() - mean * mean);
+  return {mean, var > 0 ? std::sqrt(var) : 1.0};  // a constant column maps to 0, not NaN
+}
+
+absl::StatusOr<std::unique_ptr<Transform>> MakeColumnwise(const Json& spec, const std::string& kind,
+                                                          std::vector<std::string> columns) {
+  std::unique_ptr<ColumnwiseTransform> t;
+  if (kind == "min-max") {
+    EVGEN_ASSIGN_OR_RETURN(double low, NumberField(spec, kind, "low", 0));
+    EVGEN_ASSIGN_OR_RETURN(double high, NumberField(spec, kind, "high", 1));
+    if (!(high > low)) return Bad(kind, "high: must exceed low");
+    t = std::make_unique<ColumnwiseTransform>(
+        kind, columns, MinMaxOf,
+        [low, high](double x, double lo, double hi) {
+          return hi > lo ? low + (x - lo) / (hi - lo) * (high - low) : low;
+        },
+        [low, high](double y, double lo, double hi) { return lo + (y - low) / (high - low) * (hi - lo); },
+        nullptr);
+  } else if (kind == "standardize") {
+    t = std::make_unique<ColumnwiseTransform>(
+        kind, columns, MeanStdOf, [](double x, double mean, double sd) { return (x - mean) / sd; },
+        [](double y, double mean, double sd) { return mean + y * sd; }, nullptr);
+  } else if (kind == "log") {
+    EVGEN_ASSIGN_OR_RETURN(double offset, NumberField(spec, kind, "offset", 0));
+    t = std::make_unique<ColumnwiseTransform>(
+        kind, columns, nullptr, [offset](double x, double, double) { return std::log(x + offset); },
+        [offset](double y, double, double) { return std::exp(y) - offset; },
+        [offset](double x) { return x + offset > 0 ? "" : std::string("is not above -offset"); });
+  } else if (kind == "logit") {
+    EVGEN_ASSIGN_OR_RETURN(double eps, NumberField(spec, kind, "epsilon", 1e-6));
+    if (!(eps > 0 && eps < 0.5)) return Bad(kind, "epsilon: must be in (0, 0.5)");
+    t = std::make_unique<ColumnwiseTransform>(
+        kind, columns, nullptr,
+        [eps](double x, double, double) {
+          const double c = std::clamp(x, eps, 1 - eps);
+          return std::log(c / (1 - c));
+        },
+        [](double y, double, double) { return 1 / (1 + std::exp(-y)); },
+        [](double x) { return (x >= 0 && x <= 1) ? "" : std::string("is outside [0, 1]"); });
+  }
+  EVGEN_RETURN_IF_ERROR(t->Restore(spec));
+  // Parameter-free transforms are fitted from the start.
+  if ((kind == "log" || kind == "logit") && !spec.contains("fitted")) {
+    Table dummy(columns);
+    dummy.AppendRow(std::vector<float>(columns.size(), 0.5f).data());
+    EVGEN_RETURN_IF_ERROR(t->Fit(dummy));
+  }
+  return std::unique_ptr<Transform>(std::move(t));
+}
+
+// TailCut drops rows whose value exceeds a fitted percentile of its column.
+class TailCut final : public Transform {
+ public:
+  TailCut(std::vector<std::string> columns, double percentile)
+      : columns_(std::move(columns)), percentile_(percentile) {}
+  std::string kind() const override { return "tail-cut"; }
+
+  absl::Status Fit(const Table& table) override {
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, columns_, kind()));
+    if (table.num_rows() == 0) return Bad(kind(), "cannot fit on an empty table");
+    thresholds_.clear();
+    for (int i : idx) {
+      std::vector<float> v = table.Column(i);
+      const size_t k = std::min(v.size() - 1, static_cast<size_t>(percentile_ / 100.0 * v.size()));
+      std::nth_element(v.begin(), v.begin() + k, v.end());
+      thresholds_.push_back(v[k]);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Table> Forward(const Table& table) const override {
+    if (thresholds_.size() != columns_.size()) return absl::FailedPreconditionError("transform tail-cut: not fitted");
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, columns_, kind()));
+    std::vector<int64_t> keep;
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      bool inside = true;
+      for (size_t k = 0; k < idx.size(); ++k) inside = inside && table.at(r, idx[k]) <= thresholds_[k];
+      if (inside) keep.push_back(r);
+    }
+    return table.SelectRows(keep);
+  }
+  absl::StatusOr<Table> Inverse(const Table& table) const override { return table; }
+
+  Json ToJson() const override {
+    Json j = {{"kind", kind()}, {"columns", columns_}, {"percentile", percentile_}};
+    if (!thresholds_.empty()) j["fitted"] = {{"thresholds", thresholds_}};
+    return j;
+  }
+  absl::Status Restore(const Json& spec) {
+    if (!spec.contains("fitted")) return absl::OkStatus();
+    thresholds_ = spec["fitted"].value("thresholds", std::vector<double>{});
+    if (thresholds_.size() != columns_.size()) return Bad(kind(), "fitted.thresholds: one per column");
+    return absl::OkStatus();
+  }
+
+ private:
+  std::vector<std::string> columns_;
+  double percentile_;
+  std::vector<double> thresholds_;
+};
+
+// Periodic replaces each angle column phi by phi_cos and phi_sin in place, so
+// a model never sees the artificial jump at +-pi.
+class Periodic final : public Transform {
+ public:
+  explicit Periodic(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  std::string kind() const override { return "periodic"; }
+  absl::Status Fit(const Table& table) override { return Indices(table, columns_, kind()).status(); }
+
+  absl::StatusOr<Table> Forward(const Table& table) const override {
+    EVGEN_RETURN_IF_ERROR(Indices(table, columns_, kind()).status());
+    std::vector<std::string> names;
+    for (const std::string& c : table.columns()) {
+      if (IsAngle(c)) {
+        names.push_back(c + "_cos");
+        names.push_back(c + "_sin");
+      } else {
+        names.push_back(c);
+      }
+    }
+    Table out(names);
+    out.Reserve(table.num_rows());
+    std::vector<float> row;
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      row.clear();
+      for (int c = 0; c < table.num_columns(); ++c) {
+        const double x = table.at(r, c);
+        if (IsAngle(table.columns()[c])) {
+          row.push_back(static_cast<float>(std::cos(x)));
+          row.push_back(static_cast<float>(std::sin(x)));
+        } else {
+          row.push_back(static_cast<float>(x));
+        }
+      }
+      out.AppendRow(row.data());
+    }
+    if (table.has_weights()) EVGEN_RETURN_IF_ERROR(out.SetWeights(table.weights()));
+    return out;
+  }
+
+  absl::StatusOr<Table> Inverse(const Table& table) const override {
+    std::vector<std::string> names;
+    std::vector<std::pair<int, int>> sources;  // (cos index, sin index) or (index, -1)
+    for (int c = 0; c < table.num_columns(); ++c) {
+      const std::string& name = table.columns()[c];
+      const std::string base = name.size() > 4 ? name.substr(0, name.size() - 4) : "";
+      if (IsAngle(base) && name == base + "_cos") {
+        EVGEN_ASSIGN_OR_RETURN(int s, table.ColumnIndex(base + "_sin"));
+        names.push_back(base);
+        sources.emplace_back(c, s);
+      } else if (!(IsAngle(base) && name == base + "_sin")) {
+        names.push_back(name);
+        sources.emplace_back(c, -1);
+      }
+    }
+    Table out(names);
+    std::vector<float> row(names.size());
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      for (size_t k = 0; k < sources.size(); ++k) {
+        const auto [a, b] = sources[k];
+        row[k] = b < 0 ? table.at(r, a) : static_cast<float>(std::atan2(table.at(r, b), table.at(r, a)));
+      }
+      out.AppendRow(row.data());
+    }
+    if (table.has_weights()) EVGEN_RETURN_IF_ERROR(out.SetWeights(table.weights()));
+    return out;
+  }
+
+  Json ToJson() const override { return {{"kind", kind()}, {"columns", columns_}}; }
+
+ private:
+  bool IsAngle(const std::string& c) const {
+    return std::find(columns_.begin(), columns_.end(), c) != columns_.end();
+  }
+  std::vector<std::string> columns_;
+};
+
+// OnShell drops each particle's energy column so a model generates only
+// 3-momenta, and restores E = sqrt(p^2 + m^2) at its old place on Inverse.
+class OnShell final : public Transform {
+ public:
+  struct Particle {
+    std::string prefix;
+    double mass_gev;
+  };
+  explicit OnShell(std::vector<Particle> particles) : particles_(std::move(particles)) {}
+  std::string kind() const override { return "on-shell"; }
+
+  absl::Status Fit(const Table& table) override {
+    for (const Particle& p : particles_) {
+      for (const char* suffix : {"_e_gev", "_px_gev", "_py_gev", "_pz_gev"}) {
+        if (!table.HasColumn(p.prefix + suffix)) {
+          return Bad(kind(), absl::StrCat("particle '", p.prefix, "' needs column '", p.prefix, suffix, "'"));
+        }
+      }
+    }
+    full_columns_ = table.columns();
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Table> Forward(const Table& table) const override {
+    std::vector<std::string> keep;
+    for (const std::string& c : table.columns()) {
+      if (!IsEnergy(c)) keep.push_back(c);
+    }
+    return table.SelectColumns(keep);
+  }
+
+  absl::StatusOr<Table> Inverse(const Table& table) const override {
+    if (full_columns_.empty()) return absl::FailedPreconditionError("transform on-shell: not fitted");
+    Table out(full_columns_);
+    out.Reserve(table.num_rows());
+    std::vector<int> source;
+    for (const std::string& c : full_columns_) {
+      if (IsEnergy(c)) {
+        source.push_back(-1);
+        continue;
+      }
+      EVGEN_ASSIGN_OR_RETURN(int i, table.ColumnIndex(c));
+      source.push_back(i);
+    }
+    std::vector<float> row(full_columns_.size());
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      for (size_t k = 0; k < source.size(); ++k) {
+        if (source[k] >= 0) row[k] = table.at(r, source[k]);
+      }
+      for (const Particle& p : particles_) {
+        const double px = Get(table, r, p.prefix + "_px_gev"), py = Get(table, r, p.prefix + "_py_gev"),
+                     pz = Get(table, r, p.prefix + "_pz_gev");
+        row[Position(p.prefix + "_e_gev")] =
+            static_cast<float>(std::sqrt(px * px + py * py + pz * pz + p.mass_gev * p.mass_gev));
+      }
+      out.AppendRow(row.data());
+    }
+    return out;
+  }
+
+  Json ToJson() const override {
+    Json particles = Json::array();
+    for (const Particle& p : particles_) particles.push_back({{"prefix", p.prefix}, {"mass_gev", p.mass_gev}});
+    Json j = {{"kind", kind()}, {"particles", particles}};
+    if (!full_columns_.empty()) j["fitted"] = {{"columns", full_columns_}};
+    return j;
+  }
+  void Restore(const Json& spec) {
+    if (spec.contains("fitted")) full_columns_ = spec["fitted"].value("columns", std::vector<std::string>{});
+  }
+
+ private:
+  bool IsEnergy(const std::string& c) const {
+    for (const Particle& p : particles_) {
+      if (c == p.prefix + "_e_gev") return true;
+    }
+    return false;
+  }
+  size_t Position(const std::string& c) const {
+    return std::find(full_columns_.begin(), full_columns_.end(), c) - full_columns_.begin();
+  }
+  static double Get(const Table& t, int64_t r, const std::string& c) { return t.at(r, *t.ColumnIndex(c)); }
+
+  std::vector<Particle> particles_;
+  std::vector<std::string> full_columns_;
+};
+
+absl::StatusOr<std::unique_ptr<Transform>> MakeOnShell(const Json& spec) {
+  if (!spec.contains("particles") || !spec["particles"].is_array() || spec["particles"].empty()) {
+    return Bad("on-shell", "particles: must be a non-empty list of {prefix, mass_gev}");
+  }
+  std::vector<OnShell::Particle> particles;
+  for (const Json& p : spec["particles"]) {
+    if (!p.is_object() || !p.contains("prefix") || !p["prefix"].is_string() || !p.contains("mass_gev") ||
+        !p["mass_gev"].is_number() || p["mass_gev"].get<double>() < 0) {
+      return Bad("on-shell", "particles: each needs a string prefix and a mass_gev >= 0");
+    }
+    particles.push_back({p["prefix"].get<std::string>(), p["mass_gev"].get<double>()});
+  }
+  auto t = std::make_unique<OnShell>(std::move(particles));
+  t->Restore(spec);
+  return std::unique_ptr<Transform>(std::move(t));
+}
+
+const std::vector<std::string>& Kinds() {
+  static const std::vector<std::string> kinds = {"min-max", "standardize", "log",     "logit",
+                                                 "tail-cut", "periodic",    "on-shell"};
+  return kinds;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const Json& spec) {
+  if (!spec.is_object() || !spec.contains("kind") || !spec["kind"].is_string()) {
+    return absl::InvalidArgumentError("transform: must be an object with a string \"kind\"");
+  }
+  const std::string kind = spec["kind"].get<std::string>();
+  if (kind == "on-shell") return MakeOnShell(spec);
+  if (std::find(Kinds().begin(), Kinds().end(), kind) == Kinds().end()) {
+    return absl::InvalidArgumentError(absl::StrCat("transform kind: '", kind, "' is not one of ",
+                                                   absl::StrJoin(Kinds(), ", ")));
+  }
+  EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> columns, ColumnsField(spec, kind));
+  if (kind == "periodic") return std::unique_ptr<Transform>(std::make_unique<Periodic>(columns));
+  if (kind == "tail-cut") {
+    EVGEN_ASSIGN_OR_RETURN(double percentile, NumberField(spec, kind, "percentile", 99.9));
+    if (!(percentile > 0 && percentile <= 100)) return Bad(kind, "percentile: must be in (0, 100]");
+    auto t = std::make_unique<TailCut>(columns, percentile);
+    EVGEN_RETURN_IF_ERROR(t->Restore(spec));
+    return std::unique_ptr<Transform>(std::move(t));
+  }
+  return MakeColumnwise(spec, kind, std::move(columns));
+}
+
+absl::StatusOr<TransformChain> TransformChain::FromJson(const Json& specs) {
+  if (!specs.is_array()) return absl::InvalidArgumentError("transforms: must be a JSON list");
+  TransformChain chain;
+  for (const Json& spec : specs) {
+    EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<Transform> t, MakeTransform(spec));
+    chain.transforms_.push_back(std::move(t));
+  }
+  return chain;
+}
+
+Json TransformChain::ToJson() const {
+  Json out = Json::array();
+  for (const auto& t : transforms_) out.push_back(t->ToJson());
+  return out;
+}
+
+absl::Status TransformChain::Fit(const Table& table) {
+  Table current = table;
+  for (const auto& t : transforms_) {
+    EVGEN_RETURN_IF_ERROR(t->Fit(current));
+    EVGEN_ASSIGN_OR_RETURN(current, t->Forward(current));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Table> TransformChain::Forward(const Table& table) const {
+  Table current = table;
+  for (const auto& t : transforms_) {
+    EVGEN_ASSIGN_OR_RETURN(current, t->Forward(current));
+  }
+  return current;
+}
+
+absl::StatusOr<Table> TransformChain::Inverse(const Table& table) const {
+  Table current = table;
+  for (auto it = transforms_.rbegin(); it != transforms_.rend(); ++it) {
+    EVGEN_ASSIGN_OR_RETURN(current, (*it)->Inverse(current));
+  }
+  return current;
+}
+
+}  // namespace evgen

@@ -1,0 +1,73 @@
+// transforms.h: feature transforms and TransformChain, the preprocessing a
+// model applies to its training table and undoes on its samples, so samples
+// come back in physical units.
+//
+// Each transform names the columns it acts on and keeps every other column
+// untouched and in place. Fit() learns parameters (ranges, means, cut
+// thresholds) from a training table; Forward() maps physical -> model space;
+// Inverse() maps model space -> physical. The chain serialises to JSON and is
+// stored with the model.
+//
+// Kinds and JSON (the "columns" list is common to all but on-shell):
+//   {"kind": "min-max", "columns": [...], "low": 0, "high": 1}
+//   {"kind": "standardize", "columns": [...]}
+//   {"kind": "log", "columns": [...], "offset": 0}           x -> ln(x + offset)
+//   {"kind": "logit", "columns": [...], "epsilon": 1e-6}     x in (0,1) -> ln(x / (1 - x))
+//   {"kind": "tail-cut", "columns": [...], "percentile": 99.9}  drops rows above the
+//       fitted percentile when fitting/transforming training data; Inverse is
+//       the identity (generated values are not clipped)
+//   {"kind": "periodic", "columns": ["phi1", ...]}          phi -> phi_cos, phi_sin; back by atan2
+//   {"kind": "on-shell", "particles": [{"prefix": "p1", "mass_gev": 4.7}, ...]}
+//       drops <prefix>_e_gev (a model then generates 3-momenta); Inverse puts
+//       E = sqrt(p^2 + m^2) back, so every generated particle is on its mass shell
+//
+// Example:
+//   EVGEN_ASSIGN_OR_RETURN(TransformChain chain, TransformChain::FromJson(spec));
+//   EVGEN_RETURN_IF_ERROR(chain.Fit(train));
+//   EVGEN_ASSIGN_OR_RETURN(Table scaled, chain.Forward(train));
+//   ... EVGEN_ASSIGN_OR_RETURN(Table physical, chain.Inverse(generated));
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+#include "nlohmann/json.hpp"
+
+namespace evgen {
+
+class Transform {
+ public:
+  virtual ~Transform() = default;
+  virtual std::string kind() const = 0;
+  [[nodiscard]] virtual absl::Status Fit(const Table& table) = 0;
+  [[nodiscard]] virtual absl::StatusOr<Table> Forward(const Table& table) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<Table> Inverse(const Table& table) const = 0;
+  // ToJson includes fitted parameters; FromJson of it restores a fitted transform.
+  virtual nlohmann::json ToJson() const = 0;
+};
+
+// MakeTransform builds one transform from its JSON (fitted or not).
+// InvalidArgument names the bad field and lists the allowed kinds.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const nlohmann::json& spec);
+
+class TransformChain {
+ public:
+  TransformChain() = default;
+  [[nodiscard]] static absl::StatusOr<TransformChain> FromJson(const nlohmann::json& specs);
+  nlohmann::json ToJson() const;
+
+  // Fit fits each transform on the output of the ones before it.
+  [[nodiscard]] absl::Status Fit(const Table& table);
+  [[nodiscard]] absl::StatusOr<Table> Forward(const Table& table) const;
+  [[nodiscard]] absl::StatusOr<Table> Inverse(const Table& table) const;
+  bool empty() const { return transforms_.empty(); }
+
+ private:
+  std::vector<std::unique_ptr<Transform>> transforms_;
+};
+
+}  // namespace evgen

@@ -1,0 +1,388 @@
+#include "core/io/hdf5_table.h"
+
+#include <hdf5.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/io/atomic_file.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+std::mutex& Hdf5Mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Hdf5Call serialises HDF5 use (the Debian build is not thread-safe) and
+// silences HDF5's error-stack printing while it lives.
+class Hdf5Call {
+ public:
+  Hdf5Call() : lock_(Hdf5Mutex()) {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~Hdf5Call() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  Hdf5Call(const Hdf5Call&) = delete;
+  Hdf5Call& operator=(const Hdf5Call&) = delete;
+
+ private:
+  std::lock_guard<std::mutex> lock_;
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
+// Handle closes an HDF5 id with its matching close function.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Handle() {
+    if (id_ >= 0) close_(id_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*close_)(hid_t);
+};
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
+}
+
+herr_t CollectName(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const std::string& where) {
+  Handle attr(H5Aopen(dataset, "columns", H5P_DEFAULT), H5Aclose);
+  if (!attr.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot open attribute 'columns'"));
+  Handle type(H5Aget_type(attr.get()), H5Tclose);
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  if (!type.ok() || !space.ok() || H5Tget_class(type.get()) != H5T_STRING) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": attribute 'columns' must hold strings (the column names)"));
+  }
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (n < 0 || n > 10000000) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' is malformed"));
+  }
+  std::vector<std::string> names;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    std::vector<char*> pointers(static_cast<size_t>(n), nullptr);
+    if (H5Aread(attr.get(), mem.get(), pointers.data()) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute 'columns'"));
+    }
+    for (char* p : pointers) names.emplace_back(p == nullptr ? "" : p);
+    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, pointers.data());
+  } else {
+    const size_t size = H5Tget_size(type.get());
+    if (size == 0 || size > 65536) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' is malformed"));
+    }
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), size);
+    std::vector<char> buffer(static_cast<size_t>(n) * size, '\0');
+    if (H5Aread(attr.get(), mem.get(), buffer.data()) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute 'columns'"));
+    }
+    for (hssize_t i = 0; i < n; ++i) {
+      const char* begin = buffer.data() + static_cast<size_t>(i) * size;
+      size_t len = 0;
+      while (len < size && begin[len] != '\0') ++len;
+      names.emplace_back(absl::StripTrailingAsciiWhitespace(absl::string_view(begin, len)));
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Hdf5File.
+
+absl::StatusOr<Hdf5File> Hdf5File::Open(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  char probe = 0;
+  const size_t got = std::fread(&probe, 1, 1, f);
+  std::fclose(f);
+  if (got == 0) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  Hdf5Call call;
+  if (H5Fis_hdf5(path.c_str()) <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not an HDF5 file (no HDF5 signature)"));
+  }
+  hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot open as HDF5: the file is truncated or corrupt"));
+  }
+  Hdf5File out;
+  out.path_ = path;
+  out.file_ = file;
+  return out;
+}
+
+Hdf5File::Hdf5File(Hdf5File&& other) noexcept
+    : path_(std::move(other.path_)), file_(std::exchange(other.file_, -1)) {}
+
+Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
+  if (this != &other) {
+    if (file_ >= 0) {
+      Hdf5Call call;
+      H5Fclose(file_);
+    }
+    path_ = std::move(other.path_);
+    file_ = std::exchange(other.file_, -1);
+  }
+  return *this;
+}
+
+Hdf5File::~Hdf5File() {
+  if (file_ >= 0) {
+    Hdf5Call call;
+    H5Fclose(file_);
+  }
+}
+
+bool Hdf5File::Has(const std::string& dataset) const {
+  if (dataset.empty()) return false;
+  Hdf5Call call;
+  // H5Lexists needs every intermediate group to exist; check each prefix.
+  size_t pos = 0;
+  while (true) {
+    size_t slash = dataset.find('/', pos + 1);
+    std::string prefix = dataset.substr(0, slash);
+    if (!prefix.empty() && prefix != "/" && H5Lexists(file_, prefix.c_str(), H5P_DEFAULT) <= 0) {
+      return false;
+    }
+    if (slash == std::string::npos) break;
+    pos = slash;
+  }
+  return H5Oexists_by_name(file_, dataset.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<std::string> Hdf5File::DatasetNames() const {
+  Hdf5Call call;
+  std::vector<std::string> names;
+  hsize_t index = 0;
+  H5Literate(file_, H5_INDEX_NAME, H5_ITER_INC, &index, CollectName, &names);
+  return names;
+}
+
+absl::StatusOr<Hdf5Array> Hdf5File::Read(const std::string& dataset) const {
+  const std::string where = absl::StrCat(path_, ": dataset '", dataset, "'");
+  if (!Has(dataset)) {
+    std::vector<std::string> names = DatasetNames();
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ": no dataset '", dataset, "'; the file has ",
+                     names.empty() ? "nothing at its root" : absl::StrJoin(names, ", ")));
+  }
+  Hdf5Call call;
+  Handle d(H5Dopen2(file_, dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " is not a dataset"));
+  Handle type(H5Dget_type(d.get()), H5Tclose);
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  if (type_class != H5T_FLOAT && type_class != H5T_INTEGER) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " does not hold numbers (expected float32 or float64)"));
+  }
+  Handle space(H5Dget_space(d.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0 || rank > 32) return absl::InvalidArgumentError(absl::StrCat(where, ": bad dataspace"));
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  Hdf5Array out;
+  out.name = dataset;
+  uint64_t total = 1;
+  for (hsize_t dim : dims) {
+    out.shape.push_back(static_cast<int64_t>(dim));
+    total *= dim;
+    if (total > (uint64_t{1} << 34)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(where, " is too large to load (", total, "+ values)"));
+    }
+  }
+  out.values.resize(total);
+  if (total > 0 &&
+      H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": reading the values failed (truncated or corrupt file?)"));
+  }
+  if (H5Aexists(d.get(), "columns") > 0) {
+    EVGEN_ASSIGN_OR_RETURN(out.column_names, ReadColumnNames(d.get(), where));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+absl::Status WriteHdf5Arrays(const std::string& path, const std::vector<Hdf5Array>& arrays) {
+  std::string image;
+  {
+    Hdf5Call call;
+    static std::atomic<int64_t> counter{0};
+    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    // The core driver keeps the file in memory (no backing store); its image
+    // is then written atomically.
+    H5Pset_fapl_core(fapl.get(), size_t{1} << 20, 0);
+    const std::string name = absl::StrCat("evgen-memory-", counter++, ".h5");
+    Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+    if (!file.ok()) return absl::InternalError(absl::StrCat(path, ": cannot create an HDF5 image"));
+    Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    for (const Hdf5Array& a : arrays) {
+      const std::string where = absl::StrCat(path, ": dataset '", a.name, "'");
+      uint64_t total = 1;
+      std::vector<hsize_t> dims;
+      for (int64_t dim : a.shape) {
+        if (dim < 0) return absl::InvalidArgumentError(absl::StrCat(where, ": negative dimension"));
+        dims.push_back(static_cast<hsize_t>(dim));
+        total *= static_cast<uint64_t>(dim);
+      }
+      if (total != a.values.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": shape ", ShapeText(a.shape),
+                                                       " needs ", total, " values, got ",
+                                                       a.values.size()));
+      }
+      Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+      Handle d(H5Dcreate2(file.get(), a.name.c_str(),
+                          a.store_float64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE, space.get(), lcpl.get(),
+                          H5P_DEFAULT, H5P_DEFAULT),
+               H5Dclose);
+      if (!space.ok() || !d.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": cannot create the dataset"));
+      }
+      if (total > 0 &&
+          H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0) {
+        return absl::InternalError(absl::StrCat(where, ": writing the values failed"));
+      }
+      if (!a.column_names.empty()) {
+        Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
+        H5Tset_size(str.get(), H5T_VARIABLE);
+        H5Tset_cset(str.get(), H5T_CSET_UTF8);
+        hsize_t n = a.column_names.size();
+        Handle aspace(H5Screate_simple(1, &n, nullptr), H5Sclose);
+        Handle attr(H5Acreate2(d.get(), "columns", str.get(), aspace.get(), H5P_DEFAULT, H5P_DEFAULT),
+                    H5Aclose);
+        std::vector<const char*> pointers;
+        for (const std::string& c : a.column_names) pointers.push_back(c.c_str());
+        if (!attr.ok() || H5Awrite(attr.get(), str.get(), pointers.data()) < 0) {
+          return absl::InternalError(absl::StrCat(where, ": writing the column names failed"));
+        }
+      }
+    }
+    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) {
+      return absl::InternalError(absl::StrCat(path, ": flushing the HDF5 image failed"));
+    }
+    const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+    if (size <= 0) return absl::InternalError(absl::StrCat(path, ": cannot get the HDF5 image"));
+    image.resize(static_cast<size_t>(size));
+    if (H5Fget_file_image(file.get(), image.data(), image.size()) != size) {
+      return absl::InternalError(absl::StrCat(path, ": cannot copy the HDF5 image"));
+    }
+  }
+  return WriteFileAtomically(path, image);
+}
+
+// ---------------------------------------------------------------------------
+// Tables.
+
+absl::StatusOr<Hdf5TableOptions> ParseHdf5TableOptions(
+    const std::map<std::string, std::string>& options) {
+  Hdf5TableOptions out;
+  for (const auto& [key, value] : options) {
+    if (key == "dataset") {
+      out.dataset = value;
+    } else if (key == "weights_dataset") {
+      out.weights_dataset = value;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option '", key, "'; known options: dataset, weights_dataset"));
+    }
+  }
+  if (out.dataset.empty()) return absl::InvalidArgumentError("option dataset: empty name");
+  return out;
+}
+
+absl::StatusOr<Table> ReadHdf5Table(const std::string& path, const Hdf5TableOptions& options) {
+  EVGEN_ASSIGN_OR_RETURN(Hdf5File file, Hdf5File::Open(path));
+  EVGEN_ASSIGN_OR_RETURN(Hdf5Array array, file.Read(options.dataset));
+  const std::string where = absl::StrCat(path, ": dataset '", options.dataset, "'");
+  if (array.shape.size() != 2) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " has rank ", array.shape.size(),
+                                                   " (shape ", ShapeText(array.shape),
+                                                   "), expected 2: [rows, columns]"));
+  }
+  const int64_t rows = array.shape[0], cols = array.shape[1];
+  if (rows == 0 || cols == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " is empty (shape ", ShapeText(array.shape), ")"));
+  }
+  std::vector<std::string> names = std::move(array.column_names);
+  if (names.empty()) {
+    for (int64_t c = 0; c < cols; ++c) names.push_back(absl::StrCat("col", c));
+  } else if (static_cast<int64_t>(names.size()) != cols) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": attribute 'columns' has ", names.size(),
+                                                   " names, dataset '", options.dataset,
+                                                   "' has ", cols, " columns"));
+  }
+  std::vector<float> weights;
+  if (!options.weights_dataset.empty() && file.Has(options.weights_dataset)) {
+    EVGEN_ASSIGN_OR_RETURN(Hdf5Array w, file.Read(options.weights_dataset));
+    if (w.shape.size() != 1 || w.shape[0] != rows) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": weights dataset '", options.weights_dataset, "' has shape ",
+          ShapeText(w.shape), ", expected [", rows, "] (one weight per row)"));
+    }
+    weights = std::move(w.values);
+  }
+  return Table::Create(std::move(names), std::move(array.values), std::move(weights));
+}
+
+absl::StatusOr<Table> ReadHdf5TableWithOptions(const std::string& path,
+                                    const std::map<std::string, std::string>& options) {
+  EVGEN_ASSIGN_OR_RETURN(Hdf5TableOptions parsed, ParseHdf5TableOptions(options));
+  return ReadHdf5Table(path, parsed);
+}
+
+absl::Status WriteHdf5Table(const std::string& path, const Table& table,
+                            const Hdf5TableOptions& options) {
+  if (table.num_rows() == 0 || table.num_columns() == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": nothing to write, the table has no rows"));
+  }
+  if (options.dataset.empty() || options.dataset == options.weights_dataset) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the dataset and weights dataset need distinct, non-empty names"));
+  }
+  std::vector<Hdf5Array> arrays;
+  arrays.push_back(Hdf5Array{options.dataset, {table.num_rows(), table.num_columns()},
+                             table.values(), table.columns()});
+  if (table.has_weights()) {
+    if (options.weights_dataset.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": the table has weights but weights_dataset is empty"));
+    }
+    arrays.push_back(Hdf5Array{options.weights_dataset, {table.num_rows()}, table.weights(), {}});
+  }
+  return WriteHdf5Arrays(path, arrays);
+}
+
+}  // namespace evgen

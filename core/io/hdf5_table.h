@@ -1,0 +1,105 @@
+// hdf5_table.h: HDF5 files <-> Table, through the HDF5 C library.
+//
+// Layout evgen writes (and reads back):
+//   /table     dataset, float32 (little-endian IEEE), shape [rows, columns],
+//              row-major; attribute "columns": 1-D array of `columns`
+//              variable-length UTF-8 strings, the column names in order.
+//   /weights   optional dataset, float32, shape [rows]: the event weights;
+//              written only when the table has weights.
+// Both dataset names are options ("dataset", "weights_dataset"); names with
+// '/' live in groups. Reading accepts float32, float64 and integer 2-D
+// datasets (converted to float32), and a "columns" attribute of variable- or
+// fixed-length strings (h5py writes either); without the attribute the
+// columns are named col0, col1, ...
+//
+// Errors (InvalidArgument unless said otherwise, each naming the file and the
+// dataset): a missing file (NotFound), a file that is not HDF5, a truncated or
+// corrupt HDF5 file, a missing dataset (listing the root's datasets), a
+// dataset of rank other than 2 or with zero rows or columns, a non-numeric
+// dataset, a "columns" attribute whose name count differs from the column
+// count, and a weights dataset of the wrong shape.
+//
+// Files are built in memory (HDF5's core driver) and published with
+// AtomicFileWriter semantics, so no half-written file is ever visible. The
+// Debian HDF5 build is not thread-safe: every HDF5 call here runs under one
+// process-wide mutex, and HDF5's automatic error printing is switched off
+// for the duration of each call (errors come back as Status instead).
+//
+// Example:
+//   EVGEN_RETURN_IF_ERROR(WriteHdf5Table("events.h5", table));
+//   EVGEN_ASSIGN_OR_RETURN(Table back, ReadHdf5Table("events.h5"));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+
+namespace evgen {
+
+struct Hdf5TableOptions {
+  std::string dataset = "table";
+  std::string weights_dataset = "weights";
+};
+
+// ParseHdf5TableOptions reads the keys "dataset" and "weights_dataset";
+// unknown keys are InvalidArgument naming them.
+[[nodiscard]] absl::StatusOr<Hdf5TableOptions> ParseHdf5TableOptions(
+    const std::map<std::string, std::string>& options);
+
+[[nodiscard]] absl::StatusOr<Table> ReadHdf5Table(const std::string& path,
+                                                  const Hdf5TableOptions& options = {});
+[[nodiscard]] absl::StatusOr<Table> ReadHdf5TableWithOptions(
+    const std::string& path, const std::map<std::string, std::string>& options);
+[[nodiscard]] absl::Status WriteHdf5Table(const std::string& path, const Table& table,
+                                          const Hdf5TableOptions& options = {});
+
+// Hdf5Array is one N-D float32 dataset, row-major; the building block of the
+// table and JetNet layouts.
+struct Hdf5Array {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+  // column_names, when not empty, is written as the "columns" attribute.
+  std::vector<std::string> column_names;
+  // store_float64 writes the dataset as float64 (for tools that want double;
+  // the values still pass through float32).
+  bool store_float64 = false;
+};
+
+// WriteHdf5Arrays writes the arrays as datasets (float32 unless
+// store_float64) of one new file, atomically.
+[[nodiscard]] absl::Status WriteHdf5Arrays(const std::string& path,
+                                           const std::vector<Hdf5Array>& arrays);
+
+// Hdf5File reads datasets of an existing file as float32 arrays.
+class Hdf5File {
+ public:
+  // Open: NotFound for a missing file, InvalidArgument for one that is not
+  // HDF5 or cannot be opened (truncated, corrupt).
+  [[nodiscard]] static absl::StatusOr<Hdf5File> Open(const std::string& path);
+  Hdf5File(Hdf5File&& other) noexcept;
+  Hdf5File& operator=(Hdf5File&& other) noexcept;
+  Hdf5File(const Hdf5File&) = delete;
+  Hdf5File& operator=(const Hdf5File&) = delete;
+  ~Hdf5File();
+
+  bool Has(const std::string& dataset) const;
+  // DatasetNames lists the datasets directly under the root group.
+  std::vector<std::string> DatasetNames() const;
+  // Read returns the dataset converted to float32 (float and integer types),
+  // with its "columns" attribute when it has one.
+  [[nodiscard]] absl::StatusOr<Hdf5Array> Read(const std::string& dataset) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  Hdf5File() = default;
+  std::string path_;
+  int64_t file_ = -1;  // hid_t
+};
+
+}  // namespace evgen

@@ -1,0 +1,488 @@
+#include "core/io/hepmc3.h"
+
+#include <cmath>
+#include <memory>
+#include <sstream>
+#include <streambuf>
+#include <string_view>
+#include <vector>
+
+#include "HepMC3/GenCrossSection.h"
+#include "HepMC3/GenEvent.h"
+#include "HepMC3/GenParticle.h"
+#include "HepMC3/GenRunInfo.h"
+#include "HepMC3/GenVertex.h"
+#include "HepMC3/ReaderAscii.h"
+#include "HepMC3/ReaderAsciiHepMC2.h"
+#include "HepMC3/Units.h"
+#include "HepMC3/WriterAscii.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/io/atomic_file.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+constexpr char kV3Start[] = "HepMC::Asciiv3-START_EVENT_LISTING";
+constexpr char kV3End[] = "HepMC::Asciiv3-END_EVENT_LISTING";
+constexpr char kV2Start[] = "HepMC::IO_GenEvent-START_EVENT_LISTING";
+constexpr char kV2End[] = "HepMC::IO_GenEvent-END_EVENT_LISTING";
+
+absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+std::string_view Trim(std::string_view s) {
+  size_t b = 0;
+  while (b < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[b]))) ++b;
+  size_t e = s.size();
+  while (e > b && absl::ascii_isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::vector<std::string_view> Fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && absl::ascii_isspace(static_cast<unsigned char>(line[i]))) ++i;
+    size_t j = i;
+    while (j < line.size() && !absl::ascii_isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool IsNumber(std::string_view field) {
+  double d = 0;
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  return absl::SimpleAtod(Absl(field), &d) && std::isfinite(d);
+}
+
+bool IsInteger(std::string_view field, long long* value) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(Absl(field), &v)) return false;
+  *value = v;
+  return true;
+}
+
+// EventShape is what the pre-scan learned about one event.
+struct EventShape {
+  int64_t line = 0;       // line of its E record
+  int64_t particles = 0;  // P lines
+};
+
+// ScanListing checks the listing's structure line by line (see the header)
+// and returns the events' shapes.
+absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
+                                                    const std::string& source,
+                                                    HepMCFormat* format) {
+  const bool v3 = *format == HepMCFormat::kAsciiV3;
+  const char* footer = v3 ? kV3End : kV2End;
+  std::vector<EventShape> events;
+  int64_t line_number = 0;
+  size_t pos = 0;
+  bool started = false;
+  bool ended = false;
+  // Per event: declared and seen counts.
+  long long declared_vertices = 0, declared_particles = -1;
+  long long seen_vertices = 0;
+  long long vertex_expected = 0, vertex_seen = 0;  // IO_GenEvent: P lines after a V line
+  int64_t vertex_line = 0;
+
+  auto at = [&](int64_t l) { return absl::StrCat(source, ":", l, ": "); };
+  auto close_event = [&]() -> absl::Status {
+    if (events.empty()) return absl::OkStatus();
+    EventShape& e = events.back();
+    const std::string where = absl::StrCat(at(e.line), "event ", events.size(), ": ");
+    if (!v3 && vertex_seen < vertex_expected) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          at(vertex_line), "event ", events.size(), ": vertex has ", vertex_seen,
+          " particle lines, its V line says ", vertex_expected,
+          " (orphan incoming + outgoing)"));
+    }
+    if (seen_vertices != declared_vertices) {
+      return absl::InvalidArgumentError(absl::StrCat(where, seen_vertices,
+                                                     " vertex lines, the E line says ",
+                                                     declared_vertices));
+    }
+    if (v3 && e.particles != declared_particles) {
+      return absl::InvalidArgumentError(absl::StrCat(where, e.particles,
+                                                     " particle lines, the E line says ",
+                                                     declared_particles));
+    }
+    if (e.particles == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(where, "no particles"));
+    }
+    return absl::OkStatus();
+  };
+
+  while (pos < text.size() && !ended) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    ++line_number;
+    if (line.empty()) continue;
+    if (absl::StartsWith(Absl(line), "HepMC::")) {
+      if (line == footer) {
+        EVGEN_RETURN_IF_ERROR(close_event());
+        ended = true;
+      } else if (line == kV3Start || line == kV2Start) {
+        started = true;
+      } else if (!absl::StartsWith(Absl(line), "HepMC::Version")) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at(line_number), "unexpected '", std::string(line.substr(0, 60)), "'"));
+      }
+      continue;
+    }
+    if (!started) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at(line_number), "record before the START_EVENT_LISTING line"));
+    }
+    std::vector<std::string_view> f = Fields(line);
+    const char kind = line[0];
+    auto numeric_from = [&](size_t first, size_t last) -> absl::Status {
+      for (size_t i = first; i < last && i < f.size(); ++i) {
+        if (!IsNumber(f[i])) {
+          return absl::InvalidArgumentError(absl::StrCat(at(line_number), std::string(1, kind), " line field ", i,
+                                                         ": '", std::string(f[i]),
+                                                         "' is not a number"));
+        }
+      }
+      return absl::OkStatus();
+    };
+    auto wrong_count = [&](const std::string& expected) {
+      return absl::InvalidArgumentError(absl::StrCat(at(line_number), std::string(1, kind), " line has ",
+                                                     f.size() - 1, " fields, expected ",
+                                                     expected));
+    };
+    if (f[0].size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(at(line_number), "unrecognised record '",
+                                                     std::string(line.substr(0, 60)), "'"));
+    }
+    if (kind == 'E') {
+      EVGEN_RETURN_IF_ERROR(close_event());
+      long long a = 0, b = 0;
+      if (v3) {
+        if (f.size() < 4) return wrong_count("at least 3 (number, vertices, particles)");
+        EVGEN_RETURN_IF_ERROR(numeric_from(1, 4));
+        if (!IsInteger(f[2], &a) || !IsInteger(f[3], &b) || a < 0 || b < 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(at(line_number), "E line: vertex and particle counts must be "
+                                            "non-negative integers"));
+        }
+        declared_vertices = a;
+        declared_particles = b;
+      } else {
+        if (f.size() < 13) return wrong_count("at least 12");
+        EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
+        long long randoms = 0, weights = 0;
+        if (!IsInteger(f[8], &a) || a < 0 || !IsInteger(f[11], &randoms) || randoms < 0 ||
+            static_cast<size_t>(12 + randoms) >= f.size() ||
+            !IsInteger(f[12 + randoms], &weights) || weights < 0 ||
+            f.size() != static_cast<size_t>(13 + randoms + weights)) {
+          return wrong_count(
+              "12 + random states + weights (number mpi scale alphaQCD alphaQED process "
+              "signal_vertex vertices beam1 beam2 n_random [random...] n_weights [weights...])");
+        }
+        declared_vertices = a;
+      }
+      events.push_back(EventShape{line_number, 0});
+      seen_vertices = 0;
+      vertex_expected = 0;
+      vertex_seen = 0;
+      continue;
+    }
+    if (kind == 'P' || kind == 'V') {
+      if (events.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at(line_number), std::string(1, kind), " line before the first E line"));
+      }
+    }
+    if (kind == 'P') {
+      if (v3) {
+        if (f.size() != 10) return wrong_count("9 (id parent pdg_id px py pz e m status)");
+        EVGEN_RETURN_IF_ERROR(numeric_from(1, 10));
+      } else {
+        long long flows = 0;
+        if (f.size() < 13 || !IsInteger(f[12], &flows) || flows < 0 ||
+            f.size() != static_cast<size_t>(13 + 2 * flows)) {
+          return wrong_count(
+              "12 + 2 x flows (barcode pdg_id px py pz e m status theta phi end_vertex n_flow "
+              "[flow pairs])");
+        }
+        EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
+        if (seen_vertices == 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(at(line_number), "P line before the event's first V line"));
+        }
+        ++vertex_seen;
+      }
+      ++events.back().particles;
+      continue;
+    }
+    if (kind == 'V') {
+      if (v3) {
+        if (f.size() < 4 || f[3].empty() || f[3][0] != '[') {
+          return wrong_count("at least 3 (id status [particles] ...)");
+        }
+        EVGEN_RETURN_IF_ERROR(numeric_from(1, 3));
+      } else {
+        long long weights = 0, orphans = 0, outgoing = 0;
+        if (f.size() < 10 || !IsInteger(f[9], &weights) || weights < 0 ||
+            f.size() != static_cast<size_t>(10 + weights)) {
+          return wrong_count("9 + weights (barcode id x y z t n_orphan_in n_out n_weights ...)");
+        }
+        EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
+        if (vertex_seen < vertex_expected) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(vertex_line), "event ", events.size(), ": vertex has ", vertex_seen,
+              " particle lines, its V line says ", vertex_expected,
+          " (orphan incoming + outgoing)"));
+        }
+        IsInteger(f[7], &orphans);
+        IsInteger(f[8], &outgoing);
+        vertex_expected = orphans + outgoing;
+        vertex_seen = 0;
+        vertex_line = line_number;
+      }
+      ++seen_vertices;
+      continue;
+    }
+    // Records with text payloads are left to libHepMC3.
+    const std::string known = v3 ? "UWAT" : "NUCFH";
+    if (known.find(kind) == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(at(line_number), "unrecognised record '",
+                                                     std::string(line.substr(0, 60)), "'"));
+    }
+  }
+  if (!ended) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", line_number, ": truncated: no '", footer, "' line (the file ends after ",
+        events.size(), events.size() == 1 ? " event)" : " events)"));
+  }
+  if (events.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no events"));
+  return events;
+}
+
+// AtomicFileBuf lets HepMC3::WriterAscii stream into an AtomicFileWriter, so
+// memory stays flat however many events are written.
+class AtomicFileBuf : public std::streambuf {
+ public:
+  explicit AtomicFileBuf(AtomicFileWriter* file) : file_(file), buffer_(size_t{1} << 20) {
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+  absl::Status status() const { return status_; }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (Flush() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  int sync() override { return Flush(); }
+
+ private:
+  int Flush() {
+    const std::ptrdiff_t n = pptr() - pbase();
+    if (n > 0 && status_.ok()) status_ = file_->Write(pbase(), static_cast<size_t>(n));
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return status_.ok() ? 0 : -1;
+  }
+
+  AtomicFileWriter* file_;
+  std::vector<char> buffer_;
+  absl::Status status_;
+};
+
+}  // namespace
+
+absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& source,
+                                 const ParticleSelection& selection, HepMCFileInfo* info) {
+  EVGEN_ASSIGN_OR_RETURN(ParticleTableBuilder builder, ParticleTableBuilder::Create(selection));
+  HepMCFileInfo local;
+  HepMCFileInfo& out = info != nullptr ? *info : local;
+  const bool gz = out.gzipped;
+  out = HepMCFileInfo();
+  out.gzipped = gz;
+
+  // The format: the first listing line after optional HepMC::Version lines.
+  HepMCFormat format = HepMCFormat::kUnknown;
+  {
+    size_t pos = 0;
+    int64_t line_number = 0;
+    bool any = false;
+    while (pos < text.size()) {
+      size_t end = text.find('\n', pos);
+      if (end == std::string::npos) end = text.size();
+      std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
+      pos = end + 1;
+      ++line_number;
+      if (line.empty()) continue;
+      any = true;
+      if (line == kV3Start) {
+        format = HepMCFormat::kAsciiV3;
+      } else if (line == kV2Start) {
+        format = HepMCFormat::kIoGenEvent;
+      } else if (absl::StartsWith(Absl(line), "HepMC::Version")) {
+        continue;
+      } else {
+        std::string shown(line.substr(0, 60));
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ":", line_number, ": not a HepMC ASCII file: expected '", kV3Start, "' or '",
+            kV2Start, "', found '", shown, "'"));
+      }
+      break;
+    }
+    if (!any) return absl::InvalidArgumentError(absl::StrCat(source, ": empty file"));
+    if (format == HepMCFormat::kUnknown) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": truncated: no START_EVENT_LISTING line"));
+    }
+  }
+  out.format = format;
+  EVGEN_ASSIGN_OR_RETURN(std::vector<EventShape> shapes, ScanListing(text, source, &format));
+
+  std::istringstream stream(text);
+  std::unique_ptr<HepMC3::Reader> reader;
+  if (format == HepMCFormat::kAsciiV3) {
+    reader = std::make_unique<HepMC3::ReaderAscii>(stream);
+  } else {
+    reader = std::make_unique<HepMC3::ReaderAsciiHepMC2>(stream);
+  }
+  std::vector<EventParticle> particles;
+  size_t index = 0;
+  while (!builder.done()) {
+    HepMC3::GenEvent event;
+    bool ok = false;
+    try {
+      ok = reader->read_event(event);
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": event ", index + 1, ": ", e.what()));
+    }
+    if (reader->failed()) break;
+    if (index >= shapes.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": libHepMC3 found more events than the listing's ", shapes.size()));
+    }
+    const std::string where =
+        absl::StrCat(source, ":", shapes[index].line, ": event ", index + 1);
+    if (!ok) return absl::InvalidArgumentError(absl::StrCat(where, ": libHepMC3 could not parse it"));
+    if (static_cast<int64_t>(event.particles().size()) != shapes[index].particles) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": libHepMC3 kept ",
+                                                     event.particles().size(), " of ",
+                                                     shapes[index].particles, " particles"));
+    }
+    event.set_units(HepMC3::Units::GEV, HepMC3::Units::MM);
+    particles.clear();
+    for (const HepMC3::ConstGenParticlePtr& p :
+         static_cast<const HepMC3::GenEvent&>(event).particles()) {
+      EventParticle q;
+      q.pdg_id = p->pid();
+      q.status = p->status();
+      const HepMC3::FourVector& m = p->momentum();
+      q.e = m.e();
+      q.px = m.px();
+      q.py = m.py();
+      q.pz = m.pz();
+      q.m = p->generated_mass();
+      particles.push_back(q);
+    }
+    const double weight = event.weights().empty() ? 1.0 : event.weights()[0];
+    EVGEN_RETURN_IF_ERROR(builder.AddEvent(particles, weight, where));
+    ++index;
+  }
+  if (!builder.done() && index != shapes.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ":", index < shapes.size() ? shapes[index].line : 0, ": event ", index + 1,
+        ": libHepMC3 stopped after ", index, " of ", shapes.size(), " events"));
+  }
+  out.events_in_file = static_cast<int64_t>(index);
+  out.events_skipped = builder.skipped();
+  return builder.Finish(source);
+}
+
+absl::StatusOr<Table> ReadHepMC(const std::string& path, const ParticleSelection& selection,
+                                HepMCFileInfo* info) {
+  bool gzipped = false;
+  EVGEN_ASSIGN_OR_RETURN(std::string text, ReadPossiblyGzippedFile(path, &gzipped));
+  HepMCFileInfo local;
+  HepMCFileInfo& out = info != nullptr ? *info : local;
+  out.gzipped = gzipped;
+  return ParseHepMC(text, path, selection, &out);
+}
+
+absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,
+                                const std::map<std::string, std::string>& options) {
+  EVGEN_ASSIGN_OR_RETURN(ParticleSelection selection, ParseParticleSelection(options));
+  return ReadHepMC(path, selection);
+}
+
+absl::Status WriteHepMC3(const std::string& path, const Table& events, const EventWriteSpec& spec) {
+  absl::StatusOr<TableParticleView> view = TableParticleView::Create(events, spec);
+  if (!view.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", view.status().message()));
+  double sum_w = 0;
+  for (int64_t r = 0; r < events.num_rows(); ++r) sum_w += events.weight(r);
+  const double xsec = spec.cross_section_pb > 0
+                          ? spec.cross_section_pb
+                          : sum_w / static_cast<double>(events.num_rows());
+
+  auto run = std::make_shared<HepMC3::GenRunInfo>();
+  run->set_weight_names({"default"});
+  HepMC3::GenRunInfo::ToolInfo tool;
+  tool.name = "evgen";
+  tool.version = "1";
+  tool.description = "evgen WriteHepMC3";
+  run->tools().push_back(tool);
+
+  AtomicFileWriter file;
+  EVGEN_RETURN_IF_ERROR(file.Open(path));
+  AtomicFileBuf buffer(&file);
+  std::ostream stream(&buffer);
+  std::vector<EventParticle> particles;
+  {
+    HepMC3::WriterAscii writer(stream, run);
+    for (int64_t r = 0; r < events.num_rows(); ++r) {
+      absl::Status row_status = view->Row(r, &particles);
+      if (!row_status.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": ", row_status.message()));
+      }
+      HepMC3::GenEvent event(run, HepMC3::Units::GEV, HepMC3::Units::MM);
+      event.set_event_number(static_cast<int>(r + 1));
+      auto vertex = std::make_shared<HepMC3::GenVertex>();
+      vertex->add_particle_in(std::make_shared<HepMC3::GenParticle>(
+          HepMC3::FourVector(0, 0, spec.beam1_energy_gev, spec.beam1_energy_gev),
+          spec.beam1_pdg_id, 4));
+      vertex->add_particle_in(std::make_shared<HepMC3::GenParticle>(
+          HepMC3::FourVector(0, 0, -spec.beam2_energy_gev, spec.beam2_energy_gev),
+          spec.beam2_pdg_id, 4));
+      for (const EventParticle& p : particles) {
+        auto out = std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(p.px, p.py, p.pz, p.e),
+                                                         p.pdg_id, 1);
+        out->set_generated_mass(p.m);
+        vertex->add_particle_out(out);
+      }
+      event.add_vertex(vertex);
+      event.weights() = {static_cast<double>(events.weight(r))};
+      auto cross_section = std::make_shared<HepMC3::GenCrossSection>();
+      cross_section->set_cross_section(xsec, 0.0);
+      event.set_cross_section(cross_section);
+      writer.write_event(event);
+      if (writer.failed()) {
+        return absl::InternalError(absl::StrCat(path, ": libHepMC3 failed writing event ", r + 1));
+      }
+    }
+    writer.close();
+  }
+  stream.flush();
+  EVGEN_RETURN_IF_ERROR(buffer.status());
+  if (!stream) return absl::InternalError(absl::StrCat(path, ": writing failed"));
+  return file.Commit();
+}
+
+}  // namespace evgen

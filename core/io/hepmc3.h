@@ -1,0 +1,72 @@
+// hepmc3.h: HepMC event records (ASCII) <-> Table, through libHepMC3.
+//
+// Reading recognises the format from the listing's first lines, not from the
+// file name: "HepMC::Asciiv3-START_EVENT_LISTING" is HepMC3 ASCII (read with
+// HepMC3::ReaderAscii), "HepMC::IO_GenEvent-START_EVENT_LISTING" is a HepMC2
+// IO_GenEvent file (read with HepMC3::ReaderAsciiHepMC2); gzipped files are
+// inflated first. Particles are selected into one row per event exactly as
+// for LHE files (ParticleSelection in lhe.h), by PDG id and HepMC status
+// (1 = final state); momenta are converted to GeV. The first event weight
+// becomes the Table weight (1 when an event has none).
+//
+// libHepMC3 parses numbers with atoi/atof and prints its complaints instead of
+// returning them, so the reader first checks the listing itself: every E, V
+// and P line has the right number of numeric fields, each event holds as many
+// V and P lines as its E line (v3) or vertex lines (IO_GenEvent) declare, and
+// the END_EVENT_LISTING footer is present (otherwise the file is truncated).
+// Errors are InvalidArgument naming the file, the line and the event.
+//
+// Writing (WriteHepMC3) writes HepMC3 ASCII (Asciiv3), atomically: per row an
+// event (GeV, mm) with the two beams of the spec (status 4, along +-z,
+// massless) entering one vertex whose outgoing particles are the table's
+// particles (status 1, generated mass sqrt(E^2 - p^2)); the event weight and
+// the spec's cross section are attached. Beam remnants are not written, so
+// momentum is not balanced at that vertex: the record is a parton-level
+// final state, not a full history. docs/formats.md has the details.
+//
+// Example:
+//   ParticleSelection muons;
+//   muons.pdg_ids = {13, -13};
+//   EVGEN_ASSIGN_OR_RETURN(Table t, ReadHepMC("events.hepmc", muons));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/lhe.h"
+#include "core/io/table.h"
+
+namespace evgen {
+
+enum class HepMCFormat { kUnknown, kAsciiV3, kIoGenEvent };
+
+struct HepMCFileInfo {
+  HepMCFormat format = HepMCFormat::kUnknown;
+  bool gzipped = false;
+  int64_t events_in_file = 0;  // events read (up to max_events rows)
+  int64_t events_skipped = 0;  // with skip_incomplete
+};
+
+[[nodiscard]] absl::StatusOr<Table> ReadHepMC(const std::string& path,
+                                              const ParticleSelection& selection,
+                                              HepMCFileInfo* info = nullptr);
+// ParseHepMC parses HepMC ASCII text; `source` names it in error messages.
+[[nodiscard]] absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& source,
+                                               const ParticleSelection& selection,
+                                               HepMCFileInfo* info = nullptr);
+// ReadHepMC with options from ParseParticleSelection (keys pdg_ids, statuses,
+// abs_pdg, include_mass, include_pdg_id, skip_incomplete, slot_names,
+// multiplicity, max_events).
+[[nodiscard]] absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,
+                                              const std::map<std::string, std::string>& options);
+
+// WriteHepMC3 writes one HepMC3 ASCII event per row; see the banner. Options
+// for the spec come from ParseEventWriteSpec (lhe.h); incoming_pdg_ids is not
+// used (the beams are written instead).
+[[nodiscard]] absl::Status WriteHepMC3(const std::string& path, const Table& events,
+                                       const EventWriteSpec& spec);
+
+}  // namespace evgen

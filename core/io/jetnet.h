@@ -1,0 +1,103 @@
+// jetnet.h: particle-cloud jets in the JetNet HDF5 layout <-> evgen's long
+// jet-cloud table.
+//
+// JetNet layout (Kansal et al., arXiv:2106.11535; the Zenodo JetNet files,
+// record 6975118), all float32:
+//   particle_features  [N, P, 4]: per particle (eta_rel, phi_rel, pt_rel,
+//                      mask); pt_rel = pT / jet pT; mask 1 for a real
+//                      particle, 0 for padding (padding rows are all zero).
+//   jet_features       [N, 4]: (pt_gev, eta, mass_gev, num_particles).
+// evgen adds two datasets that JetNet readers ignore, so that its own files
+// round-trip exactly:
+//   particle_log_e     [N, P]: ln(E / GeV) per particle (0 for padding).
+//   jet_is_top         [N]: 1 for a top jet, 0 for QCD. JetNet keeps one jet
+//                      type per file instead (t.hdf5, g.hdf5, ...).
+//
+// evgen's long table (core/physics/jet_clouds.h; copied here because evgen_io
+// must not depend on core/physics): one row per constituent, jets consecutive,
+//   jet, constituent, log_pt, log_e, eta_rel, phi_rel,
+//   jet_pt_gev, jet_eta, jet_mass_gev, n_constituents, is_top
+// with log_pt = ln(pT / GeV) and log_e = ln(E / GeV).
+//
+// Writing pads each jet to P = max_particles (default 100, the jet-clouds
+// maximum; 0 means the largest multiplicity in the table) in constituent
+// order. The table must hold every long column (extra columns are ignored);
+// each jet's rows must be consecutive with constituent 0, 1, ..., n-1,
+// n_constituents = n, the jet columns constant over the jet and jet_pt_gev > 0.
+//
+// Reading numbers jets 0..N-1 in file order and takes each jet's real
+// particles in array order: log_pt = ln(pt_rel * jet pT), log_e from
+// particle_log_e or, without it (JetNet's own files), for a massless particle
+// at eta = jet_eta + eta_rel: log_e = log_pt + ln(cosh(eta)); is_top from
+// jet_is_top or else the option is_top. n_constituents is the mask count (the
+// num_particles feature is not used). Errors (InvalidArgument naming the file,
+// dataset and jet): missing datasets, wrong ranks or shapes, N or P zero, a
+// mask other than 0/1, a jet without particles, a real particle with
+// pt_rel <= 0, a jet pT <= 0.
+//
+// Example:
+//   EVGEN_RETURN_IF_ERROR(WriteJetNet("jets.hdf5", clouds));
+//   EVGEN_ASSIGN_OR_RETURN(Table back, ReadJetNet("jets.hdf5"));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+
+namespace evgen {
+
+// JetNetLongColumns is the column list of the long jet-cloud table
+// (JetCloudColumns() in core/physics/jet_clouds.h).
+const std::vector<std::string>& JetNetLongColumns();
+
+struct JetNetWriteOptions {
+  // max_particles: P, the padded particle count; 0 takes the table's largest
+  // multiplicity. A jet with more constituents is an error.
+  int max_particles = 100;
+};
+
+struct JetNetReadOptions {
+  // is_top fills the is_top column for files without jet_is_top (e.g. 1 for
+  // JetNet's t.hdf5).
+  float is_top = 0;
+};
+
+// Option parsers: "max_particles" for writing, "is_top" for reading; unknown
+// keys are InvalidArgument naming them.
+[[nodiscard]] absl::StatusOr<JetNetWriteOptions> ParseJetNetWriteOptions(
+    const std::map<std::string, std::string>& options);
+[[nodiscard]] absl::StatusOr<JetNetReadOptions> ParseJetNetReadOptions(
+    const std::map<std::string, std::string>& options);
+
+// JetNetArrays holds the layout's arrays in memory (row-major).
+struct JetNetArrays {
+  int64_t jets = 0;       // N
+  int64_t particles = 0;  // P
+  std::vector<float> particle_features;  // N * P * 4
+  std::vector<float> jet_features;       // N * 4
+  std::vector<float> particle_log_e;     // N * P, or empty
+  std::vector<float> jet_is_top;         // N, or empty
+};
+
+// LongTableToJetNet and JetNetToLongTable convert in memory; `source` names
+// the input in error messages.
+[[nodiscard]] absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
+                                                             const JetNetWriteOptions& options,
+                                                             const std::string& source);
+[[nodiscard]] absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
+                                                      const JetNetReadOptions& options,
+                                                      const std::string& source);
+
+[[nodiscard]] absl::Status WriteJetNet(const std::string& path, const Table& table,
+                                       const JetNetWriteOptions& options = {});
+[[nodiscard]] absl::StatusOr<Table> ReadJetNet(const std::string& path,
+                                               const JetNetReadOptions& options = {});
+[[nodiscard]] absl::StatusOr<Table> ReadJetNetWithOptions(const std::string& path,
+                                               const std::map<std::string, std::string>& options);
+
+}  // namespace evgen

@@ -1,0 +1,891 @@
+#include "core/io/lhe.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/io/atomic_file.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+std::string_view Trim(std::string_view s) {
+  size_t b = 0;
+  while (b < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[b]))) ++b;
+  size_t e = s.size();
+  while (e > b && absl::ascii_isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::vector<std::string_view> Fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && absl::ascii_isspace(static_cast<unsigned char>(line[i]))) ++i;
+    size_t j = i;
+    while (j < line.size() && !absl::ascii_isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) out.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+// ParseNumber accepts C and Fortran ("1.0D+02") spellings; non-finite values
+// are rejected because no event record legitimately holds them.
+bool ParseNumber(std::string_view field, double* value) {
+  std::string buffer;
+  if (field.find_first_of("dD") != std::string_view::npos) {
+    buffer.assign(field.data(), field.size());
+    for (char& c : buffer) {
+      if (c == 'd' || c == 'D') c = 'e';
+    }
+    field = buffer;
+  }
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  return absl::SimpleAtod(Absl(field), value) && std::isfinite(*value);
+}
+
+bool ParseInteger(std::string_view field, int* value) {
+  if (absl::SimpleAtoi(Absl(field), value)) return true;
+  // Some writers print integers as "9." or "1.000E+00".
+  double d = 0;
+  if (!ParseNumber(field, &d) || d != std::floor(d) || std::abs(d) > 2e9) return false;
+  *value = static_cast<int>(d);
+  return true;
+}
+
+absl::StatusOr<std::vector<int>> ParseIntList(const std::string& key, const std::string& value) {
+  std::vector<int> out;
+  for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+    int v = 0;
+    if (!absl::SimpleAtoi(part, &v)) {
+      return absl::InvalidArgumentError(absl::StrCat("option ", key, ": '", std::string(part),
+                                                     "' is not an integer (expected e.g. 6,-6)"));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<double>> ParseDoubleList(const std::string& key,
+                                                    const std::string& value) {
+  std::vector<double> out;
+  for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+    double v = 0;
+    std::string p(absl::StripAsciiWhitespace(part));
+    if (!ParseNumber(p, &v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("option ", key, ": '", p, "' is not a number"));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+absl::StatusOr<bool> ParseBool(const std::string& key, const std::string& value) {
+  std::string v = absl::AsciiStrToLower(std::string(absl::StripAsciiWhitespace(value)));
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat("option ", key, ": '", value, "' is not a boolean (true/false/1/0)"));
+}
+
+absl::StatusOr<int64_t> ParseCount(const std::string& key, const std::string& value) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(value, &v) || v < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("option ", key, ": '", value, "' is not a non-negative integer"));
+  }
+  return v;
+}
+
+absl::Status UnknownKey(const std::string& key, const std::vector<std::string>& known) {
+  return absl::InvalidArgumentError(absl::StrCat("unknown option '", key, "'; known options: ",
+                                                 absl::StrJoin(known, ", ")));
+}
+
+// LineReader walks text line by line, counting lines from 1.
+class LineReader {
+ public:
+  explicit LineReader(const std::string& text) : text_(text) {}
+  bool Next(std::string_view* line) {
+    if (pos_ >= text_.size()) return false;
+    size_t end = text_.find('\n', pos_);
+    if (end == std::string::npos) end = text_.size();
+    *line = Trim(std::string_view(text_).substr(pos_, end - pos_));
+    pos_ = end + 1;
+    ++line_;
+    return true;
+  }
+  int64_t line() const { return line_; }
+
+ private:
+  const std::string& text_;
+  size_t pos_ = 0;
+  int64_t line_ = 0;
+};
+
+bool IsTag(std::string_view line, std::string_view name) {
+  if (!absl::StartsWith(Absl(line), Absl(name))) return false;
+  if (line.size() == name.size()) return true;
+  char next = line[name.size()];
+  return next == '>' || next == ' ' || next == '\t' || next == '/';
+}
+
+constexpr char kParticleFields[] =
+    "IDUP ISTUP MOTHUP1 MOTHUP2 ICOLUP1 ICOLUP2 PUP1..PUP5 VTIMUP SPINUP";
+
+bool LooksLikeParticleLine(std::string_view line) {
+  std::vector<std::string_view> f = Fields(line);
+  if (f.size() != 13) return false;
+  double d = 0;
+  for (std::string_view x : f) {
+    if (!ParseNumber(x, &d)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Options.
+
+absl::StatusOr<ParticleSelection> ParseParticleSelection(
+    const std::map<std::string, std::string>& options) {
+  static const std::vector<std::string> kKnown = {
+      "pdg_ids",        "statuses",        "abs_pdg",      "include_mass", "include_pdg_id",
+      "skip_incomplete", "slot_names",     "multiplicity", "max_events"};
+  ParticleSelection s;
+  for (const auto& [key, value] : options) {
+    if (key == "pdg_ids") {
+      EVGEN_ASSIGN_OR_RETURN(s.pdg_ids, ParseIntList(key, value));
+    } else if (key == "statuses") {
+      EVGEN_ASSIGN_OR_RETURN(s.statuses, ParseIntList(key, value));
+      if (s.statuses.empty()) {
+        return absl::InvalidArgumentError("option statuses: give at least one status, e.g. 1");
+      }
+    } else if (key == "abs_pdg") {
+      EVGEN_ASSIGN_OR_RETURN(s.abs_pdg, ParseBool(key, value));
+    } else if (key == "include_mass") {
+      EVGEN_ASSIGN_OR_RETURN(s.include_mass, ParseBool(key, value));
+    } else if (key == "include_pdg_id") {
+      EVGEN_ASSIGN_OR_RETURN(s.include_pdg_id, ParseBool(key, value));
+    } else if (key == "skip_incomplete") {
+      EVGEN_ASSIGN_OR_RETURN(s.skip_incomplete, ParseBool(key, value));
+    } else if (key == "slot_names") {
+      s.slot_names.clear();
+      for (absl::string_view n : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+        s.slot_names.emplace_back(absl::StripAsciiWhitespace(n));
+      }
+    } else if (key == "multiplicity") {
+      EVGEN_ASSIGN_OR_RETURN(int64_t m, ParseCount(key, value));
+      if (m > 100000) return absl::InvalidArgumentError("option multiplicity: at most 100000");
+      s.multiplicity = static_cast<int>(m);
+    } else if (key == "max_events") {
+      EVGEN_ASSIGN_OR_RETURN(s.max_events, ParseCount(key, value));
+    } else {
+      return UnknownKey(key, kKnown);
+    }
+  }
+  return s;
+}
+
+absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
+    const Table& table, const std::map<std::string, std::string>& options) {
+  static const std::vector<std::string> kKnown = {
+      "pdg_ids",          "masses_gev", "beam_pdg_ids",     "beam_energies_gev",
+      "incoming_pdg_ids", "process_id", "cross_section_pb", "scale_gev"};
+  // Column groups <prefix>_px_gev/_py_gev/_pz_gev, in column order.
+  std::vector<std::string> prefixes;
+  const std::string kPx = "_px_gev";
+  for (const std::string& c : table.columns()) {
+    if (c.size() <= kPx.size() || c.compare(c.size() - kPx.size(), kPx.size(), kPx) != 0) continue;
+    std::string prefix = c.substr(0, c.size() - kPx.size());
+    if (table.HasColumn(prefix + "_py_gev") && table.HasColumn(prefix + "_pz_gev")) {
+      prefixes.push_back(prefix);
+    }
+  }
+  if (prefixes.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the table has no particle columns <name>_px_gev, <name>_py_gev, <name>_pz_gev; it has ",
+        absl::StrJoin(table.columns(), ", ")));
+  }
+  EventWriteSpec spec;
+  std::vector<int> pdg_ids;
+  std::vector<double> masses;
+  for (const auto& [key, value] : options) {
+    if (key == "pdg_ids") {
+      EVGEN_ASSIGN_OR_RETURN(pdg_ids, ParseIntList(key, value));
+    } else if (key == "masses_gev") {
+      EVGEN_ASSIGN_OR_RETURN(masses, ParseDoubleList(key, value));
+    } else if (key == "beam_pdg_ids") {
+      EVGEN_ASSIGN_OR_RETURN(std::vector<int> b, ParseIntList(key, value));
+      if (b.size() != 2) return absl::InvalidArgumentError("option beam_pdg_ids: give two ids");
+      spec.beam1_pdg_id = b[0];
+      spec.beam2_pdg_id = b[1];
+    } else if (key == "beam_energies_gev") {
+      EVGEN_ASSIGN_OR_RETURN(std::vector<double> b, ParseDoubleList(key, value));
+      if (b.size() != 2 || b[0] <= 0 || b[1] <= 0) {
+        return absl::InvalidArgumentError("option beam_energies_gev: give two positive energies");
+      }
+      spec.beam1_energy_gev = b[0];
+      spec.beam2_energy_gev = b[1];
+    } else if (key == "incoming_pdg_ids") {
+      if (absl::StripAsciiWhitespace(value) == "none") {
+        spec.incoming_pdg_ids.clear();
+      } else {
+        EVGEN_ASSIGN_OR_RETURN(spec.incoming_pdg_ids, ParseIntList(key, value));
+        if (spec.incoming_pdg_ids.size() != 2) {
+          return absl::InvalidArgumentError(
+              "option incoming_pdg_ids: give two ids (e.g. 21,21) or none");
+        }
+      }
+    } else if (key == "process_id") {
+      EVGEN_ASSIGN_OR_RETURN(int64_t p, ParseCount(key, value));
+      spec.process_id = static_cast<int>(p);
+    } else if (key == "cross_section_pb") {
+      EVGEN_ASSIGN_OR_RETURN(std::vector<double> v, ParseDoubleList(key, value));
+      if (v.size() != 1) return absl::InvalidArgumentError("option cross_section_pb: one number");
+      spec.cross_section_pb = v[0];
+    } else if (key == "scale_gev") {
+      EVGEN_ASSIGN_OR_RETURN(std::vector<double> v, ParseDoubleList(key, value));
+      if (v.size() != 1) return absl::InvalidArgumentError("option scale_gev: one number");
+      spec.scale_gev = v[0];
+    } else {
+      return UnknownKey(key, kKnown);
+    }
+  }
+  if (pdg_ids.empty()) {
+    const std::vector<std::string> kAllhad = {"p1", "p2", "p3", "p4", "p5", "p6"};
+    if (prefixes != kAllhad) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "option pdg_ids is required: give one PDG id for each particle column group (",
+          absl::StrJoin(prefixes, ", "), ")"));
+    }
+    pdg_ids = {1, -2, -5, 2, -1, 5};
+  }
+  if (pdg_ids.size() != prefixes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("option pdg_ids has ", pdg_ids.size(), " ids for ", prefixes.size(),
+                     " particle column groups (", absl::StrJoin(prefixes, ", "), ")"));
+  }
+  if (!masses.empty() && masses.size() != prefixes.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("option masses_gev has ", masses.size(),
+                                                   " masses for ", prefixes.size(),
+                                                   " particle column groups"));
+  }
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    EventWriteSpec::Particle p;
+    p.prefix = prefixes[i];
+    p.pdg_id = pdg_ids[i];
+    if (!masses.empty()) p.mass_gev = masses[i];
+    spec.particles.push_back(std::move(p));
+  }
+  return spec;
+}
+
+// ---------------------------------------------------------------------------
+// ParticleTableBuilder.
+
+absl::StatusOr<ParticleTableBuilder> ParticleTableBuilder::Create(ParticleSelection selection) {
+  if (selection.statuses.empty()) {
+    return absl::InvalidArgumentError("particle selection: statuses is empty; give e.g. {1}");
+  }
+  if (!selection.pdg_ids.empty() && !selection.slot_names.empty() &&
+      selection.slot_names.size() != selection.pdg_ids.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("particle selection: ", selection.slot_names.size(), " slot_names for ",
+                     selection.pdg_ids.size(), " pdg_ids"));
+  }
+  if (selection.pdg_ids.empty() && !selection.slot_names.empty() && selection.multiplicity > 0 &&
+      static_cast<int>(selection.slot_names.size()) != selection.multiplicity) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("particle selection: ", selection.slot_names.size(),
+                     " slot_names for multiplicity ", selection.multiplicity));
+  }
+  std::set<std::string> seen;
+  for (const std::string& n : selection.slot_names) {
+    if (n.empty()) return absl::InvalidArgumentError("particle selection: empty slot name");
+    if (!seen.insert(n).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("particle selection: slot name '", n, "' given twice"));
+    }
+  }
+  ParticleTableBuilder b;
+  b.selection_ = std::move(selection);
+  if (!b.selection_.pdg_ids.empty()) {
+    b.SetColumns(static_cast<int>(b.selection_.pdg_ids.size()));
+  } else if (b.selection_.multiplicity > 0) {
+    b.SetColumns(b.selection_.multiplicity);
+  }
+  return b;
+}
+
+std::string ParticleTableBuilder::SlotName(int slot) const {
+  return selection_.slot_names.empty() ? absl::StrCat("p", slot + 1)
+                                       : selection_.slot_names[slot];
+}
+
+void ParticleTableBuilder::SetColumns(int slots) {
+  slots_ = slots;
+  columns_.clear();
+  for (int i = 0; i < slots; ++i) {
+    std::string name = SlotName(i);
+    for (const char* suffix : {"_e_gev", "_px_gev", "_py_gev", "_pz_gev"}) {
+      columns_.push_back(name + suffix);
+    }
+    if (selection_.include_mass) columns_.push_back(name + "_m_gev");
+    if (selection_.include_pdg_id) columns_.push_back(name + "_pdg_id");
+  }
+}
+
+bool ParticleTableBuilder::done() const {
+  return selection_.max_events > 0 && rows() >= selection_.max_events;
+}
+
+absl::Status ParticleTableBuilder::AddEvent(const std::vector<EventParticle>& particles,
+                                            double weight, const std::string& where) {
+  if (done()) return absl::OkStatus();
+  auto status_ok = [&](int status) {
+    return std::find(selection_.statuses.begin(), selection_.statuses.end(), status) !=
+           selection_.statuses.end();
+  };
+  std::vector<const EventParticle*> picked;
+  if (!selection_.pdg_ids.empty()) {
+    used_.assign(particles.size(), 0);
+    for (size_t s = 0; s < selection_.pdg_ids.size(); ++s) {
+      const int want = selection_.pdg_ids[s];
+      const EventParticle* found = nullptr;
+      for (size_t i = 0; i < particles.size(); ++i) {
+        const EventParticle& p = particles[i];
+        if (used_[i] || !status_ok(p.status)) continue;
+        bool match = selection_.abs_pdg ? std::abs(p.pdg_id) == std::abs(want) : p.pdg_id == want;
+        if (match) {
+          used_[i] = 1;
+          found = &p;
+          break;
+        }
+      }
+      if (found == nullptr) {
+        if (selection_.skip_incomplete) {
+          ++skipped_;
+          return absl::OkStatus();
+        }
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": no particle with PDG id ", selection_.abs_pdg ? "+-" : "", want,
+            " and status in {", absl::StrJoin(selection_.statuses, ","), "} left for slot ",
+            s + 1, " (", SlotName(static_cast<int>(s)),
+            "); set skip_incomplete to skip such events"));
+      }
+      picked.push_back(found);
+    }
+  } else {
+    for (const EventParticle& p : particles) {
+      if (status_ok(p.status)) picked.push_back(&p);
+    }
+    if (slots_ == 0) {
+      if (picked.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": no particle with status in {",
+                                                       absl::StrJoin(selection_.statuses, ","),
+                                                       "}"));
+      }
+      if (!selection_.slot_names.empty() &&
+          selection_.slot_names.size() != picked.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": ", picked.size(), " final-state particles but ",
+                         selection_.slot_names.size(), " slot_names"));
+      }
+      SetColumns(static_cast<int>(picked.size()));
+    }
+    if (static_cast<int>(picked.size()) != slots_) {
+      if (selection_.skip_incomplete) {
+        ++skipped_;
+        return absl::OkStatus();
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": ", picked.size(), " particles with status in {",
+          absl::StrJoin(selection_.statuses, ","), "}, expected ", slots_,
+          " (all-final-state mode needs a fixed multiplicity; set skip_incomplete to skip)"));
+    }
+  }
+  for (const EventParticle* p : picked) {
+    values_.push_back(static_cast<float>(p->e));
+    values_.push_back(static_cast<float>(p->px));
+    values_.push_back(static_cast<float>(p->py));
+    values_.push_back(static_cast<float>(p->pz));
+    if (selection_.include_mass) values_.push_back(static_cast<float>(p->m));
+    if (selection_.include_pdg_id) values_.push_back(static_cast<float>(p->pdg_id));
+  }
+  weights_.push_back(static_cast<float>(weight));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Table> ParticleTableBuilder::Finish(const std::string& source) {
+  if (weights_.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": no event passed the particle selection (", skipped_,
+                     " events skipped for lacking a selected particle)"));
+  }
+  return Table::Create(std::move(columns_), std::move(values_), std::move(weights_));
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+absl::StatusOr<std::string> ReadPossiblyGzippedFile(const std::string& path, bool* gzipped) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  unsigned char magic[2] = {0, 0};
+  size_t got = std::fread(magic, 1, 2, f);
+  std::fclose(f);
+  const bool is_gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  if (gzipped != nullptr) *gzipped = is_gzip;
+  if (!is_gzip) return ReadFileToString(path);
+
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (gz == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  gzbuffer(gz, 1 << 18);
+  std::string out;
+  std::vector<char> buffer(1 << 20);
+  while (true) {
+    int n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()));
+    if (n < 0) {
+      int errnum = 0;
+      std::string message = gzerror(gz, &errnum);
+      gzclose(gz);
+      if (absl::StartsWith(message, path + ": ")) message = message.substr(path.size() + 2);
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": corrupt gzip stream after ", out.size(), " bytes: ", message));
+    }
+    if (n == 0) break;
+    out.append(buffer.data(), static_cast<size_t>(n));
+  }
+  // zlib reports a stream cut short as "unexpected end of file" on close or
+  // through gzerror, not as a read error.
+  int errnum = 0;
+  std::string message = gzerror(gz, &errnum);
+  int close_status = gzclose(gz);
+  if ((errnum != Z_OK && errnum != Z_STREAM_END) || close_status == Z_BUF_ERROR) {
+    if (message.empty() || errnum == Z_OK) message = "unexpected end of file";
+    // zlib prefixes its message with the path, which ours names already.
+    if (absl::StartsWith(message, path + ": ")) message = message.substr(path.size() + 2);
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": truncated or corrupt gzip stream after ", out.size(), " bytes: ", message));
+  }
+  return out;
+}
+
+absl::StatusOr<Table> ParseLhe(const std::string& text, const std::string& source,
+                               const ParticleSelection& selection, LheFileInfo* info) {
+  EVGEN_ASSIGN_OR_RETURN(ParticleTableBuilder builder, ParticleTableBuilder::Create(selection));
+  LheFileInfo local;
+  LheFileInfo& out = info != nullptr ? *info : local;
+  const bool gz = out.gzipped;
+  out = LheFileInfo();
+  out.gzipped = gz;
+
+  LineReader reader(text);
+  std::string_view line;
+  auto at = [&](int64_t line_number) { return absl::StrCat(source, ":", line_number, ": "); };
+
+  // The opening tag, after blank lines and an optional XML declaration.
+  bool opened = false;
+  while (reader.Next(&line)) {
+    if (line.empty() || absl::StartsWith(Absl(line), "<?xml")) continue;
+    if (!IsTag(line, "<LesHouchesEvents")) {
+      std::string shown(line.substr(0, 60));
+      return absl::InvalidArgumentError(
+          absl::StrCat(at(reader.line()), "not a Les Houches Event file: expected ",
+                       "<LesHouchesEvents version=...>, found '", shown, "'"));
+    }
+    opened = true;
+    break;
+  }
+  if (!opened) return absl::InvalidArgumentError(absl::StrCat(source, ": empty file"));
+
+  bool have_init = false;
+  bool closed = false;
+  int64_t events = 0;
+  std::vector<EventParticle> particles;
+  while (!builder.done() && reader.Next(&line)) {
+    if (line.empty()) continue;
+    if (IsTag(line, "<header") || absl::StartsWith(Absl(line), "<!--")) {
+      const bool comment = !IsTag(line, "<header");
+      const char* end_marker = comment ? "-->" : "</header>";
+      const int64_t start = reader.line();
+      bool found = comment ? line.find("-->", 4) != std::string_view::npos
+                           : absl::StrContains(Absl(line), end_marker);
+      while (!found && reader.Next(&line)) found = absl::StrContains(Absl(line), end_marker);
+      if (!found) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at(start), "truncated: ", comment ? "comment" : "<header>",
+                         " opened here has no ", end_marker));
+      }
+      continue;
+    }
+    if (IsTag(line, "<init")) {
+      const int64_t start = reader.line();
+      if (have_init) {
+        return absl::InvalidArgumentError(absl::StrCat(at(start), "second <init> block"));
+      }
+      have_init = true;
+      if (!reader.Next(&line)) {
+        return absl::InvalidArgumentError(absl::StrCat(at(start), "truncated <init> block"));
+      }
+      std::vector<std::string_view> f = Fields(line);
+      if (f.size() != 10) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at(reader.line()), "<init> line has ", f.size(),
+            " fields, expected 10 (IDBMUP1 IDBMUP2 EBMUP1 EBMUP2 PDFGUP1 PDFGUP2 PDFSUP1 "
+            "PDFSUP2 IDWTUP NPRUP)"));
+      }
+      int ints[10] = {};
+      double e1 = 0, e2 = 0;
+      for (int i = 0; i < 10; ++i) {
+        bool ok = (i == 2 || i == 3) ? ParseNumber(f[i], i == 2 ? &e1 : &e2)
+                                     : ParseInteger(f[i], &ints[i]);
+        if (!ok) {
+          return absl::InvalidArgumentError(absl::StrCat(at(reader.line()), "<init> field ",
+                                                         i + 1, ": '", std::string(f[i]),
+                                                         "' is not a number"));
+        }
+      }
+      out.beam1_pdg_id = ints[0];
+      out.beam2_pdg_id = ints[1];
+      out.beam1_energy_gev = e1;
+      out.beam2_energy_gev = e2;
+      out.weighting_strategy = ints[8];
+      const int nprup = ints[9];
+      if (nprup < 1 || nprup > 10000) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at(reader.line()), "<init> NPRUP is ", nprup, ", expected 1..10000"));
+      }
+      for (int p = 0; p < nprup; ++p) {
+        if (!reader.Next(&line)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(start), "truncated <init> block: ", p, " process lines, NPRUP says ", nprup));
+        }
+        f = Fields(line);
+        double xs[3] = {};
+        int lprup = 0;
+        bool ok = f.size() == 4 && ParseNumber(f[0], &xs[0]) && ParseNumber(f[1], &xs[1]) &&
+                  ParseNumber(f[2], &xs[2]) && ParseInteger(f[3], &lprup);
+        if (!ok) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(reader.line()), "<init> process line ", p + 1, " of ", nprup,
+              ": expected 4 numbers XSECUP XERRUP XMAXUP LPRUP, found '",
+              std::string(line.substr(0, 80)), "'"));
+        }
+        out.cross_sections_pb.push_back(xs[0]);
+      }
+      bool end = false;
+      while (!end && reader.Next(&line)) end = absl::StartsWith(Absl(line), "</init>");
+      if (!end) {
+        return absl::InvalidArgumentError(absl::StrCat(at(start), "truncated: <init> has no </init>"));
+      }
+      continue;
+    }
+    if (IsTag(line, "<event")) {
+      const int64_t start = reader.line();
+      ++events;
+      const std::string where = absl::StrCat(source, ":", start, ": event ", events);
+      if (!have_init) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": <event> before the <init> block"));
+      }
+      bool got = reader.Next(&line);
+      while (got && line.empty()) got = reader.Next(&line);
+      if (!got) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": truncated: the file ends inside the <event> block"));
+      }
+      std::vector<std::string_view> f = Fields(line);
+      int nup = 0, idprup = 0;
+      double head[4] = {};
+      if (f.size() != 6) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at(reader.line()), "event ", events, ": event line has ", f.size(),
+            " fields, expected 6 (NUP IDPRUP XWGTUP SCALUP AQEDUP AQCDUP)"));
+      }
+      for (int i = 0; i < 6; ++i) {
+        bool ok = i == 0 ? ParseInteger(f[0], &nup)
+                         : i == 1 ? ParseInteger(f[1], &idprup) : ParseNumber(f[i], &head[i - 2]);
+        if (!ok) {
+          return absl::InvalidArgumentError(absl::StrCat(at(reader.line()), "event ", events,
+                                                         ": event line field ", i + 1, ": '",
+                                                         std::string(f[i]), "' is not a number"));
+        }
+      }
+      if (nup < 1 || nup > 100000) {
+        return absl::InvalidArgumentError(absl::StrCat(at(reader.line()), "event ", events,
+                                                       ": NUP is ", nup, ", expected 1..100000"));
+      }
+      particles.clear();
+      for (int i = 0; i < nup; ++i) {
+        if (!reader.Next(&line)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": truncated: the file ends after ", i, " of NUP=", nup, " particle lines"));
+        }
+        if (line.empty() || line[0] == '<' || line[0] == '#') {
+          return absl::InvalidArgumentError(absl::StrCat(at(reader.line()), "event ", events,
+                                                         ": <event> block has ", i,
+                                                         " particle lines, NUP says ", nup));
+        }
+        f = Fields(line);
+        if (f.size() != 13) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(reader.line()), "event ", events, ": particle line has ", f.size(),
+              " fields, expected 13 (", kParticleFields, ")"));
+        }
+        EventParticle p;
+        int other = 0;
+        double d[7] = {};
+        for (int k = 0; k < 13; ++k) {
+          bool ok = k == 0   ? ParseInteger(f[0], &p.pdg_id)
+                    : k == 1 ? ParseInteger(f[1], &p.status)
+                    : k < 6  ? ParseInteger(f[k], &other)
+                             : ParseNumber(f[k], &d[k - 6]);
+          if (!ok) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                at(reader.line()), "event ", events, ": particle ", i + 1, " field ", k + 1,
+                ": '", std::string(f[k]), "' is not a number"));
+          }
+        }
+        p.px = d[0];
+        p.py = d[1];
+        p.pz = d[2];
+        p.e = d[3];
+        p.m = d[4];
+        particles.push_back(p);
+      }
+      // What follows the particles must be a tag, a comment or </event>;
+      // another numeric line means NUP undercounts.
+      bool first = true;
+      bool end = false;
+      while (reader.Next(&line)) {
+        if (line.empty()) continue;
+        if (absl::StartsWith(Absl(line), "</event>")) {
+          end = true;
+          break;
+        }
+        if (IsTag(line, "<event") || IsTag(line, "</LesHouchesEvents")) break;
+        if (first && line[0] != '<' && line[0] != '#') {
+          int extra = 0;
+          while (LooksLikeParticleLine(line)) {
+            ++extra;
+            if (!reader.Next(&line)) break;
+          }
+          if (extra > 0) {
+            return absl::InvalidArgumentError(absl::StrCat(where, ": <event> block has ",
+                                                           nup + extra, " particle lines, NUP says ",
+                                                           nup));
+          }
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(reader.line()), "event ", events, ": unexpected line after the ", nup,
+              " particle lines: '", std::string(line.substr(0, 60)), "'"));
+        }
+        first = false;
+      }
+      if (!end) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": truncated: the <event> block has no </event>"));
+      }
+      EVGEN_RETURN_IF_ERROR(builder.AddEvent(particles, head[0], where));
+      continue;
+    }
+    if (absl::StartsWith(Absl(line), "</LesHouchesEvents>")) {
+      closed = true;
+      break;
+    }
+    // Other top-level content (e.g. stray text between blocks) is ignored.
+  }
+  if (!have_init) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": no <init> block"));
+  }
+  if (events == 0) return absl::InvalidArgumentError(absl::StrCat(source, ": no <event> blocks"));
+  if (!closed && !builder.done()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", reader.line(), ": truncated: no </LesHouchesEvents> after event ",
+                     events));
+  }
+  out.events_in_file = events;
+  out.events_skipped = builder.skipped();
+  return builder.Finish(source);
+}
+
+absl::StatusOr<Table> ReadLhe(const std::string& path, const ParticleSelection& selection,
+                              LheFileInfo* info) {
+  bool gzipped = false;
+  EVGEN_ASSIGN_OR_RETURN(std::string text, ReadPossiblyGzippedFile(path, &gzipped));
+  LheFileInfo local;
+  LheFileInfo& out = info != nullptr ? *info : local;
+  out.gzipped = gzipped;
+  return ParseLhe(text, path, selection, &out);
+}
+
+absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
+                              const std::map<std::string, std::string>& options) {
+  EVGEN_ASSIGN_OR_RETURN(ParticleSelection selection, ParseParticleSelection(options));
+  return ReadLhe(path, selection);
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+absl::StatusOr<TableParticleView> TableParticleView::Create(const Table& table,
+                                                          const EventWriteSpec& spec) {
+  if (spec.particles.empty()) {
+    return absl::InvalidArgumentError("the write spec lists no particles");
+  }
+  if (table.num_rows() == 0) {
+    return absl::InvalidArgumentError("nothing to write, the table has no rows");
+  }
+  TableParticleView view;
+  view.table_ = &table;
+  for (const EventWriteSpec::Particle& p : spec.particles) {
+    Columns c;
+    c.pdg_id = p.pdg_id;
+    c.mass_gev = p.mass_gev;
+    EVGEN_ASSIGN_OR_RETURN(c.px, table.ColumnIndex(p.prefix + "_px_gev"));
+    EVGEN_ASSIGN_OR_RETURN(c.py, table.ColumnIndex(p.prefix + "_py_gev"));
+    EVGEN_ASSIGN_OR_RETURN(c.pz, table.ColumnIndex(p.prefix + "_pz_gev"));
+    if (table.HasColumn(p.prefix + "_e_gev")) {
+      EVGEN_ASSIGN_OR_RETURN(c.e, table.ColumnIndex(p.prefix + "_e_gev"));
+    } else if (!p.mass_gev.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "particle '", p.prefix, "': the table has no ", p.prefix,
+          "_e_gev column and the spec gives no mass_gev to compute the energy from"));
+    }
+    view.columns_.push_back(c);
+  }
+  return view;
+}
+
+absl::Status TableParticleView::Row(int64_t row, std::vector<EventParticle>* particles) const {
+  particles->clear();
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const Columns& c = columns_[i];
+    EventParticle p;
+    p.pdg_id = c.pdg_id;
+    p.status = 1;
+    p.px = table_->at(row, c.px);
+    p.py = table_->at(row, c.py);
+    p.pz = table_->at(row, c.pz);
+    const double p2 = p.px * p.px + p.py * p.py + p.pz * p.pz;
+    if (c.e >= 0) {
+      p.e = table_->at(row, c.e);
+      const double m2 = p.e * p.e - p2;
+      p.m = m2 > 0 ? std::sqrt(m2) : 0.0;
+    } else {
+      p.m = *c.mass_gev;
+      p.e = std::sqrt(p2 + p.m * p.m);
+    }
+    if (!std::isfinite(p.e) || !std::isfinite(p.px) || !std::isfinite(p.py) ||
+        !std::isfinite(p.pz)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("row ", row, ", particle ", i + 1, ": non-finite momentum"));
+    }
+    particles->push_back(p);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteLhe(const std::string& path, const Table& events, const EventWriteSpec& spec) {
+  absl::StatusOr<TableParticleView> view = TableParticleView::Create(events, spec);
+  if (!view.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", view.status().message()));
+  }
+  const bool two_incoming = spec.incoming_pdg_ids.size() == 2;
+  if (!spec.incoming_pdg_ids.empty() && !two_incoming) {
+    return absl::InvalidArgumentError("incoming_pdg_ids: give two ids or none");
+  }
+  double sum_w = 0, max_w = 0;
+  for (int64_t r = 0; r < events.num_rows(); ++r) {
+    sum_w += events.weight(r);
+    max_w = std::max(max_w, std::abs(static_cast<double>(events.weight(r))));
+  }
+  const double xsec =
+      spec.cross_section_pb > 0 ? spec.cross_section_pb : sum_w / static_cast<double>(events.num_rows());
+  const int idwtup = events.has_weights() ? -4 : 3;
+
+  // Streamed in blocks so that memory stays flat for millions of events.
+  AtomicFileWriter file;
+  EVGEN_RETURN_IF_ERROR(file.Open(path));
+  std::string out;
+  out.reserve(size_t{1} << 23);
+  absl::StrAppend(&out, "<LesHouchesEvents version=\"3.0\">\n<header>\n<!-- written by evgen: ",
+                  events.num_rows(), " events, particles");
+  for (const EventWriteSpec::Particle& p : spec.particles) {
+    absl::StrAppend(&out, " ", p.prefix, "=", p.pdg_id);
+  }
+  absl::StrAppend(&out, " -->\n</header>\n<init>\n");
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, " %d %d %.10e %.10e 0 0 0 0 %d 1\n", spec.beam1_pdg_id,
+                spec.beam2_pdg_id, spec.beam1_energy_gev, spec.beam2_energy_gev, idwtup);
+  out += buffer;
+  std::snprintf(buffer, sizeof buffer, " %.10e %.10e %.10e %d\n", xsec, 0.0,
+                max_w > 0 ? max_w : 1.0, spec.process_id);
+  out += buffer;
+  out += "<generator name='evgen' version='1'>evgen WriteLhe</generator>\n</init>\n";
+
+  std::vector<EventParticle> final_state;
+  for (int64_t r = 0; r < events.num_rows(); ++r) {
+    absl::Status row_status = view->Row(r, &final_state);
+    if (!row_status.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", row_status.message()));
+    }
+    double e = 0, px = 0, py = 0, pz = 0;
+    for (const EventParticle& p : final_state) {
+      e += p.e;
+      px += p.px;
+      py += p.py;
+      pz += p.pz;
+    }
+    const double m2 = e * e - px * px - py * py - pz * pz;
+    const double scale = spec.scale_gev > 0 ? spec.scale_gev : (m2 > 0 ? std::sqrt(m2) : 0.0);
+    const int nup = static_cast<int>(final_state.size()) + (two_incoming ? 2 : 0);
+    std::snprintf(buffer, sizeof buffer, "<event>\n %d %d %.10e %.10e %.10e %.10e\n", nup,
+                  spec.process_id, events.has_weights() ? static_cast<double>(events.weight(r)) : 1.0,
+                  scale, spec.alpha_qed, spec.alpha_qcd);
+    out += buffer;
+    if (two_incoming) {
+      // Massless partons along the beams carrying the final state's E and pz.
+      const double e1 = 0.5 * (e + pz), e2 = 0.5 * (e - pz);
+      std::snprintf(buffer, sizeof buffer,
+                    " %8d -1 0 0 0 0 %.10e %.10e %.10e %.10e %.10e 0 9\n"
+                    " %8d -1 0 0 0 0 %.10e %.10e %.10e %.10e %.10e 0 9\n",
+                    spec.incoming_pdg_ids[0], 0.0, 0.0, e1, e1, 0.0, spec.incoming_pdg_ids[1], 0.0,
+                    0.0, -e2, e2, 0.0);
+      out += buffer;
+    }
+    const int mother = two_incoming ? 1 : 0;
+    for (const EventParticle& p : final_state) {
+      std::snprintf(buffer, sizeof buffer, " %8d 1 %d %d 0 0 %.10e %.10e %.10e %.10e %.10e 0 9\n",
+                    p.pdg_id, mother, two_incoming ? 2 : 0, p.px, p.py, p.pz, p.e, p.m);
+      out += buffer;
+    }
+    out += "</event>\n";
+    if (out.size() > (size_t{1} << 22)) {
+      EVGEN_RETURN_IF_ERROR(file.Write(out));
+      out.clear();
+    }
+  }
+  out += "</LesHouchesEvents>\n";
+  EVGEN_RETURN_IF_ERROR(file.Write(out));
+  return file.Commit();
+}
+
+}  // namespace evgen

@@ -1,0 +1,227 @@
+// lhe.h: Les Houches Event files (LHEF, hep-ph/0609017 and its v3 update) <->
+// Table, as MadGraph5_aMC@NLO, POWHEG and Pythia write them.
+//
+// Reading parses the <init> block and every <event> block, plain or gzipped
+// (recognised by the gzip magic bytes, not by the name), and selects particles
+// into one row per event (see ParticleSelection). Anything else inside an
+// event after its particle lines (<mgrwt>, <rwgt>, <weights>, <clustering>,
+// '#' comment lines) is skipped. The event weight XWGTUP becomes the Table
+// weight. The reader is strict: an event whose particle count disagrees with
+// NUP, a line with the wrong number of fields or a non-number, a missing
+// <init> block, a missing </LesHouchesEvents> (truncated file) and a file
+// without events are InvalidArgument errors naming the file, the line and the
+// event number, e.g. "events.lhe:1234: event 17: <event> block has 7 particle
+// lines, NUP says 8".
+//
+// Writing (WriteLhe) turns a table of generated parton-level events into a
+// valid LHE v3 file: a header, an <init> block with the beams from the spec,
+// and one <event> per row with two incoming partons (status -1) balancing the
+// final state's energy and longitudinal momentum, then the final-state
+// particles (status 1, mothers 1 2) with PUP5 = sqrt(E^2 - p^2). Reading the
+// file back with the same PDG ids gives the same table to float precision.
+// docs/formats.md documents the layout, options and errors.
+//
+// The particle selection and the write spec are shared with hepmc3.h.
+//
+// Example:
+//   ParticleSelection tops;
+//   tops.pdg_ids = {6, -6};  // columns p1_e_gev ... p2_pz_gev: the t, then the tbar
+//   EVGEN_ASSIGN_OR_RETURN(Table t, ReadLhe("unweighted_events.lhe.gz", tops));
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+
+namespace evgen {
+
+// ParticleSelection says which particles of an event become a table row.
+//
+// Slot mode (pdg_ids not empty): one slot per entry, filled in order with the
+// first particle of the event that has that PDG id (or |id| with abs_pdg), an
+// allowed status, and was not taken by an earlier slot. Slot mode selects e.g.
+// {6, -6} the top and the antitop, or {5, -5, 11, -12} from a decay chain.
+//
+// All-final-state mode (pdg_ids empty): every particle with an allowed status,
+// in record order. The multiplicity is `multiplicity` when > 0, otherwise the
+// first event's; events with another count are handled by `skip_incomplete`.
+//
+// Columns per slot, in slot order: <name>_e_gev, <name>_px_gev, <name>_py_gev,
+// <name>_pz_gev, then <name>_m_gev with include_mass and <name>_pdg_id with
+// include_pdg_id. Slot names are slot_names when given (one per slot),
+// otherwise p1, p2, ... (the naming of the reference simulators).
+struct ParticleSelection {
+  std::vector<int> pdg_ids;
+  std::vector<int> statuses = {1};
+  bool abs_pdg = false;
+  std::vector<std::string> slot_names;
+  bool include_mass = false;
+  bool include_pdg_id = false;
+  // multiplicity fixes the particle count of all-final-state mode (0: take the
+  // first event's).
+  int multiplicity = 0;
+  // skip_incomplete: an event lacking a selected particle (or with another
+  // multiplicity) is skipped and counted instead of being an error.
+  bool skip_incomplete = false;
+  // max_events stops after this many table rows (0: no limit).
+  int64_t max_events = 0;
+};
+
+using LheSelection = ParticleSelection;
+
+// ParseParticleSelection reads a ParticleSelection from string options, as
+// uploads pass them. Keys: pdg_ids ("6,-6"; empty or absent: all final-state
+// particles), statuses ("1" or "1,2"), abs_pdg, include_mass, include_pdg_id,
+// skip_incomplete (true/false/1/0), slot_names ("t,tbar"), multiplicity,
+// max_events. Unknown keys and malformed values are InvalidArgument naming the
+// key.
+[[nodiscard]] absl::StatusOr<ParticleSelection> ParseParticleSelection(
+    const std::map<std::string, std::string>& options);
+
+// EventWriteSpec describes how the columns of a table map to particles when
+// writing LHE or HepMC3 files.
+struct EventWriteSpec {
+  struct Particle {
+    // prefix: columns <prefix>_px_gev, <prefix>_py_gev, <prefix>_pz_gev and,
+    // if present, <prefix>_e_gev.
+    std::string prefix;
+    int pdg_id = 0;
+    // mass_gev is used when the table has no <prefix>_e_gev column:
+    // E = sqrt(p^2 + m^2). With an energy column the mass written is
+    // sqrt(E^2 - p^2) (0 when rounding makes that negative).
+    std::optional<double> mass_gev;
+  };
+  std::vector<Particle> particles;
+  int beam1_pdg_id = 2212;
+  int beam2_pdg_id = 2212;
+  double beam1_energy_gev = 6500.0;
+  double beam2_energy_gev = 6500.0;
+  // incoming_pdg_ids: the two incoming partons of the LHE record (status -1);
+  // empty writes final-state particles only (mothers 0 0).
+  std::vector<int> incoming_pdg_ids = {21, 21};
+  int process_id = 1;
+  // cross_section_pb: the <init> XSECUP; <= 0 writes the mean event weight
+  // (1 for unweighted tables).
+  double cross_section_pb = 0.0;
+  // scale_gev: the SCALUP of every event; <= 0 writes the invariant mass of
+  // the event's final state.
+  double scale_gev = 0.0;
+  double alpha_qed = 0.0078125;
+  double alpha_qcd = 0.118;
+};
+
+using LheWriteSpec = EventWriteSpec;
+
+// ParseEventWriteSpec builds a spec for `table` from string options. The
+// particles are the column groups <prefix>_px_gev/_py_gev/_pz_gev found in
+// column order. Keys: pdg_ids (one per group; required unless the groups are
+// exactly p1..p6, the ttbar-allhad layout, whose default is d ubar bbar u dbar
+// b = 1,-2,-5,2,-1,5), masses_gev (one per group, for tables without energy
+// columns), beam_pdg_ids ("2212,2212"), beam_energies_gev ("6500,6500"),
+// incoming_pdg_ids ("21,21" or "none"), process_id, cross_section_pb,
+// scale_gev.
+[[nodiscard]] absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
+    const Table& table, const std::map<std::string, std::string>& options);
+
+// LheFileInfo reports what a read found besides the selected particles.
+struct LheFileInfo {
+  bool gzipped = false;
+  int beam1_pdg_id = 0;
+  int beam2_pdg_id = 0;
+  double beam1_energy_gev = 0;
+  double beam2_energy_gev = 0;
+  int weighting_strategy = 0;  // IDWTUP
+  // cross_sections_pb: XSECUP of each process in <init>.
+  std::vector<double> cross_sections_pb;
+  int64_t events_in_file = 0;  // events parsed (up to max_events rows)
+  int64_t events_skipped = 0;  // with skip_incomplete
+};
+
+[[nodiscard]] absl::StatusOr<Table> ReadLhe(const std::string& path,
+                                            const ParticleSelection& selection,
+                                            LheFileInfo* info = nullptr);
+// ParseLhe parses LHE text; `source` names it in error messages.
+[[nodiscard]] absl::StatusOr<Table> ParseLhe(const std::string& text, const std::string& source,
+                                             const ParticleSelection& selection,
+                                             LheFileInfo* info = nullptr);
+// ReadLhe with options from ParseParticleSelection.
+[[nodiscard]] absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
+                                            const std::map<std::string, std::string>& options);
+
+// WriteLhe writes one <event> per row, atomically (no partial file is ever
+// visible). Rows with weights write them as XWGTUP (IDWTUP -4), tables without
+// weights write XWGTUP = 1 (IDWTUP 3).
+[[nodiscard]] absl::Status WriteLhe(const std::string& path, const Table& events,
+                                    const EventWriteSpec& spec);
+
+// ReadPossiblyGzippedFile returns the file's bytes, inflated when the file
+// starts with the gzip magic bytes 1f 8b; a truncated or corrupt gzip stream
+// is an error naming the file. *gzipped, when given, says which it was.
+[[nodiscard]] absl::StatusOr<std::string> ReadPossiblyGzippedFile(const std::string& path,
+                                                                  bool* gzipped = nullptr);
+
+// EventParticle is one particle of an event record, as the LHE and HepMC
+// readers hand it to a ParticleTableBuilder.
+struct EventParticle {
+  int pdg_id = 0;
+  int status = 0;
+  double e = 0, px = 0, py = 0, pz = 0, m = 0;
+};
+
+// ParticleTableBuilder applies a ParticleSelection event by event; shared by
+// the LHE and HepMC3 readers.
+class ParticleTableBuilder {
+ public:
+  [[nodiscard]] static absl::StatusOr<ParticleTableBuilder> Create(ParticleSelection selection);
+
+  // AddEvent appends the event's row, or skips it (skip_incomplete), or
+  // returns InvalidArgument prefixed by `where` (e.g. "f.lhe:120: event 7").
+  [[nodiscard]] absl::Status AddEvent(const std::vector<EventParticle>& particles, double weight,
+                                      const std::string& where);
+  // done is true once max_events rows were added.
+  bool done() const;
+  int64_t rows() const { return static_cast<int64_t>(weights_.size()); }
+  int64_t skipped() const { return skipped_; }
+  // Finish returns the table; `source` names the input when no event was kept.
+  [[nodiscard]] absl::StatusOr<Table> Finish(const std::string& source);
+
+ private:
+  void SetColumns(int slots);
+  std::string SlotName(int slot) const;
+
+  ParticleSelection selection_;
+  std::vector<std::string> columns_;
+  std::vector<float> values_;
+  std::vector<float> weights_;
+  std::vector<float> row_;
+  std::vector<char> used_;
+  int slots_ = 0;
+  int64_t skipped_ = 0;
+};
+
+// TableParticleView maps a table row to its final-state particles (status 1)
+// as an EventWriteSpec says; shared by the LHE and HepMC3 writers. The table
+// must outlive the view.
+class TableParticleView {
+ public:
+  [[nodiscard]] static absl::StatusOr<TableParticleView> Create(const Table& table,
+                                                               const EventWriteSpec& spec);
+  [[nodiscard]] absl::Status Row(int64_t row, std::vector<EventParticle>* particles) const;
+
+ private:
+  struct Columns {
+    int e = -1, px = -1, py = -1, pz = -1;
+    int pdg_id = 0;
+    std::optional<double> mass_gev;
+  };
+  const Table* table_ = nullptr;
+  std::vector<Columns> columns_;
+};
+
+}  // namespace evgen

@@ -1,0 +1,88 @@
+// table_stream_reactor.h: TableStreamReactor, the one way evgend streams a
+// large table (samples, dataset exports) to a client in bounded chunks.
+//
+// A Plan is made on the server's pool (loading models or datasets may take a
+// while); then one chunk at a time is produced on the pool and written, and
+// the next is produced only after that write completed, so memory holds one
+// chunk whatever the table's size. Each pool task ends with StartWrite or
+// Finish and touches nothing after it: from then on gRPC may call OnDone.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+#include "core/util/thread_pool.h"
+#include "grpcpp/grpcpp.h"
+#include "wire/table_codec.h"
+
+namespace evgen {
+
+// Room left in each message for column names and field tags, so a chunk whose
+// values fill max_chunk_bytes still serialises under that bound.
+constexpr int64_t kChunkOverheadBytes = 4096;
+
+struct TableStreamPlan {
+  int64_t total_rows = 0;
+  int64_t rows_per_chunk = 1;
+  // Produce returns rows [begin, end) of the table.
+  std::function<absl::StatusOr<Table>(int64_t begin, int64_t end)> produce;
+  // Fill puts the produced rows (starting at `begin`) into the message.
+  std::function<void(const Table& rows, int64_t begin, void* message)> fill;
+};
+
+template <typename Message>
+class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
+ public:
+  using Planner = std::function<absl::StatusOr<TableStreamPlan>()>;
+
+  TableStreamReactor(ThreadPool* pool, Planner planner) : pool_(pool), planner_(std::move(planner)) {
+    pool_->Schedule([this] { Prepare(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) return this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+    if (next_row_ >= plan_.total_rows) return this->Finish(grpc::Status::OK);
+    pool_->Schedule([this] { ProduceNext(); });
+  }
+  void OnCancel() override { cancelled_ = true; }
+  void OnDone() override { delete this; }
+
+ private:
+  void Prepare() {
+    absl::StatusOr<TableStreamPlan> plan = planner_();
+    if (!plan.ok()) return this->Finish(ToGrpcStatus(plan.status()));
+    plan_ = *std::move(plan);
+    if (plan_.total_rows == 0) return this->Finish(grpc::Status::OK);
+    ProduceNext();
+  }
+
+  void ProduceNext() {
+    if (cancelled_) return this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+    const int64_t end = std::min(plan_.total_rows, next_row_ + plan_.rows_per_chunk);
+    absl::StatusOr<Table> rows = plan_.produce(next_row_, end);
+    if (!rows.ok()) return this->Finish(ToGrpcStatus(rows.status()));
+    message_.Clear();
+    plan_.fill(*rows, next_row_, &message_);
+    next_row_ = end;
+    this->StartWrite(&message_);
+  }
+
+  ThreadPool* pool_;
+  Planner planner_;
+  TableStreamPlan plan_;
+  int64_t next_row_ = 0;
+  Message message_;
+  std::atomic<bool> cancelled_{false};
+};
+
+// ChunkRows is how many rows of `columns` float32 columns fit a chunk of
+// max_chunk_bytes once the message overhead is set aside.
+inline int64_t ChunkRows(int columns, int64_t max_chunk_bytes) {
+  return RowsPerChunk(columns, max_chunk_bytes - kChunkOverheadBytes);
+}
+
+}  // namespace evgen

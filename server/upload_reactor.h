@@ -1,0 +1,45 @@
+// upload_reactor.h: UploadReactor, the server side of DatasetService.Upload.
+//
+// The first message is the header (name, format, options, total_bytes); the
+// rest carry the file's bytes, appended to a hidden staging file under
+// <data-dir>/uploads. Only when the client half-closes after exactly
+// total_bytes is the file parsed (on the pool) and the dataset published in
+// one rename. A cut-off, cancelled or invalid upload deletes the staging file
+// and leaves no dataset behind.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "absl/status/status.h"
+#include "evgen/v1/dataset_service.grpc.pb.h"
+#include "server/server_state.h"
+
+namespace evgen {
+
+class UploadReactor final : public grpc::ServerReadReactor<v1::UploadDatasetRequest> {
+ public:
+  UploadReactor(ServerState* state, grpc::CallbackServerContext* context, v1::Dataset* response);
+
+  void OnReadDone(bool ok) override;
+  void OnDone() override;
+
+ private:
+  absl::Status Consume();
+  absl::Status StartFile(const v1::UploadHeader& header);
+  // Complete parses the staged file and stores the dataset (on the pool).
+  absl::Status Complete();
+  void Cleanup();
+
+  ServerState* state_;
+  grpc::CallbackServerContext* context_;
+  v1::Dataset* response_;
+  v1::UploadDatasetRequest request_;
+  v1::UploadHeader header_;
+  bool have_header_ = false;
+  std::string staging_path_;
+  std::FILE* file_ = nullptr;
+  int64_t received_ = 0;
+};
+
+}  // namespace evgen

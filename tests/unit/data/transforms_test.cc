@@ -1,0 +1,129 @@
+#include "core/data/transforms.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/random/counter_rng.h"
+
+namespace evgen {
+namespace {
+
+using Json = nlohmann::json;
+
+Table Events(int n) {
+  Table t({"p1_e_gev", "p1_px_gev", "p1_py_gev", "p1_pz_gev", "phi", "frac", "pt_gev"});
+  for (int i = 0; i < n; ++i) {
+    CounterRng rng(3, i);
+    const double px = 50 * rng.Normal(), py = 50 * rng.Normal(), pz = 200 * rng.Normal();
+    const double e = std::sqrt(px * px + py * py + pz * pz + 4.7 * 4.7);
+    t.AppendRow({float(e), float(px), float(py), float(pz), float(3.14159 * (2 * rng.Uniform() - 1)),
+                 float(rng.Uniform()), float(30 + 100 * rng.Uniform() * rng.Uniform())});
+  }
+  return t;
+}
+
+void ExpectNear(const Table& a, const Table& b, double relative) {
+  ASSERT_EQ(a.columns(), b.columns());
+  ASSERT_EQ(a.num_rows(), b.num_rows());
+  for (int64_t r = 0; r < a.num_rows(); ++r) {
+    for (int c = 0; c < a.num_columns(); ++c) {
+      EXPECT_NEAR(a.at(r, c), b.at(r, c), relative * (1 + std::abs(a.at(r, c)))) << a.columns()[c] << " row " << r;
+    }
+  }
+}
+
+TEST(TransformsTest, EveryKindRoundTripsToPhysicalUnits) {
+  const Table events = Events(2000);
+  const Json spec = Json::parse(R"([
+    {"kind": "on-shell", "particles": [{"prefix": "p1", "mass_gev": 4.7}]},
+    {"kind": "periodic", "columns": ["phi"]},
+    {"kind": "log", "columns": ["pt_gev"]},
+    {"kind": "logit", "columns": ["frac"], "epsilon": 1e-7},
+    {"kind": "standardize", "columns": ["p1_pz_gev"]},
+    {"kind": "min-max", "columns": ["p1_px_gev", "p1_py_gev"], "low": -1, "high": 1}
+  ])");
+  absl::StatusOr<TransformChain> chain = TransformChain::FromJson(spec);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  ASSERT_TRUE(chain->Fit(events).ok());
+  absl::StatusOr<Table> model_space = chain->Forward(events);
+  ASSERT_TRUE(model_space.ok()) << model_space.status();
+  EXPECT_EQ(model_space->columns(), (std::vector<std::string>{"p1_px_gev", "p1_py_gev", "p1_pz_gev",
+                                                                "phi_cos", "phi_sin", "frac", "pt_gev"}));
+  // Scaled columns land where the transforms put them.
+  double lo = 1e9, hi = -1e9, mean = 0;
+  for (int64_t r = 0; r < model_space->num_rows(); ++r) {
+    lo = std::min<double>(lo, model_space->at(r, 0));
+    hi = std::max<double>(hi, model_space->at(r, 0));
+    mean += model_space->at(r, 2) / model_space->num_rows();
+  }
+  EXPECT_NEAR(lo, -1, 1e-6);
+  EXPECT_NEAR(hi, 1, 1e-6);
+  EXPECT_NEAR(mean, 0, 1e-5);
+  absl::StatusOr<Table> back = chain->Inverse(*model_space);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ExpectNear(events, *back, 2e-5);
+
+  // A fitted chain serialises with its parameters and restores exactly.
+  absl::StatusOr<TransformChain> restored = TransformChain::FromJson(chain->ToJson());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  ExpectNear(*back, *restored->Inverse(*model_space), 0);
+}
+
+TEST(TransformsTest, OnShellPutsGeneratedParticlesOnTheirMassShell) {
+  auto chain = *TransformChain::FromJson(
+      Json::parse(R"([{"kind": "on-shell", "particles": [{"prefix": "p1", "mass_gev": 80.4}]}])"));
+  Table events = Events(10);
+  ASSERT_TRUE(chain.Fit(events).ok());
+  Table generated({"p1_px_gev", "p1_py_gev", "p1_pz_gev", "phi", "frac", "pt_gev"});
+  generated.AppendRow({30.f, -40.f, 0.f, 0.f, 0.5f, 40.f});
+  Table physical = *chain.Inverse(generated);
+  EXPECT_EQ(physical.columns()[0], "p1_e_gev");
+  EXPECT_NEAR(physical.at(0, 0), std::sqrt(50.0 * 50.0 + 80.4 * 80.4), 1e-3);
+}
+
+TEST(TransformsTest, TailCutDropsTheFittedTailOnlyInTheForwardDirection) {
+  Table t({"x"});
+  for (int i = 1; i <= 1000; ++i) t.AppendRow({float(i)});
+  auto chain = *TransformChain::FromJson(Json::parse(R"([{"kind": "tail-cut", "columns": ["x"], "percentile": 99}])"));
+  ASSERT_TRUE(chain.Fit(t).ok());
+  Table cut = *chain.Forward(t);
+  EXPECT_EQ(cut.num_rows(), 991);
+  Table wide({"x"});
+  wide.AppendRow({5000.f});
+  EXPECT_EQ(chain.Inverse(wide)->at(0, 0), 5000.f);
+}
+
+TEST(TransformsTest, BadSpecsAndInputsNameTheProblem) {
+  struct Case {
+    std::string spec;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {R"({"kind": "box-cox", "columns": ["x"]})", "'box-cox' is not one of min-max, standardize"},
+      {R"({"kind": "log"})", "columns: must be a non-empty list"},
+      {R"({"kind": "min-max", "columns": ["x"], "low": 1, "high": 0})", "high: must exceed low"},
+      {R"({"kind": "logit", "columns": ["x"], "epsilon": 0.7})", "epsilon: must be in (0, 0.5)"},
+      {R"({"kind": "tail-cut", "columns": ["x"], "percentile": 120})", "percentile: must be in (0, 100]"},
+      {R"({"kind": "on-shell", "particles": [{"prefix": "p1"}]})", "mass_gev"},
+      {R"([1])", "must be an object"},
+  };
+  for (const Case& c : cases) {
+    absl::Status s = MakeTransform(Json::parse(c.spec)).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.spec;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s.message();
+  }
+  Table t({"x"});
+  t.AppendRow({-3.f});
+  auto log = *TransformChain::FromJson(Json::parse(R"([{"kind": "log", "columns": ["x"]}])"));
+  absl::Status s = log.Forward(t).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("column 'x' row 0"), std::string::npos) << s.message();
+  auto missing = *TransformChain::FromJson(Json::parse(R"([{"kind": "standardize", "columns": ["y"]}])"));
+  EXPECT_EQ(missing.Fit(t).code(), absl::StatusCode::kInvalidArgument);
+  auto unfitted = *TransformChain::FromJson(Json::parse(R"([{"kind": "standardize", "columns": ["x"]}])"));
+  EXPECT_EQ(unfitted.Forward(t).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace evgen
