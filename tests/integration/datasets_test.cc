@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -158,6 +160,75 @@ TEST_F(DatasetsTest, ExportOfUnknownDatasetOrColumnIsRefused) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("charm"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(*dir_ + "/n.npy"));
+}
+
+TEST_F(DatasetsTest, EveryReferenceSimulatorGeneratesThroughTheService) {
+  EvgenClient client(server_->address());
+  absl::StatusOr<v1::ListReferenceSimulatorsResponse> simulators = client.ListReferenceSimulators();
+  ASSERT_TRUE(simulators.ok());
+  ASSERT_EQ(simulators->simulators_size(), 6);
+  for (const v1::ReferenceSimulator& sim : simulators->simulators()) {
+    v1::GenerateReferenceRequest r;
+    r.set_name("ref-" + sim.name());
+    r.set_simulator(sim.name());
+    r.set_n_events(500);
+    r.set_seed(4);
+    absl::StatusOr<v1::Dataset> d = client.GenerateReference(r);
+    ASSERT_TRUE(d.ok()) << sim.name() << ": " << d.status();
+    EXPECT_GE(d->rows(), 500) << sim.name();
+    EXPECT_EQ(d->source(), "reference:" + sim.name());
+  }
+}
+
+TEST_F(DatasetsTest, TtbarExportsToLheAndHepMC3ThatReadBack) {
+  const std::string address = server_->address();
+  ASSERT_EQ(RunCliCapture(address, {"datasets", "generate", "ttbar-allhad", "-n", "2000", "--name", "tt"}).code, 0);
+  const std::string lhe = *dir_ + "/tt.lhe";
+  const std::string hepmc = *dir_ + "/tt.hepmc3";
+  const std::string npy = *dir_ + "/tt.npy";
+  for (const std::string& file : {lhe, hepmc, npy}) {
+    CliResult r = RunCliCapture(address, {"datasets", "export", "tt", "-o", file});
+    ASSERT_EQ(r.code, 0) << file << ": " << r.err;
+  }
+  absl::StatusOr<Table> reference = ReadNpy(npy);
+  ASSERT_TRUE(reference.ok());
+  // The LHE file goes back in through an upload, selecting the six quarks in order.
+  CliResult up = RunCliCapture(address, {"--json", "datasets", "upload", lhe, "--name", "tt-lhe", "-O",
+                                         "pdg_ids=1,-2,-5,2,-1,5"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  EXPECT_EQ(nlohmann::json::parse(up.out)["rows"], "2000");
+  up = RunCliCapture(address, {"--json", "datasets", "upload", hepmc, "--name", "tt-hepmc", "-O",
+                               "pdg_ids=1,-2,-5,2,-1,5"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  for (const std::string name : {"tt-lhe", "tt-hepmc"}) {
+    const std::string back = *dir_ + "/" + name + ".npy";
+    ASSERT_EQ(RunCliCapture(address, {"datasets", "export", name, "-o", back}).code, 0);
+    absl::StatusOr<Table> table = ReadNpy(back);
+    ASSERT_TRUE(table.ok());
+    ASSERT_EQ(table->num_rows(), reference->num_rows()) << name;
+    // p1 .. p6 four-momenta agree with the generated table to float precision.
+    for (const std::string column : {"p1_e_gev", "p3_px_gev", "p6_pz_gev"}) {
+      const int a = *reference->ColumnIndex(column), b = *table->ColumnIndex(column);
+      for (int64_t r = 0; r < table->num_rows(); r += 97) {
+        EXPECT_NEAR(table->at(r, b), reference->at(r, a), 1e-4 * (1 + std::abs(reference->at(r, a))))
+            << name << " " << column << " row " << r;
+      }
+    }
+  }
+}
+
+TEST_F(DatasetsTest, RealMadGraphLheUploadsWithTopsAtTheirMass) {
+  const char* shared = std::getenv("EVGEN_SHARED_DATA");
+  const std::string path = std::string(shared ? shared : "../shared/data") + "/mg5-ttbar-lhe/gg_tt_events.lhe.gz";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared data not present at " << path;
+  CliResult up = RunCliCapture(server_->address(), {"--json", "datasets", "upload", path, "--name", "mg5",
+                                                    "-O", "pdg_ids=6,-6", "-O", "include_mass=true"});
+  ASSERT_EQ(up.code, 0) << up.err;
+  nlohmann::json d = nlohmann::json::parse(up.out);
+  EXPECT_EQ(d["rows"], "10000");
+  for (const nlohmann::json& s : d["summaries"]) {
+    if (s["name"] == "p1_m_gev") EXPECT_NEAR(s["mean"].get<double>(), 173.0, 0.1);
+  }
 }
 
 TEST_F(DatasetsTest, DeleteRemovesTheDataset) {

@@ -217,6 +217,9 @@ TEST_F(TtbarAllhadTest, BreitWignerPeaksAndWidthsAreRecoveredByAFit) {
                         Case{&tbar, kTopMassGev, kTopWidthGev, "m(p1,p2,p3) tbar"},
                         Case{&top, kTopMassGev, kTopWidthGev, "m(p4,p5,p6) t"}}) {
     const BreitWignerFit fit = FitPeak(*c.masses, c.mass, c.width, c.label);
+    // Reported with --gtest_output=xml (docs/results.md quotes them).
+    RecordProperty(std::string(c.label) + " mass", std::to_string(fit.mass));
+    RecordProperty(std::string(c.label) + " width", std::to_string(fit.width));
     EXPECT_NEAR(fit.mass, c.mass, 0.02 * c.mass) << c.label;
     EXPECT_NEAR(fit.width, c.width, 0.02 * c.width) << c.label;
     // The peak position is far better than 2% of the mass: within a tenth of
