@@ -18,6 +18,7 @@ void ToProto(const DatasetInfo& info, v1::Dataset* out) {
     p->set_std(s.stddev);
     p->set_min(s.min);
     p->set_max(s.max);
+    p->set_non_finite(s.non_finite);
     if (s.quantiles.size() == SummaryQuantileLevels().size()) {
       for (size_t i = 0; i < s.quantiles.size(); ++i) {
         p->add_quantile_levels(SummaryQuantileLevels()[i]);

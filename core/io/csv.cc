@@ -1,6 +1,8 @@
 #include "core/io/csv.h"
 
 #include <cstdio>
+#include <limits>
+#include <map>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -13,14 +15,42 @@
 
 namespace evgen {
 
-absl::StatusOr<Table> ReadCsv(const std::string& path) {
+absl::StatusOr<Table> ReadCsv(const std::string& path, CsvInfo* info) {
   EVGEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
-  return ParseCsv(text, path);
+  return ParseCsv(text, path, info);
 }
 
-absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& source) {
+namespace {
+
+// TextColumn holds the labels of a text column in order of first appearance;
+// a label's code is its index.
+struct TextColumn {
+  std::vector<std::string> labels;
+  float Code(absl::string_view label) {
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (labels[i] == label) return static_cast<float>(i);
+    }
+    labels.emplace_back(label);
+    return static_cast<float>(labels.size() - 1);
+  }
+};
+
+bool IsNumber(absl::string_view field, float* value) {
+  if (field.empty()) {
+    *value = std::numeric_limits<float>::quiet_NaN();
+    return true;
+  }
+  return absl::SimpleAtof(field, value);
+}
+
+}  // namespace
+
+absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& source, CsvInfo* info) {
   std::vector<std::string> columns;
   std::vector<float> values;
+  // Which columns hold text is decided by the first data row.
+  std::map<size_t, TextColumn> text_columns;
+  bool first_row = true;
   int64_t line_number = 0;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     ++line_number;
@@ -45,16 +75,26 @@ absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& sourc
     for (size_t c = 0; c < fields.size(); ++c) {
       float v = 0;
       absl::string_view field = absl::StripAsciiWhitespace(fields[c]);
-      if (!absl::SimpleAtof(field, &v)) {
+      if (first_row && !IsNumber(field, &v)) text_columns[c];
+      if (auto it = text_columns.find(c); it != text_columns.end()) {
+        values.push_back(it->second.Code(field));
+        continue;
+      }
+      if (!IsNumber(field, &v)) {
         return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number, ": column '",
                                                        columns[c], "': '", field,
                                                        "' is not a number"));
       }
       values.push_back(v);
     }
+    first_row = false;
   }
   if (columns.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": empty file, no header"));
   if (values.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": header but no rows"));
+  if (info != nullptr) {
+    info->text_columns.clear();
+    for (auto& [c, text] : text_columns) info->text_columns[columns[c]] = std::move(text.labels);
+  }
   return Table::Create(std::move(columns), std::move(values));
 }
 

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Quantiles uses the nearest-rank definition on the sorted column.
+// Quantiles uses the nearest-rank definition on the sorted values.
 std::vector<double> Quantiles(std::vector<float> values) {
   std::vector<double> out;
   if (values.empty()) return out;
@@ -30,24 +31,38 @@ std::vector<double> Quantiles(std::vector<float> values) {
   return out;
 }
 
+// Summarize describes each column over its finite values; NaN (missing) and
+// infinite values are counted apart, so one missing field does not turn the
+// statistics into NaN (which JSON cannot even store).
 std::vector<ColumnSummary> Summarize(const Table& table) {
   std::vector<ColumnSummary> out;
   for (int c = 0; c < table.num_columns(); ++c) {
-    ColumnSummary s{table.columns()[c]};
-    s.quantiles = Quantiles(table.Column(c));
-    double sum = 0, sum2 = 0;
-    s.min = table.num_rows() ? table.at(0, c) : 0;
-    s.max = s.min;
+    ColumnSummary s;
+    s.name = table.columns()[c];
+    std::vector<float> finite;
+    finite.reserve(table.num_rows());
     for (int64_t r = 0; r < table.num_rows(); ++r) {
-      const double v = table.at(r, c);
+      const float v = table.at(r, c);
+      if (std::isfinite(v)) {
+        finite.push_back(v);
+      } else {
+        ++s.non_finite;
+      }
+    }
+    double sum = 0, sum2 = 0;
+    s.min = finite.empty() ? 0 : finite[0];
+    s.max = s.min;
+    for (float f : finite) {
+      const double v = f;
       sum += v;
       sum2 += v * v;
       s.min = std::min(s.min, v);
       s.max = std::max(s.max, v);
     }
-    const double n = std::max<double>(1, table.num_rows());
+    const double n = std::max<double>(1, finite.size());
     s.mean = sum / n;
     s.stddev = std::sqrt(std::max(0.0, sum2 / n - s.mean * s.mean));
+    s.quantiles = Quantiles(std::move(finite));
     out.push_back(s);
   }
   return out;
@@ -63,7 +78,8 @@ nlohmann::json InfoToJson(const DatasetInfo& info) {
                               {"std", s.stddev},
                               {"min", s.min},
                               {"max", s.max},
-                              {"quantiles", s.quantiles}});
+                              {"quantiles", s.quantiles},
+                              {"non_finite", s.non_finite}});
   }
   return j;
 }
@@ -83,7 +99,8 @@ absl::StatusOr<DatasetInfo> InfoFromJson(const std::string& text, const std::str
     info.created_unix = j.at("created_unix").get<int64_t>();
     for (const auto& s : j.value("summaries", nlohmann::json::array())) {
       info.summaries.push_back({s.at("name"), s.at("mean"), s.at("std"), s.at("min"), s.at("max"),
-                                s.value("quantiles", std::vector<double>{})});
+                                s.value("quantiles", std::vector<double>{}),
+                                s.value("non_finite", int64_t{0})});
     }
     return info;
   } catch (const nlohmann::json::exception& e) {

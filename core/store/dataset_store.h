@@ -32,6 +32,7 @@ struct ColumnSummary {
   std::string name;
   double mean = 0, stddev = 0, min = 0, max = 0;
   std::vector<double> quantiles;  // at SummaryQuantileLevels()
+  int64_t non_finite = 0;         // NaN (missing) or infinite values, left out of the above
 };
 
 struct DatasetInfo {

@@ -226,9 +226,13 @@ TEST_F(DatasetsTest, RealMadGraphLheUploadsWithTopsAtTheirMass) {
   ASSERT_EQ(up.code, 0) << up.err;
   nlohmann::json d = nlohmann::json::parse(up.out);
   EXPECT_EQ(d["rows"], "10000");
+  bool found = false;
   for (const nlohmann::json& s : d["summaries"]) {
-    if (s["name"] == "p1_m_gev") EXPECT_NEAR(s["mean"].get<double>(), 173.0, 0.1);
+    if (s["name"] != "p1_m_gev") continue;
+    found = true;
+    EXPECT_NEAR(s["mean"].get<double>(), 173.0, 0.1);
   }
+  EXPECT_TRUE(found) << d.dump();
 }
 
 TEST_F(DatasetsTest, DeleteRemovesTheDataset) {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 
 #include "core/io/atomic_file.h"
@@ -36,7 +38,7 @@ TEST(CsvTest, ErrorsNameTheFileLineAndColumn) {
       {"", "empty file, no header"},
       {"a,b\n", "header but no rows"},
       {"a,b\n1,2\n3\n", "src:3: 1 fields, header has 2"},
-      {"a,b\n1,x\n", "src:2: column 'b': 'x' is not a number"},
+      {"a,b\n1,2\n3,x\n", "src:3: column 'b': 'x' is not a number"},
       {"a,,c\n1,2,3\n", "src:1: empty column name"},
   };
   for (const Case& c : cases) {
@@ -46,18 +48,53 @@ TEST(CsvTest, ErrorsNameTheFileLineAndColumn) {
   }
 }
 
-TEST(CsvTest, RealCmsTableWithTextColumnsIsRefusedPrecisely) {
-  // The CMS open-data table has a text column (muon type "G"/"T"); until
-  // text columns are mapped (event I/O issue) the reader must say where.
+TEST(CsvTest, TextColumnsBecomeCodesAndEmptyFieldsNaN) {
+  CsvInfo info;
+  absl::StatusOr<Table> t = ParseCsv("type,x,q\nG,1.5,\nT,2,1\nG,3,-1\n", "src", &info);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->Column(0), (std::vector<float>{0, 1, 0}));
+  EXPECT_TRUE(std::isnan(t->at(0, 2)));
+  EXPECT_EQ(info.text_columns.at("type"), (std::vector<std::string>{"G", "T"}));
+  EXPECT_EQ(info.text_columns.size(), 1u);
+}
+
+std::string SharedData(const std::string& file) {
   const char* shared = std::getenv("EVGEN_SHARED_DATA");
-  const std::string path = std::string(shared ? shared : "../shared/data") +
-                           "/cms-dilepton-2011/Zmumu_Run2011A_masses.csv";
-  if (!std::ifstream(path)) GTEST_SKIP() << "shared data not present at " << path;
-  absl::Status s = ReadCsv(path).status();
-  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("Zmumu_Run2011A_masses.csv:2: column 'Type1': 'G' is not a number"),
-            std::string::npos)
-      << s.message();
+  return std::string(shared ? shared : "../shared/data") + "/" + file;
+}
+
+TEST(CsvTest, ReadsTheRealCmsOpenDataTables) {
+  struct Case {
+    std::string file;
+    int64_t rows;
+    int columns;
+  };
+  const std::vector<Case> cases = {{"cms-dilepton-2011/Zmumu_Run2011A_masses.csv", 10851, 21},
+                                   {"cms-dilepton-2011/Zmumu_Run2011A.csv", 10583, 14},
+                                   {"cms-wmunu-dielectron-subsets/Wmunu_first1000.csv", 1000, 12},
+                                   {"cms-wmunu-dielectron-subsets/dielectron_first1000.csv", 1000, 19}};
+  for (const Case& c : cases) {
+    const std::string path = SharedData(c.file);
+    if (!std::ifstream(path)) GTEST_SKIP() << "shared data not present at " << path;
+    CsvInfo info;
+    absl::StatusOr<Table> t = ReadCsv(path, &info);
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(t->num_rows(), c.rows) << c.file;
+    EXPECT_EQ(t->num_columns(), c.columns) << c.file;
+  }
+  // The Z table: muon types are text, the dimuon mass peaks at the Z.
+  CsvInfo info;
+  absl::StatusOr<Table> z = ReadCsv(SharedData(cases[0].file), &info);
+  ASSERT_TRUE(z.ok());
+  EXPECT_EQ(info.text_columns.count("Type1"), 1u);
+  EXPECT_EQ(info.text_columns.count("M"), 0u);
+  std::vector<float> m = z->Column(*z->ColumnIndex("M"));
+  std::nth_element(m.begin(), m.begin() + m.size() / 2, m.end());
+  EXPECT_NEAR(m[m.size() / 2], 90.9, 1.0);
+  // The dielectron subset has a missing energy: it reads as NaN, not as 0.
+  absl::StatusOr<Table> ee = ReadCsv(SharedData(cases[3].file));
+  ASSERT_TRUE(ee.ok());
+  EXPECT_TRUE(std::isnan(ee->at(0, *ee->ColumnIndex("E1"))));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 #include "tests/unit/test_dirs.h"
 
 namespace evgen {
@@ -44,6 +45,19 @@ TEST(DatasetStoreTest, PutGetDescribeListDelete) {
   EXPECT_EQ(reopened.Get("d1").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(reopened.Delete("d1").code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(reopened.List().empty());
+}
+
+TEST(DatasetStoreTest, MissingValuesAreCountedNotAveraged) {
+  DatasetStore store(FreshDir("datasets-nan"));
+  ASSERT_TRUE(store.Init().ok());
+  Table t({"x"});
+  for (float v : {1.f, std::numeric_limits<float>::quiet_NaN(), 3.f}) t.AppendRow({v});
+  ASSERT_TRUE(store.Put("nan", t, "test", 1).ok());
+  absl::StatusOr<DatasetInfo> info = store.Describe("nan");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_DOUBLE_EQ(info->summaries[0].mean, 2.0);
+  EXPECT_EQ(info->summaries[0].non_finite, 1);
+  EXPECT_DOUBLE_EQ(info->summaries[0].quantiles[3], 1.0);
 }
 
 TEST(DatasetStoreTest, RejectsUnsafeNamesAndEmptyTables) {
