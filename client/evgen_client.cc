@@ -29,6 +29,24 @@ absl::StatusOr<Response> Call(
   return response;
 }
 
+// ReadStream hands each message of a server stream to on_message; an error
+// from it cancels the stream and is what the call returns.
+template <typename Message>
+absl::Status ReadStream(std::unique_ptr<grpc::ClientReader<Message>> reader, grpc::ClientContext* context,
+                        const std::function<absl::Status(const Message&)>& on_message) {
+  Message message;
+  absl::Status callback_status;
+  while (reader->Read(&message)) {
+    callback_status = on_message(message);
+    if (!callback_status.ok()) {
+      context->TryCancel();
+      break;
+    }
+  }
+  absl::Status stream_status = FromGrpcStatus(reader->Finish());
+  return callback_status.ok() ? stream_status : callback_status;
+}
+
 }  // namespace
 
 EvgenClient::EvgenClient(const std::string& target, ClientOptions options) : options_(options) {
@@ -147,18 +165,7 @@ absl::StatusOr<v1::Job> EvgenClient::WatchJob(const std::string& id,
 absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
                                  const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk) {
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::SampleChunk>> reader = sampling_->Sample(&context, r);
-  v1::SampleChunk chunk;
-  absl::Status callback_status;
-  while (reader->Read(&chunk)) {
-    callback_status = on_chunk(chunk);
-    if (!callback_status.ok()) {
-      context.TryCancel();
-      break;
-    }
-  }
-  absl::Status stream_status = FromGrpcStatus(reader->Finish());
-  return callback_status.ok() ? stream_status : callback_status;
+  return ReadStream(sampling_->Sample(&context, r), &context, on_chunk);
 }
 
 absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1::UploadHeader header) {
@@ -200,18 +207,7 @@ absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1:
 absl::Status EvgenClient::ExportDataset(const v1::ExportDatasetRequest& r,
                                         const std::function<absl::Status(const v1::DatasetChunk&)>& on_chunk) {
   grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReader<v1::DatasetChunk>> reader = datasets_->ExportDataset(&context, r);
-  v1::DatasetChunk chunk;
-  absl::Status callback_status;
-  while (reader->Read(&chunk)) {
-    callback_status = on_chunk(chunk);
-    if (!callback_status.ok()) {
-      context.TryCancel();
-      break;
-    }
-  }
-  absl::Status stream_status = FromGrpcStatus(reader->Finish());
-  return callback_status.ok() ? stream_status : callback_status;
+  return ReadStream(datasets_->ExportDataset(&context, r), &context, on_chunk);
 }
 
 namespace {

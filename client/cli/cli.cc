@@ -104,9 +104,13 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
     req->set_seed(s);
     return true;
   }, "random seed (default 1)");
-  generate->add_option("-O,--option", *options, "simulator option KEY=VALUE, e.g. sqrt_s_gev=13000");
-  generate->callback([&run, req, options] {
-    run.command = [&run, req, options](EvgenClient& client) -> absl::Status {
+  generate->add_option("-O,--option", *options, "simulator option KEY=VALUE, e.g. cms_selection=1");
+  auto sqrt_s = std::make_shared<double>(0);
+  generate->add_option("--sqrt-s", *sqrt_s, "centre-of-mass energy in GeV (default 13000)")
+      ->check(CLI::PositiveNumber);
+  generate->callback([&run, req, options, sqrt_s] {
+    run.command = [&run, req, options, sqrt_s](EvgenClient& client) -> absl::Status {
+      if (*sqrt_s > 0) (*req->mutable_options())["sqrt_s_gev"] = *sqrt_s;
       if (req->name().empty()) req->set_name(req->simulator());
       if (req->seed() == 0) req->set_seed(1);
       EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*options, "--option"));

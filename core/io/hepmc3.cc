@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/io/atomic_file.h"
+#include "core/io/text_fields.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -31,28 +32,9 @@ constexpr char kV3End[] = "HepMC::Asciiv3-END_EVENT_LISTING";
 constexpr char kV2Start[] = "HepMC::IO_GenEvent-START_EVENT_LISTING";
 constexpr char kV2End[] = "HepMC::IO_GenEvent-END_EVENT_LISTING";
 
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-std::string_view Trim(std::string_view s) {
-  size_t b = 0;
-  while (b < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[b]))) ++b;
-  size_t e = s.size();
-  while (e > b && absl::ascii_isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
-
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && absl::ascii_isspace(static_cast<unsigned char>(line[i]))) ++i;
-    size_t j = i;
-    while (j < line.size() && !absl::ascii_isspace(static_cast<unsigned char>(line[j]))) ++j;
-    if (j > i) out.push_back(line.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
+using text::Absl;
+using text::Fields;
+using text::Trim;
 
 bool IsNumber(std::string_view field) {
   double d = 0;

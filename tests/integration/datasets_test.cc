@@ -180,6 +180,25 @@ TEST_F(DatasetsTest, EveryReferenceSimulatorGeneratesThroughTheService) {
   }
 }
 
+TEST_F(DatasetsTest, SqrtSFlagReachesTheSimulator) {
+  CliResult r = RunCliCapture(server_->address(), {"--json", "datasets", "generate", "drell-yan", "-n", "2000",
+                                                   "--sqrt-s", "7000", "-O", "cms_selection=1", "--name", "dy7"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The CMS selection keeps 60 < M < 120 GeV.
+  int checked = 0;
+  for (const nlohmann::json& s : nlohmann::json::parse(r.out)["summaries"]) {
+    if (s["name"] != "M") continue;
+    ++checked;
+    EXPECT_GE(s["min"].get<double>(), 60.0);
+    EXPECT_LE(s["max"].get<double>(), 120.0);
+  }
+  EXPECT_EQ(checked, 1);
+  r = RunCliCapture(server_->address(), {"datasets", "generate", "ttbar-allhad", "-n", "10", "--sqrt-s", "300",
+                                         "--name", "low"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("options.sqrt_s_gev"), std::string::npos) << r.err;
+}
+
 TEST_F(DatasetsTest, TtbarExportsToLheAndHepMC3ThatReadBack) {
   const std::string address = server_->address();
   ASSERT_EQ(RunCliCapture(address, {"datasets", "generate", "ttbar-allhad", "-n", "2000", "--name", "tt"}).code, 0);
