@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
-  zlib1g-dev libhepmc3-dev libhdf5-dev python3
+  zlib1g-dev libhepmc3-dev libhdf5-dev python3 python3-numpy python3-scipy
 )
 missing=()
 for p in "${packages[@]}"; do
