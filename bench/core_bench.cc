@@ -18,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "core/metrics/metric_registry.h"
 #include "core/physics/qcd_multijet.h"
+#include "core/random/counter_rng.h"
 #include "core/physics/ttbar.h"
 
 namespace evgen {
@@ -122,12 +124,51 @@ int BenchTtbarDilepton(const BenchOptions& options) {
   return BenchTtbar("ttbar_dilepton", &GenerateTtbarDilepton, 20000, options);
 }
 
+// BenchMetrics1d times every 1-D metric and both correlation matrices, the
+// way the "wasserstein-1", "ks", "relative-mean-difference", "chi2" and
+// "correlations" metrics run them, on two tables of 10^6 events x 8 features.
+int BenchMetrics1d(const BenchOptions& options) {
+  const int64_t rows = std::max<int64_t>(1000, static_cast<int64_t>(1'000'000 * options.scale));
+  const std::vector<std::string> columns = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7"};
+  auto make = [&](uint64_t seed, double shift) {
+    Table t(columns);
+    t.Reserve(rows);
+    std::vector<float> row(columns.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      CounterRng rng(seed, r);
+      for (size_t c = 0; c < columns.size(); ++c) row[c] = static_cast<float>(rng.Normal() + shift * c);
+      t.AppendRow(row.data());
+    }
+    return t;
+  };
+  const Table reference = make(1, 0.0), candidate = make(2, 0.01);
+  std::vector<double> seconds;
+  for (int repeat = 0; repeat < options.repeats; ++repeat) {
+    bool ok = true;
+    seconds.push_back(Seconds([&] {
+      for (const char* name : {"wasserstein-1", "ks", "relative-mean-difference", "chi2", "correlations"}) {
+        absl::StatusOr<MetricOutcome> m = ComputeMetric(name, {}, reference, candidate, 1);
+        if (!m.ok()) {
+          std::fprintf(stderr, "%s: %s\n", name, m.status().ToString().c_str());
+          ok = false;
+        }
+      }
+    }));
+    if (!ok) return 1;
+  }
+  std::printf("metrics_1d: %lld events x 8 features, W1 + KS + mean differences + chi2 + Pearson/Spearman, "
+              "median %.2f s over %d repeats\n",
+              static_cast<long long>(rows), Median(seconds), options.repeats);
+  return 0;
+}
+
 const std::vector<BenchSection>& Sections() {
   static const std::vector<BenchSection> sections = {
       {"qcd_multijet", "QCD multijet reference simulator, events/s and jets/s on one core",
        BenchQcdMultijet},
       {"ttbar_allhad", "ttbar-allhad parton-level simulator, events/s on one core",
        BenchTtbarAllhad},
+      {"metrics_1d", "1-D metrics and correlations on 10^6 x 8 (seconds, not minutes)", BenchMetrics1d},
       {"ttbar_dilepton", "ttbar-dilepton simulator with detector emulation, events/s on one core",
        BenchTtbarDilepton},
   };

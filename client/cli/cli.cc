@@ -17,6 +17,9 @@
 #include "absl/strings/str_split.h"
 #include "client/cli/output.h"
 #include "client/evgen_client.h"
+#include "client/report/html_report.h"
+#include "core/io/atomic_file.h"
+#include "nlohmann/json.hpp"
 #include "core/io/table_file.h"
 #include "core/status_macros.h"
 #include "wire/table_codec.h"
@@ -423,6 +426,73 @@ void AddVersionFlags(CLI::App& app, const std::string& version) {
   }
 }
 
+// ReportData assembles the report's JSON from a Compare response that holds
+// the "histograms" and "correlations" results beside the scalar metrics.
+nlohmann::json ReportData(const v1::CompareResponse& response, const std::string& reference,
+                          const std::string& candidate) {
+  nlohmann::json data = {{"title", "evgen comparison report"},
+                         {"reference", reference},
+                         {"candidate", candidate},
+                         {"features", nlohmann::json::array()},
+                         {"metrics", nlohmann::json::array()}};
+  for (const v1::MetricResult& r : response.results()) {
+    nlohmann::json details = nlohmann::json::parse(r.details_json(), nullptr, false);
+    if (r.name() == "histograms" && details.is_object()) {
+      data["features"] = details.value("features", nlohmann::json::array());
+    } else if (r.name() == "correlations" && details.is_object()) {
+      data["correlations"] = details;
+      data["metrics"].push_back({{"name", "max |pearson difference|"}, {"value", r.value()}, {"uncertainty", -1}});
+    } else {
+      nlohmann::json warnings = std::vector<std::string>(r.warnings().begin(), r.warnings().end());
+      data["metrics"].push_back(
+          {{"name", r.name()}, {"value", r.value()}, {"uncertainty", r.uncertainty()}, {"warnings", warnings}});
+    }
+  }
+  return data;
+}
+
+void AddReportCommand(CLI::App& app, Runner& run) {
+  auto reference = std::make_shared<std::string>();
+  auto candidate = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto columns = std::make_shared<std::string>();
+  auto seed = std::make_shared<uint64_t>(1);
+  auto* report = app.add_subcommand(
+      "report", "write a self-contained HTML report comparing CANDIDATE with REFERENCE (files or DATASET[:REGION])");
+  report->add_option("reference", *reference, "reference table")->required();
+  report->add_option("candidate", *candidate, "candidate (generated) table")->required();
+  report->add_option("-o,--output", *output, "HTML file to write")->required();
+  report->add_option("-m,--metric", *names, "scalar metric to include (repeatable)");
+  report->add_option("--columns", *columns, "features to plot, comma-separated (default: all shared numeric ones)");
+  report->add_option("--seed", *seed, "seed for resampling-based errors")->capture_default_str();
+  report->callback([&run, reference, candidate, output, names, columns, seed] {
+    run.command = [&run, reference, candidate, output, names, columns, seed](EvgenClient& client) -> absl::Status {
+      v1::CompareRequest req;
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), TableSourceFromSpec(*reference));
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), TableSourceFromSpec(*candidate));
+      req.set_seed(*seed);
+      for (const std::string& name : {std::string("histograms"), std::string("correlations")}) {
+        v1::MetricSpec* spec = req.add_metrics();
+        spec->set_name(name);
+        if (!columns->empty()) (*spec->mutable_options())["columns"] = *columns;
+      }
+      for (const std::string& name : *names) req.add_metrics()->set_name(name);
+      EVGEN_ASSIGN_OR_RETURN(v1::CompareResponse response, client.Compare(req));
+      nlohmann::json data = ReportData(response, *reference, *candidate);
+      if (run.global.json) {
+        *run.out << data.dump(2) << "\n";
+        return absl::OkStatus();
+      }
+      EVGEN_ASSIGN_OR_RETURN(std::string html, report::RenderHtmlReport(data));
+      EVGEN_RETURN_IF_ERROR(WriteFileAtomically(*output, html));
+      *run.out << "wrote " << *output << " (" << data["features"].size() << " features, "
+               << data["metrics"].size() << " metrics)\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
 std::string CodeName(absl::StatusCode code) {
   std::string name = absl::StatusCodeToString(code);
   for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -449,6 +519,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddModelCommands(app, run);
   AddSampleCommand(app, run);
   AddMetricsCommands(app, run);
+  AddReportCommand(app, run);
   AddVersionFlags(app, std::string("evgen ") + EVGEN_VERSION);
   try {
     app.parse(argc, argv);

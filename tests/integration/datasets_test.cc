@@ -186,7 +186,8 @@ TEST_F(DatasetsTest, SqrtSFlagReachesTheSimulator) {
   ASSERT_EQ(r.code, 0) << r.err;
   // The CMS selection keeps 60 < M < 120 GeV.
   int checked = 0;
-  for (const nlohmann::json& s : nlohmann::json::parse(r.out)["summaries"]) {
+  const nlohmann::json dataset = nlohmann::json::parse(r.out);
+  for (const nlohmann::json& s : dataset["summaries"]) {
     if (s["name"] != "M") continue;
     ++checked;
     EXPECT_GE(s["min"].get<double>(), 60.0);

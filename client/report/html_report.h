@@ -1,0 +1,27 @@
+// html_report.h: RenderHtmlReport, the self-contained HTML comparison report
+// of `evgen report`: per feature a histogram of generated vs reference with a
+// ratio panel and error bars, correlation-matrix heat maps, and a table of
+// every metric. Plots are inline SVG drawn here; the page needs no network and
+// no script.
+//
+// Input (JSON, as assembled by the CLI from MetricsService results):
+//   {"title": "...", "reference": "qcd:validation", "candidate": "masses.npy",
+//    "features": [{"name": "mass_gev", "edges": [...n+1],
+//                  "reference": [...n], "reference_err": [...n],
+//                  "candidate": [...n], "candidate_err": [...n],
+//                  "ratio": [...n], "ratio_err": [...n]}],
+//    "correlations": {"columns": [...], "reference": [[...]], "candidate": [[...]]},
+//    "metrics": [{"name": "...", "value": 0.1, "uncertainty": -1, "warnings": [...]}]}
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json_fwd.hpp"
+
+namespace evgen::report {
+
+// RenderHtmlReport returns the page; InvalidArgument names a malformed field.
+[[nodiscard]] absl::StatusOr<std::string> RenderHtmlReport(const nlohmann::json& data);
+
+}  // namespace evgen::report

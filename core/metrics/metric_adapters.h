@@ -1,0 +1,58 @@
+// metric_adapters.h: the metrics of core/metrics behind one signature, so the
+// registry (metric_registry.cc) can offer them by name with string options.
+// Each returns a scalar value (documented per metric in its registry entry),
+// an uncertainty where one exists, per-column or per-bin details as JSON, and
+// warnings.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+#include "core/metrics/metric_options.h"
+#include "core/metrics/metric_registry.h"
+
+namespace evgen {
+
+// JsonNumbers writes NaN and infinities (empty bins) as null: JSON has no NaN.
+inline nlohmann::json JsonNumbers(const std::vector<double>& values) {
+  nlohmann::json out = nlohmann::json::array();
+  for (double x : values) out.push_back(std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr));
+  return out;
+}
+
+using MetricAdapter = absl::StatusOr<MetricOutcome> (*)(const MetricOptions&, const Table& reference,
+                                                        const Table& candidate, uint64_t seed);
+
+// One-dimensional and correlation metrics (metric_adapters_1d.cc).
+absl::StatusOr<MetricOutcome> HistogramsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> CorrelationsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> RelativeMeanDifferenceMetric(const MetricOptions&, const Table&, const Table&,
+                                                           uint64_t);
+
+}  // namespace evgen
+
+namespace evgen {
+
+// Physics checks and the classifier test (metric_adapters_physics.cc).
+absl::StatusOr<MetricOutcome> ClassifierAucMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> MomentumBalanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> MassPeakMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> JetMassSumRatioMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+
+}  // namespace evgen
+
+namespace evgen {
+
+// Kernel and Frechet distances (metric_adapters_nd.cc).
+absl::StatusOr<MetricOutcome> MmdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> FrechetDistanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> FpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+absl::StatusOr<MetricOutcome> KpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+
+}  // namespace evgen

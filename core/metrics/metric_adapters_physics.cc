@@ -1,0 +1,132 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/metrics/classifier_test2s.h"
+#include "core/metrics/metric_adapters.h"
+#include "core/metrics/physics_checks.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+nlohmann::json SummaryJson(const DistributionSummary& s) {
+  return {{"count", s.count},
+          {"mean", s.mean},
+          {"std", s.std},
+          {"quantile_levels", s.quantile_levels},
+          {"quantiles", s.quantiles}};
+}
+
+nlohmann::json FitJson(const PeakFitResult& f) {
+  return {{"position_gev", f.position}, {"position_error_gev", f.position_error},
+          {"width_gev", f.width},       {"width_error_gev", f.width_error},
+          {"converged", f.converged},   {"entries", f.entries_in_range}};
+}
+
+absl::StatusOr<std::vector<std::string>> Particles(const MetricOptions& options) {
+  std::vector<std::string> particles = ListOption(options, "particles", {});
+  if (particles.empty()) {
+    return absl::InvalidArgumentError(
+        "metrics.options.particles: name the particle column prefixes, e.g. particles=p1,p2 for "
+        "p1_e_gev ... p2_pz_gev");
+  }
+  return particles;
+}
+
+}  // namespace
+
+absl::StatusOr<MetricOutcome> ClassifierAucMetric(const MetricOptions& options, const Table& reference,
+                                                  const Table& candidate, uint64_t seed) {
+  ClassifierTestConfig config;
+  EVGEN_ASSIGN_OR_RETURN(config.columns, SharedColumns(options, reference, candidate));
+  config.seed = seed;
+  EVGEN_ASSIGN_OR_RETURN(int rows, IntOption(options, "max_rows", 20000, 100, 10'000'000));
+  config.max_rows_per_sample = rows;
+  EVGEN_ASSIGN_OR_RETURN(config.epochs, IntOption(options, "epochs", config.epochs, 1, 1000));
+  EVGEN_ASSIGN_OR_RETURN(ClassifierTestResult r, ClassifierTwoSampleTest(reference, candidate, config));
+  MetricOutcome out;
+  out.name = "classifier-auc";
+  out.value = r.auc;
+  out.uncertainty = r.auc_null_std;
+  out.details = {{"columns", config.columns},
+                 {"seed", r.seed},
+                 {"train_loss", r.train_loss},
+                 {"test_rows", {r.reference_test_rows, r.generated_test_rows}},
+                 {"auc_null_std", r.auc_null_std}};
+  return out;
+}
+
+absl::StatusOr<MetricOutcome> MomentumBalanceMetric(const MetricOptions& options, const Table& reference,
+                                                    const Table& candidate, uint64_t) {
+  EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> particles, Particles(options));
+  EVGEN_ASSIGN_OR_RETURN(MomentumBalanceResult ref, MomentumBalance(reference, particles));
+  EVGEN_ASSIGN_OR_RETURN(MomentumBalanceResult cand, MomentumBalance(candidate, particles));
+  MetricOutcome out;
+  out.name = "momentum-balance";
+  out.value = cand.x.std;
+  out.details = {{"reference", {{"x", SummaryJson(ref.x)}, {"y", SummaryJson(ref.y)}}},
+                 {"candidate", {{"x", SummaryJson(cand.x)}, {"y", SummaryJson(cand.y)}}}};
+  return out;
+}
+
+absl::StatusOr<MetricOutcome> MassPeakMetric(const MetricOptions& options, const Table& reference,
+                                             const Table& candidate, uint64_t) {
+  EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> particles, Particles(options));
+  PeakFitConfig config;
+  const std::string shape = options.count("shape") ? options.at("shape") : "breit-wigner";
+  if (shape == "gaussian") {
+    config.shape = PeakShape::kGaussian;
+  } else if (shape != "breit-wigner") {
+    return absl::InvalidArgumentError(absl::StrCat("metrics.options.shape: '", shape,
+                                                   "' is not one of breit-wigner, gaussian"));
+  }
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  EVGEN_ASSIGN_OR_RETURN(config.lower_gev, DoubleOption(options, "lower_gev", kNaN, 0, 1e6));
+  EVGEN_ASSIGN_OR_RETURN(config.upper_gev, DoubleOption(options, "upper_gev", kNaN, 0, 1e6));
+  EVGEN_ASSIGN_OR_RETURN(config.bins, IntOption(options, "bins", config.bins, 10, 100000));
+  EVGEN_ASSIGN_OR_RETURN(PeakFitResult ref, FitMassPeak(reference, particles, config));
+  EVGEN_ASSIGN_OR_RETURN(PeakFitResult cand, FitMassPeak(candidate, particles, config));
+  MetricOutcome out;
+  out.name = "mass-peak";
+  out.value = cand.position - ref.position;
+  out.uncertainty = std::hypot(cand.position_error, ref.position_error);
+  out.details = {{"reference", FitJson(ref)},
+                 {"candidate", FitJson(cand)},
+                 {"width_ratio", ref.width > 0 ? cand.width / ref.width : 0.0}};
+  if (!ref.converged || !cand.converged) out.warnings.push_back("a peak fit did not converge");
+  return out;
+}
+
+absl::StatusOr<MetricOutcome> JetMassSumRatioMetric(const MetricOptions& options, const Table& reference,
+                                                    const Table& candidate, uint64_t) {
+  JetMassSumConfig config;
+  std::vector<double> edges;
+  for (const std::string& e : ListOption(options, "edges_gev", {"0", "200", "400", "600", "800", "1000", "1500"})) {
+    double v = 0;
+    if (!absl::SimpleAtod(e, &v)) {
+      return absl::InvalidArgumentError(absl::StrCat("metrics.options.edges_gev: '", e, "' is not a number"));
+    }
+    edges.push_back(v);
+  }
+  config.bin_edges_gev = edges;
+  EVGEN_ASSIGN_OR_RETURN(config.max_n_track,
+                         DoubleOption(options, "max_n_track", std::numeric_limits<double>::infinity(), 0,
+                                      std::numeric_limits<double>::infinity()));
+  EVGEN_ASSIGN_OR_RETURN(JetMassSumResult r, JetMassSumRatio(reference, candidate, config));
+  MetricOutcome out;
+  out.name = "jet-mass-sum-ratio";
+  for (double e : r.symmetrized_error) {
+    if (std::isfinite(e)) out.value = std::max(out.value, e);
+  }
+  out.details = {{"edges_gev", r.bin_edges_gev},
+                 {"ratio", JsonNumbers(r.ratio)},
+                 {"ratio_error", JsonNumbers(r.ratio_error)},
+                 {"symmetrized_error", JsonNumbers(r.symmetrized_error)},
+                 {"selected_events", {r.reference_selected, r.generated_selected}}};
+  return out;
+}
+
+}  // namespace evgen
