@@ -71,20 +71,46 @@ bool IsTableFile(const std::string& spec) {
          (absl::EndsWith(spec, ".csv") || absl::EndsWith(spec, ".npy"));
 }
 
-// TableSourceFromSpec reads "FILE.npy|FILE.csv" (sent inline) or
-// "DATASET[:REGION]" (read on the server).
-absl::StatusOr<v1::TableSource> TableSourceFromSpec(const std::string& spec) {
-  v1::TableSource source;
-  if (IsTableFile(spec)) {
-    EVGEN_ASSIGN_OR_RETURN(Table table, ReadTableFile(spec));
-    EncodeTable(table, source.mutable_inline_table());
+// TableSources turns "FILE.npy|FILE.csv" or "DATASET[:REGION]" into a
+// TableSource. Files up to kInlineBytes travel inside the request; larger ones
+// stream to the server as a temporary dataset (client-streamed upload, no
+// message-size limit), which is deleted when the TableSources goes away.
+class TableSources {
+ public:
+  static constexpr int64_t kInlineBytes = 16 << 20;
+
+  explicit TableSources(EvgenClient& client) : client_(client) {}
+  TableSources(const TableSources&) = delete;
+  TableSources& operator=(const TableSources&) = delete;
+  ~TableSources() {
+    for (const std::string& name : temporary_) (void)client_.DeleteDataset(name);
+  }
+
+  absl::StatusOr<v1::TableSource> Resolve(const std::string& spec) {
+    v1::TableSource source;
+    if (!IsTableFile(spec)) {
+      std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits(':', 1));
+      source.mutable_dataset()->set_dataset(parts[0]);
+      if (parts.size() == 2) source.mutable_dataset()->set_region(parts[1]);
+      return source;
+    }
+    if (static_cast<int64_t>(std::filesystem::file_size(spec)) <= kInlineBytes) {
+      EVGEN_ASSIGN_OR_RETURN(Table table, ReadTableFile(spec));
+      EncodeTable(table, source.mutable_inline_table());
+      return source;
+    }
+    v1::UploadHeader header;
+    header.set_name(absl::StrCat("evgen-tmp-", ::getpid(), "-", temporary_.size()));
+    EVGEN_RETURN_IF_ERROR(client_.UploadFile(spec, header).status());
+    temporary_.push_back(header.name());
+    source.mutable_dataset()->set_dataset(header.name());
     return source;
   }
-  std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits(':', 1));
-  source.mutable_dataset()->set_dataset(parts[0]);
-  if (parts.size() == 2) source.mutable_dataset()->set_region(parts[1]);
-  return source;
-}
+
+ private:
+  EvgenClient& client_;
+  std::vector<std::string> temporary_;
+};
 
 void AddDatasetCommands(CLI::App& app, Runner& run) {
   CLI::App* datasets = app.add_subcommand("datasets", "stored datasets and reference simulators");
@@ -393,8 +419,9 @@ void AddMetricsCommands(CLI::App& app, Runner& run) {
   compare->callback([&run, reference, candidate, names, options, seed] {
     run.command = [&run, reference, candidate, names, options, seed](EvgenClient& client) -> absl::Status {
       v1::CompareRequest req;
-      EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), TableSourceFromSpec(*reference));
-      EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), TableSourceFromSpec(*candidate));
+      TableSources sources(client);
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), sources.Resolve(*reference));
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), sources.Resolve(*candidate));
       EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*options, "--option"));
       for (const std::string& name : *names) {
         v1::MetricSpec* spec = req.add_metrics();
@@ -469,8 +496,9 @@ void AddReportCommand(CLI::App& app, Runner& run) {
   report->callback([&run, reference, candidate, output, names, columns, seed] {
     run.command = [&run, reference, candidate, output, names, columns, seed](EvgenClient& client) -> absl::Status {
       v1::CompareRequest req;
-      EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), TableSourceFromSpec(*reference));
-      EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), TableSourceFromSpec(*candidate));
+      TableSources sources(client);
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), sources.Resolve(*reference));
+      EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), sources.Resolve(*candidate));
       req.set_seed(*seed);
       for (const std::string& name : {std::string("histograms"), std::string("correlations")}) {
         v1::MetricSpec* spec = req.add_metrics();

@@ -134,6 +134,24 @@ TEST_F(MetricsTest, BadOptionsAreRefusedNamingThem) {
   EXPECT_EQ(m.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(MetricsTest, FilesAboveTheInlineLimitStreamAsTemporaryDatasets) {
+  ASSERT_EQ(RunCliCapture(server_->address(), {"train", "template", "--dataset", "qcd2", "--name", "big", "--wait"}).code, 0);
+  // 1.6M rows x 3 float32 = 19 MB: above the 16 MiB inline limit.
+  const std::string file = *dir_ + "/big.npy";
+  ASSERT_EQ(RunCliCapture(server_->address(), {"sample", "1600000", "--model", "big", "--conditions-from", "qcd2",
+                                               "--region", "validation", "-o", file}).code, 0);
+  ASSERT_GT(std::filesystem::file_size(file), size_t{16} << 20);
+  CliResult r = RunCliCapture(server_->address(), {"--json", "metrics", "compare", "qcd2:validation", file, "-m",
+                                                   "wasserstein-1", "-O", "columns=mass_gev"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json response = nlohmann::json::parse(r.out);
+  EXPECT_EQ(response["candidate_rows"], "1600000");
+  EXPECT_LT(response["results"][0]["value"].get<double>(), 5.0) << "template masses vs their own reference, GeV";
+  // The temporary dataset is gone afterwards.
+  CliResult listed = RunCliCapture(server_->address(), {"datasets", "list"});
+  EXPECT_EQ(listed.out.find("evgen-tmp-"), std::string::npos) << listed.out;
+}
+
 TEST_F(MetricsTest, EvaluateModelSamplesWithASeedAndScores) {
   ASSERT_EQ(RunCliCapture(server_->address(), {"train", "template", "--dataset", "qcd1", "--name", "tpl", "--wait"}).code, 0);
   v1::EvaluateModelRequest r;
