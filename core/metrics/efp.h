@@ -100,6 +100,9 @@ struct W1EfpConfig {
   int64_t num_eval_samples = 50000;  // rows drawn with replacement per batch
   int num_batches = 5;
   uint64_t seed = 42;
+  // resample false compares the full samples once, without batches (std 0),
+  // so a sample against itself gives exactly 0.
+  bool resample = true;
 };
 
 // W1EfpResult: per EFP, the mean and the (population, numpy's default) std

@@ -54,5 +54,7 @@ absl::StatusOr<MetricOutcome> MmdMetric(const MetricOptions&, const Table&, cons
 absl::StatusOr<MetricOutcome> FrechetDistanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 absl::StatusOr<MetricOutcome> FpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 absl::StatusOr<MetricOutcome> KpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+// W1-EFP on jet-cloud tables (metric_adapters_nd.cc).
+absl::StatusOr<MetricOutcome> W1EfpMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 
 }  // namespace evgen

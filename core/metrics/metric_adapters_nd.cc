@@ -1,4 +1,5 @@
 #include "absl/strings/str_cat.h"
+#include "core/metrics/efp.h"
 #include "core/metrics/frechet.h"
 #include "core/metrics/metric_adapters.h"
 #include "core/metrics/mmd.h"
@@ -12,8 +13,24 @@ struct Matrices {
   FeatureMatrix reference, candidate;
 };
 
+// Features builds the feature matrices: the tables' shared (or chosen)
+// columns, or with features=efp the 36 d <= 4 energy-flow polynomials of
+// jet-cloud tables, the jet features JetNet uses for FPD and KPD.
 absl::StatusOr<Matrices> Features(const MetricOptions& options, const Table& reference, const Table& candidate) {
   Matrices m;
+  const std::string features = options.count("features") ? options.at("features") : "columns";
+  if (features == "efp") {
+    EVGEN_ASSIGN_OR_RETURN(Table ref, EnergyFlowPolynomials(reference, EfpSet::kDUpTo4));
+    EVGEN_ASSIGN_OR_RETURN(Table cand, EnergyFlowPolynomials(candidate, EfpSet::kDUpTo4));
+    m.columns = EfpColumnNames(EfpSet::kDUpTo4);
+    EVGEN_ASSIGN_OR_RETURN(m.reference, FeatureMatrixFromTable(ref, m.columns));
+    EVGEN_ASSIGN_OR_RETURN(m.candidate, FeatureMatrixFromTable(cand, m.columns));
+    return m;
+  }
+  if (features != "columns") {
+    return absl::InvalidArgumentError(absl::StrCat("metrics.options.features: '", features,
+                                                   "' is not one of columns, efp"));
+  }
   EVGEN_ASSIGN_OR_RETURN(m.columns, SharedColumns(options, reference, candidate));
   EVGEN_ASSIGN_OR_RETURN(m.reference, FeatureMatrixFromTable(reference, m.columns));
   EVGEN_ASSIGN_OR_RETURN(m.candidate, FeatureMatrixFromTable(candidate, m.columns));
@@ -97,6 +114,23 @@ absl::StatusOr<MetricOutcome> KpdMetric(const MetricOptions& options, const Tabl
   out.uncertainty = r.error;
   out.warnings = r.warnings;
   out.details = {{"columns", m.columns}, {"batch_values", JsonNumbers(r.batch_values)}};
+  return out;
+}
+
+absl::StatusOr<MetricOutcome> W1EfpMetric(const MetricOptions& options, const Table& reference,
+                                          const Table& candidate, uint64_t seed) {
+  W1EfpConfig config;
+  config.seed = seed;
+  EVGEN_ASSIGN_OR_RETURN(int samples, IntOption(options, "num_eval_samples", static_cast<int>(config.num_eval_samples),
+                                                10, 10'000'000));
+  config.num_eval_samples = samples;
+  EVGEN_ASSIGN_OR_RETURN(config.num_batches, IntOption(options, "num_batches", config.num_batches, 1, 1000));
+  EVGEN_ASSIGN_OR_RETURN(W1EfpResult r, W1Efp(reference, candidate, config));
+  MetricOutcome out;
+  out.name = "w1-efp";
+  out.value = r.mean_over_efps;
+  out.warnings = r.warnings;
+  for (size_t i = 0; i < r.efps.size(); ++i) out.details["efps"][r.efps[i]] = {{"mean", r.mean[i]}, {"std", r.std[i]}};
   return out;
 }
 

@@ -139,14 +139,19 @@ const std::vector<Entry>& Entries() {
        FrechetDistanceMetric},
       {{"fpd",
         "Frechet physics distance as JetNet defines it: intercept of FD(N) = a + b/N over 10 batch "
-        "sizes, features scaled by the reference's max |x|",
-        {"columns", "min_samples", "max_samples"}},
+        "sizes, features scaled by the reference's max |x|; features=efp uses the d <= 4 EFPs of jet clouds",
+        {"columns", "features", "min_samples", "max_samples"}},
        FpdMetric},
       {{"kpd",
         "kernel physics distance as JetNet defines it: unbiased MMD^2 with (x.y/d + 1)^4 over batches, "
-        "median +- half the 16-84 percentile range",
-        {"columns", "batch_size", "num_batches"}},
+        "median +- half the 16-84 percentile range; features=efp uses the d <= 4 EFPs of jet clouds",
+        {"columns", "features", "batch_size", "num_batches"}},
        KpdMetric},
+      {{"w1-efp",
+        "JetNet's W1-EFP on jet-cloud tables: W1 of each n = 4, d = 4 energy-flow polynomial, "
+        "mean over batches; value = the mean over the EFPs",
+        {"num_eval_samples", "num_batches"}},
+       W1EfpMetric},
   };
   return *entries;
 }

@@ -112,6 +112,29 @@ TEST_F(MetricsTest, KernelAndFrechetDistancesRunWithSmallSampleWarnings) {
   EXPECT_LT(fd->value(), 100.0);
 }
 
+TEST_F(MetricsTest, JetCloudMetricsSeparateTopFromQcdJets) {
+  for (const char* fraction : {"0", "1"}) {
+    ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "generate", "jet-clouds", "-n", "1500", "-O",
+                                                 std::string("top_fraction=") + fraction, "--seed", "5", "--name",
+                                                 std::string("jets") + fraction}).code, 0);
+  }
+  ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "generate", "jet-clouds", "-n", "1500", "-O",
+                                               "top_fraction=1", "--seed", "6", "--name", "jets1b"}).code, 0);
+  auto same = Metric("jets1", "jets1b", "w1-efp", {{"num_eval_samples", "1000"}});
+  auto different = Metric("jets1", "jets0", "w1-efp", {{"num_eval_samples", "1000"}});
+  ASSERT_TRUE(same.ok()) << same.status();
+  ASSERT_TRUE(different.ok()) << different.status();
+  EXPECT_GT(different->value(), 3 * same->value());
+  EXPECT_FALSE(same->warnings().empty()) << "below 50k jets must be flagged";
+  const std::map<std::string, std::string> fpd_options = {
+      {"features", "efp"}, {"min_samples", "500"}, {"max_samples", "1500"}};
+  auto fpd_same = Metric("jets1", "jets1b", "fpd", fpd_options);
+  auto fpd_different = Metric("jets1", "jets0", "fpd", fpd_options);
+  ASSERT_TRUE(fpd_same.ok()) << fpd_same.status();
+  ASSERT_TRUE(fpd_different.ok()) << fpd_different.status();
+  EXPECT_GT(fpd_different->value(), 3 * fpd_same->value() + 3 * fpd_same->uncertainty());
+}
+
 TEST_F(MetricsTest, DifferentSimulatorsAreTellable) {
   // ttbar at 13 TeV vs 7 TeV-like kinematics: the classifier must notice.
   ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "generate", "ttbar-allhad", "-n", "20000", "--sqrt-s",
