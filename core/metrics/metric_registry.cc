@@ -101,8 +101,11 @@ const std::vector<Entry>& Entries() {
         "Pearson and Spearman matrices of both tables; value = the largest |Pearson difference|",
         {"columns"}},
        CorrelationsMetric},
-      {{"wasserstein-1", "exact 1-D W1 per column from sorted samples; value = the mean over columns",
-        {"columns"}},
+      {{"wasserstein-1",
+        "exact 1-D W1 per column from sorted samples; with num_batches, JetNet's batched W1 (e.g. w1m "
+        "on jet mass): mean +- std over batches of num_eval_samples resampled rows; value = the mean "
+        "over columns; jet_level=1 counts each jet of a jet-cloud table once",
+        {"columns", "num_batches", "num_eval_samples", "jet_level"}},
        Wasserstein1Metric},
       {{"ks", "two-sample Kolmogorov-Smirnov per column with p-values; value = the largest statistic",
         {"columns"}},

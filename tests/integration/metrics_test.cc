@@ -120,6 +120,17 @@ TEST_F(MetricsTest, JetCloudMetricsSeparateTopFromQcdJets) {
   }
   ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "generate", "jet-clouds", "-n", "1500", "-O",
                                                "top_fraction=1", "--seed", "6", "--name", "jets1b"}).code, 0);
+  // JetNet's W1M: batched W1 of the jet mass.
+  auto w1m_same = Metric("jets1", "jets1b", "wasserstein-1",
+                         {{"columns", "jet_mass_gev"}, {"jet_level", "1"}, {"num_batches", "5"}, {"num_eval_samples", "5000"}});
+  auto w1m_different = Metric("jets1", "jets0", "wasserstein-1",
+                              {{"columns", "jet_mass_gev"}, {"jet_level", "1"}, {"num_batches", "5"}, {"num_eval_samples", "5000"}});
+  ASSERT_TRUE(w1m_same.ok()) << w1m_same.status();
+  ASSERT_TRUE(w1m_different.ok()) << w1m_different.status();
+  EXPECT_GT(w1m_same->uncertainty(), 0.0);
+  EXPECT_GT(w1m_different->value(), 5 * w1m_same->value());
+  EXPECT_FALSE(w1m_same->warnings().empty());
+
   auto same = Metric("jets1", "jets1b", "w1-efp", {{"num_eval_samples", "1000"}});
   auto different = Metric("jets1", "jets0", "w1-efp", {{"num_eval_samples", "1000"}});
   ASSERT_TRUE(same.ok()) << same.status();
