@@ -34,6 +34,8 @@ absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions&, const Table&, const
 absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, const Table&, uint64_t);
 absl::StatusOr<MetricOutcome> RelativeMeanDifferenceMetric(const MetricOptions&, const Table&, const Table&,
                                                            uint64_t);
+// The mean of one column in bins of another, e.g. jet mass in N_track bins.
+absl::StatusOr<MetricOutcome> BinnedMeanMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 
 }  // namespace evgen
 

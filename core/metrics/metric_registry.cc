@@ -114,6 +114,11 @@ const std::vector<Entry>& Entries() {
         "(generated mean - reference mean) / reference mean per column; value = the largest |.|",
         {"columns"}},
        RelativeMeanDifferenceMetric},
+      {{"binned-mean",
+        "mean of value_column in bins of `by` (reference quantiles, or explicit edges), per bin "
+        "(candidate - reference) / reference with errors; value = the largest |.|",
+        {"value_column", "by", "bins", "edges"}},
+       BinnedMeanMetric},
       {{"classifier-auc",
         "ROC AUC of a small MLP trained to tell candidate from reference on a held-out split (0.5: "
         "indistinguishable); uncertainty = the AUC's spread under no difference",
