@@ -112,6 +112,11 @@ absl::StatusOr<v1::Job> EvgenClient::CancelJob(const std::string& id) {
   r.set_id(id);
   EVGEN_UNARY(training_, CancelJob, r);
 }
+absl::StatusOr<v1::Job> EvgenClient::ResumeJob(const std::string& id) {
+  v1::ResumeJobRequest r;
+  r.set_id(id);
+  EVGEN_UNARY(training_, ResumeJob, r);
+}
 absl::StatusOr<v1::ListModelsResponse> EvgenClient::ListModels(const std::string& name) {
   v1::ListModelsRequest r;
   r.set_name(name);

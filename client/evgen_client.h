@@ -66,6 +66,8 @@ class EvgenClient {
   [[nodiscard]] absl::StatusOr<v1::Job> GetJob(const std::string& id);
   [[nodiscard]] absl::StatusOr<v1::ListJobsResponse> ListJobs();
   [[nodiscard]] absl::StatusOr<v1::Job> CancelJob(const std::string& id);
+  // ResumeJob queues an interrupted or cancelled job again under its id.
+  [[nodiscard]] absl::StatusOr<v1::Job> ResumeJob(const std::string& id);
   // WatchJob calls on_update for each change and returns the final record.
   [[nodiscard]] absl::StatusOr<v1::Job> WatchJob(const std::string& id,
                                                  const std::function<void(const v1::Job&)>& on_update);

@@ -28,6 +28,7 @@ absl::Status EvgenServer::Start() {
   EVGEN_RETURN_IF_ERROR(state_->models.Init());
   EVGEN_RETURN_IF_ERROR(state_->job_store.Init());
   EVGEN_RETURN_IF_ERROR(PrepareStoreRoot(config_.data_dir + "/uploads"));
+  EVGEN_RETURN_IF_ERROR(PrepareStoreRoot(config_.data_dir + "/checkpoints"));
   state_->jobs.Recover();
 
   datasets_ = std::make_unique<DatasetServiceImpl>(state_.get());
@@ -62,12 +63,15 @@ void EvgenServer::Wait() {
 }
 
 void EvgenServer::Shutdown() {
+  // Jobs first: a running job stops at its next step and is recorded
+  // interrupted (resumable after a restart) at once, instead of training on
+  // while gRPC drains; its watchers get that final record and end.
+  if (state_) state_->jobs.Shutdown();
   if (server_) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     server_->Wait();
     server_.reset();
   }
-  if (state_) state_->jobs.Shutdown();
 }
 
 }  // namespace evgen

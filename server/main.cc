@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "core/util/allocator_tuning.h"
 #include "server/evgen_server.h"
 #include "spdlog/spdlog.h"
 
@@ -37,6 +38,7 @@ std::string DefaultDataDir() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  evgen::TuneAllocatorForTensors();
   evgen::ServerConfig config;
   config.data_dir = DefaultDataDir();
   CLI::App app{"evgend: serves machine-learned event generators over gRPC"};

@@ -39,11 +39,6 @@ inline grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-inline grpc::Status NotYet(const std::string& method, const std::string& when) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      method + " is not implemented yet; it arrives with " + when);
-}
-
 template <typename Request>
 class FinishedReadReactor final : public grpc::ServerReadReactor<Request> {
  public:

@@ -1,5 +1,6 @@
 // server_state.h: ServerConfig and ServerState, what every evgend service
-// shares: the stores under --data-dir, the job manager and the worker pool.
+// shares: the stores under --data-dir, the job manager (its checkpoints under
+// <data-dir>/checkpoints) and the worker pool.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,8 @@ struct ServerState {
         datasets(c.data_dir + "/datasets"),
         models(c.data_dir + "/models"),
         job_store(c.data_dir + "/jobs"),
-        jobs(&job_store, JobManagerConfig{c.training_workers, c.max_queued_jobs}),
+        jobs(&job_store,
+             JobManagerConfig{c.training_workers, c.max_queued_jobs, c.data_dir + "/checkpoints"}),
         pool(c.pool_threads) {}
 
   ServerConfig config;

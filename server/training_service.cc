@@ -4,6 +4,7 @@
 #include <mutex>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
 #include "server/reactors.h"
@@ -83,6 +84,14 @@ class JobWatchReactor final : public grpc::ServerWriteReactor<v1::Job> {
   bool finished_ = false;
 };
 
+// TrainingJob is the job function of a validated request. SubmitTraining and
+// ResumeJob share it, so a resumed job trains exactly as its first run did.
+JobFunction TrainingJob(ServerState* state, TrainingRequest training) {
+  return [state, training = std::move(training)](JobContext& job) {
+    return RunTraining(training, state->datasets, state->models, job);
+  };
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* TrainingServiceImpl::SubmitTraining(
@@ -91,12 +100,8 @@ grpc::ServerUnaryReactor* TrainingServiceImpl::SubmitTraining(
   return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
     EVGEN_ASSIGN_OR_RETURN(TrainingRequest training, FromProto(*request));
     EVGEN_RETURN_IF_ERROR(ValidateTrainingRequest(training, state_->datasets));
-    ServerState* state = state_;
-    EVGEN_ASSIGN_OR_RETURN(
-        JobRecord record,
-        state_->jobs.Submit("train", training.ToJson(), [state, training](JobContext& job) {
-          return RunTraining(training, state->datasets, state->models, job);
-        }));
+    EVGEN_ASSIGN_OR_RETURN(JobRecord record, state_->jobs.Submit("train", training.ToJson(),
+                                                                 TrainingJob(state_, training)));
     ToProto(record, response);
     return absl::OkStatus();
   });
@@ -136,12 +141,27 @@ grpc::ServerUnaryReactor* TrainingServiceImpl::CancelJob(grpc::CallbackServerCon
 }
 
 grpc::ServerUnaryReactor* TrainingServiceImpl::ResumeJob(grpc::CallbackServerContext* context,
-                                                         const v1::ResumeJobRequest*, v1::Job*) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(NotYet("TrainingService.ResumeJob",
-                         "the GAN training issue (checkpointed models); template fits are "
-                         "re-submitted instead"));
-  return reactor;
+                                                         const v1::ResumeJobRequest* request,
+                                                         v1::Job* response) {
+  // On the pool: validation reads the dataset, which may take a while.
+  return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
+    EVGEN_ASSIGN_OR_RETURN(JobRecord current, state_->jobs.Get(request->id()));
+    // The state is checked first so a finished job is named as such even
+    // when its dataset is gone; Resume checks it again under its lock.
+    EVGEN_RETURN_IF_ERROR(CheckResumable(current));
+    if (current.type != "train") {
+      return absl::FailedPreconditionError(absl::StrCat("job: '", current.id, "' is of type '",
+                                                        current.type,
+                                                        "'; only 'train' jobs can be resumed"));
+    }
+    EVGEN_ASSIGN_OR_RETURN(TrainingRequest training, TrainingRequest::FromJson(current.request));
+    // The dataset may have been deleted or replaced since the job started.
+    EVGEN_RETURN_IF_ERROR(ValidateTrainingRequest(training, state_->datasets));
+    EVGEN_ASSIGN_OR_RETURN(JobRecord record,
+                           state_->jobs.Resume(current.id, TrainingJob(state_, training)));
+    ToProto(record, response);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace evgen

@@ -1,5 +1,6 @@
 // training_service.h: TrainingServiceImpl, evgen.v1.TrainingService over the
-// JobManager: submit, get, list, watch (server-streamed progress), cancel.
+// JobManager: submit, get, list, watch (server-streamed progress), cancel,
+// resume (an interrupted or cancelled job, from its last checkpoint).
 #pragma once
 
 #include "evgen/v1/training_service.grpc.pb.h"

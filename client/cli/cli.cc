@@ -250,23 +250,45 @@ absl::Status WatchUntilDone(EvgenClient& client, const std::string& id, Runner& 
   return absl::OkStatus();
 }
 
+// MergePreset puts {"preset": NAME} into the --config JSON (the config's
+// own keys still override the preset's, server-side).
+absl::Status MergePreset(const std::string& preset, std::string& config_json) {
+  if (preset.empty()) return absl::OkStatus();
+  nlohmann::json config = config_json.empty() ? nlohmann::json::object()
+                                              : nlohmann::json::parse(config_json, nullptr, false);
+  if (!config.is_object()) return absl::InvalidArgumentError("--config: must be a JSON object");
+  if (config.contains("preset") && config["preset"] != preset) {
+    return absl::InvalidArgumentError("--preset: the --config JSON names another preset");
+  }
+  config["preset"] = preset;
+  config_json = config.dump();
+  return absl::OkStatus();
+}
+
 void AddTrainCommand(CLI::App& app, Runner& run) {
   auto req = std::make_shared<v1::SubmitTrainingRequest>();
   auto wait = std::make_shared<bool>(false);
   auto seed = std::make_shared<uint64_t>(1);
+  auto preset = std::make_shared<std::string>();
   auto* train = app.add_subcommand("train", "submit a training job");
-  train->add_option("kind", *req->mutable_kind(), "model kind, e.g. template")->required();
+  train->add_option("kind", *req->mutable_kind(),
+                    "model kind: template, gan, wgan-clip, wgan-gp, wgan-u1, lsgan or rjs-gan")
+      ->required();
   train->add_option("--dataset", *req->mutable_training_data()->mutable_dataset(), "training dataset")->required();
   train->add_option("--name", *req->mutable_model_name(), "name to store the model under")->required();
   train->add_option("--region", *req->mutable_training_data()->mutable_region(),
                     "region to train on (default: control for jet tables)");
   train->add_option("--config", *req->mutable_config_json(), "model config as a JSON object");
+  train->add_option("--preset", *preset,
+                    "start from a paper's setup, e.g. jetmass-gan, jetmass-wgan-u1, dilepton-wgan-gp, "
+                    "ttbar-mmd-gan, ttbar-gan (each also NAME-small); --config keys override it");
   train->add_option("--seed", *seed, "random seed")->capture_default_str();
   train->add_option("--device", *req->mutable_device(), "auto, cpu or cuda");
   train->add_flag("--wait", *wait, "block until the job ends, showing progress");
-  train->callback([&run, req, wait, seed] {
-    run.command = [&run, req, wait, seed](EvgenClient& client) -> absl::Status {
+  train->callback([&run, req, wait, seed, preset] {
+    run.command = [&run, req, wait, seed, preset](EvgenClient& client) -> absl::Status {
       req->set_seed(*seed);
+      EVGEN_RETURN_IF_ERROR(MergePreset(*preset, *req->mutable_config_json()));
       EVGEN_ASSIGN_OR_RETURN(v1::Job job, client.SubmitTraining(*req));
       if (*wait) return WatchUntilDone(client, job.id(), run);
       if (run.global.json) return PrintJson(job, *run.out), absl::OkStatus();
@@ -308,6 +330,21 @@ void AddJobCommands(CLI::App& app, Runner& run) {
     run.command = [&run, id](EvgenClient& client) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(v1::Job j, client.CancelJob(*id));
       run.global.json ? PrintJson(j, *run.out) : PrintJob(j, *run.out);
+      return absl::OkStatus();
+    };
+  });
+  auto wait = std::make_shared<bool>(false);
+  auto* resume = jobs->add_subcommand(
+      "resume", "continue an interrupted or cancelled job from its last checkpoint");
+  resume->add_option("id", *id, "job id")->required();
+  resume->add_flag("--wait", *wait, "block until the job ends, showing progress");
+  resume->callback([&run, id, wait] {
+    run.command = [&run, id, wait](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::Job j, client.ResumeJob(*id));
+      if (*wait) return WatchUntilDone(client, j.id(), run);
+      if (run.global.json) return PrintJson(j, *run.out), absl::OkStatus();
+      *run.out << "resumed job " << j.id() << "; follow it with: evgen jobs watch " << j.id()
+               << "\n";
       return absl::OkStatus();
     };
   });

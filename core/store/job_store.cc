@@ -40,7 +40,8 @@ nlohmann::json JobRecord::ToJson() const {
           {"created_unix_ms", created_unix_ms},
           {"started_unix_ms", started_unix_ms},
           {"finished_unix_ms", finished_unix_ms},
-          {"revision", revision}};
+          {"revision", revision},
+          {"resumes", resumes}};
 }
 
 absl::StatusOr<JobRecord> JobRecord::FromJson(const nlohmann::json& j) {
@@ -72,6 +73,7 @@ absl::StatusOr<JobRecord> JobRecord::FromJson(const nlohmann::json& j) {
     r.started_unix_ms = j.value("started_unix_ms", int64_t{0});
     r.finished_unix_ms = j.value("finished_unix_ms", int64_t{0});
     r.revision = j.value("revision", int64_t{0});
+    r.resumes = j.value("resumes", 0);  // absent in records written before resuming existed
     return r;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat("job record: ", e.what()));

@@ -33,6 +33,7 @@ struct JobRecord {
   int64_t started_unix_ms = 0;
   int64_t finished_unix_ms = 0;
   int64_t revision = 0;  // bumped on every change, for watchers
+  int resumes = 0;       // times the job was resumed after an interruption or cancel
 
   nlohmann::json ToJson() const;
   [[nodiscard]] static absl::StatusOr<JobRecord> FromJson(const nlohmann::json& j);

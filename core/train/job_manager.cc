@@ -1,7 +1,9 @@
 #include "core/train/job_manager.h"
 
 #include <chrono>
+#include <filesystem>
 #include <random>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -38,8 +40,10 @@ struct JobManager::Job {
 
 class JobManager::Context final : public JobContext {
  public:
-  Context(JobManager* manager, std::shared_ptr<Job> job) : manager_(manager), job_(std::move(job)) {}
+  Context(JobManager* manager, std::shared_ptr<Job> job, std::string checkpoint_dir)
+      : manager_(manager), job_(std::move(job)), checkpoint_dir_(std::move(checkpoint_dir)) {}
   const std::string& id() const override { return job_->record.id; }
+  const std::string& checkpoint_dir() const override { return checkpoint_dir_; }
   bool cancelled() const override { return job_->cancel_requested.load(); }
   void Report(const TrainingProgress& progress, double events_per_second,
               double eta_seconds) override {
@@ -54,7 +58,17 @@ class JobManager::Context final : public JobContext {
  private:
   JobManager* manager_;
   std::shared_ptr<Job> job_;
+  std::string checkpoint_dir_;
 };
+
+absl::Status CheckResumable(const JobRecord& record) {
+  if (record.state == JobState::kInterrupted || record.state == JobState::kCancelled) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("job: '", record.id, "' is ", JobStateName(record.state),
+                   "; only interrupted or cancelled jobs can be resumed"));
+}
 
 JobManager::JobManager(JobStore* store, JobManagerConfig config)
     : store_(store), config_(config) {
@@ -81,14 +95,19 @@ void JobManager::Recover() {
   }
 }
 
-absl::StatusOr<JobRecord> JobManager::Submit(std::string type, nlohmann::json request,
-                                             JobFunction fn) {
-  std::lock_guard<std::mutex> lock(mu_);
+absl::Status JobManager::CheckCanQueueLocked() const {
   if (stopping_) return absl::UnavailableError("jobs: the server is shutting down");
   if (static_cast<int>(queue_.size()) >= config_.max_queued) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "jobs: the queue holds its limit of ", config_.max_queued, " waiting jobs; retry later"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<JobRecord> JobManager::Submit(std::string type, nlohmann::json request,
+                                             JobFunction fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status s = CheckCanQueueLocked(); !s.ok()) return s;
   auto job = std::make_shared<Job>();
   job->record.id = NewJobId();
   job->record.type = std::move(type);
@@ -100,6 +119,32 @@ absl::StatusOr<JobRecord> JobManager::Submit(std::string type, nlohmann::json re
   queue_.push_back(job);
   work_ready_.notify_one();
   return job->record;
+}
+
+absl::StatusOr<JobRecord> JobManager::Resume(const std::string& id, JobFunction fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return absl::UnavailableError("jobs: the server is shutting down");
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job: '", id, "' not found"));
+  Job& job = *it->second;
+  if (absl::Status s = CheckResumable(job.record); !s.ok()) return s;
+  if (absl::Status s = CheckCanQueueLocked(); !s.ok()) return s;
+  // A cancelled or interrupted job's worker has finished with it (the state
+  // is set last in Run), so its flags and function can be reset here.
+  job.cancel_requested = false;
+  job.interrupted = false;
+  job.fn = std::move(fn);
+  JobRecord& r = job.record;
+  r.state = JobState::kQueued;
+  r.error.clear();
+  r.finished_unix_ms = 0;
+  r.events_per_second = 0;
+  r.eta_seconds = -1;
+  ++r.resumes;
+  PublishLocked(job, /*persist=*/true);
+  queue_.push_back(it->second);
+  work_ready_.notify_one();
+  return r;
 }
 
 absl::StatusOr<JobRecord> JobManager::Get(const std::string& id) const {
@@ -193,23 +238,52 @@ void JobManager::WorkerLoop() {
   }
 }
 
+std::string JobManager::CheckpointDir(const std::string& id) const {
+  return config_.checkpoint_root.empty() ? "" : absl::StrCat(config_.checkpoint_root, "/", id);
+}
+
 void JobManager::Run(const std::shared_ptr<Job>& job) {
-  Context context(this, job);
-  absl::StatusOr<nlohmann::json> result;
+  // The id never changes, so reading it without the lock is safe.
+  const std::string checkpoint_dir = CheckpointDir(job->record.id);
+  absl::StatusOr<nlohmann::json> result = RunFunction(job, checkpoint_dir);
+  // The saved model holds what a succeeded job made, so its checkpoints are
+  // of no further use; they go before the job is seen succeeded. Any other
+  // end keeps them for Resume().
+  if (result.ok() && !checkpoint_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(checkpoint_dir, ec);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  FinishLocked(*job, std::move(result));
+}
+
+absl::StatusOr<nlohmann::json> JobManager::RunFunction(const std::shared_ptr<Job>& job,
+                                                       const std::string& checkpoint_dir) {
+  if (!checkpoint_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(checkpoint_dir, ec);
+    if (ec) {
+      return absl::InternalError(absl::StrCat("jobs: cannot create checkpoint directory '",
+                                              checkpoint_dir, "': ", ec.message()));
+    }
+  }
+  Context context(this, job, checkpoint_dir);
   try {
-    result = job->fn(context);
+    return job->fn(context);
   } catch (const std::exception& e) {
     // A job must never take the server down; an escaped exception is a bug
     // in the job, reported as its failure.
-    result = absl::InternalError(absl::StrCat("job raised an exception: ", e.what()));
+    return absl::InternalError(absl::StrCat("job raised an exception: ", e.what()));
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  JobRecord& r = job->record;
+}
+
+void JobManager::FinishLocked(Job& job, absl::StatusOr<nlohmann::json> result) {
+  JobRecord& r = job.record;
   r.finished_unix_ms = NowMs();
   if (result.ok()) {
     r.state = JobState::kSucceeded;
     r.result = *std::move(result);
-  } else if (job->interrupted) {
+  } else if (job.interrupted) {
     r.state = JobState::kInterrupted;
     r.error = "the server stopped while this job was running";
   } else if (absl::IsCancelled(result.status())) {
@@ -219,8 +293,8 @@ void JobManager::Run(const std::shared_ptr<Job>& job) {
     r.state = JobState::kFailed;
     r.error = std::string(result.status().message());
   }
-  job->fn = nullptr;  // release captured inputs (datasets) now
-  PublishLocked(*job, /*persist=*/true);
+  job.fn = nullptr;  // release captured inputs (datasets) now
+  PublishLocked(job, /*persist=*/true);
 }
 
 void JobManager::PublishLocked(Job& job, bool persist) {
