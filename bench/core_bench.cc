@@ -18,9 +18,15 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "core/metrics/metric_registry.h"
+#include "core/models/model_registry.h"
+#include "core/models/nn/mlp.h"
+#include "core/physics/reference_simulators.h"
 #include "core/physics/qcd_multijet.h"
 #include "core/random/counter_rng.h"
+#include "core/util/allocator_tuning.h"
 #include "core/physics/ttbar.h"
 
 namespace evgen {
@@ -162,6 +168,86 @@ int BenchMetrics1d(const BenchOptions& options) {
   return 0;
 }
 
+// GanSetup is one small preset with the reference it trains on.
+struct GanSetup {
+  const char* preset;
+  const char* kind;
+  const char* reference;
+};
+
+constexpr GanSetup kGanSetups[] = {{"jetmass-gan-small", "gan", "qcd-multijet"},
+                                   {"dilepton-wgan-gp-small", "wgan-gp", "ttbar-dilepton"},
+                                   {"ttbar-mmd-gan-small", "rjs-gan", "ttbar-allhad"}};
+
+// BenchGanTrain times `steps` training steps of each small preset on its
+// reference (20000 events), and reports steps/s and training events/s.
+int BenchGanTrain(const BenchOptions& options) {
+  const int64_t steps = std::max<int64_t>(10, static_cast<int64_t>(200 * options.scale));
+  for (const GanSetup& setup : kGanSetups) {
+    absl::StatusOr<Table> data = GenerateReference(setup.reference, 20000, 1, {});
+    if (!data.ok()) return std::fprintf(stderr, "%s\n", data.status().ToString().c_str()), 1;
+    std::vector<double> seconds;
+    int64_t batch = 0;
+    for (int repeat = 0; repeat < options.repeats; ++repeat) {
+      nlohmann::json config = {{"preset", setup.preset}, {"steps", steps}, {"validation", {{"every", steps}}}};
+      absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(setup.kind, config);
+      if (!model.ok()) return std::fprintf(stderr, "%s\n", model.status().ToString().c_str()), 1;
+      batch = (*model)->Describe()["config"]["batch_size"].get<int64_t>();
+      FitContext ctx;
+      ctx.seed = static_cast<uint64_t>(repeat) + 1;
+      absl::Status status;
+      seconds.push_back(Seconds([&] { status = (*model)->Fit(*data, ctx); }));
+      if (!status.ok()) return std::fprintf(stderr, "%s\n", status.ToString().c_str()), 1;
+    }
+    const double median = Median(seconds);
+    std::printf("gan_train %-24s %lld steps of batch %lld, median %.2f s: %.1f steps/s, %.3g events/s\n",
+                setup.preset, static_cast<long long>(steps), static_cast<long long>(batch), median,
+                steps / median, steps * batch / median);
+  }
+  return 0;
+}
+
+// BenchGanSample compares GanModel::Sample (per-row counter-based noise,
+// fixed 1024-row blocks, inverse transforms, table assembly) with a raw
+// LibTorch forward of an MLP of the same shape on one pre-drawn batch, for
+// the jet-mass generator on 10^6 conditions rows.
+int BenchGanSample(const BenchOptions& options) {
+  const int64_t rows = std::max<int64_t>(1024, static_cast<int64_t>(1'000'000 * options.scale));
+  absl::StatusOr<Table> data = GenerateReference("qcd-multijet", 20000, 1, {});
+  if (!data.ok()) return 1;
+  absl::StatusOr<std::unique_ptr<Model>> model =
+      CreateModel("gan", {{"preset", "jetmass-gan-small"}, {"steps", 10}});
+  FitContext ctx;
+  if (!model.ok() || !(*model)->Fit(*data, ctx).ok()) return 1;
+  Table conditions({"pt_gev", "eta", "n_track"});
+  conditions.Reserve(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = data->row(r % data->num_rows());
+    conditions.AppendRow({row[2], row[3], row[5]});
+  }
+  absl::StatusOr<MlpSpec> spec =
+      MlpSpec::FromJson((*model)->Describe()["config"]["generator"], "generator");
+  if (!spec.ok()) return 1;
+  Mlp raw(8 + 3, 1, *spec);
+  raw->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor input = torch::randn({rows, 8 + 3});
+  std::vector<double> service, forward;
+  double checksum = 0;
+  for (int repeat = 0; repeat < options.repeats; ++repeat) {
+    service.push_back(Seconds([&] {
+      absl::StatusOr<Table> s = (*model)->Sample(conditions, static_cast<uint64_t>(repeat), 0);
+      checksum += s.ok() ? s->at(rows - 1, 3) : 0;
+    }));
+    forward.push_back(Seconds([&] { checksum += raw->forward(input)[rows - 1][0].item<double>(); }));
+  }
+  std::printf("gan_sample: %lld rows, GanModel::Sample median %.3f s (%.3g rows/s), raw forward %.3f s, "
+              "ratio %.2f (checksum %.1f)\n",
+              static_cast<long long>(rows), Median(service), rows / Median(service), Median(forward),
+              Median(service) / Median(forward), checksum);
+  return 0;
+}
+
 const std::vector<BenchSection>& Sections() {
   static const std::vector<BenchSection> sections = {
       {"qcd_multijet", "QCD multijet reference simulator, events/s and jets/s on one core",
@@ -171,6 +257,8 @@ const std::vector<BenchSection>& Sections() {
       {"metrics_1d", "1-D metrics and correlations on 10^6 x 8 (seconds, not minutes)", BenchMetrics1d},
       {"ttbar_dilepton", "ttbar-dilepton simulator with detector emulation, events/s on one core",
        BenchTtbarDilepton},
+      {"gan_train", "training steps/s of the small GAN presets", BenchGanTrain},
+      {"gan_sample", "GanModel::Sample vs raw LibTorch forward, 10^6 jet masses", BenchGanSample},
   };
   return sections;
 }
@@ -238,4 +326,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace evgen
 
-int main(int argc, char** argv) { return evgen::Main(argc, argv); }
+int main(int argc, char** argv) {
+  evgen::TuneAllocatorForTensors();  // as evgend does, so the figures match the service
+  return evgen::Main(argc, argv);
+}

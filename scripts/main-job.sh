@@ -18,15 +18,8 @@ events=${EVGEN_EVENTS:-200000}
 work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-main-job-XXXXXX)}
 mkdir -p "$work"
 
-"$evgend" --listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/evgend.port" &
-server_pid=$!
-trap 'kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 300); do
-  [ -s "$work/evgend.port" ] && break
-  kill -0 $server_pid 2>/dev/null || { echo "evgend failed to start" >&2; exit 1; }
-  sleep 0.1
-done
-export EVGEN_SERVER="127.0.0.1:$(cat "$work/evgend.port")"
+source scripts/start-evgend.sh
+start_evgend "$evgend" "$work"
 echo "== evgend at $EVGEN_SERVER, data in $work/data"
 
 set -x

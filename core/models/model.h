@@ -9,7 +9,9 @@
 // - Columns: a model reads its condition_columns() from the conditions table
 //   it is given (extra columns are ignored, missing ones are InvalidArgument)
 //   and produces its target_columns(). Sample() returns the condition columns
-//   followed by the target columns, one output row per conditions row.
+//   followed by the target columns, one output row per conditions row. A
+//   model without condition columns reads only conditions.num_rows() (the
+//   caller passes any placeholder column, see SampleRows).
 // - Randomness: Sample(conditions, seed, first_row) must make row r of its
 //   output a pure function of (model state, seed, first_row + r, the row's
 //   conditions), so the server can split a request into chunks without
@@ -40,12 +42,28 @@ struct TrainingProgress {
   std::map<std::string, double> losses;
   double validation_metric = -1;  // negative when the model has none
   std::string message;
+  // Measured by the model since this Fit() began (after a resume too);
+  // negative when it does not know, and the job runner estimates them.
+  double events_per_second = -1;
+  double eta_seconds = -1;
 };
 
 struct FitContext {
   uint64_t seed = 0;
   std::function<void(const TrainingProgress&)> on_progress = [](const TrainingProgress&) {};
   std::function<bool()> cancelled = [] { return false; };
+  // "cpu" or "cuda" (already resolved from "auto").
+  std::string device = "cpu";
+  // Checkpoints: a model that trains in steps writes its whole training state
+  // (weights, optimiser moments, step, early-stopping state) to
+  // checkpoint_path every checkpoint_every steps and, when the file exists
+  // at the start of Fit(), continues from it, reaching the parameters an
+  // uninterrupted run would have. Empty path: no checkpoints.
+  std::string checkpoint_path;
+  int64_t checkpoint_every = 0;  // <= 0: the model's own default
+  // Called right after each checkpoint was written, with its step, so the
+  // caller can save what it keeps beside it (the training log).
+  std::function<void(int64_t step)> on_checkpoint = [](int64_t) {};
 };
 
 class Model {

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/models/gan_config.h"
+#include "core/models/gan_model.h"
 #include "core/models/histogram_template.h"
 #include "core/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -20,9 +22,13 @@ absl::StatusOr<std::unique_ptr<Model>> MakeTemplate(const nlohmann::json& config
 }
 
 const std::map<std::string, Factory>& Factories() {
-  static const auto* factories = new std::map<std::string, Factory>{
-      {"template", MakeTemplate},
-  };
+  static const auto* factories = [] {
+    auto* f = new std::map<std::string, Factory>{{"template", MakeTemplate}};
+    for (const std::string& kind : GanKinds()) {
+      (*f)[kind] = [kind](const nlohmann::json& config) { return CreateGanModel(kind, config); };
+    }
+    return f;
+  }();
   return *factories;
 }
 

@@ -1,5 +1,5 @@
-// model_registry.h: creates Models by kind name ("template", later the GAN
-// and flow kinds), so the server and the job runner never name a concrete
+// model_registry.h: creates Models by kind name ("template" and the GAN kinds of
+// gan_config.h), so the server and the job runner never name a concrete
 // model class.
 //
 // Example:

@@ -47,6 +47,19 @@ absl::StatusOr<Table> ArrangeConditions(const Model& model, const Table& conditi
   return conditions.SelectColumns(columns);
 }
 
+namespace {
+
+// RowCount is a one-column placeholder of n rows: a model without condition
+// columns reads only the row count of what it is given.
+Table RowCount(int64_t n) {
+  Table t(std::vector<std::string>{"row"});
+  t.Reserve(n);
+  for (int64_t i = 0; i < n; ++i) t.AppendRow({static_cast<float>(i)});
+  return t;
+}
+
+}  // namespace
+
 absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions, int64_t begin,
                                  int64_t end, uint64_t seed) {
   const int64_t available = conditions.num_rows();
@@ -55,12 +68,15 @@ absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions, in
   for (int64_t i = begin; i < end; ++i) rows.push_back(available > 0 ? i % available : 0);
   const Table slice = conditions.SelectRows(rows);
   const int model_columns = static_cast<int>(model.condition_columns().size());
-  if (slice.num_columns() == model_columns) return model.Sample(slice, seed, begin);
+  if (model_columns > 0 && slice.num_columns() == model_columns) return model.Sample(slice, seed, begin);
 
   const std::vector<std::string>& all = slice.columns();
-  EVGEN_ASSIGN_OR_RETURN(Table model_part,
-                         slice.SelectColumns({all.begin(), all.begin() + model_columns}));
+  Table model_part = RowCount(end - begin);
+  if (model_columns > 0) {
+    EVGEN_ASSIGN_OR_RETURN(model_part, slice.SelectColumns({all.begin(), all.begin() + model_columns}));
+  }
   EVGEN_ASSIGN_OR_RETURN(Table generated, model.Sample(model_part, seed, begin));
+  if (slice.num_columns() == model_columns) return generated;
   std::vector<std::string> columns = generated.columns();
   columns.insert(columns.end(), all.begin() + model_columns, all.end());
   Table out(columns);

@@ -4,6 +4,10 @@
 // ValidateTrainingRequest runs before a job is queued, so a bad request is
 // refused at once with the field named (INVALID_ARGUMENT) or the missing
 // dataset named (NOT_FOUND) instead of failing later inside a job.
+//
+// Checkpoints: RunTraining hands the model <checkpoint_dir>/fit.ckpt and
+// keeps the training log so far in <checkpoint_dir>/train.jsonl at each
+// checkpoint, so a resumed job continues both where its last checkpoint was.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +35,9 @@ struct TrainingRequest {
   std::string device;
 
   nlohmann::json ToJson() const;
+  // FromJson reads what ToJson wrote (a job record's request);
+  // InvalidArgument naming the field when it is missing or mistyped.
+  [[nodiscard]] static absl::StatusOr<TrainingRequest> FromJson(const nlohmann::json& j);
 };
 
 // ValidateTrainingRequest checks names, kind, config, the dataset's existence

@@ -130,7 +130,8 @@ TEST_F(ErrorsTest, UnknownModelKindIsInvalidArgument) {
   t.set_kind("diffusion-transformer");
   absl::Status s = client.SubmitTraining(t).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("kind: unknown model kind 'diffusion-transformer'; allowed: template"),
+  EXPECT_NE(s.message().find("kind: unknown model kind 'diffusion-transformer'; allowed: gan, lsgan, "
+                             "rjs-gan, template, wgan-clip, wgan-gp, wgan-u1"),
             std::string::npos) << s;
 }
 
@@ -182,15 +183,38 @@ TEST_F(ErrorsTest, UnknownMetricIsInvalidArgument) {
   EXPECT_NE(r.err.find("separation-power"), std::string::npos) << r.err;
 }
 
-TEST_F(ErrorsTest, NotYetImplementedMethodsSayUnimplementedWithAReason) {
-  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-  auto stub = v1::TrainingService::NewStub(channel);
-  grpc::ClientContext context;
-  v1::ResumeJobRequest request;
-  v1::Job response;
-  grpc::Status s = stub->ResumeJob(&context, request, &response);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_NE(s.error_message().find("not implemented yet"), std::string::npos);
+// Invalid GAN configs are refused at submission with the field named, before
+// any job is queued.
+TEST_F(ErrorsTest, InvalidGanConfigsAreInvalidArgumentNamingTheField) {
+  EvgenClient client(server_->address());
+  const std::string columns =
+      R"("condition_columns": ["pt_gev", "eta", "n_track"], "target_columns": ["mass_gev"])";
+  struct Case {
+    std::string kind, config;
+    std::vector<std::string> request_conditions;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"gan-xl", "{" + columns + "}", {}, "kind: unknown model kind 'gan-xl'"},
+      {"wgan-gp", "{" + columns + R"(, "loss": {"lambda": -10}})", {}, "config.loss.lambda"},
+      {"rjs-gan", "{" + columns + R"(, "lambda_g": -1})", {}, "config.lambda_g"},
+      {"wgan-clip", "{" + columns + R"(, "loss": {"clip": 0}})", {}, "config.loss.clip"},
+      {"gan", "{" + columns + "}", {"pt_gev", "eta"}, "condition_columns"},
+      {"gan", R"({"condition_columns": ["pt_gev", "rapidity"], "target_columns": ["mass_gev"]})", {},
+       "no column 'rapidity'"},
+      {"gan", R"({"preset": "ttbar-mmd-gan-small"})", {}, "config.preset"},
+      {"lsgan", "{" + columns + R"(, "optimizer": {"name": "sgd"}})", {}, "config.optimizer.name"},
+      {"gan", R"({"condition_columns": ["pt_gev"]})", {}, "config.target_columns"},
+  };
+  for (const Case& c : cases) {
+    v1::SubmitTrainingRequest t = ValidTraining();
+    t.set_kind(c.kind);
+    t.set_config_json(c.config);
+    for (const std::string& col : c.request_conditions) t.add_condition_columns(col);
+    absl::Status s = client.SubmitTraining(t).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.expected << ": " << s;
+    EXPECT_NE(s.message().find(c.expected), std::string::npos) << s;
+  }
 }
 
 TEST_F(ErrorsTest, HealthServiceReportsServing) {
