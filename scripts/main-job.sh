@@ -8,7 +8,8 @@
 # stops evgend.
 #
 # Environment: EVGEN_EVENTS (default 200000), EVGEN_WORK_DIR (default a new
-# temp dir), EVGEN_BIN_DIR (default build/release/...). --no-build skips the build.
+# temp dir), EVGEN_BIN_DIR (default build/release/...), EVGEN_GAN_CONFIG
+# (JSON keys over the GAN preset's). --no-build skips the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ bin_dir=${EVGEN_BIN_DIR:-}
 evgend=${bin_dir:+$bin_dir/evgend}; evgend=${evgend:-build/release/server/evgend}
 evgen_cli=${bin_dir:+$(dirname "$bin_dir")/client/evgen}; evgen_cli=${evgen_cli:-build/release/client/evgen}
 events=${EVGEN_EVENTS:-200000}
+gan_config=${EVGEN_GAN_CONFIG:-"{}"}  # JSON keys over the preset's, e.g. '{"steps": 300}' for a quick run
 work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-main-job-XXXXXX)}
 mkdir -p "$work"
 
@@ -35,7 +37,8 @@ set -x
   --keep n_track --seed 2 -o "$work/validation-template-masses.npy"
 "$evgen_cli" metrics compare qcd:validation "$work/validation-template-masses.npy" \
   -m separation-power --seed 3 | tee "$work/separation.txt"
-"$evgen_cli" train gan --preset jetmass-gan-small --dataset qcd --region control --name qcd-gan --seed 1 --wait
+"$evgen_cli" train gan --preset jetmass-gan-small --config "$gan_config" --dataset qcd --region control \
+  --name qcd-gan --seed 1 --wait
 "$evgen_cli" sample "$validation_rows" --model qcd-gan --conditions-from qcd --region validation \
   --keep n_track --seed 2 -o "$work/validation-gan-masses.npy"
 "$evgen_cli" metrics compare qcd:validation "$work/validation-gan-masses.npy" \
