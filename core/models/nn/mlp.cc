@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/util/json_fields.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -22,28 +23,12 @@ const std::vector<std::string>& SpecKeys() {
   return keys;
 }
 
-std::string KeyName(const std::string& field, const std::string& key) {
-  return field.empty() ? key : absl::StrCat(field, ".", key);
-}
-
-absl::Status CheckKeys(const nlohmann::json& j, const std::string& field) {
-  const std::vector<std::string>& keys = SpecKeys();
-  for (const auto& item : j.items()) {
-    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown key '", KeyName(field, item.key()),
-                                                     "'; allowed keys are [",
-                                                     absl::StrJoin(keys, ", "), "]"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ReadChoice(const nlohmann::json& j, const std::string& field, const std::string& key,
                         const std::vector<std::string>& allowed, std::string* out) {
   if (!j.contains(key)) return absl::OkStatus();
   const nlohmann::json& v = j.at(key);
   const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(KeyName(field, key), " must be one of \"",
+    return absl::InvalidArgumentError(absl::StrCat(JsonKeyName(field, key), " must be one of \"",
                                                    absl::StrJoin(allowed, "\", \""), "\", got ",
                                                    v.dump()));
   };
@@ -62,7 +47,7 @@ absl::Status ReadNumber(const nlohmann::json& j, const std::string& field, const
   const bool ok = v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= lo &&
                   (hi_closed ? v.get<double>() <= hi : v.get<double>() < hi);
   if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(KeyName(field, key), " must be a number in [",
+    return absl::InvalidArgumentError(absl::StrCat(JsonKeyName(field, key), " must be a number in [",
                                                    lo, ", ", hi, hi_closed ? "]" : ")", ", got ",
                                                    v.dump()));
   }
@@ -76,7 +61,7 @@ absl::Status ReadBool(const nlohmann::json& j, const std::string& field, const s
   const nlohmann::json& v = j.at(key);
   if (!v.is_boolean()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(KeyName(field, key), " must be true or false, got ", v.dump()));
+        absl::StrCat(JsonKeyName(field, key), " must be true or false, got ", v.dump()));
   }
   *out = v.get<bool>();
   return absl::OkStatus();
@@ -87,7 +72,7 @@ absl::Status ReadHidden(const nlohmann::json& j, const std::string& field,
   if (!j.contains("hidden")) return absl::OkStatus();
   const nlohmann::json& v = j.at("hidden");
   const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(KeyName(field, "hidden"),
+    return absl::InvalidArgumentError(absl::StrCat(JsonKeyName(field, "hidden"),
                                                    " must be an array of integer widths in [1, ",
                                                    kMaxWidth, "], got ", v.dump()));
   };
@@ -113,7 +98,7 @@ absl::StatusOr<MlpSpec> MlpSpec::FromJson(const nlohmann::json& j, const std::st
     return absl::InvalidArgumentError(
         absl::StrCat(field, " must be a JSON object, got ", j.dump()));
   }
-  EVGEN_RETURN_IF_ERROR(CheckKeys(j, field));
+  EVGEN_RETURN_IF_ERROR(CheckJsonKeys(j, field, SpecKeys()));
   EVGEN_RETURN_IF_ERROR(ReadHidden(j, field, &spec.hidden));
   EVGEN_RETURN_IF_ERROR(ReadChoice(j, field, "activation", {"leaky-relu", "relu", "tanh", "swish"},
                                    &spec.activation));

@@ -7,27 +7,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/util/json_fields.h"
 
 namespace evgen {
 namespace {
 
 constexpr int64_t kMaxDim = 4096;
-
-std::string KeyName(const std::string& field, const std::string& key) {
-  return field.empty() ? key : absl::StrCat(field, ".", key);
-}
-
-absl::Status CheckKeys(const nlohmann::json& j, const std::string& field) {
-  static const std::vector<std::string> keys = {"kind", "alpha", "dim"};
-  for (const auto& item : j.items()) {
-    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown key '", KeyName(field, item.key()),
-                                                     "'; allowed keys are [",
-                                                     absl::StrJoin(keys, ", "), "]"));
-    }
-  }
-  return absl::OkStatus();
-}
 
 // SkewDelta is Azzalini's delta = alpha / sqrt(1 + alpha^2).
 double SkewDelta(double alpha) { return alpha / std::sqrt(1 + alpha * alpha); }
@@ -41,12 +26,12 @@ absl::StatusOr<NoiseSpec> NoiseSpec::FromJson(const nlohmann::json& j, const std
     return absl::InvalidArgumentError(
         absl::StrCat(field, " must be a JSON object, got ", j.dump()));
   }
-  if (absl::Status s = CheckKeys(j, field); !s.ok()) return s;
+  if (absl::Status s = CheckJsonKeys(j, field, {"kind", "alpha", "dim"}); !s.ok()) return s;
   if (j.contains("kind")) {
     const nlohmann::json& v = j.at("kind");
     if (!v.is_string() || (v != "normal" && v != "uniform" && v != "skew-normal")) {
       return absl::InvalidArgumentError(
-          absl::StrCat(KeyName(field, "kind"),
+          absl::StrCat(JsonKeyName(field, "kind"),
                        " must be one of \"normal\", \"uniform\", \"skew-normal\", got ", v.dump()));
     }
     spec.kind = v.get<std::string>();
@@ -55,7 +40,7 @@ absl::StatusOr<NoiseSpec> NoiseSpec::FromJson(const nlohmann::json& j, const std
     const nlohmann::json& v = j.at("alpha");
     if (!v.is_number() || !std::isfinite(v.get<double>())) {
       return absl::InvalidArgumentError(
-          absl::StrCat(KeyName(field, "alpha"), " must be a finite number, got ", v.dump()));
+          absl::StrCat(JsonKeyName(field, "alpha"), " must be a finite number, got ", v.dump()));
     }
     spec.alpha = v.get<double>();
   }
@@ -64,7 +49,7 @@ absl::StatusOr<NoiseSpec> NoiseSpec::FromJson(const nlohmann::json& j, const std
     // get<double> first so an unsigned 2^64-1 cannot wrap into range.
     if (!v.is_number_integer() || v.get<double>() < 1 || v.get<double>() > kMaxDim) {
       return absl::InvalidArgumentError(absl::StrCat(
-          KeyName(field, "dim"), " must be an integer in [1, ", kMaxDim, "], got ", v.dump()));
+          JsonKeyName(field, "dim"), " must be an integer in [1, ", kMaxDim, "], got ", v.dump()));
     }
     spec.dim = v.get<int64_t>();
   }
