@@ -153,7 +153,7 @@ absl::Status ReadOptimizer(const json& j, OptimizerSpec& o) {
   const json& opt = j.at("optimizer");
   if (!opt.is_object()) return Bad("optimizer", "must be a JSON object");
   EVGEN_RETURN_IF_ERROR(
-      CheckKeys(opt, "optimizer", {"name", "lr_g", "lr_d", "beta1", "beta2", "alpha"}));
+      CheckKeys(opt, "optimizer", {"name", "lr_g", "lr_d", "beta1", "beta2", "alpha", "lr_decay_to", "generator_ema"}));
   if (opt.contains("name")) {
     if (!opt["name"].is_string() || (opt["name"] != "adam" && opt["name"] != "rmsprop")) {
       return Bad("optimizer.name", "must be adam or rmsprop");
@@ -165,6 +165,8 @@ absl::Status ReadOptimizer(const json& j, OptimizerSpec& o) {
   EVGEN_RETURN_IF_ERROR(ReadNumber(opt, "beta1", 0, 0.999999, o.beta1, "optimizer"));
   EVGEN_RETURN_IF_ERROR(ReadNumber(opt, "beta2", 0, 0.999999, o.beta2, "optimizer"));
   EVGEN_RETURN_IF_ERROR(ReadNumber(opt, "alpha", 0, 0.999999, o.alpha, "optimizer"));
+  EVGEN_RETURN_IF_ERROR(ReadNumber(opt, "lr_decay_to", 1e-6, 1, o.lr_decay_to, "optimizer"));
+  EVGEN_RETURN_IF_ERROR(ReadNumber(opt, "generator_ema", 0, 0.999999, o.generator_ema, "optimizer"));
   return absl::OkStatus();
 }
 
@@ -172,11 +174,12 @@ absl::Status ReadValidation(const json& j, ValidationSpec& v) {
   if (!j.contains("validation")) return absl::OkStatus();
   const json& val = j.at("validation");
   if (!val.is_object()) return Bad("validation", "must be a JSON object");
-  EVGEN_RETURN_IF_ERROR(CheckKeys(val, "validation", {"fraction", "every", "patience", "rows"}));
+  EVGEN_RETURN_IF_ERROR(CheckKeys(val, "validation", {"fraction", "every", "patience", "rows", "correlation_weight"}));
   EVGEN_RETURN_IF_ERROR(ReadNumber(val, "fraction", 0, 0.5, v.fraction, "validation"));
   EVGEN_RETURN_IF_ERROR(ReadInt(val, "every", 1, int64_t{1} << 40, v.every, "validation"));
   EVGEN_RETURN_IF_ERROR(ReadInt(val, "patience", 0, 1000000, v.patience, "validation"));
   EVGEN_RETURN_IF_ERROR(ReadInt(val, "rows", 100, 10000000, v.rows, "validation"));
+  EVGEN_RETURN_IF_ERROR(ReadNumber(val, "correlation_weight", 0, 1e6, v.correlation_weight, "validation"));
   return absl::OkStatus();
 }
 
@@ -306,14 +309,17 @@ json GanConfig::ToJson() const {
               {"lr_d", optimizer.lr_d},
               {"beta1", optimizer.beta1},
               {"beta2", optimizer.beta2},
-              {"alpha", optimizer.alpha}}},
+              {"alpha", optimizer.alpha},
+              {"lr_decay_to", optimizer.lr_decay_to},
+              {"generator_ema", optimizer.generator_ema}}},
             {"n_critic", n_critic},
             {"batch_size", batch_size},
             {"validation",
              {{"fraction", validation.fraction},
               {"every", validation.every},
               {"patience", validation.patience},
-              {"rows", validation.rows}}},
+              {"rows", validation.rows},
+              {"correlation_weight", validation.correlation_weight}}},
             {"checkpoint_every", checkpoint_every},
             {"sampling_dropout", sampling_dropout}};
   if (epochs > 0) {

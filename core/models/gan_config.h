@@ -22,10 +22,12 @@
 //                  "hidden" and "activation" apply},
 //    "loss": {...as above}, "mmd": [{"particles": ["p1", "p2"], "kernel": "breit-wigner",
 //             "widths": [2.085], "weight": 1}], "lambda_g": 1,
-//    "optimizer": {"name": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999}
+//    "optimizer": {"name": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999,
+//                  "lr_decay_to": 1, "generator_ema": 0}
 //                 or {"name": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "alpha": 0.99},
 //    "n_critic": 1, "batch_size": 256, "steps": 5000 (or "epochs": 20),
-//    "validation": {"fraction": 0.1, "every": 200, "patience": 0, "rows": 20000},
+//    "validation": {"fraction": 0.1, "every": 200, "patience": 0, "rows": 20000,
+//                   "correlation_weight": 1},
 //    "checkpoint_every": 500, "sampling_dropout": true}
 // Conditions are standardized with the training means and widths inside the
 // model; "transforms" act on the targets only (e.g. on-shell drops energies).
@@ -59,6 +61,16 @@ struct OptimizerSpec {
   double lr_g = 2e-4, lr_d = 2e-4;
   double beta1 = 0.5, beta2 = 0.999;  // adam
   double alpha = 0.99;                // rmsprop smoothing
+  // Both learning rates fall exponentially to this fraction of their start
+  // value by the last step (1: constant). Late small steps let the generator
+  // settle on fine structure, such as a resonance's width, that large steps
+  // keep jittering around.
+  double lr_decay_to = 1;
+  // > 0: the generator that is validated, kept and stored is the exponential
+  // moving average of the trained one's weights with this decay per step
+  // (Polyak averaging): it averages out the step-to-step jitter that
+  // adversarial training leaves in means, correlations and peak widths.
+  double generator_ema = 0;
 };
 
 struct ValidationSpec {
@@ -66,6 +78,11 @@ struct ValidationSpec {
   int64_t every = 200;    // steps between evaluations
   int64_t patience = 0;   // evaluations without improvement before stopping; 0: never stop early
   int64_t rows = 20000;   // at most this many validation rows are used
+  // Weight of the largest |difference| of the targets' Pearson correlation
+  // matrices in the validation metric (models with two or more targets):
+  // marginal distances alone pick generators whose features are right one by
+  // one but wrongly correlated.
+  double correlation_weight = 1;
 };
 
 struct GanConfig {

@@ -1,7 +1,9 @@
 // gan_trainer.h: GanTrainer, the adversarial training loop shared by every
 // GAN kind: n_critic discriminator steps per generator step, the kind's loss
 // and penalties, optional MMD terms, validation with early stopping, and
-// checkpoints that resume exactly.
+// checkpoints that resume exactly. optimizer.lr_decay_to decays both learning
+// rates exponentially over the run; optimizer.generator_ema validates and
+// keeps a moving average of the generator's weights.
 //
 // Exact resume: everything random in step s (batch order, noise, dropout
 // masks, gradient-penalty interpolates) is drawn from generators seeded by
@@ -15,8 +17,10 @@
 // noise) dresses the held-out conditions and the metric is the mean 1-D
 // Wasserstein distance between generated and held-out targets in model space
 // (standardized units), over all rows and within 4 quantile bins of each
-// condition column, so it also sees conditional mismodelling; with MMD terms
-// it adds each term's mass W1 in units of its narrowest kernel width. The generator
+// condition column, so it also sees conditional mismodelling; it adds
+// validation.correlation_weight times the largest difference of the targets'
+// correlation matrices, and with MMD terms the MMD loss between held-out and
+// generated events. The generator
 // with the best metric is kept; with patience > 0 training stops after that
 // many evaluations without improvement.
 #pragma once

@@ -77,6 +77,14 @@ TEST(GanConfigTest, InvalidConfigsNameTheField) {
   c = ToyConfig(10);
   c["discriminator"]["dropout"] = 0.5;
   ExpectInvalid("wgan-u1", c, "config.discriminator.dropout");
+  c = ToyConfig(10);
+  c["optimizer"] = {{"lr_decay_to", 0}};
+  ExpectInvalid("gan", c, "config.optimizer.lr_decay_to");
+  c["optimizer"] = {{"generator_ema", 1}};
+  ExpectInvalid("gan", c, "config.optimizer.generator_ema");
+  c = ToyConfig(10);
+  c["validation"] = {{"correlation_weight", -1}};
+  ExpectInvalid("gan", c, "config.validation.correlation_weight");
 }
 
 TEST(GanConfigTest, EveryPresetParses) {

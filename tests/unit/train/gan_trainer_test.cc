@@ -98,6 +98,69 @@ INSTANTIATE_TEST_SUITE_P(AllKinds, ResumeTest,
                            return name;
                          });
 
+TEST(LearningRateDecayTest, ResumedRunEqualsUninterruptedRun) {
+  json config = ToyConfig();
+  config["optimizer"] = {{"lr_decay_to", 0.01}};
+  ExpectResumeEqualsUninterrupted("wgan-gp", config, ToyTable(1000));
+}
+
+TEST(GeneratorAverageTest, ResumedRunEqualsUninterruptedRun) {
+  // The average is part of the checkpoint: without it the resumed average
+  // would restart from the step-15 weights.
+  json config = ToyConfig();
+  config["optimizer"] = {{"generator_ema", 0.9}};
+  ExpectResumeEqualsUninterrupted("lsgan", config, ToyTable(1000));
+}
+
+TEST(GeneratorAverageTest, TheStoredGeneratorIsTheAverage) {
+  // The average starts as the weights after the first step, so a 1-step run
+  // is unchanged; after 40 steps the stored generator is the average, not
+  // the last weights.
+  json plain = ToyConfig(), averaged = ToyConfig();
+  averaged["optimizer"] = {{"generator_ema", 0.9}};
+  for (json* c : {&plain, &averaged}) (*c)["validation"] = {{"fraction", 0}};
+  plain["steps"] = averaged["steps"] = 1;
+  FitRun a = Fit("gan", plain, ToyTable(1000), "", 0), b = Fit("gan", averaged, ToyTable(1000), "", 0);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  EXPECT_EQ(Generated(*a.model), Generated(*b.model));
+  plain["steps"] = averaged["steps"] = 40;
+  a = Fit("gan", plain, ToyTable(1000), "", 0);
+  b = Fit("gan", averaged, ToyTable(1000), "", 0);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  EXPECT_NE(Generated(*a.model), Generated(*b.model));
+}
+
+TEST(LearningRateDecayTest, DecayChangesOnlyTheLaterSteps) {
+  // With the decay the first step is identical (full rate) and later ones
+  // are smaller: a 1-step run is unchanged, a 40-step run is not.
+  json constant = ToyConfig(), decayed = ToyConfig();
+  decayed["optimizer"] = {{"lr_decay_to", 1e-3}};
+  for (json* c : {&constant, &decayed}) (*c)["validation"] = {{"fraction", 0}};
+  constant["steps"] = decayed["steps"] = 1;
+  FitRun a = Fit("gan", constant, ToyTable(1000), "", 0), b = Fit("gan", decayed, ToyTable(1000), "", 0);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  EXPECT_EQ(Generated(*a.model), Generated(*b.model));
+  constant["steps"] = decayed["steps"] = 40;
+  a = Fit("gan", constant, ToyTable(1000), "", 0);
+  b = Fit("gan", decayed, ToyTable(1000), "", 0);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  EXPECT_NE(Generated(*a.model), Generated(*b.model));
+}
+
+TEST(ValidationMetricTest, CorrelationWeightAddsTheCorrelationDistance) {
+  // Same training (the weight only enters validation); the toy targets have
+  // a correlation the generator does not reproduce exactly, so weighting it
+  // must raise every evaluation's metric, hence the best one.
+  json plain = ToyConfig(), weighted = ToyConfig();
+  plain["validation"] = {{"every", 10}, {"correlation_weight", 0}};
+  weighted["validation"] = {{"every", 10}, {"correlation_weight", 100}};
+  FitRun a = Fit("gan", plain, ToyTable(1000), "", 0), b = Fit("gan", weighted, ToyTable(1000), "", 0);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  const double metric_plain = a.model->Describe()["fit"]["best_validation_metric"].get<double>();
+  const double metric_weighted = b.model->Describe()["fit"]["best_validation_metric"].get<double>();
+  EXPECT_GT(metric_weighted, metric_plain + 0.1);
+}
+
 TEST(ResumeWithMmdTest, TtbarMmdGanResumesExactly) {
   auto table = GenerateReference("ttbar-allhad", 1500, 2, {});
   ASSERT_TRUE(table.ok());
