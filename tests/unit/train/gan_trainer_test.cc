@@ -112,39 +112,34 @@ TEST(GeneratorAverageTest, ResumedRunEqualsUninterruptedRun) {
   ExpectResumeEqualsUninterrupted("lsgan", config, ToyTable(1000));
 }
 
+// ExpectSameFirstStepDifferentLater trains without validation with and
+// without the optimizer keys `variant`: a 1-step run must be identical, a
+// 40-step run must differ.
+void ExpectSameFirstStepDifferentLater(const json& variant) {
+  json plain = ToyConfig(), changed = ToyConfig();
+  changed["optimizer"] = variant;
+  for (json* c : {&plain, &changed}) (*c)["validation"] = {{"fraction", 0}};
+  for (int64_t steps : {1, 40}) {
+    plain["steps"] = changed["steps"] = steps;
+    FitRun a = Fit("gan", plain, ToyTable(1000), "", 0), b = Fit("gan", changed, ToyTable(1000), "", 0);
+    ASSERT_TRUE(a.status.ok() && b.status.ok());
+    if (steps == 1) {
+      EXPECT_EQ(Generated(*a.model), Generated(*b.model)) << variant;
+    } else {
+      EXPECT_NE(Generated(*a.model), Generated(*b.model)) << variant;
+    }
+  }
+}
+
 TEST(GeneratorAverageTest, TheStoredGeneratorIsTheAverage) {
-  // The average starts as the weights after the first step, so a 1-step run
-  // is unchanged; after 40 steps the stored generator is the average, not
-  // the last weights.
-  json plain = ToyConfig(), averaged = ToyConfig();
-  averaged["optimizer"] = {{"generator_ema", 0.9}};
-  for (json* c : {&plain, &averaged}) (*c)["validation"] = {{"fraction", 0}};
-  plain["steps"] = averaged["steps"] = 1;
-  FitRun a = Fit("gan", plain, ToyTable(1000), "", 0), b = Fit("gan", averaged, ToyTable(1000), "", 0);
-  ASSERT_TRUE(a.status.ok() && b.status.ok());
-  EXPECT_EQ(Generated(*a.model), Generated(*b.model));
-  plain["steps"] = averaged["steps"] = 40;
-  a = Fit("gan", plain, ToyTable(1000), "", 0);
-  b = Fit("gan", averaged, ToyTable(1000), "", 0);
-  ASSERT_TRUE(a.status.ok() && b.status.ok());
-  EXPECT_NE(Generated(*a.model), Generated(*b.model));
+  // The average starts as the weights after the first step; after 40 steps
+  // the stored generator is the average, not the last weights.
+  ExpectSameFirstStepDifferentLater({{"generator_ema", 0.9}});
 }
 
 TEST(LearningRateDecayTest, DecayChangesOnlyTheLaterSteps) {
-  // With the decay the first step is identical (full rate) and later ones
-  // are smaller: a 1-step run is unchanged, a 40-step run is not.
-  json constant = ToyConfig(), decayed = ToyConfig();
-  decayed["optimizer"] = {{"lr_decay_to", 1e-3}};
-  for (json* c : {&constant, &decayed}) (*c)["validation"] = {{"fraction", 0}};
-  constant["steps"] = decayed["steps"] = 1;
-  FitRun a = Fit("gan", constant, ToyTable(1000), "", 0), b = Fit("gan", decayed, ToyTable(1000), "", 0);
-  ASSERT_TRUE(a.status.ok() && b.status.ok());
-  EXPECT_EQ(Generated(*a.model), Generated(*b.model));
-  constant["steps"] = decayed["steps"] = 40;
-  a = Fit("gan", constant, ToyTable(1000), "", 0);
-  b = Fit("gan", decayed, ToyTable(1000), "", 0);
-  ASSERT_TRUE(a.status.ok() && b.status.ok());
-  EXPECT_NE(Generated(*a.model), Generated(*b.model));
+  // The first step runs at the full rate, later ones at smaller rates.
+  ExpectSameFirstStepDifferentLater({{"lr_decay_to", 1e-3}});
 }
 
 TEST(ValidationMetricTest, CorrelationWeightAddsTheCorrelationDistance) {
