@@ -65,16 +65,19 @@ json DileptonPaper() {
 // in minutes on a CPU: standardized features and a linear output (heavy pT
 // and mass tails squeezed into [0, 1] leave the sigmoid little room), three
 // 256-wide layers, 5 critic steps per generator step and Adam (0.5, 0.9), the
-// usual WGAN-GP recipe.
+// usual WGAN-GP recipe; the learning rates decay 20-fold over the run and the
+// stored generator is the weights' moving average, which brought the
+// correlation matrix within 0.05 (constant rates and the last weights: 0.078).
 json DileptonSmall() {
   json c = DileptonPaper();
   c["transforms"] = {{{"kind", "standardize"}, {"columns", DileptonFeatures()}}};
   c["generator"] = {{"hidden", {256, 256, 256}}, {"activation", "leaky-relu"}, {"output", "linear"}};
   c["discriminator"] = {{"hidden", {256, 256, 256}}, {"activation", "leaky-relu"}};
-  c["optimizer"] = {{"name", "adam"}, {"lr_g", 1e-4}, {"lr_d", 1e-4}, {"beta1", 0.5}, {"beta2", 0.9}};
+  c["optimizer"] = {{"name", "adam"},      {"lr_g", 1e-4},        {"lr_d", 1e-4},          {"beta1", 0.5},
+                    {"beta2", 0.9},        {"lr_decay_to", 0.05}, {"generator_ema", 0.999}};
   c["n_critic"] = 5;
   c["batch_size"] = 256;
-  c["steps"] = 6000;
+  c["steps"] = 10000;
   return c;
 }
 
