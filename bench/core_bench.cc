@@ -177,7 +177,7 @@ struct GanSetup {
 
 constexpr GanSetup kGanSetups[] = {{"jetmass-gan-small", "gan", "qcd-multijet"},
                                    {"dilepton-wgan-gp-small", "wgan-gp", "ttbar-dilepton"},
-                                   {"ttbar-mmd-gan-small", "rjs-gan", "ttbar-allhad"}};
+                                   {"ttbar-mmd-gan-small", "wgan-gp", "ttbar-allhad"}};
 
 // BenchGanTrain times `steps` training steps of each small preset on its
 // reference (20000 events), and reports steps/s and training events/s.

@@ -287,7 +287,9 @@ struct GanTrainer::State {
     g.module->train();
     double metric = ValidationMetric(data.validation_targets, fake, data.validation_conditions);
     metric += config.validation.correlation_weight * CorrelationDistance(data.validation_targets, fake);
-    if (mmd && !mmd->empty()) metric += HeldOutMmd(data.validation_targets, fake);
+    // Weighted as in the generator loss: with a large weight the metric
+    // would prefer a generator collapsed onto the right masses.
+    if (mmd && !mmd->empty()) metric += config.mmd_lambda * HeldOutMmd(data.validation_targets, fake);
     return metric;
   }
 

@@ -19,8 +19,8 @@
 // (standardized units), over all rows and within 4 quantile bins of each
 // condition column, so it also sees conditional mismodelling; it adds
 // validation.correlation_weight times the largest difference of the targets'
-// correlation matrices, and with MMD terms the MMD loss between held-out and
-// generated events. The generator
+// correlation matrices, and with MMD terms lambda_g times the MMD loss between
+// held-out and generated events. The generator
 // with the best metric is kept; with patience > 0 training stops after that
 // many evaluations without improvement.
 #pragma once

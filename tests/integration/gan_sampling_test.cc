@@ -96,7 +96,7 @@ TEST_F(GanSamplingTest, EveryKindSamplesConditionallyAndReproducibly) {
 
 TEST_F(GanSamplingTest, UnconditionalTtbarGanSamplesOnShellEvents) {
   Train("rjs-gan", "tt", "ttbar",
-        R"({"preset": "ttbar-mmd-gan-small", "steps": 10, "batch_size": 256,
+        R"({"preset": "ttbar-mmd-gan", "steps": 10, "batch_size": 256,
             "generator": {"hidden": [32]}, "discriminator": {"hidden": [32]}})");
   v1::SampleRequest r;
   r.set_model("tt");

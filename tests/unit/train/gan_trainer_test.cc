@@ -159,7 +159,7 @@ TEST(ValidationMetricTest, CorrelationWeightAddsTheCorrelationDistance) {
 TEST(ResumeWithMmdTest, TtbarMmdGanResumesExactly) {
   auto table = GenerateReference("ttbar-allhad", 1500, 2, {});
   ASSERT_TRUE(table.ok());
-  json config = {{"preset", "ttbar-mmd-gan-small"}, {"steps", 40}, {"batch_size", 128},
+  json config = {{"preset", "ttbar-mmd-gan"}, {"steps", 40}, {"batch_size", 128},
                  {"checkpoint_every", 15}, {"generator", {{"hidden", {32}}}},
                  {"discriminator", {{"hidden", {32}}}}, {"validation", {{"every", 10}}}};
   const std::string dir = testing::FreshDir("resume-mmd");
