@@ -108,6 +108,8 @@ ttbar() {
   train "$kind" ttbar-mmd-gan ttbar all "ttbar-mmd-gan$suffix"
   train "$kind" ttbar-gan ttbar all "ttbar-gan$suffix"
   "$evgen" datasets export ttbar -o "$work/ttbar-reference.npy" > /dev/null
+  local momenta
+  momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
   for model in ttbar-mmd-gan ttbar-gan; do
     "$evgen" sample 200000 --model "$model" --seed 2 -o "$work/$model.npy" > /dev/null
     echo "-- $model: Breit-Wigner fits of the resonances (binned likelihood), 200k events"
@@ -115,6 +117,11 @@ ttbar() {
       "$evgen" --json metrics compare "$work/ttbar-reference.npy" "$work/$model.npy" -m mass-peak \
         -O particles=$particles --seed 3 | python3 -c "$mass_peak_line" "$particles"
     done
+    # The momenta themselves: a generator collapsed onto a few events can put
+    # the peaks in place while every momentum distribution is wrong.
+    echo "   momenta (largest KS statistic over the 18 components, largest correlation difference):"
+    "$evgen" metrics compare "$work/ttbar-reference.npy" "$work/$model.npy" -m ks -m correlations \
+      -O columns="$momenta" --seed 3 | sed -n 's/^/   /; /ks\|correlations/p'
   done
 }
 
