@@ -8,7 +8,8 @@
 # Usage: scripts/gan-results.sh [jetmass] [dilepton] [ttbar]   (default: all three)
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release/...), EVGEN_GAN_SIZE (small|full), EVGEN_GAN_CONFIG
-# (extra JSON keys merged into every GAN config, e.g. '{"steps": 1000}').
+# (extra JSON keys merged into every GAN config, e.g. '{"steps": 1000}'),
+# EVGEN_TTBAR_MODELS (default "ttbar-mmd-gan ttbar-gan": which ttbar presets to train).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -105,12 +106,12 @@ ttbar() {
   local kind=$([ "$size" = small ] && echo wgan-gp || echo rjs-gan)
   echo "== ttbar -> 6 quarks: $kind with and without the MMD on the W and top masses (200k events)"
   "$evgen" datasets generate ttbar-allhad -n 200000 --seed 1 --name ttbar > /dev/null
-  train "$kind" ttbar-mmd-gan ttbar all "ttbar-mmd-gan$suffix"
-  train "$kind" ttbar-gan ttbar all "ttbar-gan$suffix"
+  local models=${EVGEN_TTBAR_MODELS:-ttbar-mmd-gan ttbar-gan}
+  for model in $models; do train "$kind" "$model" ttbar all "$model$suffix"; done
   "$evgen" datasets export ttbar -o "$work/ttbar-reference.npy" > /dev/null
   local momenta
   momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
-  for model in ttbar-mmd-gan ttbar-gan; do
+  for model in $models; do
     "$evgen" sample 200000 --model "$model" --seed 2 -o "$work/$model.npy" > /dev/null
     echo "-- $model: Breit-Wigner fits of the resonances (binned likelihood), 200k events"
     for particles in p1,p2 p4,p5 p1,p2,p3 p4,p5,p6; do

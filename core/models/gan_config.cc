@@ -148,6 +148,20 @@ absl::Status ReadMmd(const json& j, GanConfig& c) {
   return absl::OkStatus();
 }
 
+absl::Status ReadMmdRamp(const json& j, GanConfig& c) {
+  if (!j.contains("lambda_g_ramp")) return absl::OkStatus();
+  const json& ramp = j.at("lambda_g_ramp");
+  if (!ramp.is_object()) return Bad("lambda_g_ramp", "must be a JSON object {\"from\": step, \"to\": step}");
+  EVGEN_RETURN_IF_ERROR(CheckKeys(ramp, "lambda_g_ramp", {"from", "to"}));
+  EVGEN_RETURN_IF_ERROR(ReadInt(ramp, "from", 0, int64_t{1} << 40, c.mmd_ramp_from, "lambda_g_ramp"));
+  EVGEN_RETURN_IF_ERROR(ReadInt(ramp, "to", 0, int64_t{1} << 40, c.mmd_ramp_to, "lambda_g_ramp"));
+  if (c.mmd_ramp_to < c.mmd_ramp_from) {
+    return Bad("lambda_g_ramp.to", absl::StrCat("must be >= lambda_g_ramp.from (", c.mmd_ramp_from, "), got ",
+                                                c.mmd_ramp_to));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ReadOptimizer(const json& j, OptimizerSpec& o) {
   if (!j.contains("optimizer")) return absl::OkStatus();
   const json& opt = j.at("optimizer");
@@ -186,7 +200,7 @@ absl::Status ReadValidation(const json& j, ValidationSpec& v) {
 const std::set<std::string>& TopKeys() {
   static const std::set<std::string> keys = {
       "preset",   "condition_columns", "target_columns", "transforms", "noise",
-      "generator", "discriminator",    "loss",           "mmd",        "lambda_g",
+      "generator", "discriminator",    "loss",           "mmd",        "lambda_g",  "lambda_g_ramp",
       "optimizer", "n_critic",         "batch_size",     "steps",      "epochs",
       "validation", "checkpoint_every", "sampling_dropout"};
   return keys;
@@ -206,6 +220,7 @@ absl::Status ApplyKeys(const json& j, GanConfig& c) {
   EVGEN_RETURN_IF_ERROR(ReadLoss(j, c));
   EVGEN_RETURN_IF_ERROR(ReadMmd(j, c));
   EVGEN_RETURN_IF_ERROR(ReadNumber(j, "lambda_g", 0, 1e6, c.mmd_lambda));
+  EVGEN_RETURN_IF_ERROR(ReadMmdRamp(j, c));
   EVGEN_RETURN_IF_ERROR(ReadOptimizer(j, c.optimizer));
   EVGEN_RETURN_IF_ERROR(ReadInt(j, "n_critic", 1, 100, c.n_critic));
   EVGEN_RETURN_IF_ERROR(ReadInt(j, "batch_size", 2, 1 << 20, c.batch_size));
@@ -283,6 +298,12 @@ absl::StatusOr<GanConfig> GanConfig::FromJson(const std::string& kind, const jso
   return c;
 }
 
+double GanConfig::MmdLambdaAt(int64_t step) const {
+  if (step < mmd_ramp_from) return 0;
+  if (step >= mmd_ramp_to) return mmd_lambda;
+  return mmd_lambda * static_cast<double>(step - mmd_ramp_from) / static_cast<double>(mmd_ramp_to - mmd_ramp_from);
+}
+
 json GanConfig::ToJson() const {
   json loss = json::object();
   if (kind == "wgan-clip") loss["clip"] = clip;
@@ -303,6 +324,7 @@ json GanConfig::ToJson() const {
             {"loss", loss},
             {"mmd", mmd_terms},
             {"lambda_g", mmd_lambda},
+            {"lambda_g_ramp", {{"from", mmd_ramp_from}, {"to", mmd_ramp_to}}},
             {"optimizer",
              {{"name", optimizer.name},
               {"lr_g", optimizer.lr_g},

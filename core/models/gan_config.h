@@ -22,6 +22,8 @@
 //                  "hidden" and "activation" apply},
 //    "loss": {...as above}, "mmd": [{"particles": ["p1", "p2"], "kernel": "breit-wigner",
 //             "widths": [2.085], "weight": 1}], "lambda_g": 1,
+//    "lambda_g_ramp": {"from": 0, "to": 0},  // lambda_g is 0 before step "from"
+//                                  // and rises linearly to full by step "to"
 //    "optimizer": {"name": "adam", "lr_g": 2e-4, "lr_d": 2e-4, "beta1": 0.5, "beta2": 0.999,
 //                  "lr_decay_to": 1, "generator_ema": 0}
 //                 or {"name": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "alpha": 0.99},
@@ -100,6 +102,14 @@ struct GanConfig {
   double rjs_lambda = 1e-3;
   std::vector<MmdTermSpec> mmd;
   double mmd_lambda = 1;
+  // The MMD weight is off before step mmd_ramp_from and reaches mmd_lambda
+  // at mmd_ramp_to. A freshly initialised generator puts out nearly one
+  // event; a strong MMD from step 0 fixes its masses there, and the critic's
+  // bounded gradient cannot spread it out again. Switched on after the
+  // critic has spread the momenta, the MMD moves events onto the mass shell
+  // instead.
+  int64_t mmd_ramp_from = 0, mmd_ramp_to = 0;
+  double MmdLambdaAt(int64_t step) const;
   OptimizerSpec optimizer;
   int n_critic = 1;
   int64_t batch_size = 256;

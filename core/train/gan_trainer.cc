@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "core/random/counter_rng.h"
@@ -241,9 +242,13 @@ struct GanTrainer::State {
     torch::Tensor loss_g = GeneratorLoss(config, Critic(d, fake, cond));
     losses.g = loss_g.item<double>();
     if (mmd && !mmd->empty()) {
+      const double lambda = config.MmdLambdaAt(step);
+      // Still logged while its weight is 0, without building its graph.
+      std::optional<torch::NoGradGuard> no_grad;
+      if (lambda == 0) no_grad.emplace();
       const torch::Tensor m = mmd->Loss(real, fake, &losses.mmd_parts);
       losses.mmd = m.item<double>();
-      loss_g = loss_g + config.mmd_lambda * m;
+      if (lambda > 0) loss_g = loss_g + lambda * m;
     }
     opt_g->zero_grad();
     // The generator step must not move the discriminator: its gradients are
@@ -287,8 +292,9 @@ struct GanTrainer::State {
     g.module->train();
     double metric = ValidationMetric(data.validation_targets, fake, data.validation_conditions);
     metric += config.validation.correlation_weight * CorrelationDistance(data.validation_targets, fake);
-    // Weighted as in the generator loss: with a large weight the metric
-    // would prefer a generator collapsed onto the right masses.
+    // Weighted as in the generator loss at full weight (also during the
+    // ramp, so generators from before it do not look best): with a large
+    // weight the metric would prefer a generator collapsed onto the right masses.
     if (mmd && !mmd->empty()) metric += config.mmd_lambda * HeldOutMmd(data.validation_targets, fake);
     return metric;
   }

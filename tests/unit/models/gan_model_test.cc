@@ -86,6 +86,11 @@ TEST(GanConfigTest, InvalidConfigsNameTheField) {
   c = ToyConfig(10);
   c["validation"] = {{"correlation_weight", -1}};
   ExpectInvalid("gan", c, "config.validation.correlation_weight");
+  c = ToyConfig(10);
+  c["lambda_g_ramp"] = {{"from", 200}, {"to", 100}};
+  ExpectInvalid("rjs-gan", c, "config.lambda_g_ramp.to");
+  c["lambda_g_ramp"] = {{"from", -1}};
+  ExpectInvalid("rjs-gan", c, "config.lambda_g_ramp.from");
 }
 
 TEST(GanConfigTest, EveryPresetParses) {

@@ -156,12 +156,18 @@ TEST(ValidationMetricTest, CorrelationWeightAddsTheCorrelationDistance) {
   EXPECT_GT(metric_weighted, metric_plain + 0.1);
 }
 
+json TinyTtbarMmdConfig() {
+  return {{"preset", "ttbar-mmd-gan"}, {"steps", 40}, {"batch_size", 128},
+          {"checkpoint_every", 15}, {"generator", {{"hidden", {32}}}},
+          {"discriminator", {{"hidden", {32}}}}, {"validation", {{"every", 10}}}};
+}
+
 TEST(ResumeWithMmdTest, TtbarMmdGanResumesExactly) {
   auto table = GenerateReference("ttbar-allhad", 1500, 2, {});
   ASSERT_TRUE(table.ok());
-  json config = {{"preset", "ttbar-mmd-gan"}, {"steps", 40}, {"batch_size", 128},
-                 {"checkpoint_every", 15}, {"generator", {{"hidden", {32}}}},
-                 {"discriminator", {{"hidden", {32}}}}, {"validation", {{"every", 10}}}};
+  // The cut at step 20 falls inside the MMD weight's ramp.
+  json config = TinyTtbarMmdConfig();
+  config["lambda_g_ramp"] = {{"from", 10}, {"to", 30}};
   const std::string dir = testing::FreshDir("resume-mmd");
   std::filesystem::create_directories(dir);
   FitRun whole = Fit("rjs-gan", config, *table, dir + "/whole.ckpt", 0);
@@ -173,6 +179,29 @@ TEST(ResumeWithMmdTest, TtbarMmdGanResumesExactly) {
   Table rows(std::vector<std::string>{"row"});
   for (int i = 0; i < 100; ++i) rows.AppendRow({0.f});
   EXPECT_EQ(second.model->Sample(rows, 3, 0)->values(), whole.model->Sample(rows, 3, 0)->values());
+}
+
+TEST(MmdRampTest, TheMmdActsFromTheRampOn) {
+  // Before the ramp the MMD-weighted run trains exactly as one without MMD
+  // terms (validation off: its metric weighs in the MMD at full weight).
+  auto table = GenerateReference("ttbar-allhad", 1500, 2, {});
+  ASSERT_TRUE(table.ok());
+  json ramped = TinyTtbarMmdConfig(), plain = TinyTtbarMmdConfig();
+  ramped["lambda_g_ramp"] = {{"from", 5}, {"to", 10}};
+  plain["mmd"] = json::array();
+  for (json* c : {&ramped, &plain}) (*c)["validation"] = {{"fraction", 0}};
+  Table rows(std::vector<std::string>{"row"});
+  for (int i = 0; i < 100; ++i) rows.AppendRow({0.f});
+  for (int64_t steps : {5, 40}) {
+    ramped["steps"] = plain["steps"] = steps;
+    FitRun a = Fit("rjs-gan", ramped, *table, "", 0), b = Fit("rjs-gan", plain, *table, "", 0);
+    ASSERT_TRUE(a.status.ok() && b.status.ok()) << a.status << b.status;
+    if (steps == 5) {
+      EXPECT_EQ(a.model->Sample(rows, 3, 0)->values(), b.model->Sample(rows, 3, 0)->values());
+    } else {
+      EXPECT_NE(a.model->Sample(rows, 3, 0)->values(), b.model->Sample(rows, 3, 0)->values());
+    }
+  }
 }
 
 TEST(EarlyStoppingTest, StopsWhenTheValidationMetricStalls) {
