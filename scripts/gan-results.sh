@@ -123,6 +123,9 @@ ttbar() {
     echo "   momenta (largest KS statistic over the 18 components, largest correlation difference):"
     "$evgen" metrics compare "$work/ttbar-reference.npy" "$work/$model.npy" -m ks -m correlations \
       -O columns="$momenta" --seed 3 | sed -n 's/^/   /; /ks\|correlations/p'
+    if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+      printf '   ' && /usr/bin/python3 scripts/momenta_spread.py "$work/ttbar-reference.npy" "$work/$model.npy"
+    fi
   done
 }
 
