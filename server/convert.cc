@@ -67,6 +67,7 @@ void ToProto(const JobRecord& record, v1::Job* out) {
   out->set_finished_unix_ms(record.finished_unix_ms);
   out->set_request_json(record.request.dump());
   out->set_result_json(record.result.dump());
+  out->set_resumes(record.resumes);
 }
 
 void ToProto(const ModelRecord& record, v1::Model* out) {

@@ -87,6 +87,7 @@ void PrintJob(const v1::Job& job, std::ostream& out) {
   out << "progress: step " << p.step() << "/" << p.total_steps();
   if (!p.message().empty()) out << " (" << p.message() << ")";
   out << "\n";
+  if (job.resumes() > 0) out << "resumed: " << job.resumes() << (job.resumes() == 1 ? " time\n" : " times\n");
   if (!job.error().empty()) out << "error: " << job.error() << "\n";
 }
 

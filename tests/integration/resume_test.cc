@@ -176,6 +176,7 @@ class JobResumeTest : public ::testing::Test {
     ExpectWholeLog(dir_ + "/models/" + model + "/1/train.jsonl");
     EXPECT_FALSE(fs::exists(CheckpointDir(id))) << "a succeeded job keeps no checkpoints";
     EXPECT_EQ(StoredResumes(dir_, id), 1);
+    EXPECT_EQ(job->resumes(), 1);
   }
 
   // RestartAndResume stops evgend with `signal` while a GAN job runs, starts
@@ -278,6 +279,8 @@ TEST_F(JobResumeTest, CancelledTemplateJobRefitsOnceItsDatasetIsBack) {
   EXPECT_EQ(WaitFor(last, Ended).state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_TRUE(client_->GetModel("tpl-3", 0).ok());
   EXPECT_EQ(StoredResumes(dir_, last), 1);
+  CliResult shown = RunCliCapture(address(), {"jobs", "get", last});
+  EXPECT_NE(shown.out.find("resumed: 1 time\n"), std::string::npos) << shown.out;
 }
 
 }  // namespace
