@@ -38,11 +38,17 @@ json ToyConfig() {
 }
 
 // Generated is the fitted model's sample, the fingerprint of its parameters.
-std::vector<float> Generated(const Model& model) {
-  const Table conditions = ToyTable(200);
+std::vector<float> Generated(const Model& model, const Table& conditions = ToyTable(200)) {
   auto s = model.Sample(conditions, 1, 0);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? s->values() : std::vector<float>{};
+}
+
+// UnconditionalRows is the conditions table of an unconditional model.
+Table UnconditionalRows(int rows) {
+  Table t(std::vector<std::string>{"row"});
+  for (int i = 0; i < rows; ++i) t.AppendRow({0.f});
+  return t;
 }
 
 struct FitRun {
@@ -112,23 +118,30 @@ TEST(GeneratorAverageTest, ResumedRunEqualsUninterruptedRun) {
   ExpectResumeEqualsUninterrupted("lsgan", config, ToyTable(1000));
 }
 
-// ExpectSameFirstStepDifferentLater trains without validation with and
-// without the optimizer keys `variant`: a 1-step run must be identical, a
-// 40-step run must differ.
-void ExpectSameFirstStepDifferentLater(const json& variant) {
-  json plain = ToyConfig(), changed = ToyConfig();
-  changed["optimizer"] = variant;
+// ExpectSameEarlyDifferentLater trains `plain` and `changed` without
+// validation: runs of `early_steps` must be identical, runs of 40 steps
+// must differ.
+void ExpectSameEarlyDifferentLater(const std::string& kind, json plain, json changed, const Table& data,
+                                   const Table& conditions, int64_t early_steps) {
   for (json* c : {&plain, &changed}) (*c)["validation"] = {{"fraction", 0}};
-  for (int64_t steps : {1, 40}) {
+  for (int64_t steps : {early_steps, int64_t{40}}) {
     plain["steps"] = changed["steps"] = steps;
-    FitRun a = Fit("gan", plain, ToyTable(1000), "", 0), b = Fit("gan", changed, ToyTable(1000), "", 0);
-    ASSERT_TRUE(a.status.ok() && b.status.ok());
-    if (steps == 1) {
-      EXPECT_EQ(Generated(*a.model), Generated(*b.model)) << variant;
+    FitRun a = Fit(kind, plain, data, "", 0), b = Fit(kind, changed, data, "", 0);
+    ASSERT_TRUE(a.status.ok() && b.status.ok()) << a.status << b.status;
+    if (steps == early_steps) {
+      EXPECT_EQ(Generated(*a.model, conditions), Generated(*b.model, conditions)) << changed;
     } else {
-      EXPECT_NE(Generated(*a.model), Generated(*b.model)) << variant;
+      EXPECT_NE(Generated(*a.model, conditions), Generated(*b.model, conditions)) << changed;
     }
   }
+}
+
+// ExpectSameFirstStepDifferentLater: the toy GAN with and without the
+// optimizer keys `variant`.
+void ExpectSameFirstStepDifferentLater(const json& variant) {
+  json changed = ToyConfig();
+  changed["optimizer"] = variant;
+  ExpectSameEarlyDifferentLater("gan", ToyConfig(), changed, ToyTable(1000), ToyTable(200), 1);
 }
 
 TEST(GeneratorAverageTest, TheStoredGeneratorIsTheAverage) {
@@ -176,8 +189,7 @@ TEST(ResumeWithMmdTest, TtbarMmdGanResumesExactly) {
   ASSERT_TRUE(absl::IsCancelled(first.status));
   FitRun second = Fit("rjs-gan", config, *table, dir + "/cut.ckpt", 0);
   ASSERT_TRUE(second.status.ok()) << second.status;
-  Table rows(std::vector<std::string>{"row"});
-  for (int i = 0; i < 100; ++i) rows.AppendRow({0.f});
+  const Table rows = UnconditionalRows(100);
   EXPECT_EQ(second.model->Sample(rows, 3, 0)->values(), whole.model->Sample(rows, 3, 0)->values());
 }
 
@@ -189,19 +201,7 @@ TEST(MmdRampTest, TheMmdActsFromTheRampOn) {
   json ramped = TinyTtbarMmdConfig(), plain = TinyTtbarMmdConfig();
   ramped["lambda_g_ramp"] = {{"from", 5}, {"to", 10}};
   plain["mmd"] = json::array();
-  for (json* c : {&ramped, &plain}) (*c)["validation"] = {{"fraction", 0}};
-  Table rows(std::vector<std::string>{"row"});
-  for (int i = 0; i < 100; ++i) rows.AppendRow({0.f});
-  for (int64_t steps : {5, 40}) {
-    ramped["steps"] = plain["steps"] = steps;
-    FitRun a = Fit("rjs-gan", ramped, *table, "", 0), b = Fit("rjs-gan", plain, *table, "", 0);
-    ASSERT_TRUE(a.status.ok() && b.status.ok()) << a.status << b.status;
-    if (steps == 5) {
-      EXPECT_EQ(a.model->Sample(rows, 3, 0)->values(), b.model->Sample(rows, 3, 0)->values());
-    } else {
-      EXPECT_NE(a.model->Sample(rows, 3, 0)->values(), b.model->Sample(rows, 3, 0)->values());
-    }
-  }
+  ExpectSameEarlyDifferentLater("rjs-gan", plain, ramped, *table, UnconditionalRows(100), 5);
 }
 
 TEST(EarlyStoppingTest, StopsWhenTheValidationMetricStalls) {
