@@ -93,7 +93,7 @@ absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& sourc
   if (values.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": header but no rows"));
   if (info != nullptr) {
     info->text_columns.clear();
-    for (auto& [c, text] : text_columns) info->text_columns[columns[c]] = std::move(text.labels);
+    for (auto& [c, text_column] : text_columns) info->text_columns[columns[c]] = std::move(text_column.labels);
   }
   return Table::Create(std::move(columns), std::move(values));
 }

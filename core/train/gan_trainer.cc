@@ -273,9 +273,9 @@ struct GanTrainer::State {
       ema = GeneratorState();
       return;
     }
-    const double d = std::min(decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+    const double keep = std::min(decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
     size_t i = 0;
-    for (const torch::Tensor& p : g.module->parameters()) ema[i++].mul_(d).add_(p.detach(), 1 - d);
+    for (const torch::Tensor& p : g.module->parameters()) ema[i++].mul_(keep).add_(p.detach(), 1 - keep);
     for (const torch::Tensor& b : g.module->buffers()) ema[i++].copy_(b);
   }
 

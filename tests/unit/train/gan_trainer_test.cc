@@ -98,8 +98,8 @@ TEST_P(ResumeTest, ResumedRunEqualsUninterruptedRun) {
 
 INSTANTIATE_TEST_SUITE_P(AllKinds, ResumeTest,
                          ::testing::Values("gan", "wgan-clip", "wgan-gp", "wgan-u1", "lsgan", "rjs-gan"),
-                         [](const auto& info) {
-                           std::string name = info.param;
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
