@@ -23,6 +23,8 @@ class EvgendProcess {
   ~EvgendProcess();
 
   int port() const { return port_; }
+  // pid is the server's process id (for /proc readings), -1 once stopped.
+  pid_t pid() const { return pid_; }
   std::string address() const;
   bool running();
   // Stop sends `signal` and waits; returns the exit status (or -signal).
