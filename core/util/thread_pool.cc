@@ -1,5 +1,8 @@
 #include "core/util/thread_pool.h"
 
+#include <cstdio>
+#include <exception>
+
 namespace evgen {
 
 ThreadPool::ThreadPool(int threads) {
@@ -33,7 +36,15 @@ void ThreadPool::Loop() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task();
+    // Tasks finish their own calls with an error status; this is the last
+    // line of defence, so that a task that forgot to cannot end the process.
+    try {
+      task();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "evgen: a pool task failed: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "evgen: a pool task failed with an unknown exception\n");
+    }
   }
 }
 
