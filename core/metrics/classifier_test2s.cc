@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 namespace evgen {
 namespace {
@@ -247,7 +248,8 @@ absl::StatusOr<ClassifierTestResult> ClassifierTwoSampleTest(const Table& refere
     model->Initialize(DeriveSeed(config.seed, kInitLabel));
     torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(config.learning_rate));
     std::vector<int64_t> order(static_cast<size_t>(n_train));
-    for (int epoch = 0; epoch < config.epochs; ++epoch) {
+    // A stopped call breaks out; the server discards the partial result.
+    for (int epoch = 0; epoch < config.epochs && !StopRequested(); ++epoch) {
       std::iota(order.begin(), order.end(), 0);
       CounterRng rng(DeriveSeed(config.seed, kEpochLabel), static_cast<uint64_t>(epoch));
       for (size_t i = order.size(); i > 1; --i) {

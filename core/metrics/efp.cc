@@ -12,6 +12,7 @@
 #include "core/metrics/one_dim.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 namespace evgen {
 namespace {
@@ -502,7 +503,7 @@ absl::StatusOr<W1EfpResult> W1EfpFromEfps(const Table& reference_efps,
       w1s[f].push_back(w1);
     }
   }
-  for (int batch = 0; config.resample && batch < config.num_batches; ++batch) {
+  for (int batch = 0; config.resample && batch < config.num_batches && !StopRequested(); ++batch) {
     const uint64_t seed = DeriveSeed(config.seed, static_cast<uint64_t>(batch));
     auto draw = [n, seed](int64_t rows, uint64_t stream) {
       CounterRng rng(seed, stream);

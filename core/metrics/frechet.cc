@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 namespace evgen {
 namespace {
@@ -235,6 +236,7 @@ absl::StatusOr<FpdResult> FrechetPhysicsDistance(const FeatureMatrix& reference,
     const int64_t n = result.batch_sizes[p];
     double sum = 0;
     for (int b = 0; b < config.num_batches; ++b) {
+      if (StopRequested()) break;  // the server discards the partial result
       const uint64_t stream = 2 * (static_cast<uint64_t>(p) * config.num_batches + b);
       auto [mu1, s1] = SampleMoments(x.index_select(0, Resample(x.size(0), n, seed, stream)));
       auto [mu2, s2] = SampleMoments(y.index_select(0, Resample(y.size(0), n, seed, stream + 1)));
@@ -316,6 +318,7 @@ absl::StatusOr<KpdResult> KernelPhysicsDistance(const FeatureMatrix& reference,
     return m;
   };
   for (int b = 0; b < config.num_batches; ++b) {
+    EVGEN_RETURN_IF_ERROR(CheckStop());
     const uint64_t stream = 2 * static_cast<uint64_t>(b);
     EVGEN_ASSIGN_OR_RETURN(const double value,
                            UnbiasedMmd2(batch(x, stream), batch(y, stream + 1), mmd));

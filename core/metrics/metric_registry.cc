@@ -12,6 +12,7 @@
 #include "core/metrics/separation_power.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/store/names.h"
 
 namespace evgen {
 namespace {
@@ -189,7 +190,7 @@ absl::StatusOr<MetricOutcome> ComputeMetric(const std::string& name,
   }
   std::vector<std::string> names;
   for (const Entry& e : Entries()) names.push_back(e.info.name);
-  return absl::InvalidArgumentError(absl::StrCat("metrics.name: unknown metric '", name,
+  return absl::InvalidArgumentError(absl::StrCat("metrics.name: unknown metric '", EchoValue(name),
                                                  "'; allowed: ", absl::StrJoin(names, ", ")));
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 // Bootstrap note: a resample with replacement repeats rows, and a repeated
 // row paired with its copy counts as an off-diagonal pair, so the resampled
@@ -91,6 +92,7 @@ double WeightedKernelSum(const torch::Tensor& a, const torch::Tensor& wa, const 
   const int64_t chunk = std::max<int64_t>(1, config.chunk_rows);
   double total = 0;
   for (int64_t begin = 0; begin < a.size(0); begin += chunk) {
+    if (StopRequested()) break;  // the server discards the partial sum
     const int64_t end = std::min(a.size(0), begin + chunk);
     const torch::Tensor k =
         KernelBlock(a.slice(0, begin, end), b, a_sq.slice(0, begin, end), b_sq, config);

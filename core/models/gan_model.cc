@@ -57,6 +57,7 @@ class GanModel final : public Model {
   std::string kind() const override { return config_.kind; }
   const std::vector<std::string>& condition_columns() const override { return config_.condition_columns; }
   const std::vector<std::string>& target_columns() const override { return config_.target_columns; }
+  std::vector<ConditionRange> condition_ranges() const override { return cond_range_; }
 
   absl::Status Fit(const Table& train, const FitContext& ctx) override;
   absl::StatusOr<Table> Sample(const Table& conditions, uint64_t seed, int64_t first_row) const override;
@@ -79,10 +80,25 @@ class GanModel final : public Model {
   TransformChain chain_;
   std::vector<std::string> model_columns_;  // generator outputs (model space)
   std::vector<double> cond_mean_, cond_scale_;
+  // The training rows' condition ranges; empty for models saved before
+  // they were recorded.
+  std::vector<ConditionRange> cond_range_;
   Network generator_;
   json fit_summary_ = json::object();
   bool fitted_ = false;
 };
+
+json RangesToJson(const std::vector<Model::ConditionRange>& ranges) {
+  json out = json::array();
+  for (const Model::ConditionRange& r : ranges) out.push_back({r.min, r.max});
+  return out;
+}
+
+std::vector<Model::ConditionRange> RangesFromJson(const json& j) {
+  std::vector<Model::ConditionRange> out;
+  for (const json& r : j) out.push_back({r.at(0).get<double>(), r.at(1).get<double>()});
+  return out;
+}
 
 absl::Status CheckHasColumns(const Table& table, const std::vector<std::string>& columns) {
   for (const std::string& c : columns) {
@@ -121,12 +137,17 @@ absl::StatusOr<Table> GanModel::ModelSpace(const Table& train) {
 void GanModel::FitConditionScaling(const Table& space) {
   cond_mean_.assign(config_.condition_columns.size(), 0);
   cond_scale_.assign(config_.condition_columns.size(), 1);
+  cond_range_.assign(config_.condition_columns.size(), ConditionRange{});
   for (size_t k = 0; k < config_.condition_columns.size(); ++k) {
     const int c = *space.ColumnIndex(config_.condition_columns[k]);
     double sum = 0, sum2 = 0;
+    ConditionRange& range = cond_range_[k];
+    range.min = range.max = space.at(0, c);
     for (int64_t r = 0; r < space.num_rows(); ++r) {
       sum += space.at(r, c);
       sum2 += double(space.at(r, c)) * space.at(r, c);
+      range.min = std::min<double>(range.min, space.at(r, c));
+      range.max = std::max<double>(range.max, space.at(r, c));
     }
     const double n = static_cast<double>(space.num_rows());
     cond_mean_[k] = sum / n;
@@ -303,6 +324,7 @@ absl::Status GanModel::Save(const std::string& dir) const {
                 {"model_columns", model_columns_},
                 {"condition_mean", cond_mean_},
                 {"condition_scale", cond_scale_},
+                {"condition_range", RangesToJson(cond_range_)},
                 {"fit", fit_summary_}};
   EVGEN_RETURN_IF_ERROR(WriteFileAtomically(dir + "/gan.json", state.dump(2)));
   try {
@@ -331,6 +353,7 @@ absl::Status GanModel::Load(const std::string& dir) {
     model_columns_ = state.at("model_columns").get<std::vector<std::string>>();
     cond_mean_ = state.at("condition_mean").get<std::vector<double>>();
     cond_scale_ = state.at("condition_scale").get<std::vector<double>>();
+    cond_range_ = RangesFromJson(state.value("condition_range", json::array()));
     fit_summary_ = state.value("fit", json::object());
     generator_ = BuildGenerator();
     torch::serialize::InputArchive archive;

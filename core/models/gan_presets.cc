@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/store/names.h"
 
 namespace evgen {
 namespace {
@@ -191,7 +192,7 @@ absl::StatusOr<GanPreset> FindGanPreset(const std::string& name) {
     if (p.name == name) return p;
     names.push_back(p.name);
   }
-  return absl::InvalidArgumentError(absl::StrCat("config.preset: unknown preset '", name,
+  return absl::InvalidArgumentError(absl::StrCat("config.preset: unknown preset '", EchoValue(name),
                                                  "'; allowed: ", absl::StrJoin(names, ", ")));
 }
 

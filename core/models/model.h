@@ -74,6 +74,15 @@ class Model {
   virtual const std::vector<std::string>& condition_columns() const = 0;
   virtual const std::vector<std::string>& target_columns() const = 0;
 
+  // ConditionRange is the interval of one condition column seen in training.
+  struct ConditionRange {
+    double min = 0, max = 0;
+  };
+  // condition_ranges holds one range per condition column, in their order,
+  // once fitted or loaded; empty when the model does not record them. A
+  // learned model extrapolates outside them, so requests there are flagged.
+  virtual std::vector<ConditionRange> condition_ranges() const { return {}; }
+
   // Fit trains on `train`. Returns Cancelled when ctx.cancelled() turned true.
   [[nodiscard]] virtual absl::Status Fit(const Table& train, const FitContext& ctx) = 0;
 

@@ -1,11 +1,13 @@
 #include "core/models/sample_rows.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 namespace evgen {
 
@@ -89,6 +91,79 @@ absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions, in
     out.AppendRow(row.data());
   }
   return out;
+}
+
+}  // namespace evgen
+
+namespace evgen {
+
+absl::StatusOr<Table> SampleAll(const Model& model, const Table& conditions, int64_t n, uint64_t seed) {
+  // Blocks bound the temporary memory and the time between stop checks;
+  // the model keys its randomness on absolute rows, so blocking changes
+  // nothing in the result.
+  constexpr int64_t kBlockRows = 65536;
+  Table all;
+  for (int64_t begin = 0; begin < n; begin += kBlockRows) {
+    EVGEN_RETURN_IF_ERROR(CheckStop());
+    EVGEN_ASSIGN_OR_RETURN(Table block, SampleRows(model, conditions, begin, std::min(n, begin + kBlockRows), seed));
+    if (begin == 0) {
+      all = Table(block.columns());
+      all.Reserve(n);
+    }
+    EVGEN_RETURN_IF_ERROR(all.Append(block));
+  }
+  return all;
+}
+
+namespace {
+
+std::string OutOfRange(const std::string& column, int64_t row, float value, const Model::ConditionRange& r) {
+  return absl::StrCat("column '", column, "' row ", row, ": ", value, " outside the training range [",
+                      r.min, ", ", r.max, "]");
+}
+
+// CyclicCount is how many of rows [0, n) map onto flagged condition rows
+// when row i takes conditions row i mod R.
+int64_t CyclicCount(const std::vector<char>& flagged, int64_t n) {
+  const int64_t rows = static_cast<int64_t>(flagged.size());
+  int64_t per_cycle = 0, in_tail = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    per_cycle += flagged[r];
+    if (r < n % rows) in_tail += flagged[r];
+  }
+  return (n / rows) * per_cycle + in_tail;
+}
+
+}  // namespace
+
+absl::StatusOr<ConditionReport> CheckConditionValues(const Model& model, const Table& conditions, int64_t n,
+                                                     bool refuse_out_of_range, const char* field) {
+  ConditionReport report;
+  const std::vector<std::string>& names = model.condition_columns();
+  if (names.empty() || conditions.num_rows() == 0) return report;
+  const std::vector<Model::ConditionRange> ranges = model.condition_ranges();
+  const bool know_ranges = ranges.size() == names.size();
+  std::vector<char> flagged(conditions.num_rows(), 0);
+  for (int64_t r = 0; r < conditions.num_rows(); ++r) {
+    for (size_t c = 0; c < names.size(); ++c) {
+      const float v = conditions.at(r, static_cast<int>(c));
+      if (!std::isfinite(v)) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ": column '", names[c], "' row ", r, " is ", v,
+                                                       "; conditions must be finite numbers"));
+      }
+      if (know_ranges && (v < ranges[c].min || v > ranges[c].max)) {
+        if (report.first_out_of_range.empty()) report.first_out_of_range = OutOfRange(names[c], r, v, ranges[c]);
+        flagged[r] = 1;
+      }
+    }
+  }
+  if (!report.first_out_of_range.empty() && refuse_out_of_range) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", report.first_out_of_range,
+        " (refuse_out_of_range is set; unset it to sample there anyway, flagged)"));
+  }
+  report.out_of_range_rows = CyclicCount(flagged, n);
+  return report;
 }
 
 }  // namespace evgen

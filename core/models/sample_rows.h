@@ -24,6 +24,30 @@ namespace evgen {
 [[nodiscard]] absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions,
                                                int64_t begin, int64_t end, uint64_t seed);
 
+// SampleAll draws rows [0, n) in memory, block by block so that a StopScope
+// (core/util/stop_check.h) ends it within one block once the caller gave up.
+// The result is byte for byte SampleRows(model, conditions, 0, n, seed).
+[[nodiscard]] absl::StatusOr<Table> SampleAll(const Model& model, const Table& conditions, int64_t n,
+                                              uint64_t seed);
+
+// ConditionReport is what CheckConditionValues found in arranged conditions.
+struct ConditionReport {
+  // Output rows (of n, conditions reused cyclically) whose conditions lie
+  // outside the model's training range in at least one column.
+  int64_t out_of_range_rows = 0;
+  std::string first_out_of_range;  // "column 'pt' row 12: 4100 outside [200, 3000]"
+};
+
+// CheckConditionValues refuses non-finite condition values (InvalidArgument
+// naming `field`, the column and the row) and counts the rows of an n-row
+// sample that fall outside the model's condition_ranges(); with
+// `refuse_out_of_range` such rows are InvalidArgument too. `conditions` is
+// laid out as ArrangeConditions returns it.
+[[nodiscard]] absl::StatusOr<ConditionReport> CheckConditionValues(const Model& model,
+                                                                   const Table& conditions, int64_t n,
+                                                                   bool refuse_out_of_range,
+                                                                   const char* field);
+
 // CheckConditions verifies that `conditions` has rows and every condition
 // column of `model`; InvalidArgument naming the missing columns otherwise.
 [[nodiscard]] absl::Status CheckConditions(const Model& model, const Table& conditions,

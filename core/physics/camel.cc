@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 // The camel-back density, documented in docs/physics.md ("Camel"):
 //   p(x) = w N(x; mu_1, s^2 I) + (1 - w) N(x; mu_2, s^2 I),
@@ -56,6 +57,7 @@ absl::StatusOr<Table> GenerateCamel(int64_t n_events, uint64_t seed,
   table.Reserve(n_events);
   std::vector<float> row(d);
   for (int64_t i = 0; i < n_events; ++i) {
+    if (i % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(seed, static_cast<uint64_t>(i));
     const double mean =
         rng.Uniform() < weight ? kCentre - 0.5 * separation : kCentre + 0.5 * separation;

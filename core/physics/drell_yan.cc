@@ -12,6 +12,7 @@
 #include "core/physics/four_vector.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 // The model below is documented formula by formula, with its physics reason
 // and the CMS 2011 yardstick, in docs/physics.md ("Drell-Yan"); the
@@ -306,6 +307,7 @@ absl::StatusOr<Table> GenerateDrellYan(int64_t n_events, uint64_t seed,
   std::vector<float> row;
   row.reserve(17);
   for (int64_t i = 0; i < n_events; ++i) {
+    if (i % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(seed, static_cast<uint64_t>(i));
     bool accepted = false;
     for (int attempt = 0; attempt < kMaxAttempts && !accepted; ++attempt) {

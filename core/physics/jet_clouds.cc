@@ -13,6 +13,7 @@
 #include "core/physics/four_vector.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 // The model below is documented formula by formula, with its physics reason,
 // in docs/physics.md ("Jet clouds"); the numbered comments refer to
@@ -373,6 +374,7 @@ absl::StatusOr<Table> GenerateJetClouds(int64_t n_jets, uint64_t seed,
   std::array<float, 11> row{};
   const double pt_lo = kPtLowFactor * cfg.jet_pt_gev, pt_hi = kPtHighFactor * cfg.jet_pt_gev;
   for (int64_t i = 0; i < n_jets; ++i) {
+    if (i % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(seed, static_cast<uint64_t>(i));
     const bool is_top = rng.Uniform() < cfg.top_fraction;
     bool made = false;

@@ -9,6 +9,7 @@
 #include "core/physics/four_vector.h"
 #include "core/physics/regions.h"
 #include "core/random/counter_rng.h"
+#include "core/util/stop_check.h"
 
 // The model below is documented formula by formula, with its physics reason,
 // in docs/physics.md ("QCD multijet reference simulator"); the numbered
@@ -293,6 +294,7 @@ absl::StatusOr<Table> GenerateQcdMultijet(const QcdMultijetConfig& cfg) {
   table.Reserve(cfg.n_events * 15 / 4);
   std::array<Jet, kMaxJets> jets{};
   for (int64_t event = 0; event < cfg.n_events; ++event) {
+    if (event % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(cfg.seed, static_cast<uint64_t>(event));
     const int n = SampleEvent(rng, cfg.sqrt_s_gev, jets);
     const float region = static_cast<float>(static_cast<int>(EventRegion(jets, n)));

@@ -10,6 +10,8 @@
 #include "core/physics/jet_clouds.h"
 #include "core/physics/qcd_multijet.h"
 #include "core/physics/ttbar.h"
+#include "core/store/names.h"
+#include "core/util/stop_check.h"
 
 namespace evgen {
 namespace {
@@ -89,9 +91,13 @@ absl::StatusOr<Table> GenerateReference(const std::string& name, int64_t n_event
     if (e.info.name != name) continue;
     absl::Status s = CheckOptions(e.info, options);
     if (!s.ok()) return s;
-    return e.generate(n_events, seed, options);
+    absl::StatusOr<Table> table = e.generate(n_events, seed, options);
+    // A simulator stops early when its caller gave up: never return that
+    // short table as if it were the requested one.
+    if (absl::Status stopped = CheckStop(); !stopped.ok()) return stopped;
+    return table;
   }
-  return absl::InvalidArgumentError(absl::StrCat("simulator: unknown reference simulator '", name,
+  return absl::InvalidArgumentError(absl::StrCat("simulator: unknown reference simulator '", EchoValue(name),
                                                  "'; allowed: ", absl::StrJoin(names, ", ")));
 }
 

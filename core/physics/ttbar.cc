@@ -11,6 +11,7 @@
 #include "core/physics/four_vector.h"
 #include "core/physics/ttbar_internal.h"
 #include "core/random/counter_rng.h"
+#include "core/util/stop_check.h"
 
 // The model below is documented formula by formula, with its physics reason,
 // in docs/physics.md ("ttbar reference simulators"); the numbered comments
@@ -516,6 +517,7 @@ absl::StatusOr<Table> GenerateTtbarAllhad(int64_t n_events, uint64_t seed,
   const size_t width = columns.size();
   std::vector<float> values(static_cast<size_t>(n_events) * width);
   for (int64_t i = 0; i < n_events; ++i) {
+    if (i % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(seed, static_cast<uint64_t>(i));
     const ttbar_internal::PartonEvent ev = production->Generate(rng, ttbar_internal::kAllHadronic);
     float* row = values.data() + static_cast<size_t>(i) * width;
@@ -544,6 +546,7 @@ absl::StatusOr<Table> GenerateTtbarDilepton(int64_t n_events, uint64_t seed,
   const size_t width = columns.size();
   std::vector<float> values(static_cast<size_t>(n_events) * width);
   for (int64_t i = 0; i < n_events; ++i) {
+    if (i % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(seed, static_cast<uint64_t>(i));
     const ttbar_internal::DileptonEvent ev = production->GenerateDilepton(rng);
     const ttbar_internal::DileptonFeatures& f = ev.features;
