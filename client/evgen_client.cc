@@ -251,10 +251,13 @@ class ChunkFileWriter {
 
 }  // namespace
 
-absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const OutputFile& out) {
+absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
+                                       int64_t* conditions_out_of_range) {
   ChunkFileWriter writer(out);
-  EVGEN_RETURN_IF_ERROR(
-      Sample(r, [&](const v1::SampleChunk& chunk) { return writer.Add(chunk.table(), chunk.total_rows()); }));
+  EVGEN_RETURN_IF_ERROR(Sample(r, [&](const v1::SampleChunk& chunk) {
+    if (conditions_out_of_range != nullptr) *conditions_out_of_range = chunk.conditions_out_of_range();
+    return writer.Add(chunk.table(), chunk.total_rows());
+  }));
   return writer.Commit();
 }
 

@@ -82,7 +82,10 @@ class EvgenClient {
                                     const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk);
   // SampleToFile writes the stream to a file, published atomically: on any
   // error no file (and no partial file) is left.
-  [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out);
+  // *conditions_out_of_range, when given, receives the rows whose conditions
+  // lie outside the model's training range.
+  [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
+                                          int64_t* conditions_out_of_range = nullptr);
   // ExportToFile writes a dataset (or a region or columns of it) to a file.
   [[nodiscard]] absl::Status ExportToFile(const v1::ExportDatasetRequest& r, const OutputFile& out);
 

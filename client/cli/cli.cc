@@ -414,6 +414,10 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   sample->add_option("--keep", *keep, "condition column to copy into the output (repeatable), e.g. n_track");
   sample->add_option("--seed", *seed, "random seed")->capture_default_str();
   sample->add_option("-o,--output", *output, "output file (.npy or .csv)")->required();
+  sample->add_flag("--refuse-out-of-range",
+                   [req](int64_t) { req->set_refuse_out_of_range(true); },
+                   "refuse conditions outside the model's training range instead of flagging them");
+  sample->add_option("--device", *req->mutable_device(), "device to sample on: auto, cpu or cuda (the server's)");
   sample->callback([&run, req, n, seed, conditions_file, output, keep] {
     run.command = [&run, req, n, seed, conditions_file, output, keep](EvgenClient& client) -> absl::Status {
       req->set_n(*n);
@@ -426,10 +430,17 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
         req->clear_conditions_from();
       }
       const auto start = std::chrono::steady_clock::now();
-      EVGEN_RETURN_IF_ERROR(client.SampleToFile(*req, OutputFile{*output, "", {}}));
+      int64_t out_of_range = 0;
+      EVGEN_RETURN_IF_ERROR(client.SampleToFile(*req, OutputFile{*output, "", {}}, &out_of_range));
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (out_of_range > 0) {
+        *run.err << "warning: " << out_of_range << " of " << *n
+                 << " rows have conditions outside the model's training range (extrapolated); "
+                    "--refuse-out-of-range refuses them\n";
+      }
       if (run.global.json) {
-        *run.out << "{\"output\": \"" << *output << "\", \"rows\": " << *n << ", \"seconds\": " << seconds << "}\n";
+        *run.out << "{\"output\": \"" << *output << "\", \"rows\": " << *n << ", \"seconds\": " << seconds
+                 << ", \"conditions_out_of_range\": " << out_of_range << "}\n";
       } else {
         *run.out << "wrote " << *n << " rows to " << *output << " in " << seconds << " s\n";
       }
