@@ -41,7 +41,7 @@ grpc::ServerReadReactor<v1::UploadDatasetRequest>* DatasetServiceImpl::UploadDat
 grpc::ServerUnaryReactor* DatasetServiceImpl::GenerateReference(
     grpc::CallbackServerContext* context, const v1::GenerateReferenceRequest* request,
     v1::Dataset* response) {
-  return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
+  return RunHeavy(*state_, context, "GenerateReference", [this, request, response]() -> absl::Status {
     EVGEN_RETURN_IF_ERROR(ValidateName("name", request->name()));
     const int64_t limit = state_->config.max_reference_events;
     if (request->n_events() <= 0 || request->n_events() > limit) {
@@ -94,10 +94,10 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::DeleteDataset(grpc::CallbackServer
 }
 
 grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
-    grpc::CallbackServerContext*, const v1::ExportDatasetRequest* request) {
+    grpc::CallbackServerContext* context, const v1::ExportDatasetRequest* request) {
   ServerState* state = state_;
-  return new TableStreamReactor<v1::DatasetChunk>(
-      &state->pool, [state, request]() -> absl::StatusOr<TableStreamPlan> {
+  return StartTableStream<v1::DatasetChunk>(
+      *state, context, "ExportDataset", [state, request]() -> absl::StatusOr<TableStreamPlan> {
         EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(*state, request->max_chunk_bytes()));
         EVGEN_ASSIGN_OR_RETURN(Table table, SelectDataset(*state, request->selection(), "selection"));
         auto shared = std::make_shared<const Table>(std::move(table));

@@ -23,6 +23,10 @@ EvgenServer::~EvgenServer() { Shutdown(); }
 
 absl::Status EvgenServer::Start() {
   if (config_.data_dir.empty()) return absl::InvalidArgumentError("--data-dir: must be set");
+  // The lock comes before anything touches the directory: start-up clean-up
+  // would otherwise delete another server's in-flight work.
+  EVGEN_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::Acquire(config_.data_dir));
+  lock_.emplace(std::move(lock));
   state_ = std::make_unique<ServerState>(config_);
   EVGEN_RETURN_IF_ERROR(state_->datasets.Init());
   EVGEN_RETURN_IF_ERROR(state_->models.Init());
@@ -40,6 +44,9 @@ absl::Status EvgenServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which lets a second server bind the
+  // same port and take a share of the calls; a taken port must be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   builder.SetMaxSendMessageSize(static_cast<int>(config_.max_chunk_bytes + (1 << 20)));
@@ -52,10 +59,24 @@ absl::Status EvgenServer::Start() {
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config_.listen));
   }
+  SetServing(true);
   if (!config_.port_file.empty()) {
     EVGEN_RETURN_IF_ERROR(WriteFileAtomically(config_.port_file, absl::StrCat(port_, "\n")));
   }
   return absl::OkStatus();
+}
+
+void EvgenServer::SetServing(bool serving) {
+  // Each service answers health checks by its own name too, so a client or
+  // a Kubernetes probe can ask for the one it uses.
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);
+  for (const char* service : {v1::DatasetService::service_full_name(), v1::TrainingService::service_full_name(),
+                              v1::ModelService::service_full_name(), v1::SamplingService::service_full_name(),
+                              v1::MetricsService::service_full_name()}) {
+    health->SetServingStatus(service, serving);
+  }
 }
 
 void EvgenServer::Wait() {
@@ -68,6 +89,7 @@ void EvgenServer::Shutdown() {
   // while gRPC drains; its watchers get that final record and end.
   if (state_) state_->jobs.Shutdown();
   if (server_) {
+    SetServing(false);
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     server_->Wait();
     server_.reset();

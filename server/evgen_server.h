@@ -9,8 +9,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/status.h"
+#include "core/store/data_dir_lock.h"
 #include "server/server_state.h"
 
 namespace grpc {
@@ -38,7 +40,10 @@ class EvgenServer {
   void Shutdown();
 
  private:
+  void SetServing(bool serving);
+
   ServerConfig config_;
+  std::optional<DataDirLock> lock_;  // held from Start() until destruction
   std::unique_ptr<ServerState> state_;
   std::unique_ptr<DatasetServiceImpl> datasets_;
   std::unique_ptr<TrainingServiceImpl> training_;

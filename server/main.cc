@@ -57,6 +57,15 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--max-queued-jobs", config.max_queued_jobs, "jobs that may wait in the queue")
       ->capture_default_str()->check(CLI::Range(0, 100000));
+  app.add_option("--heavy-threads", config.heavy_threads,
+                 "threads for heavy calls (metrics, samples, generation, uploads, exports)")
+      ->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--max-heavy-calls", config.max_heavy_calls,
+                 "heavy calls in progress (running or queued) before new ones get RESOURCE_EXHAUSTED")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--max-metric-rows", config.max_metric_rows,
+                 "largest table one side of a metric call may hold (bounds a metric's memory)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   if (::pipe(stop_pipe) != 0) {

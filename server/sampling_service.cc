@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "core/data/device.h"
 #include "core/models/sample_rows.h"
 #include "core/status_macros.h"
 #include "server/table_source.h"
@@ -30,12 +31,18 @@ absl::StatusOr<Table> RequestedConditions(ServerState& state, const v1::SampleRe
 
 absl::StatusOr<TableStreamPlan> PlanSample(ServerState& state, const v1::SampleRequest& request) {
   EVGEN_RETURN_IF_ERROR(CheckSampleCount(state, request.n(), "n"));
+  // Sampling runs where the model lives; the field is still checked, so a
+  // request for a device this server lacks fails instead of running elsewhere.
+  EVGEN_RETURN_IF_ERROR(ResolveDevice(request.device()).status());
   EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(state, request.max_chunk_bytes()));
   EVGEN_ASSIGN_OR_RETURN(LoadedModel loaded, LoadModel(state, request.model(), request.version()));
   EVGEN_ASSIGN_OR_RETURN(Table given, RequestedConditions(state, request, *loaded.model));
   const char* field = request.has_conditions_table() ? "conditions_table" : "conditions_from";
   EVGEN_ASSIGN_OR_RETURN(Table conditions,
                          ConditionsFor(*loaded.model, given, request.keep_columns(), field));
+  EVGEN_ASSIGN_OR_RETURN(ConditionReport report,
+                         CheckConditionValues(*loaded.model, conditions, request.n(),
+                                              request.refuse_out_of_range(), field));
   const int columns =
       conditions.num_columns() + static_cast<int>(loaded.model->target_columns().size());
   auto shared_conditions = std::make_shared<const Table>(std::move(conditions));
@@ -48,12 +55,14 @@ absl::StatusOr<TableStreamPlan> PlanSample(ServerState& state, const v1::SampleR
   };
   const int version = loaded.record.version;
   const int64_t total = request.n();
-  plan.fill = [version, total](const Table& rows, int64_t begin, void* message) {
+  const int64_t out_of_range = report.out_of_range_rows;
+  plan.fill = [version, total, out_of_range](const Table& rows, int64_t begin, void* message) {
     auto* chunk = static_cast<v1::SampleChunk*>(message);
     EncodeTable(rows, chunk->mutable_table());
     chunk->mutable_table()->set_first_row(begin);
     chunk->set_total_rows(total);
     chunk->set_model_version(version);
+    chunk->set_conditions_out_of_range(out_of_range);
   };
   return plan;
 }
@@ -61,10 +70,10 @@ absl::StatusOr<TableStreamPlan> PlanSample(ServerState& state, const v1::SampleR
 }  // namespace
 
 grpc::ServerWriteReactor<v1::SampleChunk>* SamplingServiceImpl::Sample(
-    grpc::CallbackServerContext*, const v1::SampleRequest* request) {
+    grpc::CallbackServerContext* context, const v1::SampleRequest* request) {
   ServerState* state = state_;
-  return new TableStreamReactor<v1::SampleChunk>(&state->pool,
-                                                 [state, request] { return PlanSample(*state, *request); });
+  return StartTableStream<v1::SampleChunk>(*state, context, "Sample",
+                                           [state, request] { return PlanSample(*state, *request); });
 }
 
 }  // namespace evgen

@@ -1,6 +1,7 @@
 // server_state.h: ServerConfig and ServerState, what every evgend service
 // shares: the stores under --data-dir, the job manager (its checkpoints under
-// <data-dir>/checkpoints) and the worker pool.
+// <data-dir>/checkpoints), the pool for cheap blocking work and the bounded
+// pool for heavy calls.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "core/store/job_store.h"
 #include "core/store/model_store.h"
 #include "core/train/job_manager.h"
+#include "core/util/admission_gate.h"
 #include "core/util/thread_pool.h"
 
 namespace evgen {
@@ -26,7 +28,13 @@ struct ServerConfig {
   int64_t max_upload_bytes = int64_t{8} << 30;  // one uploaded file
   int training_workers = 1;                  // one training job per device
   int max_queued_jobs = 16;
-  int pool_threads = 4;                      // blocking work off the gRPC threads
+  int pool_threads = 4;                      // cheap blocking work off the gRPC threads
+  // Heavy calls (metrics, model samples, generation, uploads, exports) run
+  // on their own threads so cheap calls never wait behind them, and at most
+  // max_heavy_calls of them are in progress (running or queued).
+  int heavy_threads = 2;
+  int max_heavy_calls = 8;
+  int64_t max_metric_rows = 10'000'000;      // per side of a Compare or EvaluateModel
 };
 
 struct ServerState {
@@ -37,7 +45,9 @@ struct ServerState {
         job_store(c.data_dir + "/jobs"),
         jobs(&job_store,
              JobManagerConfig{c.training_workers, c.max_queued_jobs, c.data_dir + "/checkpoints"}),
-        pool(c.pool_threads) {}
+        pool(c.pool_threads),
+        heavy_pool(c.heavy_threads),
+        heavy_gate(c.max_heavy_calls, "--max-heavy-calls") {}
 
   ServerConfig config;
   DatasetStore datasets;
@@ -45,6 +55,8 @@ struct ServerState {
   JobStore job_store;
   JobManager jobs;
   ThreadPool pool;
+  ThreadPool heavy_pool;
+  AdmissionGate heavy_gate;
 };
 
 }  // namespace evgen

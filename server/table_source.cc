@@ -59,32 +59,49 @@ absl::Status CheckSampleCount(const ServerState& state, int64_t n, const std::st
   return absl::OkStatus();
 }
 
+absl::Status CheckMetricRows(const ServerState& state, int64_t rows, const std::string& field) {
+  if (rows > state.config.max_metric_rows) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", rows, " rows exceed the server's limit for a metric input (--max-metric-rows ",
+        state.config.max_metric_rows, "); ask for fewer (max_rows, n)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Table> GenerateSamples(ServerState& state, const v1::ModelSamples& samples,
-                                      const std::string& field) {
+                                      const std::string& field, int64_t* out_of_range) {
   EVGEN_RETURN_IF_ERROR(CheckSampleCount(state, samples.n(), field + ".n"));
+  EVGEN_RETURN_IF_ERROR(CheckMetricRows(state, samples.n(), field + ".n"));
   EVGEN_ASSIGN_OR_RETURN(LoadedModel loaded, LoadModel(state, samples.model(), samples.version()));
-  EVGEN_ASSIGN_OR_RETURN(Table all_conditions,
-                         SelectDataset(state, samples.conditions_from(), field + ".conditions_from"));
+  const std::string conditions_field = field + ".conditions_from";
+  EVGEN_ASSIGN_OR_RETURN(Table all_conditions, SelectDataset(state, samples.conditions_from(), conditions_field));
   EVGEN_ASSIGN_OR_RETURN(Table conditions,
-                         ConditionsFor(*loaded.model, all_conditions, samples.keep_columns(),
-                                       field + ".conditions_from"));
-  return SampleRows(*loaded.model, conditions, 0, samples.n(), samples.seed());
+                         ConditionsFor(*loaded.model, all_conditions, samples.keep_columns(), conditions_field));
+  EVGEN_ASSIGN_OR_RETURN(ConditionReport report,
+                         CheckConditionValues(*loaded.model, conditions, samples.n(),
+                                              samples.refuse_out_of_range(), conditions_field.c_str()));
+  if (out_of_range != nullptr) *out_of_range += report.out_of_range_rows;
+  return SampleAll(*loaded.model, conditions, samples.n(), samples.seed());
 }
 
 absl::StatusOr<Table> ResolveTableSource(ServerState& state, const v1::TableSource& source,
-                                         const std::string& field) {
+                                         const std::string& field, int64_t* out_of_range) {
+  absl::StatusOr<Table> table = absl::InvalidArgumentError(
+      absl::StrCat(field, ": set one of dataset, inline_table, model_samples"));
   switch (source.source_case()) {
     case v1::TableSource::kDataset:
-      return SelectDataset(state, source.dataset(), field + ".dataset");
+      table = SelectDataset(state, source.dataset(), field + ".dataset");
+      break;
     case v1::TableSource::kInlineTable:
-      return DecodeTable(source.inline_table(), (field + ".inline_table").c_str());
+      table = DecodeTable(source.inline_table(), (field + ".inline_table").c_str());
+      break;
     case v1::TableSource::kModelSamples:
-      return GenerateSamples(state, source.model_samples(), field + ".model_samples");
+      return GenerateSamples(state, source.model_samples(), field + ".model_samples", out_of_range);
     case v1::TableSource::SOURCE_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": set one of dataset, inline_table, model_samples"));
+  if (table.ok()) EVGEN_RETURN_IF_ERROR(CheckMetricRows(state, table->num_rows(), field));
+  return table;
 }
 
 }  // namespace evgen

@@ -40,12 +40,22 @@ struct LoadedModel {
 // CheckSampleCount enforces 1 <= n <= config.max_sample_rows.
 [[nodiscard]] absl::Status CheckSampleCount(const ServerState& state, int64_t n, const std::string& field);
 
-// GenerateSamples draws all n rows of a ModelSamples source in memory.
-[[nodiscard]] absl::StatusOr<Table> GenerateSamples(ServerState& state, const v1::ModelSamples& samples,
-                                                    const std::string& field);
+// CheckMetricRows enforces rows <= config.max_metric_rows for one side of a
+// metric call, so a metric's memory is bounded by the configured rows.
+[[nodiscard]] absl::Status CheckMetricRows(const ServerState& state, int64_t rows, const std::string& field);
 
+// GenerateSamples draws all n rows of a ModelSamples source in memory (n at
+// most config.max_metric_rows), adding the rows whose conditions lie
+// outside the model's training range to *out_of_range when it is given.
+[[nodiscard]] absl::StatusOr<Table> GenerateSamples(ServerState& state, const v1::ModelSamples& samples,
+                                                    const std::string& field,
+                                                    int64_t* out_of_range = nullptr);
+
+// ResolveTableSource reads one side of a metric call, bounded by
+// config.max_metric_rows.
 [[nodiscard]] absl::StatusOr<Table> ResolveTableSource(ServerState& state,
                                                        const v1::TableSource& source,
-                                                       const std::string& field);
+                                                       const std::string& field,
+                                                       int64_t* out_of_range = nullptr);
 
 }  // namespace evgen

@@ -6,6 +6,12 @@
 // the next is produced only after that write completed, so memory holds one
 // chunk whatever the table's size. Each pool task ends with StartWrite or
 // Finish and touches nothing after it: from then on gRPC may call OnDone.
+//
+// Streams are heavy calls: StartTableStream admits them through the server's
+// gate, they run on the heavy pool, each pool task runs under the call's
+// StopScope (a cancel or an expired deadline ends the work at the next
+// check), and an exception in planning or producing fails the call, never the
+// server.
 #pragma once
 
 #include <algorithm>
@@ -15,8 +21,12 @@
 
 #include "absl/status/statusor.h"
 #include "core/io/table.h"
+#include "core/util/admission_gate.h"
+#include "core/util/stop_check.h"
 #include "core/util/thread_pool.h"
 #include "grpcpp/grpcpp.h"
+#include "server/reactors.h"
+#include "server/server_state.h"
 #include "wire/table_codec.h"
 
 namespace evgen {
@@ -39,7 +49,9 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
  public:
   using Planner = std::function<absl::StatusOr<TableStreamPlan>()>;
 
-  TableStreamReactor(ThreadPool* pool, Planner planner) : pool_(pool), planner_(std::move(planner)) {
+  TableStreamReactor(ThreadPool* pool, std::shared_ptr<AdmissionGate::Ticket> ticket,
+                     grpc::CallbackServerContext* context, Planner planner)
+      : pool_(pool), ticket_(std::move(ticket)), context_(context), planner_(std::move(planner)) {
     pool_->Schedule([this] { Prepare(); });
   }
 
@@ -53,7 +65,11 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
 
  private:
   void Prepare() {
-    absl::StatusOr<TableStreamPlan> plan = planner_();
+    StopScope scope(CallStopCheck(context_));
+    absl::StatusOr<TableStreamPlan> plan = Guarded([this]() -> absl::StatusOr<TableStreamPlan> {
+      EVGEN_RETURN_IF_ERROR(CheckStop());
+      return planner_();
+    });
     if (!plan.ok()) return this->Finish(ToGrpcStatus(plan.status()));
     plan_ = *std::move(plan);
     if (plan_.total_rows == 0) return this->Finish(grpc::Status::OK);
@@ -62,22 +78,41 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
 
   void ProduceNext() {
     if (cancelled_) return this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+    StopScope scope(CallStopCheck(context_));
     const int64_t end = std::min(plan_.total_rows, next_row_ + plan_.rows_per_chunk);
-    absl::StatusOr<Table> rows = plan_.produce(next_row_, end);
-    if (!rows.ok()) return this->Finish(ToGrpcStatus(rows.status()));
-    message_.Clear();
-    plan_.fill(*rows, next_row_, &message_);
+    const absl::Status produced = Guarded([&]() -> absl::Status {
+      EVGEN_RETURN_IF_ERROR(CheckStop());
+      EVGEN_ASSIGN_OR_RETURN(Table rows, plan_.produce(next_row_, end));
+      message_.Clear();
+      plan_.fill(rows, next_row_, &message_);
+      return absl::OkStatus();
+    });
+    if (!produced.ok()) return this->Finish(ToGrpcStatus(produced));
     next_row_ = end;
     this->StartWrite(&message_);
   }
 
   ThreadPool* pool_;
+  std::shared_ptr<AdmissionGate::Ticket> ticket_;  // the call's place in the heavy gate
+  grpc::CallbackServerContext* context_;
   Planner planner_;
   TableStreamPlan plan_;
   int64_t next_row_ = 0;
   Message message_;
   std::atomic<bool> cancelled_{false};
 };
+
+// StartTableStream admits a streaming call through the server's heavy gate
+// (`what` names it in a refusal) and starts it on the heavy pool.
+template <typename Message>
+grpc::ServerWriteReactor<Message>* StartTableStream(ServerState& state, grpc::CallbackServerContext* context,
+                                                    const std::string& what,
+                                                    typename TableStreamReactor<Message>::Planner planner) {
+  absl::StatusOr<std::shared_ptr<AdmissionGate::Ticket>> ticket = state.heavy_gate.Enter(what);
+  if (!ticket.ok()) return new FinishedWriteReactor<Message>(ToGrpcStatus(ticket.status()));
+  return new TableStreamReactor<Message>(&state.heavy_pool, *std::move(ticket), context,
+                                         std::move(planner));
+}
 
 // ChunkRows is how many rows of `columns` float32 columns fit a chunk of
 // max_chunk_bytes once the message overhead is set aside.

@@ -7,10 +7,12 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "core/io/table_file.h"
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "server/convert.h"
+#include "server/reactors.h"
 #include "wire/table_codec.h"
 
 namespace evgen {
@@ -37,6 +39,7 @@ absl::Status UploadReactor::StartFile(const v1::UploadHeader& header) {
         "], got ", header.total_bytes()));
   }
   EVGEN_RETURN_IF_ERROR(CheckTableFormat(header.format()));
+  EVGEN_ASSIGN_OR_RETURN(ticket_, state_->heavy_gate.Enter("UploadDataset"));
   if (state_->datasets.Describe(header.name()).ok()) {
     return absl::AlreadyExistsError(absl::StrCat("header.name: dataset '", header.name(),
                                                  "' already exists; delete it or choose another name"));
@@ -45,7 +48,10 @@ absl::Status UploadReactor::StartFile(const v1::UploadHeader& header) {
   have_header_ = true;
   staging_path_ = absl::StrCat(state_->config.data_dir, "/uploads/", StagingName());
   file_ = std::fopen(staging_path_.c_str(), "wb");
-  if (file_ == nullptr) return absl::InternalError(absl::StrCat("cannot stage upload at ", staging_path_));
+  if (file_ == nullptr) {
+    // The path is the server's business; the client learns what to do.
+    return absl::UnavailableError("the server cannot stage uploads (its data directory is not writable)");
+  }
   return absl::OkStatus();
 }
 
@@ -94,8 +100,9 @@ void UploadReactor::OnReadDone(bool ok) {
   }
   std::fclose(file_);
   file_ = nullptr;
-  state_->pool.Schedule([this] {
-    absl::Status status = Complete();
+  state_->heavy_pool.Schedule([this] {
+    StopScope scope(CallStopCheck(context_));
+    const absl::Status status = UserFacing(Guarded([this] { return Complete(); }));
     Cleanup();
     Finish(ToGrpcStatus(status));
   });
@@ -110,9 +117,21 @@ absl::Status UploadReactor::Complete() {
   if (context_->IsCancelled()) return absl::CancelledError("upload cancelled; nothing was stored");
   const std::string source =
       absl::StrCat("upload:", header_.file_name().empty() ? format : header_.file_name());
-  EVGEN_ASSIGN_OR_RETURN(DatasetInfo info, state_->datasets.Put(header_.name(), table, source, 0));
-  ToProto(info, response_);
+  absl::StatusOr<DatasetInfo> info = state_->datasets.Put(header_.name(), table, source, 0);
+  if (!info.ok()) {
+    // Say which upload the table came from (e.g. duplicate columns).
+    return absl::Status(info.status().code(),
+                        absl::StrCat(header_.file_name().empty() ? format : header_.file_name(), ": ",
+                                     info.status().message()));
+  }
+  ToProto(*info, response_);
   return absl::OkStatus();
+}
+
+absl::Status UploadReactor::UserFacing(const absl::Status& status) const {
+  if (status.ok() || staging_path_.empty()) return status;
+  const std::string shown = header_.file_name().empty() ? "the uploaded file" : header_.file_name();
+  return absl::Status(status.code(), absl::StrReplaceAll(status.message(), {{staging_path_, shown}}));
 }
 
 void UploadReactor::Cleanup() {

@@ -5,10 +5,12 @@
 // <data-dir>/uploads. Only when the client half-closes after exactly
 // total_bytes is the file parsed (on the pool) and the dataset published in
 // one rename. A cut-off, cancelled or invalid upload deletes the staging file
-// and leaves no dataset behind.
+// and leaves no dataset behind. An upload is a heavy call: it takes its place
+// in the server's gate with the header and is parsed on the heavy pool.
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -29,6 +31,9 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadDatasetRequ
   absl::Status StartFile(const v1::UploadHeader& header);
   // Complete parses the staged file and stores the dataset (on the pool).
   absl::Status Complete();
+  // UserFacing replaces the staging file's path in `status` by the user's
+  // file name: errors must name the user's file, never a server path.
+  absl::Status UserFacing(const absl::Status& status) const;
   void Cleanup();
 
   ServerState* state_;
@@ -37,6 +42,7 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadDatasetRequ
   v1::UploadDatasetRequest request_;
   v1::UploadHeader header_;
   bool have_header_ = false;
+  std::shared_ptr<AdmissionGate::Ticket> ticket_;  // uploads are heavy calls
   std::string staging_path_;
   std::FILE* file_ = nullptr;
   int64_t received_ = 0;

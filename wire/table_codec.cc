@@ -56,8 +56,16 @@ int64_t RowsPerChunk(int columns, int64_t max_chunk_bytes) {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
+  // The message travels in a header (8 KiB by default for all of them): a
+  // message that quotes a long user value must not push the reply past it.
+  constexpr size_t kMaxMessageBytes = 2048;
+  std::string message(status.message());
+  if (message.size() > kMaxMessageBytes) {
+    message = absl::StrCat(message.substr(0, kMaxMessageBytes), "... (message cut at ", kMaxMessageBytes,
+                           " of ", message.size(), " bytes)");
+  }
   // absl::StatusCode values follow google.rpc.Code, as grpc::StatusCode does.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message);
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
