@@ -1,7 +1,10 @@
 // Bad input answers with a precise gRPC status, and the server stays up.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 
 #include "client/evgen_client.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -217,15 +220,18 @@ TEST_F(ErrorsTest, InvalidGanConfigsAreInvalidArgumentNamingTheField) {
   }
 }
 
-TEST_F(ErrorsTest, HealthServiceReportsServing) {
-  // grpc.health.v1.Health/Check with an empty HealthCheckRequest; the reply
-  // HealthCheckResponse{status: SERVING} encodes as the bytes 08 01.
-  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+// HealthCheck calls grpc.health.v1.Health/Check for `service` through a
+// generic stub (the health proto's generated code is not installed). The
+// request HealthCheckRequest{service} is field 1 as a length-delimited
+// string; the reply HealthCheckResponse{status: SERVING} encodes as 08 01.
+grpc::Status HealthCheck(const std::string& address, const std::string& service, std::string* reply) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  grpc::ByteBuffer request, response;
-  grpc::Slice empty("");
-  request = grpc::ByteBuffer(&empty, 1);
+  std::string encoded;
+  if (!service.empty()) encoded = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  grpc::Slice slice(encoded);
+  grpc::ByteBuffer request(&slice, 1), response;
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
@@ -239,12 +245,132 @@ TEST_F(ErrorsTest, HealthServiceReportsServing) {
                  });
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
-  ASSERT_TRUE(status.ok()) << status.error_message();
   std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  if (status.ok() && response.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
+}
+
+TEST_F(ErrorsTest, HealthServiceReportsServingForTheServerAndEachService) {
+  for (const std::string service : {"", "evgen.v1.DatasetService", "evgen.v1.TrainingService",
+                                    "evgen.v1.ModelService", "evgen.v1.SamplingService",
+                                    "evgen.v1.MetricsService"}) {
+    std::string reply;
+    grpc::Status status = HealthCheck(server_->address(), service, &reply);
+    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+    EXPECT_EQ(reply, std::string("\x08\x01", 2)) << service;
+  }
+  std::string reply;
+  EXPECT_EQ(HealthCheck(server_->address(), "evgen.v1.NoSuchService", &reply).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ErrorsTest, UnknownOrMissingDeviceIsRefused) {
+  v1::SampleRequest r = ValidSample();
+  r.set_device("tpu");
+  absl::Status s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("device: 'tpu' is not one of auto, cpu, cuda"), std::string::npos) << s;
+  r.set_device("cpu");
+  EXPECT_TRUE(SampleStatus(r).ok());
+  // CI machines have no GPU; where one is present "cuda" is simply valid.
+  r.set_device("cuda");
+  s = SampleStatus(r);
+  if (!s.ok()) {
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    EXPECT_NE(s.message().find("no CUDA device"), std::string::npos) << s;
+  }
+}
+
+TEST_F(ErrorsTest, HugeNamesAreRefusedWithAShortMessage) {
+  EvgenClient client(server_->address());
+  const std::string huge(10000, 'x');
+  v1::GenerateReferenceRequest g;
+  g.set_name(huge);
+  g.set_simulator("qcd-multijet");
+  g.set_n_events(10);
+  absl::Status s = client.GenerateReference(g).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.message().substr(0, 200);
+  EXPECT_LT(s.message().size(), 400u);
+  EXPECT_NE(s.message().find("(10000 characters)"), std::string::npos) << s;
+  g.set_name("fine");
+  g.set_simulator(huge);
+  s = client.GenerateReference(g).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 600u) << s.message().substr(0, 200);
+  v1::SampleRequest r = ValidSample();
+  r.set_model(huge);
+  s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 400u);
+  // Messages that quote many user values (here: the columns the conditions
+  // have) are cut below gRPC's header limit.
+  r = ValidSample();
+  std::vector<std::string> columns;
+  for (int i = 0; i < 200; ++i) columns.push_back(std::string(100, 'k') + std::to_string(i));
+  Table wide(columns);
+  wide.AppendRow(std::vector<float>(200, 1.f).data());
+  EncodeTable(wide, r.mutable_conditions_table());
+  s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s.message().substr(0, 200);
+  EXPECT_NE(s.message().find("(message cut at 2048 of "), std::string::npos) << s.message().substr(0, 200);
+  EXPECT_LE(s.message().size(), 2200u);
+}
+
+// The peer's crafted .npy: shape (1, 2^62 + 1) made rows * columns * 4 wrap
+// around and the reader allocate 2^62 floats; the exception killed evgend.
+TEST_F(ErrorsTest, CraftedNpyShapeIsInvalidArgumentAndNamesTheUsersFile) {
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 4611686018427387905), }";
+  dict.append(118 - dict.size() - 1, ' ');
+  dict.push_back('\n');
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(dict.size()) + '\0' + dict;
+  // Four data bytes: the wrapped-around byte count (2^62 + 1) * 4 = 4 matched
+  // them, so the old reader went on to allocate.
+  bytes.append(4, '\0');
+  const std::string path = *dir_ + "/crafted.npy";
+  std::ofstream(path, std::ios::binary) << bytes;
+  EvgenClient client(server_->address());
+  v1::UploadHeader header;
+  header.set_name("crafted");
+  absl::Status s = client.UploadFile(path, header).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("crafted.npy"), std::string::npos) << s;
+  EXPECT_EQ(s.message().find("staging"), std::string::npos) << "a server path leaked: " << s;
+  EXPECT_EQ(s.message().find(*dir_), std::string::npos) << "a server path leaked: " << s;
+  EXPECT_EQ(client.DescribeDataset("crafted").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ErrorsTest, OverflowingChunkRowCountIsInvalidArgument) {
+  v1::SampleRequest r = ValidSample();
+  v1::TableChunk* chunk = r.mutable_conditions_table();
+  chunk->add_columns("pt_gev");
+  chunk->set_rows(int64_t{1} << 62);
+  absl::Status s = SampleStatus(r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("conditions_table"), std::string::npos) << s;
+  v1::CompareRequest c;
+  chunk = c.mutable_candidate()->mutable_inline_table();
+  chunk->add_columns("a");
+  chunk->add_columns("b");
+  chunk->set_rows(int64_t{1} << 62);
+  *c.mutable_reference() = c.candidate();
+  c.add_metrics()->set_name("ks");
+  EvgenClient client(server_->address());
+  s = client.Compare(c).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+}
+
+TEST_F(ErrorsTest, DuplicateColumnNamesAreRefused) {
+  const std::string path = *dir_ + "/dup.csv";
+  std::ofstream(path) << "pt,eta,pt\n1,2,3\n4,5,6\n";
+  EvgenClient client(server_->address());
+  v1::UploadHeader header;
+  header.set_name("dup");
+  absl::Status s = client.UploadFile(path, header).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("pt"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("dup.csv"), std::string::npos) << s;
 }
 
 }  // namespace
