@@ -4,6 +4,14 @@
 
 namespace evgen {
 
+std::string EchoValue(const std::string& value) {
+  // A value is echoed so the user sees what was refused; a huge one would
+  // swell the error past gRPC's header limit and hide the message itself.
+  constexpr size_t kShown = 64;
+  if (value.size() <= kShown) return value;
+  return absl::StrCat(value.substr(0, kShown), "... (", value.size(), " characters)");
+}
+
 absl::Status ValidateName(const std::string& field, const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64 && name[0] != '.';
   for (char c : name) {
@@ -11,7 +19,7 @@ absl::Status ValidateName(const std::string& field, const std::string& name) {
   }
   if (!ok) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", name, "' must be 1-64 characters of [A-Za-z0-9_.-], not starting with '.'"));
+        field, ": '", EchoValue(name), "' must be 1-64 characters of [A-Za-z0-9_.-], not starting with '.'"));
   }
   return absl::OkStatus();
 }

@@ -12,4 +12,8 @@ namespace evgen {
 // '.', so a name can never escape its directory or hide as a dotfile.
 [[nodiscard]] absl::Status ValidateName(const std::string& field, const std::string& name);
 
+// EchoValue is `value` as an error message may quote it: at most 64
+// characters, with the full length said when cut.
+std::string EchoValue(const std::string& value);
+
 }  // namespace evgen
