@@ -18,6 +18,7 @@
 #include "core/io/atomic_file.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
+#include "tests/integration/job_polling.h"
 
 namespace evgen::testing {
 namespace {
@@ -53,10 +54,6 @@ v1::SubmitTrainingRequest TemplateTraining(const std::string& name) {
   r.set_kind("template");
   r.mutable_training_data()->set_dataset("qcd");
   return r;
-}
-
-bool Ended(const v1::Job& job) {
-  return job.state() != v1::JOB_STATE_QUEUED && job.state() != v1::JOB_STATE_RUNNING;
 }
 
 // ReadJsonLines reads a train.jsonl; an unreadable file reads as no lines.
@@ -115,18 +112,9 @@ class JobResumeTest : public ::testing::Test {
   std::string address() const { return server_->address(); }
   std::string CheckpointDir(const std::string& id) const { return dir_ + "/checkpoints/" + id; }
 
-  // WaitFor polls the job until `done` holds for it or `limit` passed.
   v1::Job WaitFor(const std::string& id, const std::function<bool(const v1::Job&)>& done,
                   std::chrono::seconds limit = std::chrono::seconds(60)) {
-    const auto deadline = Clock::now() + limit;
-    v1::Job job;
-    while (Clock::now() < deadline) {
-      absl::StatusOr<v1::Job> got = client_->GetJob(id);
-      if (got.ok()) job = *got;
-      if (got.ok() && done(job)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return job;
+    return WaitForJob(*client_, id, done, limit);
   }
 
   // SubmitAndRunPast submits a GAN job and waits until it trained `step` steps.
@@ -135,7 +123,7 @@ class JobResumeTest : public ::testing::Test {
     EXPECT_TRUE(job.ok()) << job.status();
     if (!job.ok()) return "";
     v1::Job running = WaitFor(
-        job->id(), [step](const v1::Job& j) { return Ended(j) || j.progress().step() >= step; });
+        job->id(), [step](const v1::Job& j) { return JobEnded(j) || j.progress().step() >= step; });
     EXPECT_EQ(running.state(), v1::JOB_STATE_RUNNING) << "the job must still run; make it longer";
     return job->id();
   }
@@ -212,7 +200,7 @@ TEST_F(JobResumeTest, CancelledGanJobKeepsItsCheckpointAndResumesToAModel) {
   const auto asked = Clock::now();
   absl::StatusOr<v1::Job> cancel = client_->CancelJob(id);
   ASSERT_TRUE(cancel.ok()) << cancel.status();
-  const v1::Job cancelled = WaitFor(id, Ended, std::chrono::seconds(10));
+  const v1::Job cancelled = WaitFor(id, JobEnded, std::chrono::seconds(10));
   EXPECT_EQ(cancelled.state(), v1::JOB_STATE_CANCELLED);
   EXPECT_LT(Clock::now() - asked, std::chrono::seconds(3)) << "cancel must stop a GAN promptly";
 
@@ -236,7 +224,7 @@ TEST_F(JobResumeTest, JobInterruptedBySigkillResumesFromItsCheckpoint) {
 TEST_F(JobResumeTest, FinishedAndUnknownJobsAreRefused) {
   absl::StatusOr<v1::Job> job = client_->SubmitTraining(TemplateTraining("tpl"));
   ASSERT_TRUE(job.ok()) << job.status();
-  ASSERT_EQ(WaitFor(job->id(), Ended).state(), v1::JOB_STATE_SUCCEEDED);
+  ASSERT_EQ(WaitFor(job->id(), JobEnded).state(), v1::JOB_STATE_SUCCEEDED);
   absl::Status finished = client_->ResumeJob(job->id()).status();
   EXPECT_EQ(finished.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(finished.message().find("is succeeded; only interrupted or cancelled"),
@@ -259,7 +247,7 @@ TEST_F(JobResumeTest, CancelledTemplateJobRefitsOnceItsDatasetIsBack) {
   }
   const std::string last = ids.back();
   ASSERT_TRUE(client_->CancelJob(last).ok());
-  for (const std::string& id : ids) WaitFor(id, Ended);
+  for (const std::string& id : ids) WaitFor(id, JobEnded);
   ASSERT_EQ(client_->GetJob(last)->state(), v1::JOB_STATE_CANCELLED);
 
   // The request is validated again: a deleted dataset refuses the resume.
@@ -276,7 +264,7 @@ TEST_F(JobResumeTest, CancelledTemplateJobRefitsOnceItsDatasetIsBack) {
   CliResult cli = RunCliCapture(address(), {"--json", "jobs", "resume", last});
   ASSERT_EQ(cli.code, 0) << cli.err;
   EXPECT_EQ(nlohmann::json::parse(cli.out).value("id", ""), last);
-  EXPECT_EQ(WaitFor(last, Ended).state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(WaitFor(last, JobEnded).state(), v1::JOB_STATE_SUCCEEDED);
   EXPECT_TRUE(client_->GetModel("tpl-3", 0).ok());
   EXPECT_EQ(StoredResumes(dir_, last), 1);
   CliResult shown = RunCliCapture(address(), {"jobs", "get", last});
