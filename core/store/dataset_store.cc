@@ -1,5 +1,9 @@
 #include "core/store/dataset_store.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -153,13 +157,28 @@ int64_t TableBytes(const Table& table) {
   return static_cast<int64_t>((table.values().size() + table.weights().size()) * sizeof(float));
 }
 
+// ShareTable hands `table` out through a shared_ptr that gives the freed pages
+// back to the system when its last holder lets go. evgend raises glibc's trim
+// threshold to 1 GiB (allocator_tuning.cc), and a table below the mmap
+// threshold lives on the heap, so an evicted table would otherwise stay
+// resident: after reading ten 30 MiB datasets through a 64 MiB cache, evgend
+// was 170-300 MiB above its start-up size without the trim, 140-155 with it.
+std::shared_ptr<const Table> ShareTable(Table table) {
+  return std::shared_ptr<const Table>(new Table(std::move(table)), [](const Table* done) {
+    delete done;
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+  });
+}
+
 absl::StatusOr<std::shared_ptr<const Table>> ReadTable(const std::string& dir, const std::string& name) {
   if (!fs::exists(dir)) return absl::NotFoundError(absl::StrCat("dataset: '", name, "' not found"));
   // Callers waiting for this read are answered only through its result, so
   // running out of memory must become a Status rather than escape.
   try {
     EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(dir + "/data.npy"));
-    return std::make_shared<const Table>(std::move(table));
+    return ShareTable(std::move(table));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
         absl::StrCat("dataset: '", name, "' does not fit in the server's memory"));
@@ -167,7 +186,8 @@ absl::StatusOr<std::shared_ptr<const Table>> ReadTable(const std::string& dir, c
 }
 
 // ReleaseTables drops the tables a store call took out of the cache, after
-// the store's lock is released, since freeing a large table takes a while.
+// the store's lock is released, since freeing a large table and trimming the
+// heap (ShareTable) take a while.
 void ReleaseTables(std::vector<std::shared_ptr<const Table>>* dropped) {
   dropped->clear();
 }
@@ -184,7 +204,7 @@ struct DatasetStore::Record {
 
 absl::Status DatasetStore::Init() { return PrepareStoreRoot(root_); }
 
-absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, const Table& table,
+absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, Table table,
                                               const std::string& source, uint64_t seed) {
   EVGEN_RETURN_IF_ERROR(ValidateName("dataset", name));
   if (table.num_rows() == 0) {
@@ -198,11 +218,10 @@ absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, const Tab
   EVGEN_RETURN_IF_ERROR(WriteNpy(staging.path() + "/data.npy", table));
   EVGEN_RETURN_IF_ERROR(
       WriteFileAtomically(staging.path() + "/meta.json", InfoToJson(info).dump(2)));
-  // A new dataset is likely read soon, so it is cached; the copy is made
-  // before locking, and only when it fits.
+  // A new dataset is likely read soon, so it is cached when it fits.
   const int64_t bytes = TableBytes(table);
-  std::shared_ptr<const Table> copy;
-  if (bytes <= config_.cache_bytes) copy = std::make_shared<const Table>(table);
+  std::shared_ptr<const Table> shared;
+  if (bytes <= config_.cache_bytes) shared = ShareTable(std::move(table));
   std::vector<std::shared_ptr<const Table>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -211,7 +230,7 @@ absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, const Tab
           absl::StrCat("dataset: '", name, "' already exists; delete it or choose another name"));
     }
     EVGEN_RETURN_IF_ERROR(staging.Publish(DirOf(name)));
-    if (copy) InsertLocked(name, std::move(copy), bytes, &dropped);
+    if (shared) InsertLocked(name, std::move(shared), bytes, &dropped);
   }
   ReleaseTables(&dropped);
   return info;

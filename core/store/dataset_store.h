@@ -73,8 +73,9 @@ class DatasetStore {
   [[nodiscard]] absl::Status Init();
   // Put stores `table` as a new dataset; AlreadyExists when the name is
   // taken, InvalidArgument for a table without rows or with a column name
-  // that appears twice.
-  [[nodiscard]] absl::StatusOr<DatasetInfo> Put(const std::string& name, const Table& table,
+  // that appears twice. The table is taken by value so that the cache keeps
+  // the caller's table (moved in) rather than a second copy.
+  [[nodiscard]] absl::StatusOr<DatasetInfo> Put(const std::string& name, Table table,
                                                 const std::string& source, uint64_t seed);
   // Get returns the table, from the cache or read from disk;
   // ResourceExhausted when there is no memory to read it.
