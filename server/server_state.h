@@ -27,12 +27,13 @@ struct ServerConfig {
   int training_workers = 1;                  // one training job per device
   int max_queued_jobs = 16;
   int pool_threads = 4;                      // blocking work off the gRPC threads
+  int64_t dataset_cache_bytes = int64_t{1} << 30;  // datasets kept in memory
 };
 
 struct ServerState {
   explicit ServerState(const ServerConfig& c)
       : config(c),
-        datasets(c.data_dir + "/datasets"),
+        datasets(c.data_dir + "/datasets", DatasetStoreConfig{c.dataset_cache_bytes}),
         models(c.data_dir + "/models"),
         job_store(c.data_dir + "/jobs"),
         jobs(&job_store,

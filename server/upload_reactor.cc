@@ -110,7 +110,7 @@ absl::Status UploadReactor::Complete() {
   if (context_->IsCancelled()) return absl::CancelledError("upload cancelled; nothing was stored");
   const std::string source =
       absl::StrCat("upload:", header_.file_name().empty() ? format : header_.file_name());
-  EVGEN_ASSIGN_OR_RETURN(DatasetInfo info, state_->datasets.Put(header_.name(), table, source, 0));
+  EVGEN_ASSIGN_OR_RETURN(DatasetInfo info, state_->datasets.Put(header_.name(), std::move(table), source, 0));
   ToProto(info, response_);
   return absl::OkStatus();
 }
