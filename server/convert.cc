@@ -26,6 +26,7 @@ void ToProto(const DatasetInfo& info, v1::Dataset* out) {
       }
     }
   }
+  out->mutable_region_rows()->insert(info.region_rows.begin(), info.region_rows.end());
 }
 
 void ToProto(const ReferenceSimulatorInfo& info, v1::ReferenceSimulator* out) {

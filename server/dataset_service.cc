@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/physics/reference_simulators.h"
-#include "core/physics/regions.h"
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "server/convert.h"
@@ -12,24 +11,10 @@
 #include "server/upload_reactor.h"
 
 namespace evgen {
-namespace {
-
-void CountRegions(const Table& table, v1::Dataset* out) {
-  absl::StatusOr<int> column = table.ColumnIndex("region");
-  if (!column.ok()) return;
-  for (int64_t r = 0; r < table.num_rows(); ++r) {
-    const auto region = static_cast<Region>(static_cast<int>(table.at(r, *column)));
-    ++(*out->mutable_region_rows())[std::string(RegionName(region))];
-  }
-}
-
-}  // namespace
 
 absl::Status DatasetServiceImpl::Describe(const std::string& name, v1::Dataset* out) {
   EVGEN_ASSIGN_OR_RETURN(DatasetInfo info, state_->datasets.Describe(name));
-  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Table> table, state_->datasets.Get(name));
   ToProto(info, out);
-  CountRegions(*table, out);
   return absl::OkStatus();
 }
 
@@ -52,11 +37,10 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::GenerateReference(
     EVGEN_ASSIGN_OR_RETURN(Table table, evgen::GenerateReference(request->simulator(), request->n_events(),
                                                           request->seed(), options));
     EVGEN_ASSIGN_OR_RETURN(DatasetInfo info,
-                           state_->datasets.Put(request->name(), table,
+                           state_->datasets.Put(request->name(), std::move(table),
                                                 absl::StrCat("reference:", request->simulator()),
                                                 request->seed()));
     ToProto(info, response);
-    CountRegions(table, response);
     return absl::OkStatus();
   });
 }

@@ -32,7 +32,7 @@ class DatasetServiceImpl final : public v1::DatasetService::CallbackService {
       grpc::CallbackServerContext* context, const v1::ExportDatasetRequest* request) override;
 
  private:
-  // Describe fills `out` with the stored info plus rows per region.
+  // Describe fills `out` with the stored info, rows per region included.
   absl::Status Describe(const std::string& name, v1::Dataset* out);
 
   ServerState* state_;

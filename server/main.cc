@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-reference-events", config.max_reference_events,
                  "largest n_events one GenerateReference request may ask for")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--dataset-cache-bytes", config.dataset_cache_bytes,
+                 "memory kept for datasets read recently; larger ones are read for each use")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--training-workers", config.training_workers, "training jobs run at once")
       ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--max-queued-jobs", config.max_queued_jobs, "jobs that may wait in the queue")

@@ -35,12 +35,13 @@ struct ServerConfig {
   int heavy_threads = 2;
   int max_heavy_calls = 8;
   int64_t max_metric_rows = 10'000'000;      // per side of a Compare or EvaluateModel
+  int64_t dataset_cache_bytes = int64_t{1} << 30;  // datasets kept in memory
 };
 
 struct ServerState {
   explicit ServerState(const ServerConfig& c)
       : config(c),
-        datasets(c.data_dir + "/datasets"),
+        datasets(c.data_dir + "/datasets", DatasetStoreConfig{c.dataset_cache_bytes}),
         models(c.data_dir + "/models"),
         job_store(c.data_dir + "/jobs"),
         jobs(&job_store,

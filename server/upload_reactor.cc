@@ -117,7 +117,7 @@ absl::Status UploadReactor::Complete() {
   if (context_->IsCancelled()) return absl::CancelledError("upload cancelled; nothing was stored");
   const std::string source =
       absl::StrCat("upload:", header_.file_name().empty() ? format : header_.file_name());
-  absl::StatusOr<DatasetInfo> info = state_->datasets.Put(header_.name(), table, source, 0);
+  absl::StatusOr<DatasetInfo> info = state_->datasets.Put(header_.name(), std::move(table), source, 0);
   if (!info.ok()) {
     // Say which upload the table came from (e.g. duplicate columns).
     return absl::Status(info.status().code(),

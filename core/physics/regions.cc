@@ -1,6 +1,8 @@
 #include "core/physics/regions.h"
 
+#include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -104,6 +106,33 @@ absl::StatusOr<int64_t> CountRegionRows(const Table& jets, std::string_view regi
   int64_t count = 0;
   for (int64_t r = 0; r < jets.num_rows(); ++r) count += jets.at(r, column) == code;
   return count;
+}
+
+std::map<std::string, int64_t> CountRowsPerRegion(const Table& jets) {
+  std::map<std::string, int64_t> counts;
+  absl::StatusOr<int> column = jets.ColumnIndex("region");
+  if (!column.ok()) return counts;
+  // Exact comparison, as SelectRegion does: a row counted under a region is
+  // one that selecting the region returns.
+  constexpr Region kRegions[] = {Region::kNone, Region::kControl, Region::kValidation,
+                                 Region::kSignal};
+  constexpr float kCodes = static_cast<float>(std::size(kRegions));
+  int64_t per_code[std::size(kRegions)] = {};
+  int64_t unknown = 0;
+  for (int64_t r = 0; r < jets.num_rows(); ++r) {
+    const float code = jets.at(r, *column);
+    if (code >= 0 && code < kCodes && code == std::floor(code)) {
+      ++per_code[static_cast<int>(code)];
+    } else {
+      ++unknown;
+    }
+  }
+  for (Region region : kRegions) {
+    const int64_t n = per_code[static_cast<int>(region)];
+    if (n > 0) counts[std::string(RegionName(region))] = n;
+  }
+  if (unknown > 0) counts["unknown"] = unknown;
+  return counts;
 }
 
 }  // namespace evgen

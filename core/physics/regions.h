@@ -12,6 +12,8 @@
 // M_J^Sigma equal to its cut) fails that cut.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -52,5 +54,11 @@ std::string_view RegionName(Region region);
 // CountRegionRows returns how many rows SelectRegion would keep, without
 // copying them (request validation runs it on every submit).
 [[nodiscard]] absl::StatusOr<int64_t> CountRegionRows(const Table& jets, std::string_view region_name);
+
+// CountRowsPerRegion returns the rows of each region present in the "region"
+// column, keyed by RegionName ("control", ..., "none"); empty for a table
+// without that column. A value that is no region code (2.5, NaN) counts under
+// "unknown", so the counts always add up to the table's rows.
+std::map<std::string, int64_t> CountRowsPerRegion(const Table& jets);
 
 }  // namespace evgen

@@ -1,5 +1,7 @@
 #include "core/physics/regions.h"
 
+#include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -142,6 +144,27 @@ TEST(SelectRegionTest, AllOrEmptyReturnsTheTableUnchanged) {
     EXPECT_EQ(all->values(), jets.values());
     EXPECT_EQ(all->weights(), jets.weights());
   }
+}
+
+TEST(CountRowsPerRegionTest, CountsEachRegionPresentAndAgreesWithSelectRegion) {
+  const Table jets = JetsWithRegions({1, 2, 0, 2, 3, 1, 2});
+  const std::map<std::string, int64_t> counts = CountRowsPerRegion(jets);
+  EXPECT_EQ(counts, (std::map<std::string, int64_t>{
+                        {"control", 2}, {"validation", 3}, {"signal", 1}, {"none", 1}}));
+  for (const auto& [name, n] : counts) EXPECT_EQ(*CountRegionRows(jets, name), n) << name;
+  EXPECT_EQ(CountRowsPerRegion(JetsWithRegions({1, 1})),
+            (std::map<std::string, int64_t>{{"control", 2}}));
+}
+
+TEST(CountRowsPerRegionTest, ValuesThatAreNoRegionCodeCountAsUnknown) {
+  Table jets({"region"});
+  for (float v : {1.f, 2.5f, -1.f, 4.f, std::nanf("")}) jets.AppendRow({v});
+  EXPECT_EQ(CountRowsPerRegion(jets),
+            (std::map<std::string, int64_t>{{"control", 1}, {"unknown", 4}}));
+}
+
+TEST(CountRowsPerRegionTest, TableWithoutRegionColumnHasNoCounts) {
+  EXPECT_TRUE(CountRowsPerRegion(Table({"pt_gev"})).empty());
 }
 
 TEST(SelectRegionTest, EmptyResultKeepsTheColumns) {
