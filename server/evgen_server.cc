@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/dataset_service.h"
+#include "server/isolated_parse.h"
 #include "server/metrics_service.h"
 #include "server/model_service.h"
 #include "server/sampling_service.h"
@@ -27,6 +28,7 @@ absl::Status EvgenServer::Start() {
   // would otherwise delete another server's in-flight work.
   EVGEN_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::Acquire(config_.data_dir));
   lock_.emplace(std::move(lock));
+  if (config_.parse_helper.empty()) config_.parse_helper = DefaultParseHelper();
   state_ = std::make_unique<ServerState>(config_);
   EVGEN_RETURN_IF_ERROR(state_->datasets.Init());
   EVGEN_RETURN_IF_ERROR(state_->models.Init());

@@ -36,6 +36,7 @@ struct ServerConfig {
   int max_heavy_calls = 8;
   int64_t max_metric_rows = 10'000'000;      // per side of a Compare or EvaluateModel
   int64_t dataset_cache_bytes = int64_t{1} << 30;  // datasets kept in memory
+  std::string parse_helper;                  // evgen-parse-table; "" = beside evgend
 };
 
 struct ServerState {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -12,6 +13,7 @@
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "server/convert.h"
+#include "server/isolated_parse.h"
 #include "server/reactors.h"
 #include "wire/table_codec.h"
 
@@ -108,12 +110,24 @@ void UploadReactor::OnReadDone(bool ok) {
   });
 }
 
+absl::StatusOr<Table> UploadReactor::ReadUpload(const std::string& format,
+                                                const std::map<std::string, std::string>& options) const {
+  if (!NeedsIsolation(format)) return ReadTableFile(staging_path_, format, options);
+  IsolatedParseOptions isolation;
+  isolation.helper = state_->config.parse_helper;
+  isolation.scratch_dir = state_->config.data_dir + "/uploads";
+  // Room for the table, libhdf5's own buffers and a margin; a file that
+  // makes the library ask for far more is refused.
+  isolation.memory_limit_bytes = std::max<int64_t>(int64_t{2} << 30, 4 * header_.total_bytes());
+  return ReadTableFileIsolated(staging_path_, format, options, isolation);
+}
+
 absl::Status UploadReactor::Complete() {
   const std::map<std::string, std::string> options(header_.options().begin(), header_.options().end());
   EVGEN_ASSIGN_OR_RETURN(
       const std::string format,
       ResolveTableFormat(header_.format(), header_.file_name(), staging_path_));
-  EVGEN_ASSIGN_OR_RETURN(Table table, ReadTableFile(staging_path_, format, options));
+  EVGEN_ASSIGN_OR_RETURN(Table table, ReadUpload(format, options));
   if (context_->IsCancelled()) return absl::CancelledError("upload cancelled; nothing was stored");
   const std::string source =
       absl::StrCat("upload:", header_.file_name().empty() ? format : header_.file_name());

@@ -10,10 +10,13 @@
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
 #include "evgen/v1/dataset_service.grpc.pb.h"
 #include "server/server_state.h"
 
@@ -31,6 +34,9 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadDatasetRequ
   absl::Status StartFile(const v1::UploadHeader& header);
   // Complete parses the staged file and stores the dataset (on the pool).
   absl::Status Complete();
+  // ReadUpload parses the staged file; HDF5-based formats in a child process.
+  absl::StatusOr<Table> ReadUpload(const std::string& format,
+                                   const std::map<std::string, std::string>& options) const;
   // UserFacing replaces the staging file's path in `status` by the user's
   // file name: errors must name the user's file, never a server path.
   absl::Status UserFacing(const absl::Status& status) const;

@@ -1,0 +1,137 @@
+#include "server/isolated_parse.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "core/io/atomic_file.h"
+#include "core/io/npy.h"
+#include "core/status_macros.h"
+#include "core/util/stop_check.h"
+
+extern char** environ;
+
+namespace evgen {
+namespace {
+
+// ScratchFiles removes the helper's files however the call ends.
+struct ScratchFiles {
+  std::string base;
+  ~ScratchFiles() {
+    std::error_code ec;
+    for (const char* suffix : {".npy", ".npy.columns", ".weights.npy", ".weights.npy.columns", ".err"}) {
+      std::filesystem::remove(base + suffix, ec);
+    }
+  }
+};
+
+std::string ScratchBase(const std::string& dir) {
+  static std::atomic<uint64_t> counter{0};
+  return absl::StrCat(dir, "/.parse-", ::getpid(), "-", counter.fetch_add(1));
+}
+
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const std::string& err_path) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return absl::UnavailableError(absl::StrCat("the server cannot start its HDF5 parser (", std::strerror(rc),
+                                               "); evgen-parse-table must be installed beside evgend"));
+  }
+  return pid;
+}
+
+// Wait reaps the helper, killing it when the call is abandoned or the time
+// limit passes; returns its wait status.
+absl::StatusOr<int> Wait(pid_t pid, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return status;
+    if (done < 0 && errno != EINTR) return absl::InternalError("lost track of the HDF5 parser process");
+    absl::Status stop = CheckStop();
+    if (stop.ok() && std::chrono::steady_clock::now() > deadline) {
+      stop = absl::DeadlineExceededError(
+          absl::StrCat("parsing took longer than ", limit.count(), " s and was stopped"));
+    }
+    if (!stop.ok()) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return stop;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// HelperError turns the helper's "CODE message" line into that status.
+absl::Status HelperError(const std::string& err_path, const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(err_path);
+  std::string line = text.ok() ? std::string(absl::StripAsciiWhitespace(*text)) : "";
+  if (size_t nl = line.rfind('\n'); nl != std::string::npos) line = line.substr(nl + 1);
+  std::pair<std::string, std::string> parts = absl::StrSplit(line, absl::MaxSplits(' ', 1));
+  int code = 0;
+  if (!absl::SimpleAtoi(parts.first, &code) || code <= 0 || code > 16) {
+    return absl::InternalError(absl::StrCat(path, ": the HDF5 parser failed without a reason"));
+  }
+  return absl::Status(static_cast<absl::StatusCode>(code), parts.second);
+}
+
+}  // namespace
+
+bool NeedsIsolation(const std::string& format) { return format == "hdf5" || format == "jetnet"; }
+
+std::string DefaultParseHelper() {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path(".") : self.parent_path()).string() + "/evgen-parse-table";
+}
+
+absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::string& format,
+                                            const std::map<std::string, std::string>& options,
+                                            const IsolatedParseOptions& isolation) {
+  ScratchFiles scratch{ScratchBase(isolation.scratch_dir)};
+  std::vector<std::string> args = {isolation.helper,   "--input",  path, "--format", format,
+                                   "--output", scratch.base + ".npy", "--max-memory-bytes",
+                                   absl::StrCat(isolation.memory_limit_bytes)};
+  for (const auto& [key, value] : options) {
+    args.push_back("--option");
+    args.push_back(absl::StrCat(key, "=", value));
+  }
+  EVGEN_ASSIGN_OR_RETURN(pid_t pid, Spawn(args, scratch.base + ".err"));
+  EVGEN_ASSIGN_OR_RETURN(int status, Wait(pid, isolation.time_limit));
+  if (WIFSIGNALED(status)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": the HDF5 library crashed on this file (signal ", WTERMSIG(status),
+        "); it is malformed or uses HDF5 features evgen does not read. Nothing was stored"));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return HelperError(scratch.base + ".err", path);
+  EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(scratch.base + ".npy"));
+  if (std::filesystem::exists(scratch.base + ".weights.npy")) {
+    EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(scratch.base + ".weights.npy"));
+    EVGEN_RETURN_IF_ERROR(table.SetWeights(weights.values()));
+  }
+  return table;
+}
+
+}  // namespace evgen

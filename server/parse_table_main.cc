@@ -1,0 +1,73 @@
+// evgen-parse-table: evgend's helper that parses one untrusted table file in
+// a process of its own (see server/isolated_parse.h).
+//
+//   evgen-parse-table --input F --format FMT --output OUT.npy
+//                     [--max-memory-bytes N] [--option KEY=VALUE]...
+//
+// Exit 0: OUT.npy (+ .columns) holds the table and, for a weighted table,
+// OUT.weights.npy its weights. Exit 3: the last line of stderr is
+// "CODE message" with an absl status code. A crash is the caller's to report.
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <new>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/io/npy.h"
+#include "core/io/table_file.h"
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "%d %s\n", static_cast<int>(status.code()), std::string(status.message()).c_str());
+  return 3;
+}
+
+absl::Status Run(const std::map<std::string, std::string>& flags, const std::map<std::string, std::string>& options) {
+  const std::string output = flags.at("--output");
+  absl::StatusOr<evgen::Table> table = evgen::ReadTableFile(flags.at("--input"), flags.at("--format"), options);
+  if (!table.ok()) return table.status();
+  if (absl::Status s = evgen::WriteNpy(output, *table); !s.ok()) return s;
+  if (!table->has_weights()) return absl::OkStatus();
+  evgen::Table weights(std::vector<std::string>{"weight"});
+  weights.mutable_values() = table->weights();
+  return evgen::WriteNpy(output.substr(0, output.size() - 4) + ".weights.npy", weights);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> flags, options;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i], value = argv[i + 1];
+    if (key == "--option") {
+      const size_t eq = value.find('=');
+      options[value.substr(0, eq)] = eq == std::string::npos ? "" : value.substr(eq + 1);
+    } else {
+      flags[key] = value;
+    }
+  }
+  for (const char* required : {"--input", "--format", "--output"}) {
+    if (flags.count(required) == 0) return Fail(absl::InvalidArgumentError(absl::StrCat("missing ", required)));
+  }
+  int64_t memory = 0;
+  if (flags.count("--max-memory-bytes") && absl::SimpleAtoi(flags["--max-memory-bytes"], &memory) && memory > 0) {
+    // A crafted file can make libhdf5 allocate gigabytes; here that ends
+    // this process, not the server.
+    const rlimit limit{static_cast<rlim_t>(memory), static_cast<rlim_t>(memory)};
+    ::setrlimit(RLIMIT_AS, &limit);
+  }
+  try {
+    const absl::Status status = Run(flags, options);
+    return status.ok() ? 0 : Fail(status);
+  } catch (const std::bad_alloc&) {
+    return Fail(absl::ResourceExhaustedError(absl::StrCat(
+        flags["--input"], ": parsing needs more than the ", memory >> 20, " MiB the server allows for it")));
+  } catch (const std::exception& e) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(flags["--input"], ": ", e.what())));
+  }
+}
