@@ -92,7 +92,10 @@ class Hdf5File {
   // DatasetNames lists the datasets directly under the root group.
   std::vector<std::string> DatasetNames() const;
   // Read returns the dataset converted to float32 (float and integer types),
-  // with its "columns" attribute when it has one.
+  // with its "columns" attribute when it has one. Dimensions whose product
+  // overflows, or that claim more values than the file could hold (one per
+  // byte, or 1032 per byte for a compressed dataset: deflate's limit), are
+  // InvalidArgument, checked before anything is allocated.
   [[nodiscard]] absl::StatusOr<Hdf5Array> Read(const std::string& dataset) const;
   const std::string& path() const { return path_; }
 
@@ -100,6 +103,8 @@ class Hdf5File {
   Hdf5File() = default;
   std::string path_;
   int64_t file_ = -1;  // hid_t
+  // file_bytes_ bounds what a dataset of this file can hold (see Read).
+  int64_t file_bytes_ = 0;
 };
 
 }  // namespace evgen
