@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/io/atomic_file.h"
+#include "core/io/checked_size.h"
 #include "core/io/text_fields.h"
 #include "core/status_macros.h"
 
@@ -160,15 +161,26 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
       } else {
         if (f.size() < 13) return wrong_count("at least 12");
         EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
+        const std::string expected =
+            "12 + random states + weights (number mpi scale alphaQCD alphaQED process "
+            "signal_vertex vertices beam1 beam2 n_random [random...] n_weights [weights...])";
+        // The counts index the line, and a count near 2^63 would wrap the sum.
         long long randoms = 0, weights = 0;
-        if (!IsInteger(f[8], &a) || a < 0 || !IsInteger(f[11], &randoms) || randoms < 0 ||
-            static_cast<size_t>(12 + randoms) >= f.size() ||
-            !IsInteger(f[12 + randoms], &weights) || weights < 0 ||
-            f.size() != static_cast<size_t>(13 + randoms + weights)) {
-          return wrong_count(
-              "12 + random states + weights (number mpi scale alphaQCD alphaQED process "
-              "signal_vertex vertices beam1 beam2 n_random [random...] n_weights [weights...])");
+        if (!IsInteger(f[8], &a) || a < 0 || !IsInteger(f[11], &randoms)) {
+          return wrong_count(expected);
         }
+        EVGEN_ASSIGN_OR_RETURN(
+            const int64_t weights_field,
+            CheckedAdd(12, randoms, absl::StrCat(at(line_number), "E line: n_random field")));
+        if (static_cast<size_t>(weights_field) >= f.size() ||
+            !IsInteger(f[weights_field], &weights)) {
+          return wrong_count(expected);
+        }
+        EVGEN_ASSIGN_OR_RETURN(
+            const int64_t fields,
+            CheckedAdd(weights_field + 1, weights,
+                       absl::StrCat(at(line_number), "E line: fields after n_weights")));
+        if (static_cast<size_t>(fields) != f.size()) return wrong_count(expected);
         declared_vertices = a;
       }
       events.push_back(EventShape{line_number, 0});
@@ -188,13 +200,15 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
         if (f.size() != 10) return wrong_count("9 (id parent pdg_id px py pz e m status)");
         EVGEN_RETURN_IF_ERROR(numeric_from(1, 10));
       } else {
+        const std::string expected =
+            "12 + 2 x flows (barcode pdg_id px py pz e m status theta phi end_vertex n_flow "
+            "[flow pairs])";
         long long flows = 0;
-        if (f.size() < 13 || !IsInteger(f[12], &flows) || flows < 0 ||
-            f.size() != static_cast<size_t>(13 + 2 * flows)) {
-          return wrong_count(
-              "12 + 2 x flows (barcode pdg_id px py pz e m status theta phi end_vertex n_flow "
-              "[flow pairs])");
-        }
+        if (f.size() < 13 || !IsInteger(f[12], &flows)) return wrong_count(expected);
+        const std::string what = absl::StrCat(at(line_number), "P line: n_flow pairs");
+        EVGEN_ASSIGN_OR_RETURN(const int64_t flow_fields, CheckedMul(2, flows, what));
+        EVGEN_ASSIGN_OR_RETURN(const int64_t fields, CheckedAdd(13, flow_fields, what));
+        if (static_cast<size_t>(fields) != f.size()) return wrong_count(expected);
         EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
         if (seen_vertices == 0) {
           return absl::InvalidArgumentError(
@@ -212,11 +226,14 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
         }
         EVGEN_RETURN_IF_ERROR(numeric_from(1, 3));
       } else {
+        const std::string expected =
+            "9 + weights (barcode id x y z t n_orphan_in n_out n_weights ...)";
         long long weights = 0, orphans = 0, outgoing = 0;
-        if (f.size() < 10 || !IsInteger(f[9], &weights) || weights < 0 ||
-            f.size() != static_cast<size_t>(10 + weights)) {
-          return wrong_count("9 + weights (barcode id x y z t n_orphan_in n_out n_weights ...)");
-        }
+        if (f.size() < 10 || !IsInteger(f[9], &weights)) return wrong_count(expected);
+        EVGEN_ASSIGN_OR_RETURN(
+            const int64_t fields,
+            CheckedAdd(10, weights, absl::StrCat(at(line_number), "V line: n_weights")));
+        if (static_cast<size_t>(fields) != f.size()) return wrong_count(expected);
         EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
         if (vertex_seen < vertex_expected) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -224,9 +241,14 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
               " particle lines, its V line says ", vertex_expected,
           " (orphan incoming + outgoing)"));
         }
-        IsInteger(f[7], &orphans);
-        IsInteger(f[8], &outgoing);
-        vertex_expected = orphans + outgoing;
+        if (!IsInteger(f[7], &orphans) || !IsInteger(f[8], &outgoing)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(line_number), "V line: n_orphan_in and n_out must be integers"));
+        }
+        EVGEN_ASSIGN_OR_RETURN(
+            vertex_expected,
+            CheckedAdd(orphans, outgoing,
+                       absl::StrCat(at(line_number), "V line: n_orphan_in + n_out")));
         vertex_seen = 0;
         vertex_line = line_number;
       }
