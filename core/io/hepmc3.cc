@@ -1,5 +1,6 @@
 #include "core/io/hepmc3.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
 #include "core/io/checked_size.h"
 #include "core/io/text_fields.h"
@@ -48,6 +50,110 @@ bool IsInteger(std::string_view field, long long* value) {
   if (!absl::SimpleAtoi(Absl(field), &v)) return false;
   *value = v;
   return true;
+}
+
+// libHepMC3 (3.1) trusts its input: it walks records with strchr(' ') and
+// atoi, indexes its particles with the ids of a V line, and unescapes text
+// past the end of a line that ends in a backslash. The helpers below refuse
+// what it would misread, so that it only ever parses what was checked here.
+
+// SingleSpaced: a record whose fields are separated by anything but single
+// spaces would be split into other fields by libHepMC3 than by Fields().
+bool SingleSpaced(std::string_view line) {
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(line[i]))) continue;
+    if (line[i] != ' ' || (i > 0 && line[i - 1] == ' ')) return false;
+  }
+  return true;
+}
+
+bool EndsInLoneBackslash(std::string_view line) {
+  size_t n = 0;
+  while (n < line.size() && line[line.size() - 1 - n] == '\\') ++n;
+  return n % 2 == 1;
+}
+
+// CheckVertexListV3 checks a v3 V line, "V id status [p1,p2,...]" with an
+// optional "@ x y z t": the vertex id in -vertices..-1 and each listed
+// particle id in 1..particles (the counts of the event's E line).
+absl::Status CheckVertexListV3(const std::vector<std::string_view>& f, long long vertices,
+                               long long particles, const std::string& at) {
+  if (f.size() < 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        at, "V line: expected 'V id status [particle,...]' and optionally '@ x y z t'"));
+  }
+  long long id = 0;
+  if (!IsInteger(f[1], &id) || id >= 0 || id < -vertices) {
+    return absl::InvalidArgumentError(absl::StrCat(at, "V line: vertex id '", std::string(f[1]),
+                                                   "' is not in -", vertices, "..-1"));
+  }
+  std::string_view list = f[3];
+  const bool bracketed = list.size() >= 2 && list.front() == '[' && list.back() == ']';
+  const bool positioned = f.size() == 9 && f[4] == "@";
+  if (!bracketed || (f.size() != 4 && !positioned)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        at, "V line: expected 'V id status [particle,...]' and optionally '@ x y z t'"));
+  }
+  for (absl::string_view part : absl::StrSplit(Absl(list.substr(1, list.size() - 2)), ',')) {
+    long long p = 0;
+    if (!IsInteger(std::string_view(part.data(), part.size()), &p) || p < 1 || p > particles) {
+      return absl::InvalidArgumentError(absl::StrCat(at, "V line: particle id '",
+                                                     std::string(part), "' is not in 1..",
+                                                     particles));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CheckWeightNamesV2 checks an IO_GenEvent "N count "name" ..." line, whose
+// count libHepMC3 allocates before it looks for the names.
+absl::Status CheckWeightNamesV2(std::string_view line, const std::vector<std::string_view>& f,
+                                const std::string& at) {
+  long long count = 0;
+  const long long quotes = static_cast<long long>(std::count(line.begin(), line.end(), '"'));
+  if (f.size() < 2 || !IsInteger(f[1], &count) || count < 1 || count > quotes / 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, "N line: expected a count >= 1 and that many quoted weight names"));
+  }
+  return absl::OkStatus();
+}
+
+// AttributeNameV3 is the name libHepMC3 copies out of an A line into a
+// 64-byte buffer: the text after the first space of a run attribute
+// ("A name value"), after the second of an event's ("A id name value"), up to
+// the next space. It runs to the end of the (trimmed) line when no space
+// follows, as the untrimmed line libHepMC3 sees may have one there.
+std::string_view AttributeNameV3(std::string_view line, bool in_event) {
+  size_t begin = line.find(' ');
+  if (in_event && begin != std::string_view::npos) begin = line.find(' ', begin + 1);
+  if (begin == std::string_view::npos) return {};
+  const size_t end = line.find(' ', begin + 1);
+  return line.substr(begin + 1, end == std::string_view::npos ? end : end - begin - 1);
+}
+
+constexpr size_t kMaxAttributeName = 63;
+
+// CheckForLibHepMC3 refuses a record libHepMC3 would misread (see above);
+// in_event says whether an E line came before it.
+absl::Status CheckForLibHepMC3(std::string_view line, const std::vector<std::string_view>& f,
+                               bool v3, bool in_event, long long vertices, long long particles,
+                               const std::string& at) {
+  const char kind = line[0];
+  if ((kind == 'E' || kind == 'V' || kind == 'P' || kind == 'U') && !SingleSpaced(line)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        at, std::string(1, kind), " line: fields must be separated by single spaces"));
+  }
+  if (v3 && (kind == 'T' || kind == 'A') && EndsInLoneBackslash(line)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, std::string(1, kind), " line ends inside an escape (a lone '\\')"));
+  }
+  if (v3 && kind == 'A' && AttributeNameV3(line, in_event).size() > kMaxAttributeName) {
+    return absl::InvalidArgumentError(absl::StrCat(at, "A line: attribute name longer than ",
+                                                   kMaxAttributeName, " characters"));
+  }
+  if (v3 && kind == 'V') return CheckVertexListV3(f, vertices, particles, at);
+  if (!v3 && kind == 'N') return CheckWeightNamesV2(line, f, at);
+  return absl::OkStatus();
 }
 
 // EventShape is what the pre-scan learned about one event.
@@ -108,6 +214,11 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
     pos = end + 1;
     ++line_number;
     if (line.empty()) continue;
+    // libHepMC3 reads lines as C strings, which a NUL byte would cut short.
+    if (line.find('\0') != std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at(line_number), "NUL byte: a HepMC listing is text"));
+    }
     if (absl::StartsWith(Absl(line), "HepMC::")) {
       if (line == footer) {
         EVGEN_RETURN_IF_ERROR(close_event());
@@ -145,6 +256,14 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
       return absl::InvalidArgumentError(absl::StrCat(at(line_number), "unrecognised record '",
                                                      std::string(line.substr(0, 60)), "'"));
     }
+    if (kind == 'P' || kind == 'V') {
+      if (events.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at(line_number), std::string(1, kind), " line before the first E line"));
+      }
+    }
+    EVGEN_RETURN_IF_ERROR(CheckForLibHepMC3(line, f, v3, !events.empty(), declared_vertices,
+                                            declared_particles, at(line_number)));
     if (kind == 'E') {
       EVGEN_RETURN_IF_ERROR(close_event());
       long long a = 0, b = 0;
@@ -188,12 +307,6 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
       vertex_expected = 0;
       vertex_seen = 0;
       continue;
-    }
-    if (kind == 'P' || kind == 'V') {
-      if (events.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(at(line_number), std::string(1, kind), " line before the first E line"));
-      }
     }
     if (kind == 'P') {
       if (v3) {

@@ -46,6 +46,17 @@ const std::vector<Finding>& Findings() {
       {"hdf5", "dims_exceed_file.h5", absl::StatusCode::kInvalidArgument,
        "claims shape [131072, 131072] (17179869184 values), more than the 4119-byte file can "
        "hold even compressed"},
+      // libHepMC3 unescapes a T line's text by reading the character after
+      // each backslash: past the end of "T evgen\|1\" (SEGV), whether the
+      // line ends there or a NUL byte cuts its C string there.
+      {"hepmc3", "tool_line_ends_in_backslash.hepmc", absl::StatusCode::kInvalidArgument,
+       ":4: T line ends inside an escape"},
+      {"hepmc3", "tool_line_cut_by_nul_after_backslash.hepmc", absl::StatusCode::kInvalidArgument,
+       ":4: NUL byte: a HepMC listing is text"},
+      // libHepMC3 copies an A line's attribute name into a 64-byte stack
+      // buffer (stack smashing).
+      {"hepmc3", "attribute_name_overflows_64_bytes.hepmc", absl::StatusCode::kInvalidArgument,
+       ":8: A line: attribute name longer than 63 characters"},
   };
   return findings;
 }
