@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "core/io/atomic_file.h"
 #include "core/io/checked_size.h"
+#include "core/io/hdf5_global_heap.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -77,7 +78,8 @@ herr_t CollectName(hid_t, const char* name, const H5L_info_t*, void* data) {
 
 // ReadColumnNames reads the "columns" attribute. Attributes are never
 // compressed, so their names cannot take more bytes than the file has.
-absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, int64_t file_bytes,
+absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const std::string& path,
+                                                         int64_t file_bytes,
                                                          const std::string& where) {
   Handle attr(H5Aopen(dataset, "columns", H5P_DEFAULT), H5Aclose);
   if (!attr.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot open attribute 'columns'"));
@@ -97,6 +99,8 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, int64_t 
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
     std::vector<char*> pointers(static_cast<size_t>(n), nullptr);
+    // The names live in the global heap, whose walk libhdf5 does not check.
+    EVGEN_RETURN_IF_ERROR(CheckGlobalHeaps(path));
     if (H5Aread(attr.get(), mem.get(), pointers.data()) < 0) {
       // A read that failed part-way may have allocated some of the strings.
       H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, pointers.data());
@@ -275,7 +279,7 @@ absl::StatusOr<Hdf5Array> Hdf5File::Read(const std::string& dataset) const {
         absl::StrCat(where, ": reading the values failed (truncated or corrupt file?)"));
   }
   if (H5Aexists(d.get(), "columns") > 0) {
-    EVGEN_ASSIGN_OR_RETURN(out.column_names, ReadColumnNames(d.get(), file_bytes_, where));
+    EVGEN_ASSIGN_OR_RETURN(out.column_names, ReadColumnNames(d.get(), path_, file_bytes_, where));
   }
   return out;
 }
