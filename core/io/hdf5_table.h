@@ -17,7 +17,9 @@
 // corrupt HDF5 file, a missing dataset (listing the root's datasets), a
 // dataset of rank other than 2 or with zero rows or columns, a non-numeric
 // dataset, a "columns" attribute whose name count differs from the column
-// count, and a weights dataset of the wrong shape.
+// count, a weights dataset of the wrong shape, a dataset or attribute that
+// claims more values than the file could hold, and a malformed global heap
+// (checked before libhdf5 reads variable-length names; hdf5_global_heap.h).
 //
 // Files are built in memory (HDF5's core driver) and published with
 // AtomicFileWriter semantics, so no half-written file is ever visible. The
