@@ -159,6 +159,31 @@ absl::Status CheckDatasetFits(hid_t dataset, int64_t values, int64_t file_bytes,
   return absl::OkStatus();
 }
 
+// CheckStorage rejects a compact or contiguous dataset whose stored bytes
+// cannot hold its shape, or lie past the end of the file: libhdf5 1.10 reads
+// such a dataset from a buffer that is not there (a compact dataset of 0
+// stored bytes crashed the reader). Chunked storage holds less when
+// compressed or partly written, and is left to libhdf5.
+absl::Status CheckStorage(hid_t dataset, hid_t plist, size_t value_bytes, int64_t values,
+                          int64_t file_bytes, const std::string& where) {
+  const H5D_layout_t layout = H5Pget_layout(plist);
+  if (values == 0 || (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS)) return absl::OkStatus();
+  EVGEN_ASSIGN_OR_RETURN(const int64_t need,
+                         CheckedMul(values, static_cast<int64_t>(value_bytes),
+                                    absl::StrCat(where, ": values x bytes per value")));
+  const uint64_t stored = H5Dget_storage_size(dataset);
+  const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(dataset) : 0;
+  const bool outside = layout == H5D_CONTIGUOUS &&
+                       (offset == HADDR_UNDEF || offset > static_cast<uint64_t>(file_bytes) ||
+                        stored > static_cast<uint64_t>(file_bytes) - offset);
+  if (stored < static_cast<uint64_t>(need) || outside) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, " stores ", stored, " bytes", outside ? " outside the file" : "", " for ", values,
+        " values of ", value_bytes, " bytes (truncated or corrupt file?)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -272,6 +297,10 @@ absl::StatusOr<Hdf5Array> Hdf5File::Read(const std::string& dataset) const {
     EVGEN_ASSIGN_OR_RETURN(total, CheckedMul(total, d64, absl::StrCat(where, ": values")));
   }
   EVGEN_RETURN_IF_ERROR(CheckDatasetFits(d.get(), total, file_bytes_, out.shape, where));
+  Handle plist(H5Dget_create_plist(d.get()), H5Pclose);
+  if (!plist.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " has no storage layout"));
+  EVGEN_RETURN_IF_ERROR(
+      CheckStorage(d.get(), plist.get(), H5Tget_size(type.get()), total, file_bytes_, where));
   out.values.resize(static_cast<size_t>(total));
   if (total > 0 &&
       H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0) {

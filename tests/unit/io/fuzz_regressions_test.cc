@@ -65,6 +65,10 @@ const std::vector<Finding>& Findings() {
       // aborts); malloc refuses, libhdf5 finds no root group, nor does the reader.
       {"jetnet", "object_header_claims_2e63_bytes.hdf5", absl::StatusCode::kInvalidArgument,
        "no dataset 'particle_features'; the file has nothing at its root"},
+      // particle_features turned compact with 0 stored bytes: libhdf5 copied
+      // its 96 bytes from a NULL buffer (SEGV).
+      {"jetnet", "compact_dataset_without_storage.hdf5", absl::StatusCode::kInvalidArgument,
+       "dataset 'particle_features' stores 0 bytes for 24 values of 4 bytes"},
   };
   return findings;
 }
