@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <sstream>
+#include <istream>
+#include <ostream>
 #include <streambuf>
 #include <string_view>
 #include <vector>
@@ -162,14 +163,21 @@ struct EventShape {
   int64_t particles = 0;  // P lines
 };
 
-// ScanListing checks the listing's structure line by line (see the header)
-// and returns the events' shapes.
-absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
-                                                    const std::string& source,
-                                                    HepMCFormat* format) {
+// Listing is what the pre-scan checked: the events' shapes and the bytes up
+// to the end of the footer line. libHepMC3 reads on past the footer, so it is
+// handed those bytes alone.
+struct Listing {
+  std::vector<EventShape> events;
+  size_t bytes = 0;
+};
+
+// ScanListing checks the listing's structure line by line (see the header).
+absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& source,
+                                    HepMCFormat* format) {
   const bool v3 = *format == HepMCFormat::kAsciiV3;
   const char* footer = v3 ? kV3End : kV2End;
-  std::vector<EventShape> events;
+  Listing listing;
+  std::vector<EventShape>& events = listing.events;
   int64_t line_number = 0;
   size_t pos = 0;
   bool started = false;
@@ -223,6 +231,7 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
       if (line == footer) {
         EVGEN_RETURN_IF_ERROR(close_event());
         ended = true;
+        listing.bytes = std::min(pos, text.size());
       } else if (line == kV3Start || line == kV2Start) {
         started = true;
       } else if (!absl::StartsWith(Absl(line), "HepMC::Version")) {
@@ -381,8 +390,31 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
         events.size(), events.size() == 1 ? " event)" : " events)"));
   }
   if (events.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no events"));
-  return events;
+  // libHepMC3 would read on past the footer, into lines no one checked; only
+  // repeats of the footer (libHepMC3 3.1 writes it twice) may follow it.
+  for (pos = listing.bytes; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    ++line_number;
+    if (!line.empty() && line != footer) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number,
+                                                     ": content after the '", footer, "' line"));
+    }
+  }
+  return listing;
 }
+
+// TextViewBuf lets libHepMC3 read part of the text in place, without a copy.
+class TextViewBuf : public std::streambuf {
+ public:
+  TextViewBuf(const std::string& text, size_t size) {
+    // streambuf's get area takes char*; nothing writes through it.
+    char* begin = const_cast<char*>(text.data());
+    setg(begin, begin, begin + size);
+  }
+};
 
 // AtomicFileBuf lets HepMC3::WriterAscii stream into an AtomicFileWriter, so
 // memory stays flat however many events are written.
@@ -463,9 +495,11 @@ absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& sou
     }
   }
   out.format = format;
-  EVGEN_ASSIGN_OR_RETURN(std::vector<EventShape> shapes, ScanListing(text, source, &format));
+  EVGEN_ASSIGN_OR_RETURN(const Listing listing, ScanListing(text, source, &format));
+  const std::vector<EventShape>& shapes = listing.events;
 
-  std::istringstream stream(text);
+  TextViewBuf buffer(text, listing.bytes);
+  std::istream stream(&buffer);
   std::unique_ptr<HepMC3::Reader> reader;
   if (format == HepMCFormat::kAsciiV3) {
     reader = std::make_unique<HepMC3::ReaderAscii>(stream);
