@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <istream>
 #include <ostream>
@@ -157,6 +158,74 @@ absl::Status CheckForLibHepMC3(std::string_view line, const std::vector<std::str
   return absl::OkStatus();
 }
 
+// AtoiLike reads a field as libHepMC3's atoi does (digits up to the first
+// other character, 0 for none), so that the checks below see its numbers.
+int AtoiLike(std::string_view field) {
+  return static_cast<int>(std::strtol(std::string(field).c_str(), nullptr, 10));
+}
+
+// VertexGraphV2 links an IO_GenEvent event's vertices as libHepMC3 3.1 does,
+// to refuse a vertex it would drop and then dereference (SEGV): one with no
+// incoming particle (none ends there, and no status-4 beam without an end
+// vertex leaves it), or one with incoming but no outgoing particles.
+class VertexGraphV2 {
+ public:
+  void Clear() {
+    vertices_.clear();
+    outgoing_.clear();
+  }
+  void AddVertex(int barcode, int64_t line) { vertices_.push_back(Vertex{barcode, line}); }
+  // AddParticle adds a P line of the last vertex: incoming when it ends
+  // there, otherwise outgoing, and incoming to the first vertex it ends at.
+  void AddParticle(int end_vertex, int status) {
+    Vertex& v = vertices_.back();
+    if (end_vertex == v.barcode) {
+      v.has_in = true;
+      return;
+    }
+    v.has_out = true;
+    outgoing_.push_back(Outgoing{vertices_.size() - 1, end_vertex, status});
+  }
+  absl::Status Check(const std::string& source, size_t event) {
+    for (const Outgoing& p : outgoing_) {
+      auto end = std::find_if(vertices_.begin(), vertices_.end(),
+                              [&](const Vertex& v) { return v.barcode == p.end_vertex; });
+      if (p.end_vertex != 0 && end != vertices_.end()) {
+        end->has_in = true;
+      } else if (p.status == 4) {
+        vertices_[p.from].has_beam = true;
+      }
+    }
+    for (const Vertex& v : vertices_) {
+      const char* missing = nullptr;
+      if (!v.has_in && !v.has_beam) {
+        missing = "incoming particles (none ends there, no status-4 beam leaves it)";
+      } else if (v.has_in && !v.has_out) {
+        missing = "outgoing particles";
+      }
+      if (missing != nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ":", v.line, ": event ", event, ": vertex ", v.barcode, " has no ", missing));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Vertex {
+    int barcode = 0;
+    int64_t line = 0;
+    bool has_in = false, has_out = false, has_beam = false;
+  };
+  struct Outgoing {
+    size_t from = 0;
+    int end_vertex = 0;
+    int status = 0;
+  };
+  std::vector<Vertex> vertices_;
+  std::vector<Outgoing> outgoing_;
+};
+
 // EventShape is what the pre-scan learned about one event.
 struct EventShape {
   int64_t line = 0;       // line of its E record
@@ -186,6 +255,7 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
   long long declared_vertices = 0, declared_particles = -1;
   long long seen_vertices = 0;
   long long vertex_expected = 0, vertex_seen = 0;  // IO_GenEvent: P lines after a V line
+  VertexGraphV2 graph;                              // IO_GenEvent
   int64_t vertex_line = 0;
 
   auto at = [&](int64_t l) { return absl::StrCat(source, ":", l, ": "); };
@@ -212,7 +282,7 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
     if (e.particles == 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, "no particles"));
     }
-    return absl::OkStatus();
+    return v3 ? absl::OkStatus() : graph.Check(source, events.size());
   };
 
   while (pos < text.size() && !ended) {
@@ -312,6 +382,7 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
         declared_vertices = a;
       }
       events.push_back(EventShape{line_number, 0});
+      graph.Clear();
       seen_vertices = 0;
       vertex_expected = 0;
       vertex_seen = 0;
@@ -337,6 +408,7 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
               absl::StrCat(at(line_number), "P line before the event's first V line"));
         }
         ++vertex_seen;
+        graph.AddParticle(AtoiLike(f[11]), AtoiLike(f[8]));
       }
       ++events.back().particles;
       continue;
@@ -373,6 +445,7 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
                        absl::StrCat(at(line_number), "V line: n_orphan_in + n_out")));
         vertex_seen = 0;
         vertex_line = line_number;
+        graph.AddVertex(AtoiLike(f[1]), line_number);
       }
       ++seen_vertices;
       continue;
