@@ -10,6 +10,7 @@ packages=(
   libabsl-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   zlib1g-dev libhepmc3-dev libhdf5-dev python3 python3-numpy python3-scipy
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

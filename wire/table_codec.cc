@@ -1,8 +1,11 @@
 #include "wire/table_codec.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/io/checked_size.h"
+#include "core/status_macros.h"
 
 namespace evgen {
 
@@ -31,19 +34,28 @@ absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field
   if (chunk.rows() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".rows: must be >= 0, got ", chunk.rows()));
   }
-  const size_t n_values = static_cast<size_t>(chunk.rows()) * chunk.columns_size();
-  if (chunk.values().size() != n_values * sizeof(float)) {
+  // rows comes from the peer: unchecked, rows = 2^62 with one column wraps
+  // the byte count to 0 and an empty chunk would claim 2^62 rows.
+  EVGEN_ASSIGN_OR_RETURN(const int64_t n_bytes,
+                         CheckedProduct({chunk.rows(), chunk.columns_size(), 4},
+                                        absl::StrCat(field, ".values: rows x columns x 4 bytes")));
+  if (static_cast<uint64_t>(chunk.values().size()) != static_cast<uint64_t>(n_bytes)) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ".values: holds ", chunk.values().size(), " bytes; rows (", chunk.rows(),
-        ") x columns (", chunk.columns_size(), ") x 4 = ", n_values * sizeof(float)));
+        ") x columns (", chunk.columns_size(), ") x 4 = ", n_bytes));
   }
+  // Cannot fail once the values' product fit, as columns >= 1.
+  EVGEN_ASSIGN_OR_RETURN(const int64_t weight_bytes,
+                         CheckedMul(chunk.rows(), 4, absl::StrCat(field, ".weights: rows x 4 bytes")));
   if (!chunk.weights().empty() &&
-      chunk.weights().size() != static_cast<size_t>(chunk.rows()) * sizeof(float)) {
+      static_cast<uint64_t>(chunk.weights().size()) != static_cast<uint64_t>(weight_bytes)) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".weights: holds ", chunk.weights().size(),
                                                    " bytes, expected 4 per row or none"));
   }
-  std::vector<float> values(n_values);
-  if (n_values > 0) std::memcpy(values.data(), chunk.values().data(), n_values * sizeof(float));
+  // Both sizes now equal bytes the chunk holds, so nothing below allocates
+  // more than the message itself.
+  std::vector<float> values(static_cast<size_t>(n_bytes) / sizeof(float));
+  if (n_bytes > 0) std::memcpy(values.data(), chunk.values().data(), static_cast<size_t>(n_bytes));
   std::vector<float> weights(chunk.weights().size() / sizeof(float));
   if (!weights.empty()) std::memcpy(weights.data(), chunk.weights().data(), chunk.weights().size());
   std::vector<std::string> columns(chunk.columns().begin(), chunk.columns().end());
@@ -51,7 +63,10 @@ absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field
 }
 
 int64_t RowsPerChunk(int columns, int64_t max_chunk_bytes) {
-  return std::max<int64_t>(1, max_chunk_bytes / (static_cast<int64_t>(sizeof(float)) * std::max(1, columns)));
+  // columns is an int, so 4 * columns needs no overflow check in int64_t;
+  // a row wider than the limit (or a limit <= 0) still travels, one per chunk.
+  const int64_t row_bytes = static_cast<int64_t>(sizeof(float)) * std::max(1, columns);
+  return std::max<int64_t>(1, max_chunk_bytes / row_bytes);
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/io/atomic_file.h"
+#include "core/io/checked_size.h"
+#include "core/io/hdf5_global_heap.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -56,6 +58,15 @@ class Handle {
   herr_t (*close_)(hid_t);
 };
 
+// kMaxFilterExpansion is how many bytes one byte of a filtered (compressed)
+// dataset may decode to: deflate, the filter HDF5 files use, cannot exceed
+// 1032. Any larger claim is a corrupt or hostile file, found before the
+// values are allocated.
+constexpr int64_t kMaxFilterExpansion = 1032;
+
+// kMaxValues caps one dataset however large the file (64 GiB of float32).
+constexpr int64_t kMaxValues = int64_t{1} << 34;
+
 std::string ShapeText(const std::vector<int64_t>& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
@@ -65,7 +76,11 @@ herr_t CollectName(hid_t, const char* name, const H5L_info_t*, void* data) {
   return 0;
 }
 
-absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const std::string& where) {
+// ReadColumnNames reads the "columns" attribute. Attributes are never
+// compressed, so their names cannot take more bytes than the file has.
+absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const std::string& path,
+                                                         int64_t file_bytes,
+                                                         const std::string& where) {
   Handle attr(H5Aopen(dataset, "columns", H5P_DEFAULT), H5Aclose);
   if (!attr.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot open attribute 'columns'"));
   Handle type(H5Aget_type(attr.get()), H5Tclose);
@@ -75,7 +90,7 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const st
         absl::StrCat(where, ": attribute 'columns' must hold strings (the column names)"));
   }
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  if (n < 0 || n > 10000000) {
+  if (n < 0 || n > 10000000 || n > file_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' is malformed"));
   }
   std::vector<std::string> names;
@@ -84,7 +99,11 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const st
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
     std::vector<char*> pointers(static_cast<size_t>(n), nullptr);
+    // The names live in the global heap, whose walk libhdf5 does not check.
+    EVGEN_RETURN_IF_ERROR(CheckGlobalHeaps(path));
     if (H5Aread(attr.get(), mem.get(), pointers.data()) < 0) {
+      // A read that failed part-way may have allocated some of the strings.
+      H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, pointers.data());
       return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute 'columns'"));
     }
     for (char* p : pointers) names.emplace_back(p == nullptr ? "" : p);
@@ -94,9 +113,17 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const st
     if (size == 0 || size > 65536) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' is malformed"));
     }
+    EVGEN_ASSIGN_OR_RETURN(
+        const int64_t bytes,
+        CheckedMul(n, static_cast<int64_t>(size), absl::StrCat(where, ": attribute 'columns' names x bytes")));
+    if (bytes > file_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' claims ", n,
+                                                     " names of ", size, " bytes, more than the ",
+                                                     file_bytes, "-byte file holds"));
+    }
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), size);
-    std::vector<char> buffer(static_cast<size_t>(n) * size, '\0');
+    std::vector<char> buffer(static_cast<size_t>(bytes), '\0');
     if (H5Aread(attr.get(), mem.get(), buffer.data()) < 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute 'columns'"));
     }
@@ -110,6 +137,53 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const st
   return names;
 }
 
+// CheckDatasetFits rejects a dataset whose shape claims more values than the
+// file could hold (see kMaxFilterExpansion), or more than kMaxValues.
+absl::Status CheckDatasetFits(hid_t dataset, int64_t values, int64_t file_bytes,
+                              const std::vector<int64_t>& shape, const std::string& where) {
+  Handle plist(H5Dget_create_plist(dataset), H5Pclose);
+  const bool filtered = !plist.ok() || H5Pget_nfilters(plist.get()) != 0;
+  const int64_t per_byte = filtered ? kMaxFilterExpansion : 1;
+  EVGEN_ASSIGN_OR_RETURN(const int64_t most,
+                         CheckedMul(file_bytes, per_byte, absl::StrCat(where, ": file size")));
+  if (values > most) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, " claims shape ", ShapeText(shape), " (", values, " values), more than the ",
+        file_bytes, "-byte file can hold", filtered ? " even compressed" : "",
+        " (truncated or corrupt file?)"));
+  }
+  if (values > kMaxValues) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(where, " is too large to load (", values, " values, at most ", kMaxValues, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// CheckStorage rejects a compact or contiguous dataset whose stored bytes
+// cannot hold its shape, or lie past the end of the file: libhdf5 1.10 reads
+// such a dataset from a buffer that is not there (a compact dataset of 0
+// stored bytes crashed the reader). Chunked storage holds less when
+// compressed or partly written, and is left to libhdf5.
+absl::Status CheckStorage(hid_t dataset, hid_t plist, size_t value_bytes, int64_t values,
+                          int64_t file_bytes, const std::string& where) {
+  const H5D_layout_t layout = H5Pget_layout(plist);
+  if (values == 0 || (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS)) return absl::OkStatus();
+  EVGEN_ASSIGN_OR_RETURN(const int64_t need,
+                         CheckedMul(values, static_cast<int64_t>(value_bytes),
+                                    absl::StrCat(where, ": values x bytes per value")));
+  const uint64_t stored = H5Dget_storage_size(dataset);
+  const haddr_t offset = layout == H5D_CONTIGUOUS ? H5Dget_offset(dataset) : 0;
+  const bool outside = layout == H5D_CONTIGUOUS &&
+                       (offset == HADDR_UNDEF || offset > static_cast<uint64_t>(file_bytes) ||
+                        stored > static_cast<uint64_t>(file_bytes) - offset);
+  if (stored < static_cast<uint64_t>(need) || outside) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, " stores ", stored, " bytes", outside ? " outside the file" : "", " for ", values,
+        " values of ", value_bytes, " bytes (truncated or corrupt file?)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -120,8 +194,11 @@ absl::StatusOr<Hdf5File> Hdf5File::Open(const std::string& path) {
   if (f == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   char probe = 0;
   const size_t got = std::fread(&probe, 1, 1, f);
+  const bool sized = std::fseek(f, 0, SEEK_END) == 0;
+  const long file_bytes = sized ? std::ftell(f) : -1;
   std::fclose(f);
   if (got == 0) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  if (file_bytes <= 0) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot tell its size"));
   Hdf5Call call;
   if (H5Fis_hdf5(path.c_str()) <= 0) {
     return absl::InvalidArgumentError(
@@ -135,11 +212,14 @@ absl::StatusOr<Hdf5File> Hdf5File::Open(const std::string& path) {
   Hdf5File out;
   out.path_ = path;
   out.file_ = file;
+  out.file_bytes_ = file_bytes;
   return out;
 }
 
 Hdf5File::Hdf5File(Hdf5File&& other) noexcept
-    : path_(std::move(other.path_)), file_(std::exchange(other.file_, -1)) {}
+    : path_(std::move(other.path_)),
+      file_(std::exchange(other.file_, -1)),
+      file_bytes_(other.file_bytes_) {}
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   if (this != &other) {
@@ -149,6 +229,7 @@ Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
     }
     path_ = std::move(other.path_);
     file_ = std::exchange(other.file_, -1);
+    file_bytes_ = other.file_bytes_;
   }
   return *this;
 }
@@ -209,23 +290,25 @@ absl::StatusOr<Hdf5Array> Hdf5File::Read(const std::string& dataset) const {
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   Hdf5Array out;
   out.name = dataset;
-  uint64_t total = 1;
+  int64_t total = 1;
   for (hsize_t dim : dims) {
-    out.shape.push_back(static_cast<int64_t>(dim));
-    total *= dim;
-    if (total > (uint64_t{1} << 34)) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(where, " is too large to load (", total, "+ values)"));
-    }
+    EVGEN_ASSIGN_OR_RETURN(const int64_t d64, CheckedToInt64(dim, absl::StrCat(where, ": dimension")));
+    out.shape.push_back(d64);
+    EVGEN_ASSIGN_OR_RETURN(total, CheckedMul(total, d64, absl::StrCat(where, ": values")));
   }
-  out.values.resize(total);
+  EVGEN_RETURN_IF_ERROR(CheckDatasetFits(d.get(), total, file_bytes_, out.shape, where));
+  Handle plist(H5Dget_create_plist(d.get()), H5Pclose);
+  if (!plist.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " has no storage layout"));
+  EVGEN_RETURN_IF_ERROR(
+      CheckStorage(d.get(), plist.get(), H5Tget_size(type.get()), total, file_bytes_, where));
+  out.values.resize(static_cast<size_t>(total));
   if (total > 0 &&
       H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": reading the values failed (truncated or corrupt file?)"));
   }
   if (H5Aexists(d.get(), "columns") > 0) {
-    EVGEN_ASSIGN_OR_RETURN(out.column_names, ReadColumnNames(d.get(), where));
+    EVGEN_ASSIGN_OR_RETURN(out.column_names, ReadColumnNames(d.get(), path_, file_bytes_, where));
   }
   return out;
 }

@@ -17,7 +17,9 @@
 // corrupt HDF5 file, a missing dataset (listing the root's datasets), a
 // dataset of rank other than 2 or with zero rows or columns, a non-numeric
 // dataset, a "columns" attribute whose name count differs from the column
-// count, and a weights dataset of the wrong shape.
+// count, a weights dataset of the wrong shape, a dataset or attribute that
+// claims more values than the file could hold, and a malformed global heap
+// (checked before libhdf5 reads variable-length names; hdf5_global_heap.h).
 //
 // Files are built in memory (HDF5's core driver) and published with
 // AtomicFileWriter semantics, so no half-written file is ever visible. The
@@ -92,7 +94,10 @@ class Hdf5File {
   // DatasetNames lists the datasets directly under the root group.
   std::vector<std::string> DatasetNames() const;
   // Read returns the dataset converted to float32 (float and integer types),
-  // with its "columns" attribute when it has one.
+  // with its "columns" attribute when it has one. Dimensions whose product
+  // overflows, or that claim more values than the file could hold (one per
+  // byte, or 1032 per byte for a compressed dataset: deflate's limit), are
+  // InvalidArgument, checked before anything is allocated.
   [[nodiscard]] absl::StatusOr<Hdf5Array> Read(const std::string& dataset) const;
   const std::string& path() const { return path_; }
 
@@ -100,6 +105,8 @@ class Hdf5File {
   Hdf5File() = default;
   std::string path_;
   int64_t file_ = -1;  // hid_t
+  // file_bytes_ bounds what a dataset of this file can hold (see Read).
+  int64_t file_bytes_ = 0;
 };
 
 }  // namespace evgen

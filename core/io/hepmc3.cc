@@ -1,8 +1,11 @@
 #include "core/io/hepmc3.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
-#include <sstream>
+#include <istream>
+#include <ostream>
 #include <streambuf>
 #include <string_view>
 #include <vector>
@@ -20,7 +23,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
+#include "core/io/checked_size.h"
 #include "core/io/text_fields.h"
 #include "core/status_macros.h"
 
@@ -49,20 +54,199 @@ bool IsInteger(std::string_view field, long long* value) {
   return true;
 }
 
+// libHepMC3 (3.1) trusts its input: it walks records with strchr(' ') and
+// atoi, indexes its particles with the ids of a V line, and unescapes text
+// past the end of a line that ends in a backslash. The helpers below refuse
+// what it would misread, so that it only ever parses what was checked here.
+
+// SingleSpaced: a record whose fields are separated by anything but single
+// spaces would be split into other fields by libHepMC3 than by Fields().
+bool SingleSpaced(std::string_view line) {
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(line[i]))) continue;
+    if (line[i] != ' ' || (i > 0 && line[i - 1] == ' ')) return false;
+  }
+  return true;
+}
+
+bool EndsInLoneBackslash(std::string_view line) {
+  size_t n = 0;
+  while (n < line.size() && line[line.size() - 1 - n] == '\\') ++n;
+  return n % 2 == 1;
+}
+
+// CheckVertexListV3 checks a v3 V line, "V id status [p1,p2,...]" with an
+// optional "@ x y z t": the vertex id in -vertices..-1 and each listed
+// particle id in 1..particles (the counts of the event's E line).
+absl::Status CheckVertexListV3(const std::vector<std::string_view>& f, long long vertices,
+                               long long particles, const std::string& at) {
+  if (f.size() < 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        at, "V line: expected 'V id status [particle,...]' and optionally '@ x y z t'"));
+  }
+  long long id = 0;
+  if (!IsInteger(f[1], &id) || id >= 0 || id < -vertices) {
+    return absl::InvalidArgumentError(absl::StrCat(at, "V line: vertex id '", std::string(f[1]),
+                                                   "' is not in -", vertices, "..-1"));
+  }
+  std::string_view list = f[3];
+  const bool bracketed = list.size() >= 2 && list.front() == '[' && list.back() == ']';
+  const bool positioned = f.size() == 9 && f[4] == "@";
+  if (!bracketed || (f.size() != 4 && !positioned)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        at, "V line: expected 'V id status [particle,...]' and optionally '@ x y z t'"));
+  }
+  for (absl::string_view part : absl::StrSplit(Absl(list.substr(1, list.size() - 2)), ',')) {
+    long long p = 0;
+    if (!IsInteger(std::string_view(part.data(), part.size()), &p) || p < 1 || p > particles) {
+      return absl::InvalidArgumentError(absl::StrCat(at, "V line: particle id '",
+                                                     std::string(part), "' is not in 1..",
+                                                     particles));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CheckWeightNamesV2 checks an IO_GenEvent "N count "name" ..." line, whose
+// count libHepMC3 allocates before it looks for the names.
+absl::Status CheckWeightNamesV2(std::string_view line, const std::vector<std::string_view>& f,
+                                const std::string& at) {
+  long long count = 0;
+  const long long quotes = static_cast<long long>(std::count(line.begin(), line.end(), '"'));
+  if (f.size() < 2 || !IsInteger(f[1], &count) || count < 1 || count > quotes / 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, "N line: expected a count >= 1 and that many quoted weight names"));
+  }
+  return absl::OkStatus();
+}
+
+// AttributeNameV3 is the name libHepMC3 copies out of an A line into a
+// 64-byte buffer: the text after the first space of a run attribute
+// ("A name value"), after the second of an event's ("A id name value"), up to
+// the next space. It runs to the end of the (trimmed) line when no space
+// follows, as the untrimmed line libHepMC3 sees may have one there.
+std::string_view AttributeNameV3(std::string_view line, bool in_event) {
+  size_t begin = line.find(' ');
+  if (in_event && begin != std::string_view::npos) begin = line.find(' ', begin + 1);
+  if (begin == std::string_view::npos) return {};
+  const size_t end = line.find(' ', begin + 1);
+  return line.substr(begin + 1, end == std::string_view::npos ? end : end - begin - 1);
+}
+
+constexpr size_t kMaxAttributeName = 63;
+
+// CheckForLibHepMC3 refuses a record libHepMC3 would misread (see above);
+// in_event says whether an E line came before it.
+absl::Status CheckForLibHepMC3(std::string_view line, const std::vector<std::string_view>& f,
+                               bool v3, bool in_event, long long vertices, long long particles,
+                               const std::string& at) {
+  const char kind = line[0];
+  if ((kind == 'E' || kind == 'V' || kind == 'P' || kind == 'U') && !SingleSpaced(line)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        at, std::string(1, kind), " line: fields must be separated by single spaces"));
+  }
+  if (v3 && (kind == 'T' || kind == 'A') && EndsInLoneBackslash(line)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, std::string(1, kind), " line ends inside an escape (a lone '\\')"));
+  }
+  if (v3 && kind == 'A' && AttributeNameV3(line, in_event).size() > kMaxAttributeName) {
+    return absl::InvalidArgumentError(absl::StrCat(at, "A line: attribute name longer than ",
+                                                   kMaxAttributeName, " characters"));
+  }
+  if (v3 && kind == 'V') return CheckVertexListV3(f, vertices, particles, at);
+  if (!v3 && kind == 'N') return CheckWeightNamesV2(line, f, at);
+  return absl::OkStatus();
+}
+
+// AtoiLike reads a field as libHepMC3's atoi does (digits up to the first
+// other character, 0 for none), so that the checks below see its numbers.
+int AtoiLike(std::string_view field) {
+  return static_cast<int>(std::strtol(std::string(field).c_str(), nullptr, 10));
+}
+
+// VertexGraphV2 links an IO_GenEvent event's vertices as libHepMC3 3.1 does,
+// to refuse a vertex it would drop and then dereference (SEGV): one with no
+// incoming particle (none ends there, and no status-4 beam without an end
+// vertex leaves it), or one with incoming but no outgoing particles.
+class VertexGraphV2 {
+ public:
+  void Clear() {
+    vertices_.clear();
+    outgoing_.clear();
+  }
+  void AddVertex(int barcode, int64_t line) { vertices_.push_back(Vertex{barcode, line}); }
+  // AddParticle adds a P line of the last vertex: incoming when it ends
+  // there, otherwise outgoing, and incoming to the first vertex it ends at.
+  void AddParticle(int end_vertex, int status) {
+    Vertex& v = vertices_.back();
+    if (end_vertex == v.barcode) {
+      v.has_in = true;
+      return;
+    }
+    v.has_out = true;
+    outgoing_.push_back(Outgoing{vertices_.size() - 1, end_vertex, status});
+  }
+  absl::Status Check(const std::string& source, size_t event) {
+    for (const Outgoing& p : outgoing_) {
+      auto end = std::find_if(vertices_.begin(), vertices_.end(),
+                              [&](const Vertex& v) { return v.barcode == p.end_vertex; });
+      if (p.end_vertex != 0 && end != vertices_.end()) {
+        end->has_in = true;
+      } else if (p.status == 4) {
+        vertices_[p.from].has_beam = true;
+      }
+    }
+    for (const Vertex& v : vertices_) {
+      const char* missing = nullptr;
+      if (!v.has_in && !v.has_beam) {
+        missing = "incoming particles (none ends there, no status-4 beam leaves it)";
+      } else if (v.has_in && !v.has_out) {
+        missing = "outgoing particles";
+      }
+      if (missing != nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ":", v.line, ": event ", event, ": vertex ", v.barcode, " has no ", missing));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Vertex {
+    int barcode = 0;
+    int64_t line = 0;
+    bool has_in = false, has_out = false, has_beam = false;
+  };
+  struct Outgoing {
+    size_t from = 0;
+    int end_vertex = 0;
+    int status = 0;
+  };
+  std::vector<Vertex> vertices_;
+  std::vector<Outgoing> outgoing_;
+};
+
 // EventShape is what the pre-scan learned about one event.
 struct EventShape {
   int64_t line = 0;       // line of its E record
   int64_t particles = 0;  // P lines
 };
 
-// ScanListing checks the listing's structure line by line (see the header)
-// and returns the events' shapes.
-absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
-                                                    const std::string& source,
-                                                    HepMCFormat* format) {
+// Listing is what the pre-scan checked: the events' shapes and the bytes up
+// to the end of the footer line. libHepMC3 reads on past the footer, so it is
+// handed those bytes alone.
+struct Listing {
+  std::vector<EventShape> events;
+  size_t bytes = 0;
+};
+
+// ScanListing checks the listing's structure line by line (see the header).
+absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& source,
+                                    HepMCFormat* format) {
   const bool v3 = *format == HepMCFormat::kAsciiV3;
   const char* footer = v3 ? kV3End : kV2End;
-  std::vector<EventShape> events;
+  Listing listing;
+  std::vector<EventShape>& events = listing.events;
   int64_t line_number = 0;
   size_t pos = 0;
   bool started = false;
@@ -71,6 +255,7 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
   long long declared_vertices = 0, declared_particles = -1;
   long long seen_vertices = 0;
   long long vertex_expected = 0, vertex_seen = 0;  // IO_GenEvent: P lines after a V line
+  VertexGraphV2 graph;                              // IO_GenEvent
   int64_t vertex_line = 0;
 
   auto at = [&](int64_t l) { return absl::StrCat(source, ":", l, ": "); };
@@ -97,7 +282,7 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
     if (e.particles == 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, "no particles"));
     }
-    return absl::OkStatus();
+    return v3 ? absl::OkStatus() : graph.Check(source, events.size());
   };
 
   while (pos < text.size() && !ended) {
@@ -107,10 +292,16 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
     pos = end + 1;
     ++line_number;
     if (line.empty()) continue;
+    // libHepMC3 reads lines as C strings, which a NUL byte would cut short.
+    if (line.find('\0') != std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at(line_number), "NUL byte: a HepMC listing is text"));
+    }
     if (absl::StartsWith(Absl(line), "HepMC::")) {
       if (line == footer) {
         EVGEN_RETURN_IF_ERROR(close_event());
         ended = true;
+        listing.bytes = std::min(pos, text.size());
       } else if (line == kV3Start || line == kV2Start) {
         started = true;
       } else if (!absl::StartsWith(Absl(line), "HepMC::Version")) {
@@ -144,6 +335,14 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
       return absl::InvalidArgumentError(absl::StrCat(at(line_number), "unrecognised record '",
                                                      std::string(line.substr(0, 60)), "'"));
     }
+    if (kind == 'P' || kind == 'V') {
+      if (events.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at(line_number), std::string(1, kind), " line before the first E line"));
+      }
+    }
+    EVGEN_RETURN_IF_ERROR(CheckForLibHepMC3(line, f, v3, !events.empty(), declared_vertices,
+                                            declared_particles, at(line_number)));
     if (kind == 'E') {
       EVGEN_RETURN_IF_ERROR(close_event());
       long long a = 0, b = 0;
@@ -160,47 +359,56 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
       } else {
         if (f.size() < 13) return wrong_count("at least 12");
         EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
+        const std::string expected =
+            "12 + random states + weights (number mpi scale alphaQCD alphaQED process "
+            "signal_vertex vertices beam1 beam2 n_random [random...] n_weights [weights...])";
+        // The counts index the line, and a count near 2^63 would wrap the sum.
         long long randoms = 0, weights = 0;
-        if (!IsInteger(f[8], &a) || a < 0 || !IsInteger(f[11], &randoms) || randoms < 0 ||
-            static_cast<size_t>(12 + randoms) >= f.size() ||
-            !IsInteger(f[12 + randoms], &weights) || weights < 0 ||
-            f.size() != static_cast<size_t>(13 + randoms + weights)) {
-          return wrong_count(
-              "12 + random states + weights (number mpi scale alphaQCD alphaQED process "
-              "signal_vertex vertices beam1 beam2 n_random [random...] n_weights [weights...])");
+        if (!IsInteger(f[8], &a) || a < 0 || !IsInteger(f[11], &randoms)) {
+          return wrong_count(expected);
         }
+        EVGEN_ASSIGN_OR_RETURN(
+            const int64_t weights_field,
+            CheckedAdd(12, randoms, absl::StrCat(at(line_number), "E line: n_random field")));
+        if (static_cast<size_t>(weights_field) >= f.size() ||
+            !IsInteger(f[weights_field], &weights)) {
+          return wrong_count(expected);
+        }
+        EVGEN_ASSIGN_OR_RETURN(
+            const int64_t fields,
+            CheckedAdd(weights_field + 1, weights,
+                       absl::StrCat(at(line_number), "E line: fields after n_weights")));
+        if (static_cast<size_t>(fields) != f.size()) return wrong_count(expected);
         declared_vertices = a;
       }
       events.push_back(EventShape{line_number, 0});
+      graph.Clear();
       seen_vertices = 0;
       vertex_expected = 0;
       vertex_seen = 0;
       continue;
-    }
-    if (kind == 'P' || kind == 'V') {
-      if (events.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(at(line_number), std::string(1, kind), " line before the first E line"));
-      }
     }
     if (kind == 'P') {
       if (v3) {
         if (f.size() != 10) return wrong_count("9 (id parent pdg_id px py pz e m status)");
         EVGEN_RETURN_IF_ERROR(numeric_from(1, 10));
       } else {
+        const std::string expected =
+            "12 + 2 x flows (barcode pdg_id px py pz e m status theta phi end_vertex n_flow "
+            "[flow pairs])";
         long long flows = 0;
-        if (f.size() < 13 || !IsInteger(f[12], &flows) || flows < 0 ||
-            f.size() != static_cast<size_t>(13 + 2 * flows)) {
-          return wrong_count(
-              "12 + 2 x flows (barcode pdg_id px py pz e m status theta phi end_vertex n_flow "
-              "[flow pairs])");
-        }
+        if (f.size() < 13 || !IsInteger(f[12], &flows)) return wrong_count(expected);
+        const std::string what = absl::StrCat(at(line_number), "P line: n_flow pairs");
+        EVGEN_ASSIGN_OR_RETURN(const int64_t flow_fields, CheckedMul(2, flows, what));
+        EVGEN_ASSIGN_OR_RETURN(const int64_t fields, CheckedAdd(13, flow_fields, what));
+        if (static_cast<size_t>(fields) != f.size()) return wrong_count(expected);
         EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
         if (seen_vertices == 0) {
           return absl::InvalidArgumentError(
               absl::StrCat(at(line_number), "P line before the event's first V line"));
         }
         ++vertex_seen;
+        graph.AddParticle(AtoiLike(f[11]), AtoiLike(f[8]));
       }
       ++events.back().particles;
       continue;
@@ -212,11 +420,14 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
         }
         EVGEN_RETURN_IF_ERROR(numeric_from(1, 3));
       } else {
+        const std::string expected =
+            "9 + weights (barcode id x y z t n_orphan_in n_out n_weights ...)";
         long long weights = 0, orphans = 0, outgoing = 0;
-        if (f.size() < 10 || !IsInteger(f[9], &weights) || weights < 0 ||
-            f.size() != static_cast<size_t>(10 + weights)) {
-          return wrong_count("9 + weights (barcode id x y z t n_orphan_in n_out n_weights ...)");
-        }
+        if (f.size() < 10 || !IsInteger(f[9], &weights)) return wrong_count(expected);
+        EVGEN_ASSIGN_OR_RETURN(
+            const int64_t fields,
+            CheckedAdd(10, weights, absl::StrCat(at(line_number), "V line: n_weights")));
+        if (static_cast<size_t>(fields) != f.size()) return wrong_count(expected);
         EVGEN_RETURN_IF_ERROR(numeric_from(1, f.size()));
         if (vertex_seen < vertex_expected) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -224,11 +435,17 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
               " particle lines, its V line says ", vertex_expected,
           " (orphan incoming + outgoing)"));
         }
-        IsInteger(f[7], &orphans);
-        IsInteger(f[8], &outgoing);
-        vertex_expected = orphans + outgoing;
+        if (!IsInteger(f[7], &orphans) || !IsInteger(f[8], &outgoing)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              at(line_number), "V line: n_orphan_in and n_out must be integers"));
+        }
+        EVGEN_ASSIGN_OR_RETURN(
+            vertex_expected,
+            CheckedAdd(orphans, outgoing,
+                       absl::StrCat(at(line_number), "V line: n_orphan_in + n_out")));
         vertex_seen = 0;
         vertex_line = line_number;
+        graph.AddVertex(AtoiLike(f[1]), line_number);
       }
       ++seen_vertices;
       continue;
@@ -246,8 +463,31 @@ absl::StatusOr<std::vector<EventShape>> ScanListing(const std::string& text,
         events.size(), events.size() == 1 ? " event)" : " events)"));
   }
   if (events.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no events"));
-  return events;
+  // libHepMC3 would read on past the footer, into lines no one checked; only
+  // repeats of the footer (libHepMC3 3.1 writes it twice) may follow it.
+  for (pos = listing.bytes; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    ++line_number;
+    if (!line.empty() && line != footer) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number,
+                                                     ": content after the '", footer, "' line"));
+    }
+  }
+  return listing;
 }
+
+// TextViewBuf lets libHepMC3 read part of the text in place, without a copy.
+class TextViewBuf : public std::streambuf {
+ public:
+  TextViewBuf(const std::string& text, size_t size) {
+    // streambuf's get area takes char*; nothing writes through it.
+    char* begin = const_cast<char*>(text.data());
+    setg(begin, begin, begin + size);
+  }
+};
 
 // AtomicFileBuf lets HepMC3::WriterAscii stream into an AtomicFileWriter, so
 // memory stays flat however many events are written.
@@ -328,9 +568,11 @@ absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& sou
     }
   }
   out.format = format;
-  EVGEN_ASSIGN_OR_RETURN(std::vector<EventShape> shapes, ScanListing(text, source, &format));
+  EVGEN_ASSIGN_OR_RETURN(const Listing listing, ScanListing(text, source, &format));
+  const std::vector<EventShape>& shapes = listing.events;
 
-  std::istringstream stream(text);
+  TextViewBuf buffer(text, listing.bytes);
+  std::istream stream(&buffer);
   std::unique_ptr<HepMC3::Reader> reader;
   if (format == HepMCFormat::kAsciiV3) {
     reader = std::make_unique<HepMC3::ReaderAscii>(stream);

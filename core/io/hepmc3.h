@@ -12,8 +12,11 @@
 // libHepMC3 parses numbers with atoi/atof and prints its complaints instead of
 // returning them, so the reader first checks the listing itself: every E, V
 // and P line has the right number of numeric fields, each event holds as many
-// V and P lines as its E line (v3) or vertex lines (IO_GenEvent) declare, and
-// the END_EVENT_LISTING footer is present (otherwise the file is truncated).
+// V and P lines as its E line (v3) or vertex lines (IO_GenEvent) declare, the
+// END_EVENT_LISTING footer is present (otherwise the file is truncated), and
+// nothing reaches libHepMC3 that it would misread or overrun (NUL bytes,
+// fields not separated by single spaces, dangling escapes, over-long
+// attribute names, out-of-range particle references; docs/formats.md).
 // Errors are InvalidArgument naming the file, the line and the event.
 //
 // Writing (WriteHepMC3) writes HepMC3 ASCII (Asciiv3), atomically: per row an

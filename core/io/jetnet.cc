@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/io/checked_size.h"
 #include "core/io/hdf5_table.h"
 #include "core/status_macros.h"
 
@@ -159,9 +160,13 @@ absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
   JetNetArrays out;
   out.jets = static_cast<int64_t>(jets.size());
   out.particles = p_max;
-  out.particle_features.assign(static_cast<size_t>(out.jets * p_max * kFeatures), 0.f);
+  // Padding multiplies the table's size by up to max_particles.
+  EVGEN_ASSIGN_OR_RETURN(const int64_t padded,
+                         CheckedProduct({out.jets, p_max, kFeatures},
+                                        absl::StrCat(source, ": jets x max_particles x 4 features")));
+  out.particle_features.assign(static_cast<size_t>(padded), 0.f);
   out.jet_features.assign(static_cast<size_t>(out.jets * kJetFeatures), 0.f);
-  out.particle_log_e.assign(static_cast<size_t>(out.jets * p_max), 0.f);
+  out.particle_log_e.assign(static_cast<size_t>(padded / kFeatures), 0.f);
   out.jet_is_top.assign(static_cast<size_t>(out.jets), 0.f);
   for (int64_t j = 0; j < out.jets; ++j) {
     const Range& range = jets[static_cast<size_t>(j)];
@@ -195,9 +200,14 @@ absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
   }
   const bool have_log_e = !arrays.particle_log_e.empty();
   const bool have_is_top = !arrays.jet_is_top.empty();
-  if (arrays.particle_features.size() != static_cast<size_t>(n * p * kFeatures) ||
-      arrays.jet_features.size() != static_cast<size_t>(n * kJetFeatures) ||
-      (have_log_e && arrays.particle_log_e.size() != static_cast<size_t>(n * p)) ||
+  // N and P come from the file's shapes; a wrapped product could match a
+  // short array and send the loops below past its end.
+  const std::string shape = absl::StrCat(source, ": JetNet N=", n, ", P=", p);
+  EVGEN_ASSIGN_OR_RETURN(const int64_t particle_values, CheckedProduct({n, p, kFeatures}, shape));
+  EVGEN_ASSIGN_OR_RETURN(const int64_t jet_values, CheckedMul(n, kJetFeatures, shape));
+  if (arrays.particle_features.size() != static_cast<size_t>(particle_values) ||
+      arrays.jet_features.size() != static_cast<size_t>(jet_values) ||
+      (have_log_e && arrays.particle_log_e.size() != static_cast<size_t>(particle_values / kFeatures)) ||
       (have_is_top && arrays.jet_is_top.size() != static_cast<size_t>(n))) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": JetNet array sizes do not match N=",
                                                    n, ", P=", p));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/io/checked_size.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -105,6 +106,7 @@ absl::StatusOr<Table> ReadNpy(const std::string& path) {
   } else {
     return absl::InvalidArgumentError(absl::StrCat(path, ": unsupported .npy version ", major));
   }
+  // header_len is at most 2^32 - 1, so header_start + header_len cannot wrap.
   if (bytes.size() < header_start + header_len) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": truncated .npy header"));
   }
@@ -129,17 +131,22 @@ absl::StatusOr<Table> ReadNpy(const std::string& path) {
   if (rows == 0 || columns == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": empty array, shape ", shape_text));
   }
-  const size_t item = descr == "'<f4'" ? 4 : 8;
+  const int64_t item = descr == "'<f4'" ? 4 : 8;
   const size_t data_start = header_start + header_len;
-  const size_t need = static_cast<size_t>(rows * columns) * item;
-  if (bytes.size() - data_start != need) {
+  // The shape is checked against the bytes present before anything is
+  // allocated for it; a header may promise any size.
+  EVGEN_ASSIGN_OR_RETURN(const int64_t need,
+                         CheckedProduct({rows, columns, item},
+                                        absl::StrCat(path, ": .npy shape ", shape_text, " of ",
+                                                     item, "-byte values")));
+  if (static_cast<uint64_t>(bytes.size() - data_start) != static_cast<uint64_t>(need)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": data holds ", bytes.size() - data_start,
                                                    " bytes, shape ", shape_text, " needs ", need,
                                                    " (truncated or trailing bytes)"));
   }
-  std::vector<float> values(rows * columns);
+  std::vector<float> values(static_cast<size_t>(need / item));
   if (item == 4) {
-    std::memcpy(values.data(), bytes.data() + data_start, need);
+    std::memcpy(values.data(), bytes.data() + data_start, static_cast<size_t>(need));
   } else {
     for (size_t i = 0; i < values.size(); ++i) {
       double v;

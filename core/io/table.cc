@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/io/checked_size.h"
 
 namespace evgen {
 
@@ -59,6 +60,13 @@ std::vector<float> Table::Column(int column) const {
   std::vector<float> out(num_rows());
   for (int64_t r = 0; r < num_rows(); ++r) out[r] = at(r, column);
   return out;
+}
+
+void Table::Reserve(int64_t rows) {
+  absl::StatusOr<int64_t> values = CheckedMul(rows, num_columns(), "table: reserved values");
+  if (values.ok() && static_cast<uint64_t>(*values) <= values_.max_size()) {
+    values_.reserve(static_cast<size_t>(*values));
+  }
 }
 
 void Table::AppendRow(std::initializer_list<float> values) { AppendRow(values.begin()); }

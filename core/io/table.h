@@ -61,7 +61,10 @@ class Table {
   std::vector<float> Column(int column) const;
   void AppendRow(std::initializer_list<float> values);
   void AppendRow(const float* values);
-  void Reserve(int64_t rows) { values_.reserve(rows * columns_.size()); }
+  // Reserve is a hint and never fails: a negative row count, or one whose
+  // value count overflows, reserves nothing. Callers with a row count from
+  // input bound it first (StreamingTableWriter::Open does).
+  void Reserve(int64_t rows);
 
   // Append adds other's rows; its columns must equal this table's.
   [[nodiscard]] absl::Status Append(const Table& other);

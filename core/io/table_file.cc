@@ -8,15 +8,22 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
+#include "core/io/checked_size.h"
 #include "core/io/csv.h"
 #include "core/io/hdf5_table.h"
 #include "core/io/hepmc3.h"
 #include "core/io/jetnet.h"
 #include "core/io/lhe.h"
 #include "core/io/npy.h"
+#include "core/status_macros.h"
 
 namespace evgen {
 namespace {
+
+// kMaxReservedValues: a buffered table promised up to this many values (64
+// MiB of float32) is reserved up front; a larger promise, which may come from
+// a peer, is not trusted with memory and the table grows as rows arrive.
+constexpr int64_t kMaxReservedValues = int64_t{1} << 24;
 
 absl::Status UnknownFormat(const std::string& path) {
   return absl::InvalidArgumentError(absl::StrCat(
@@ -193,6 +200,12 @@ StreamingTableWriter::~StreamingTableWriter() = default;
 absl::Status StreamingTableWriter::Open(const std::string& path, std::vector<std::string> columns,
                                         int64_t rows, const std::string& format,
                                         const std::map<std::string, std::string>& options) {
+  // rows may come from a peer (the client writes the total a server stream
+  // promises), so it is checked before it sizes anything.
+  EVGEN_ASSIGN_OR_RETURN(
+      const int64_t promised_values,
+      CheckedMul(rows, static_cast<int64_t>(columns.size()),
+                 absl::StrCat(path, ": promised rows x ", columns.size(), " columns")));
   Impl& d = *impl_;
   d.path = path;
   d.columns = columns;
@@ -218,7 +231,7 @@ absl::Status StreamingTableWriter::Open(const std::string& path, std::vector<std
   }
   d.mode = Impl::Mode::kBuffered;
   d.buffered = Table(std::move(columns));
-  d.buffered.Reserve(rows);
+  if (promised_values <= kMaxReservedValues) d.buffered.Reserve(rows);
   return absl::OkStatus();
 }
 

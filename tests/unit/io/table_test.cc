@@ -37,6 +37,15 @@ TEST(TableTest, SelectAndSliceKeepValuesAndWeights) {
   EXPECT_EQ(t.Column(1), (std::vector<float>{2, 5, 8}));
 }
 
+TEST(TableTest, ReserveIgnoresRowCountsThatAreNegativeOrOverflow) {
+  Table t({"a", "b", "c", "d"});
+  t.Reserve(-1);
+  t.Reserve(int64_t{1} << 62);  // 2^64 values: wraps if multiplied unchecked
+  EXPECT_EQ(t.values().capacity(), 0u);
+  t.Reserve(3);
+  EXPECT_GE(t.values().capacity(), 12u);
+}
+
 TEST(TableTest, AppendRequiresMatchingColumns) {
   Table a({"x"});
   a.AppendRow({1.f});

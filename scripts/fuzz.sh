@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# fuzz.sh: builds the libFuzzer harnesses (preset `fuzz`: clang, ASan + UBSan)
+# and runs each for a while, starting from its checked-in seeds
+# (fuzz/corpus/<harness>/) and past findings (fuzz/regressions/<harness>/),
+# copied to a working corpus under a temporary directory.
+#
+# Usage: scripts/fuzz.sh [--seconds N] [--only HARNESS]
+#   --seconds N   fuzz each harness for N seconds (default 20; CI runs 10,
+#                 long runs 1800)
+#   --only NAME   run one harness: csv npy hdf5 jetnet lhe hepmc3 table_chunk
+#
+# A crash, a sanitizer report, a timeout (10 s for one input), an allocation
+# over 1 GiB or a process over 2 GiB counts as a finding. The script prints
+# each finding's input file, keeps the temporary directory, and exits 1; add
+# the input to fuzz/regressions/<harness>/ once fixed. It ends with one line
+# per harness: name, seconds, executions, result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+harnesses=(csv npy hdf5 jetnet lhe hepmc3 table_chunk)
+seconds=20
+only=""
+usage() { sed -n '7,10p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --only) only=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "fuzz.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz.sh: --seconds must be a positive whole number, got '$seconds'" >&2
+  exit 2
+fi
+if [ -n "$only" ]; then
+  if ! printf '%s\n' "${harnesses[@]}" | grep -qx -- "$only"; then
+    echo "fuzz.sh: --only '$only' is not one of: ${harnesses[*]}" >&2
+    exit 2
+  fi
+  harnesses=("$only")
+fi
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target "${harnesses[@]/%/_fuzzer}"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/evgen-fuzz.XXXXXX")
+# An allocation no machine could hold (libhdf5 asks for 2^63 bytes when a
+# corrupt header says so) fails in production, where malloc returns NULL and
+# libhdf5 reports an error; ASan would abort instead. Allocations over 1 GiB
+# still count as findings (-malloc_limit_mb).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}
+summary=()
+failed=0
+for h in "${harnesses[@]}"; do
+  dir="$work/$h"
+  mkdir -p "$dir/corpus" "$dir/findings"
+  cp fuzz/corpus/"$h"/* "$dir/corpus/"
+  if [ -d "fuzz/regressions/$h" ]; then cp fuzz/regressions/"$h"/* "$dir/corpus/"; fi
+  echo "fuzz.sh: $h for ${seconds}s (log: $dir/log)"
+  rc=0
+  # timeout: a harness that hangs outside libFuzzer's own clock still ends.
+  timeout $((seconds + 300)) "build/fuzz/fuzz/${h}_fuzzer" "$dir/corpus" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+    -artifact_prefix="$dir/findings/" -print_final_stats=1 >"$dir/log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
+  findings=$(find "$dir/findings" -type f | sort)
+  if [ "$rc" -eq 0 ] && [ -z "$findings" ]; then
+    result=ok
+  else
+    failed=1
+    result="FOUND (exit $rc)"
+    echo "fuzz.sh: $h found a bug; the end of its log:" >&2
+    tail -n 40 "$dir/log" >&2
+    for f in $findings; do echo "fuzz.sh: $h crashing input: $f" >&2; done
+  fi
+  summary+=("$(printf '%-12s %8s %12s  %s' "$h" "$seconds" "${execs:-?}" "$result")")
+done
+
+printf 'fuzz.sh: %-12s %8s %12s  %s\n' harness seconds executions result
+for line in "${summary[@]}"; do echo "fuzz.sh: $line"; done
+if [ "$failed" -ne 0 ]; then
+  echo "fuzz.sh: findings kept under $work" >&2
+  exit 1
+fi
+rm -rf "$work"
