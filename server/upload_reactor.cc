@@ -9,11 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "core/io/isolated_reader.h"
 #include "core/io/table_file.h"
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "server/convert.h"
-#include "server/isolated_parse.h"
 #include "server/reactors.h"
 #include "wire/table_codec.h"
 
@@ -119,6 +119,7 @@ absl::StatusOr<Table> UploadReactor::ReadUpload(const std::string& format,
   // Room for the table, libhdf5's own buffers and a margin; a file that
   // makes the library ask for far more is refused.
   isolation.memory_limit_bytes = std::max<int64_t>(int64_t{2} << 30, 4 * header_.total_bytes());
+  isolation.stop = [] { return CheckStop(); };
   return ReadTableFileIsolated(staging_path_, format, options, isolation);
 }
 

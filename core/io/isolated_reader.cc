@@ -1,4 +1,4 @@
-#include "server/isolated_parse.h"
+#include "core/io/isolated_reader.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -19,7 +19,6 @@
 #include "core/io/atomic_file.h"
 #include "core/io/npy.h"
 #include "core/status_macros.h"
-#include "core/util/stop_check.h"
 
 extern char** environ;
 
@@ -61,16 +60,17 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const std::str
   return pid;
 }
 
-// Wait reaps the helper, killing it when the call is abandoned or the time
+// Wait reaps the helper, killing it when the caller gives up or the time
 // limit passes; returns its wait status.
-absl::StatusOr<int> Wait(pid_t pid, std::chrono::seconds limit) {
+absl::StatusOr<int> Wait(pid_t pid, const IsolatedParseOptions& isolation) {
+  const std::chrono::seconds limit = isolation.time_limit;
   const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     int status = 0;
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) return status;
     if (done < 0 && errno != EINTR) return absl::InternalError("lost track of the HDF5 parser process");
-    absl::Status stop = CheckStop();
+    absl::Status stop = isolation.stop();
     if (stop.ok() && std::chrono::steady_clock::now() > deadline) {
       stop = absl::DeadlineExceededError(
           absl::StrCat("parsing took longer than ", limit.count(), " s and was stopped"));
@@ -119,7 +119,11 @@ absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::
     args.push_back(absl::StrCat(key, "=", value));
   }
   EVGEN_ASSIGN_OR_RETURN(pid_t pid, Spawn(args, scratch.base + ".err"));
-  EVGEN_ASSIGN_OR_RETURN(int status, Wait(pid, isolation.time_limit));
+  absl::StatusOr<int> waited = Wait(pid, isolation);
+  if (!waited.ok()) {
+    return absl::Status(waited.status().code(), absl::StrCat(path, ": ", waited.status().message()));
+  }
+  const int status = *waited;
   if (WIFSIGNALED(status)) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": the HDF5 library crashed on this file (signal ", WTERMSIG(status),

@@ -1,5 +1,5 @@
 // evgen-parse-table: evgend's helper that parses one untrusted table file in
-// a process of its own (see server/isolated_parse.h).
+// a process of its own (see core/io/isolated_reader.h).
 //
 //   evgen-parse-table --input F --format FMT --output OUT.npy
 //                     [--max-memory-bytes N] [--option KEY=VALUE]...

@@ -1,4 +1,4 @@
-// isolated_parse.h: ReadTableFileIsolated, parsing an untrusted upload in a
+// isolated_reader.h: ReadTableFileIsolated, parsing an untrusted upload in a
 // child process so that a crash in a third-party parser fails the upload,
 // not the server.
 //
@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -29,7 +30,10 @@ struct IsolatedParseOptions {
   std::string helper;       // path of evgen-parse-table
   std::string scratch_dir;  // where the helper's output is written (same filesystem as `path`)
   std::chrono::seconds time_limit{600};
-  int64_t memory_limit_bytes = int64_t{4} << 30;
+  int64_t memory_limit_bytes = int64_t{4} << 30;  // 0: none (sanitizer builds)
+  // stop returns non-OK once the caller gave up (the server passes its
+  // CheckStop); the helper is then killed and that status returned.
+  std::function<absl::Status()> stop = [] { return absl::OkStatus(); };
 };
 
 // NeedsIsolation says whether uploads in `format` are parsed in a helper.
@@ -38,7 +42,7 @@ bool NeedsIsolation(const std::string& format);
 // ReadTableFileIsolated reads `path` as ReadTableFile(path, format, options)
 // would, in a child process. A crash of the child is InvalidArgument naming
 // the file and the signal; running out of its memory is ResourceExhausted;
-// the time limit is DeadlineExceeded; an abandoned call (CheckStop) ends it.
+// the time limit is DeadlineExceeded; isolation.stop ends it early.
 [[nodiscard]] absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::string& format,
                                                           const std::map<std::string, std::string>& options,
                                                           const IsolatedParseOptions& isolation);
