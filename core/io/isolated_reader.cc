@@ -84,15 +84,22 @@ absl::StatusOr<int> Wait(pid_t pid, const IsolatedParseOptions& isolation) {
   }
 }
 
-// HelperError turns the helper's "CODE message" line into that status.
-absl::Status HelperError(const std::string& err_path, const std::string& path) {
+// HelperError turns the helper's "evgen-parse-table-status CODE message"
+// line into that status.
+absl::Status HelperError(const std::string& err_path, const std::string& path, int exit_code) {
+  constexpr absl::string_view kMarker = "evgen-parse-table-status ";
   absl::StatusOr<std::string> text = ReadFileToString(err_path);
-  std::string line = text.ok() ? std::string(absl::StripAsciiWhitespace(*text)) : "";
-  if (size_t nl = line.rfind('\n'); nl != std::string::npos) line = line.substr(nl + 1);
+  std::string line;
+  if (text.ok()) {
+    for (absl::string_view l : absl::StrSplit(*text, '\n')) {
+      if (absl::ConsumePrefix(&l, kMarker)) line = std::string(l);
+    }
+  }
   std::pair<std::string, std::string> parts = absl::StrSplit(line, absl::MaxSplits(' ', 1));
   int code = 0;
   if (!absl::SimpleAtoi(parts.first, &code) || code <= 0 || code > 16) {
-    return absl::InternalError(absl::StrCat(path, ": the HDF5 parser failed without a reason"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": the HDF5 parser ended with exit code ", exit_code, " without a reason; nothing was stored"));
   }
   return absl::Status(static_cast<absl::StatusCode>(code), parts.second);
 }
@@ -129,7 +136,9 @@ absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::
         path, ": the HDF5 library crashed on this file (signal ", WTERMSIG(status),
         "); it is malformed or uses HDF5 features evgen does not read. Nothing was stored"));
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return HelperError(scratch.base + ".err", path);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return HelperError(scratch.base + ".err", path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
   EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(scratch.base + ".npy"));
   if (std::filesystem::exists(scratch.base + ".weights.npy")) {
     EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(scratch.base + ".weights.npy"));

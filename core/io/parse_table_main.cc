@@ -5,11 +5,14 @@
 //                     [--max-memory-bytes N] [--option KEY=VALUE]...
 //
 // Exit 0: OUT.npy (+ .columns) holds the table and, for a weighted table,
-// OUT.weights.npy its weights. Exit 3: the last line of stderr is
-// "CODE message" with an absl status code. A crash is the caller's to report.
+// OUT.weights.npy its weights. Exit 3: stderr holds a line
+// "evgen-parse-table-status CODE message" with an absl status code. A crash
+// is the caller's to report. The process ends with _Exit: libhdf5's exit
+// handlers can loop or print over the status after a corrupt file.
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <new>
@@ -23,8 +26,14 @@
 namespace {
 
 int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "%d %s\n", static_cast<int>(status.code()), std::string(status.message()).c_str());
+  std::fprintf(stderr, "evgen-parse-table-status %d %s\n", static_cast<int>(status.code()),
+               std::string(status.message()).c_str());
   return 3;
+}
+
+[[noreturn]] void End(int code) {
+  std::fflush(stderr);
+  std::_Exit(code);
 }
 
 absl::Status Run(const std::map<std::string, std::string>& flags, const std::map<std::string, std::string>& options) {
@@ -52,7 +61,7 @@ int main(int argc, char** argv) {
     }
   }
   for (const char* required : {"--input", "--format", "--output"}) {
-    if (flags.count(required) == 0) return Fail(absl::InvalidArgumentError(absl::StrCat("missing ", required)));
+    if (flags.count(required) == 0) End(Fail(absl::InvalidArgumentError(absl::StrCat("missing ", required))));
   }
   int64_t memory = 0;
   if (flags.count("--max-memory-bytes") && absl::SimpleAtoi(flags["--max-memory-bytes"], &memory) && memory > 0) {
@@ -63,11 +72,11 @@ int main(int argc, char** argv) {
   }
   try {
     const absl::Status status = Run(flags, options);
-    return status.ok() ? 0 : Fail(status);
+    End(status.ok() ? 0 : Fail(status));
   } catch (const std::bad_alloc&) {
-    return Fail(absl::ResourceExhaustedError(absl::StrCat(
-        flags["--input"], ": parsing needs more than the ", memory >> 20, " MiB the server allows for it")));
+    End(Fail(absl::ResourceExhaustedError(absl::StrCat(
+        flags["--input"], ": parsing needs more than the ", memory >> 20, " MiB the server allows for it"))));
   } catch (const std::exception& e) {
-    return Fail(absl::InvalidArgumentError(absl::StrCat(flags["--input"], ": ", e.what())));
+    End(Fail(absl::InvalidArgumentError(absl::StrCat(flags["--input"], ": ", e.what()))));
   }
 }

@@ -374,12 +374,20 @@ TEST_F(ErrorsTest, HdfFilesThatCrashLibhdf5FailTheirUploadNotTheServer) {
       v1::UploadHeader header;
       header.set_name("crash-" + std::to_string(tried++));
       header.set_format(format);
-      absl::Status s = client.UploadFile(entry.path().string(), header).status();
+      absl::StatusOr<v1::Dataset> uploaded = client.UploadFile(entry.path().string(), header);
+      ASSERT_TRUE(server_->running());
+      if (uploaded.ok()) {
+        // Without a sanitizer some of these read garbage quietly; what was
+        // stored must then be a whole table.
+        EXPECT_GT(uploaded->rows(), 0);
+        ASSERT_TRUE(client.DeleteDataset(header.name()).ok());
+        continue;
+      }
+      const absl::Status& s = uploaded.status();
       EXPECT_TRUE(s.code() == absl::StatusCode::kInvalidArgument ||
                   s.code() == absl::StatusCode::kResourceExhausted) << s;
       EXPECT_NE(s.message().find(entry.path().filename().string()), std::string::npos) << s;
       EXPECT_EQ(s.message().find("staging"), std::string::npos) << "a server path leaked: " << s;
-      ASSERT_TRUE(server_->running());
       EXPECT_EQ(client.DescribeDataset(header.name()).status().code(), absl::StatusCode::kNotFound);
     }
   }
