@@ -57,8 +57,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/evgen-fuzz.XXXXXX")
 # still count as findings (-malloc_limit_mb).
 # The upload harnesses run the release build's evgen-parse-table when there
 # is one (test.sh builds it first), as evgend does; else the sanitized one.
-if [ -z "${EVGEN_PARSE_HELPER:-}" ] && [ -x build/release/core/evgen-parse-table ]; then
-  export EVGEN_PARSE_HELPER=$PWD/build/release/core/evgen-parse-table
+if [ -z "${EVGEN_PARSE_HELPER:-}" ] && [ -x build/release/server/evgen-parse-table ]; then
+  export EVGEN_PARSE_HELPER=$PWD/build/release/server/evgen-parse-table
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
