@@ -5,8 +5,9 @@
 // evgen's own readers are fuzzed and refuse bad input with a status, but
 // HDF5 files (formats "hdf5" and "jetnet") are decoded by libhdf5, which
 // fuzzing showed to read out of bounds, follow NULL pointers and allocate
-// gigabytes on crafted files in code no caller can guard (fuzz/unfixed).
-// Those uploads are parsed by `evgen-parse-table`, a small helper next to
+// gigabytes on crafted files in code no caller can guard (fuzz/unfixed), and
+// HepMC files by libHepMC3, whose crashes the pre-scan in hepmc3.cc keeps
+// finding one by one. Those uploads are parsed by `evgen-parse-table`, a small helper next to
 // evgend: it reads the file with the same reader, under a memory limit, and
 // hands the table back as .npy files that evgen's own reader takes in. A
 // crash, a memory blow-up or a hang of the helper (killed at a time limit or

@@ -412,6 +412,27 @@ TEST_F(ErrorsTest, HdfUploadRoundTripsThroughTheParserProcess) {
   }
 }
 
+// HepMC uploads go through the helper too (libHepMC3 crashed on fuzzed
+// files); a valid listing is stored, a refused one names the file and line.
+TEST_F(ErrorsTest, HepMCUploadsAreParsedInTheHelperProcess) {
+  EvgenClient client(server_->address());
+  v1::UploadHeader header;
+  header.set_name("tt-hepmc");
+  absl::StatusOr<v1::Dataset> uploaded =
+      client.UploadFile(std::string(EVGEN_SOURCE_DIR) + "/fuzz/corpus/hepmc3/ttbar_v3.hepmc", header);
+  ASSERT_TRUE(uploaded.ok()) << uploaded.status();
+  EXPECT_GT(uploaded->rows(), 0);
+  header.set_name("ff-hepmc");
+  header.set_format("hepmc3");
+  absl::Status s = client
+                       .UploadFile(std::string(EVGEN_SOURCE_DIR) +
+                                       "/fuzz/regressions/hepmc3/record_after_form_feeds.hepmc", header)
+                       .status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(s.message().find("record_after_form_feeds.hepmc:6: a record starts with whitespace"),
+            std::string::npos) << s;
+}
+
 TEST_F(ErrorsTest, DuplicateColumnNamesAreRefused) {
   const std::string path = *dir_ + "/dup.csv";
   std::ofstream(path) << "pt,eta,pt\n1,2,3\n4,5,6\n";

@@ -67,6 +67,11 @@ const std::vector<Finding>& Findings() {
       // libHepMC3 drops it, then adds its weights to it (SEGV).
       {"hepmc3", "vertex_without_incoming_particles.hepmc2", absl::StatusCode::kInvalidArgument,
        ":5: event 1: vertex -2 has no incoming particles"},
+      // A V line behind form feeds: checked as a vertex, skipped by
+      // libHepMC3 as an unknown record, whose particles then pointed at a
+      // vertex it never built (SEGV in GenVertex::add_particle_out).
+      {"hepmc3", "record_after_form_feeds.hepmc", absl::StatusCode::kInvalidArgument,
+       ":6: a record starts with whitespace"},
       // Two bytes set the size of a global heap's free-space object to 0:
       // libhdf5 walked the heap forever reading the column names.
       {"hdf5", "global_heap_free_space_of_size_0.h5", absl::StatusCode::kInvalidArgument,
