@@ -25,6 +25,7 @@
 #include "grpcpp/grpcpp.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
+#include "tests/integration/restartable_server.h"
 #include "tests/integration/job_polling.h"
 #include "tests/integration/store_digest.h"
 
@@ -96,7 +97,7 @@ struct StoreView {
   std::vector<std::string> model_versions;  // "name/version"
 };
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public RestartableServerTest {
  protected:
   // SetUp fills a store with a generated dataset and a trained template
   // model and takes its view: what every kill must leave as it was.
@@ -115,18 +116,6 @@ class CrashTest : public ::testing::Test {
     ASSERT_FALSE(before_.models.empty());
     ASSERT_EQ(before_.dataset_names, std::vector<std::string>{"qcd"});
     ASSERT_EQ(before_.model_versions, std::vector<std::string>{"tpl/1"});
-  }
-  void TearDown() override {
-    server_.reset();
-    client_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void StartServer() {
-    absl::StatusOr<std::unique_ptr<EvgendProcess>> server = EvgendProcess::Start(dir_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = std::make_unique<EvgenClient>(server_->address());
   }
 
   void Kill() { EXPECT_EQ(server_->Stop(SIGKILL), -SIGKILL); }
@@ -167,10 +156,7 @@ class CrashTest : public ::testing::Test {
     EXPECT_TRUE(fs::is_empty(dir_ + "/uploads"));
   }
 
-  std::string dir_;
   StoreView before_;
-  std::unique_ptr<EvgendProcess> server_;
-  std::unique_ptr<EvgenClient> client_;
 };
 
 TEST_F(CrashTest, KilledDuringGanTrainingTheJobIsInterruptedAndNoModelIsPublished) {

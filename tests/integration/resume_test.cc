@@ -18,6 +18,7 @@
 #include "core/io/atomic_file.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
+#include "tests/integration/restartable_server.h"
 #include "tests/integration/job_polling.h"
 
 namespace evgen::testing {
@@ -86,7 +87,7 @@ int StoredResumes(const std::string& data_dir, const std::string& id) {
   return text.ok() ? nlohmann::json::parse(*text).value("resumes", -1) : -1;
 }
 
-class JobResumeTest : public ::testing::Test {
+class JobResumeTest : public RestartableServerTest {
  protected:
   void SetUp() override {
     dir_ = MakeTempDir("evgen-resume");
@@ -95,18 +96,6 @@ class JobResumeTest : public ::testing::Test {
                                         "--name", "qcd"})
                   .code,
               0);
-  }
-  void TearDown() override {
-    server_.reset();
-    client_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void StartServer() {
-    absl::StatusOr<std::unique_ptr<EvgendProcess>> server = EvgendProcess::Start(dir_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = std::make_unique<EvgenClient>(server_->address());
   }
 
   std::string address() const { return server_->address(); }
@@ -188,9 +177,6 @@ class JobResumeTest : public ::testing::Test {
     ExpectFinished(id, model);
   }
 
-  std::string dir_;
-  std::unique_ptr<EvgendProcess> server_;
-  std::unique_ptr<EvgenClient> client_;
 };
 
 TEST_F(JobResumeTest, CancelledGanJobKeepsItsCheckpointAndResumesToAModel) {
