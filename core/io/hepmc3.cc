@@ -145,7 +145,9 @@ absl::Status CheckForLibHepMC3(std::string_view line, const std::vector<std::str
     return absl::InvalidArgumentError(absl::StrCat(
         at, std::string(1, kind), " line: fields must be separated by single spaces"));
   }
-  if (v3 && (kind == 'T' || kind == 'A') && EndsInLoneBackslash(line)) {
+  // libHepMC3 unescapes T, A and the header's W (weight names) lines alike
+  // (a W line ending in '\\' was a long-run fuzz finding); N lines too.
+  if (v3 && (kind == 'T' || kind == 'A' || kind == 'W' || kind == 'N') && EndsInLoneBackslash(line)) {
     return absl::InvalidArgumentError(
         absl::StrCat(at, std::string(1, kind), " line ends inside an escape (a lone '\\')"));
   }

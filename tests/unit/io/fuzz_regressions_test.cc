@@ -67,6 +67,10 @@ const std::vector<Finding>& Findings() {
       // libHepMC3 drops it, then adds its weights to it (SEGV).
       {"hepmc3", "vertex_without_incoming_particles.hepmc2", absl::StatusCode::kInvalidArgument,
        ":5: event 1: vertex -2 has no incoming particles"},
+      // The header's W line (weight names) ending in a lone backslash:
+      // libHepMC3's unescape() read past the end of the line (SEGV).
+      {"hepmc3", "weight_names_end_in_backslash.hepmc", absl::StatusCode::kInvalidArgument,
+       ":42: W line ends inside an escape"},
       // A V line behind form feeds: checked as a vertex, skipped by
       // libHepMC3 as an unknown record, whose particles then pointed at a
       // vertex it never built (SEGV in GenVertex::add_particle_out).
