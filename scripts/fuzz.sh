@@ -10,9 +10,10 @@
 #   --timeout S   one input running longer than S seconds of wall-clock time
 #                 is a finding (default 10; raise it when harnesses share
 #                 the CPU with other work, which stretches wall-clock time)
-#   --only NAME   run one harness: csv npy lhe hepmc3 table_chunk hdf5_upload
-#                 jetnet_upload, or hdf5 / jetnet (libhdf5 in-process, which
-#                 finds libhdf5's own crashes, fuzz/unfixed; not run by default)
+#   --only NAME   run one harness: csv npy lhe table_chunk hepmc3_upload
+#                 hdf5_upload jetnet_upload, or hepmc3 / hdf5 / jetnet (the
+#                 libraries in-process, which find their own crashes,
+#                 fuzz/unfixed; not run by default)
 #
 # A crash, a sanitizer report, a timeout (--timeout for one input), an allocation
 # over 1 GiB or a process over 2 GiB counts as a finding. The script prints
@@ -22,15 +23,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# hdf5 and jetnet uploads are read as evgend reads them, in a child process
-# (core/io/isolated_reader.h); the in-process hdf5 / jetnet harnesses keep
-# finding libhdf5's own bugs and run only when named.
-harnesses=(csv npy lhe hepmc3 table_chunk hdf5_upload jetnet_upload)
-known=("${harnesses[@]}" hdf5 jetnet)
+# hdf5, jetnet and hepmc3 uploads are read as evgend reads them, in a child
+# process (core/io/isolated_reader.h); the in-process hdf5 / jetnet / hepmc3
+# harnesses keep finding libhdf5's and libHepMC3's own bugs (fuzz/unfixed)
+# and run only when named.
+harnesses=(csv npy lhe table_chunk hepmc3_upload hdf5_upload jetnet_upload)
+known=("${harnesses[@]}" hepmc3 hdf5 jetnet)
 seconds=20
 only=""
 timeout_s=10
-usage() { sed -n '7,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '7,16p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=${2:-}; shift 2 || { usage >&2; exit 2; } ;;

@@ -361,13 +361,13 @@ TEST_F(ErrorsTest, OverflowingChunkRowCountIsInvalidArgument) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
 }
 
-// HDF5 uploads are parsed by evgen-parse-table in a child process: the
-// inputs in fuzz/unfixed crash libhdf5 itself (out-of-bounds reads, a NULL
-// copy, a 4 GiB allocation), which no reader can step around.
+// HDF5 and HepMC uploads are parsed by evgen-parse-table in a child
+// process: the inputs in fuzz/unfixed crash libhdf5 (out-of-bounds reads, a
+// NULL copy, a 4 GiB allocation) or libHepMC3 itself.
 TEST_F(ErrorsTest, HdfFilesThatCrashLibhdf5FailTheirUploadNotTheServer) {
   EvgenClient client(server_->address());
   int tried = 0;
-  for (const std::string format : {"hdf5", "jetnet"}) {
+  for (const std::string format : {"hdf5", "jetnet", "hepmc3"}) {
     const std::string dir = std::string(EVGEN_SOURCE_DIR) + "/fuzz/unfixed/" + format;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       SCOPED_TRACE(entry.path().string());
@@ -391,7 +391,7 @@ TEST_F(ErrorsTest, HdfFilesThatCrashLibhdf5FailTheirUploadNotTheServer) {
       EXPECT_EQ(client.DescribeDataset(header.name()).status().code(), absl::StatusCode::kNotFound);
     }
   }
-  EXPECT_GE(tried, 4);
+  EXPECT_GE(tried, 5);
 }
 
 TEST_F(ErrorsTest, HdfUploadRoundTripsThroughTheParserProcess) {
