@@ -43,7 +43,6 @@ class AdmissionGate {
   [[nodiscard]] absl::StatusOr<std::shared_ptr<Ticket>> Enter(const std::string& what);
 
   int in_use() const { return in_use_.load(); }
-  int limit() const { return limit_; }
 
  private:
   const int limit_;
