@@ -168,8 +168,12 @@ int AtoiLike(std::string_view field) {
 
 // VertexGraphV2 links an IO_GenEvent event's vertices as libHepMC3 3.1 does,
 // to refuse a vertex it would drop and then dereference (SEGV): one with no
-// incoming particle (none ends there, and no status-4 beam without an end
-// vertex leaves it), or one with incoming but no outgoing particles.
+// incoming particle, or one with incoming but no outgoing particles. A vertex
+// no particle ends at, whose status-4 beams are listed as its outgoing
+// particles, is refused too: libHepMC3 3.1.2 moves those beams in but keeps
+// them as outgoing, finds a cycle and builds an empty event, and then adds
+// the vertex's weights to a vertex outside any event (SEGV, 20-minute fuzz
+// run). Writers list beams with the vertex as their end vertex instead.
 class VertexGraphV2 {
  public:
   void Clear() {
@@ -202,7 +206,11 @@ class VertexGraphV2 {
       const char* missing = nullptr;
       if (!v.has_in && !v.has_beam) {
         missing = "incoming particles (none ends there, no status-4 beam leaves it)";
-      } else if (v.has_in && !v.has_out) {
+      } else if (!v.has_in) {
+        missing =
+            "incoming particles: its status-4 beams are listed as outgoing, which libHepMC3 "
+            "3.1 reads as an empty event (give the beams this vertex as their end vertex)";
+      } else if (!v.has_out) {
         missing = "outgoing particles";
       }
       if (missing != nullptr) {

@@ -363,12 +363,14 @@ TEST_F(ErrorsTest, OverflowingChunkRowCountIsInvalidArgument) {
 
 // HDF5 and HepMC uploads are parsed by evgen-parse-table in a child
 // process: the inputs in fuzz/unfixed crash libhdf5 (out-of-bounds reads, a
-// NULL copy, a 4 GiB allocation) or libHepMC3 itself.
+// NULL copy, a 4 GiB allocation) or libHepMC3 itself (none at present: the
+// pre-scan refuses every libHepMC3 crash found so far).
 TEST_F(ErrorsTest, HdfFilesThatCrashLibhdf5FailTheirUploadNotTheServer) {
   EvgenClient client(server_->address());
   int tried = 0;
   for (const std::string format : {"hdf5", "jetnet", "hepmc3"}) {
     const std::string dir = std::string(EVGEN_SOURCE_DIR) + "/fuzz/unfixed/" + format;
+    if (!std::filesystem::is_directory(dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       SCOPED_TRACE(entry.path().string());
       v1::UploadHeader header;
@@ -391,7 +393,7 @@ TEST_F(ErrorsTest, HdfFilesThatCrashLibhdf5FailTheirUploadNotTheServer) {
       EXPECT_EQ(client.DescribeDataset(header.name()).status().code(), absl::StatusCode::kNotFound);
     }
   }
-  EXPECT_GE(tried, 5);
+  EXPECT_GE(tried, 4);
 }
 
 TEST_F(ErrorsTest, HdfUploadRoundTripsThroughTheParserProcess) {

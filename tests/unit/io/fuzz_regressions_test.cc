@@ -67,6 +67,11 @@ const std::vector<Finding>& Findings() {
       // libHepMC3 drops it, then adds its weights to it (SEGV).
       {"hepmc3", "vertex_without_incoming_particles.hepmc2", absl::StatusCode::kInvalidArgument,
        ":5: event 1: vertex -2 has no incoming particles"},
+      // A vertex no particle ends at, with its status-4 beam listed as
+      // outgoing and vertex weights: libHepMC3 3.1.2 built an empty event and
+      // added the weights to the vertex outside it (SEGV).
+      {"hepmc3", "vertex_attribute_on_missing_vertex.hepmc2", absl::StatusCode::kInvalidArgument,
+       ":5: event 1: vertex -5 has no incoming particles: its status-4 beams"},
       // The header's W line (weight names) ending in a lone backslash:
       // libHepMC3's unescape() read past the end of the line (SEGV).
       {"hepmc3", "weight_names_end_in_backslash.hepmc", absl::StatusCode::kInvalidArgument,
