@@ -27,6 +27,9 @@ void ToProto(const DatasetInfo& info, v1::Dataset* out) {
     }
   }
   out->mutable_region_rows()->insert(info.region_rows.begin(), info.region_rows.end());
+  out->set_weighted(info.weighted);
+  out->set_weight_sum(info.weight_sum);
+  out->set_negative_weights(info.negative_weights);
 }
 
 void ToProto(const ReferenceSimulatorInfo& info, v1::ReferenceSimulator* out) {

@@ -27,6 +27,8 @@ namespace evgen {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr char kWeightsFile[] = "weights.npy";
+
 // Quantiles uses the nearest-rank definition on the sorted values.
 std::vector<double> Quantiles(std::vector<float> values) {
   std::vector<double> out;
@@ -92,6 +94,11 @@ nlohmann::json InfoToJson(const DatasetInfo& info) {
   // Written even when empty, so that a record without the key is known to
   // come from before the counts were stored.
   j["region_rows"] = info.region_rows;
+  j["weighted"] = info.weighted;
+  if (info.weighted) {
+    j["weight_sum"] = info.weight_sum;
+    j["negative_weights"] = info.negative_weights;
+  }
   return j;
 }
 
@@ -118,6 +125,10 @@ absl::StatusOr<DatasetInfo> InfoFromJson(const std::string& text, const std::str
     }
     *has_region_rows = j.contains("region_rows");
     if (*has_region_rows) info.region_rows = j.at("region_rows").get<std::map<std::string, int64_t>>();
+    // Records from before weights were stored held unweighted tables only.
+    info.weighted = j.value("weighted", false);
+    info.weight_sum = j.value("weight_sum", 0.0);
+    info.negative_weights = j.value("negative_weights", int64_t{0});
     return info;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": bad dataset record: ", e.what()));
@@ -150,6 +161,11 @@ DatasetInfo MakeInfo(const std::string& name, const Table& table, const std::str
                           .count();
   info.summaries = Summarize(table);
   info.region_rows = CountRowsPerRegion(table);
+  info.weighted = table.has_weights();
+  for (float w : table.weights()) {
+    info.weight_sum += w;
+    if (w < 0) ++info.negative_weights;
+  }
   return info;
 }
 
@@ -172,12 +188,42 @@ std::shared_ptr<const Table> ShareTable(Table table) {
   });
 }
 
+// WriteWeights stores the table's event weights beside data.npy, as a
+// one-column .npy (the format every tool reads).
+absl::Status WriteWeights(const std::string& dir, const Table& table) {
+  EVGEN_ASSIGN_OR_RETURN(Table weights, Table::Create({"weight"}, table.weights()));
+  return WriteNpy(dir + "/" + kWeightsFile, weights);
+}
+
+// ReadWeights attaches weights.npy to `table` when meta.json says the dataset
+// is weighted; a missing or mismatched file is DataLoss, never unweighted.
+absl::Status ReadWeights(const std::string& dir, const std::string& name, Table* table) {
+  EVGEN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(dir + "/meta.json"));
+  bool has_region_rows = false;
+  EVGEN_ASSIGN_OR_RETURN(const DatasetInfo info,
+                         InfoFromJson(text, dir + "/meta.json", &has_region_rows));
+  const std::string path = dir + "/" + kWeightsFile;
+  if (!info.weighted) return absl::OkStatus();
+  if (!fs::exists(path)) {
+    return absl::DataLossError(absl::StrCat("dataset: '", name,
+                                            "' is weighted but its weights file is missing"));
+  }
+  EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(path));
+  if (weights.num_columns() != 1 || weights.num_rows() != table->num_rows()) {
+    return absl::DataLossError(absl::StrCat("dataset: '", name, "': weights file holds ",
+                                            weights.num_rows(), " x ", weights.num_columns(),
+                                            " values, expected ", table->num_rows(), " x 1"));
+  }
+  return table->SetWeights(std::move(weights.mutable_values()));
+}
+
 absl::StatusOr<std::shared_ptr<const Table>> ReadTable(const std::string& dir, const std::string& name) {
   if (!fs::exists(dir)) return absl::NotFoundError(absl::StrCat("dataset: '", name, "' not found"));
   // Callers waiting for this read are answered only through its result, so
   // running out of memory must become a Status rather than escape.
   try {
     EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(dir + "/data.npy"));
+    EVGEN_RETURN_IF_ERROR(ReadWeights(dir, name, &table));
     return ShareTable(std::move(table));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
@@ -216,6 +262,7 @@ absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, Table tab
   StagingDir staging;
   EVGEN_RETURN_IF_ERROR(staging.Create(root_));
   EVGEN_RETURN_IF_ERROR(WriteNpy(staging.path() + "/data.npy", table));
+  if (table.has_weights()) EVGEN_RETURN_IF_ERROR(WriteWeights(staging.path(), table));
   EVGEN_RETURN_IF_ERROR(
       WriteFileAtomically(staging.path() + "/meta.json", InfoToJson(info).dump(2)));
   // A new dataset is likely read soon, so it is cached when it fits.
