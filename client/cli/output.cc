@@ -121,6 +121,16 @@ void PrintDataset(const v1::Dataset& d, std::ostream& out) {
     out << absl::StrFormat("event weights: sum %.6g, %d negative\n", d.weight_sum(),
                            d.negative_weights());
   }
+  if (!d.int64_columns().empty()) {
+    out << "exact integer columns: " << absl::StrJoin(d.int64_columns(), ", ") << "\n";
+  }
+  if (!d.category_columns().empty()) {
+    out << "categorical columns: " << absl::StrJoin(d.category_columns(), ", ") << "; codes: ";
+    for (int i = 0; i < d.category_labels_size(); ++i) {
+      out << (i ? ", " : "") << i << " = " << d.category_labels(i);
+    }
+    out << "\n";
+  }
   if (!d.region_rows().empty()) {
     out << "regions:";
     for (const char* region : {"control", "validation", "signal", "none"}) {

@@ -324,4 +324,30 @@ TEST(DatasetStoreTest, WeightedDatasetWithoutItsWeightsFileIsDataLoss) {
   EXPECT_NE(s.message().find("weights file is missing"), std::string::npos) << s;
 }
 
+TEST(DatasetStoreTest, ExactIntegersAndCategoriesSurviveARestart) {
+  const std::string dir = FreshDir("datasets");
+  DatasetStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  const int64_t big = (int64_t{1} << 40) + 5;
+  Table t({"run", "event", "kind"});
+  t.AppendRow({0, 0, 1});
+  t.AppendRow({0, 0, 0});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, big + 1}).ok());
+  ASSERT_TRUE(t.SetInt64Column("run", {165617, 165618}).ok());
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"kind"}).ok());
+  absl::StatusOr<DatasetInfo> info = store.Put("typed", t, "test", 1);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->int64_columns, (std::vector<std::string>{"event", "run"}));
+  DatasetStore reopened(dir);
+  absl::StatusOr<std::shared_ptr<const Table>> back = reopened.Get("typed");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*(*back)->int64_column("event"), (std::vector<int64_t>{big, big + 1}));
+  EXPECT_EQ(*(*back)->int64_column("run"), (std::vector<int64_t>{165617, 165618}));
+  EXPECT_EQ((*back)->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_EQ(reopened.Describe("typed")->category_columns, std::vector<std::string>{"kind"});
+  std::filesystem::remove(dir + "/typed/exact.i64");
+  EXPECT_EQ(DatasetStore(dir).Get("typed").status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
 }  // namespace evgen
