@@ -35,10 +35,11 @@ TEST(CsvTest, ErrorsNameTheFileLineAndColumn) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {"", "empty file, no header"},
+      {"", "src: empty file"},
+      {" \n\t\n", "src: empty file"},
       {"a,b\n", "header but no rows"},
       {"a,b\n1,2\n3\n", "src:3: 1 fields, header has 2"},
-      {"a,b\n1,2\n3,x\n", "src:3: column 'b': 'x' is not a number"},
+      {"a,b\n1,2\n3,x\n", "src:3:2: column 'b': 'x' is not a number"},
       {"a,,c\n1,2,3\n", "src:1: empty column name"},
   };
   for (const Case& c : cases) {

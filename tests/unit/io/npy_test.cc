@@ -76,7 +76,8 @@ TEST(NpyTest, RejectsBadInputsWithPreciseMessages) {
   fortran.replace(fortran.find("False"), 5, "True ");
   std::string empty_shape = NpyHeader(0, 2);
   const std::vector<Case> cases = {
-      {"", "bad magic"},
+      {"", "empty file"},
+      {"  \n ", "empty file"},
       {"hello world, not numpy", "bad magic"},
       {bytes.substr(0, 40), "truncated .npy header"},
       {bytes.substr(0, bytes.size() - 4), "truncated or trailing bytes"},
