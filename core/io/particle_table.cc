@@ -172,8 +172,8 @@ absl::Status ParticleTableBuilder::Pick(const std::vector<EventParticle>& partic
 // the selection did.
 absl::Status ParticleTableBuilder::CheckFixed(size_t count, const std::string& where,
                                               const char** skip) {
-  const std::string statuses = absl::StrJoin(selection_.statuses, ",");
   if (fixed_slots_ == 0) {
+    const std::string statuses = absl::StrJoin(selection_.statuses, ",");
     if (count == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": no particle with status in {", statuses, "}"));
@@ -192,7 +192,8 @@ absl::Status ParticleTableBuilder::CheckFixed(size_t count, const std::string& w
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      where, ": ", count, " particles with status in {", statuses, "}, expected ", fixed_slots_,
+      where, ": ", count, " particles with status in {", absl::StrJoin(selection_.statuses, ","),
+      "}, expected ", fixed_slots_,
       " (layout=fixed needs one multiplicity; layout=padded or layout=particles keep every "
       "event, skip_incomplete skips and counts the others)"));
 }
@@ -231,7 +232,6 @@ absl::Status ParticleTableBuilder::AddEvent(const std::vector<EventParticle>& pa
   std::vector<const EventParticle*> picked;
   const char* skip = nullptr;
   EVGEN_RETURN_IF_ERROR(Pick(particles, where, &picked, &skip));
-  const std::string statuses = absl::StrJoin(selection_.statuses, ",");
   if (skip == nullptr && selection_.layout == ParticleLayout::kFixed && selection_.pdg_ids.empty()) {
     EVGEN_RETURN_IF_ERROR(CheckFixed(picked.size(), where, &skip));
   }
@@ -240,7 +240,8 @@ absl::Status ParticleTableBuilder::AddEvent(const std::vector<EventParticle>& pa
       selection_.multiplicity > 0 && count > selection_.multiplicity) {
     if (!selection_.skip_incomplete) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, ": ", count, " particles with status in {", statuses, "}, more than multiplicity=",
+          where, ": ", count, " particles with status in {", absl::StrJoin(selection_.statuses, ","),
+          "}, more than multiplicity=",
           selection_.multiplicity, " slots of layout=padded (raise it, or 0 pads to the widest "
           "event; skip_incomplete skips and counts such events)"));
     }
@@ -249,7 +250,7 @@ absl::Status ParticleTableBuilder::AddEvent(const std::vector<EventParticle>& pa
   if (skip == nullptr && selection_.layout == ParticleLayout::kParticles && count == 0) {
     if (!selection_.skip_incomplete) {
       return absl::InvalidArgumentError(
-          absl::StrCat(where, ": no particle with status in {", statuses,
+          absl::StrCat(where, ": no particle with status in {", absl::StrJoin(selection_.statuses, ","),
                        "}, so layout=particles has no row for it; set skip_incomplete to skip "
                        "and count such events"));
     }

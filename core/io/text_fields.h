@@ -3,8 +3,7 @@
 // spelling of a number for their writers.
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
+#include <charconv>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,28 +38,23 @@ inline std::vector<std::string_view> Fields(std::string_view line) {
   return out;
 }
 
-// ShortestFloat prints a float32 in %e notation with the fewest digits that
-// read back (as float32) to the same value, so that a value read from text
-// with up to 6 significant digits is written back with the same digits
-// ("0.37513" stays 3.7513e-01), where %.9e would print 3.751299977e-01.
+// ShortestFloat prints a float32 in scientific notation with the fewest
+// digits that read back (as float32) to the same value, so that a value read
+// from text with up to 6 significant digits is written back with the same
+// digits ("0.37513" gives 3.7513e-01, where %.9e would print 3.751299977e-01).
 inline std::string ShortestFloat(float v) {
   char buffer[32];
-  for (int digits = 0; digits < 9; ++digits) {
-    std::snprintf(buffer, sizeof buffer, "%.*e", digits, static_cast<double>(v));
-    if (std::strtof(buffer, nullptr) == v) break;
-  }
-  return buffer;
+  const std::to_chars_result r =
+      std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::scientific);
+  return std::string(buffer, r.ptr);
 }
 
-// ShortestDouble prints a double with the fewest %g digits that read back to
-// the same value.
+// ShortestDouble prints a double with the fewest digits that read back to the
+// same value ("3500", "692.237").
 inline std::string ShortestDouble(double v) {
-  char buffer[40];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", digits, v);
-    if (std::strtod(buffer, nullptr) == v) break;
-  }
-  return buffer;
+  char buffer[32];
+  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, r.ptr);
 }
 
 }  // namespace evgen::text
