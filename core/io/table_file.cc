@@ -170,14 +170,15 @@ absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& 
 absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
                                     const std::map<std::string, std::string>& options,
                                     ReadReport* report) {
+  if (report != nullptr) *report = ReadReport();
   EVGEN_RETURN_IF_ERROR(CheckTableFormat(format));
   if (format.empty()) {
     return absl::InvalidArgumentError("format: name one of the formats, or use ResolveTableFormat");
   }
-  EVGEN_RETURN_IF_ERROR(CheckNotEmpty(path));
   ReadReport local;
   ReadReport& out = report != nullptr ? *report : local;
   out = ReadReport();
+  EVGEN_RETURN_IF_ERROR(CheckNotEmpty(path));
   absl::StatusOr<Table> table = ReadByFormat(path, format, options, &out);
   if (!table.ok()) out = ReadReport();
   return table;
@@ -230,13 +231,27 @@ struct StreamingTableWriter::Impl {
   std::vector<std::string> columns;
   int64_t rows_expected = 0;
   int64_t rows_written = 0;
-  // CSV: the header waits for the first rows, which say whether the file
-  // has the event_weight column.
-  bool csv_header_written = false;
+  // The first rows say whether the table is weighted; the CSV header waits
+  // for them, as they say whether the file has the event_weight column.
+  bool started = false;
   bool weighted = false;
+  bool csv_header_written = false;
 
+  absl::Status CheckWeights(const Table& rows);
   absl::Status AppendCsv(const Table& rows);
 };
+
+absl::Status StreamingTableWriter::Impl::CheckWeights(const Table& rows) {
+  if (rows.num_rows() == 0) return absl::OkStatus();
+  if (!started) {
+    started = true;
+    weighted = rows.has_weights();
+  }
+  if (rows.has_weights() == weighted) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": rows ", rows_written + 1, "..", rows_written + rows.num_rows(),
+      weighted ? " have no weights, the rows before had" : " have weights, the rows before had none"));
+}
 
 absl::Status StreamingTableWriter::Impl::AppendCsv(const Table& rows) {
   if (!csv_header_written && rows.num_rows() > 0) {
@@ -244,12 +259,6 @@ absl::Status StreamingTableWriter::Impl::AppendCsv(const Table& rows) {
                            FileColumns(columns, rows.has_weights(), path));
     EVGEN_RETURN_IF_ERROR(text.Write(absl::StrCat(absl::StrJoin(names, ","), "\n")));
     csv_header_written = true;
-    weighted = rows.has_weights();
-  }
-  if (rows.num_rows() > 0 && rows.has_weights() != weighted) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": rows ", rows_written - rows.num_rows() + 1, "..", rows_written,
-        weighted ? " have no weights, the rows before had" : " have weights, the rows before had none"));
   }
   std::string out;
   AppendCsvRows(rows, &out);
@@ -305,6 +314,7 @@ absl::Status StreamingTableWriter::Append(const Table& rows) {
   if (d.rows_written + rows.num_rows() > d.rows_expected) {
     return absl::OutOfRangeError(absl::StrCat("writer: more than the promised ", d.rows_expected, " rows"));
   }
+  EVGEN_RETURN_IF_ERROR(d.CheckWeights(rows));
   d.rows_written += rows.num_rows();
   switch (d.mode) {
     case Impl::Mode::kNpy:
