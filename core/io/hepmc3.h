@@ -4,8 +4,8 @@
 // file name: "HepMC::Asciiv3-START_EVENT_LISTING" is HepMC3 ASCII (read with
 // HepMC3::ReaderAscii), "HepMC::IO_GenEvent-START_EVENT_LISTING" is a HepMC2
 // IO_GenEvent file (read with HepMC3::ReaderAsciiHepMC2); gzipped files are
-// inflated first. Particles are selected into one row per event exactly as
-// for LHE files (ParticleSelection in lhe.h), by PDG id and HepMC status
+// inflated first. Particles are selected into rows exactly as for LHE files
+// (ParticleSelection in particle_table.h, layouts included), by PDG id and HepMC status
 // (1 = final state); momenta are converted to GeV. The first event weight
 // becomes the Table weight (1 when an event has none).
 //

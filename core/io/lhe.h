@@ -3,7 +3,8 @@
 //
 // Reading parses the <init> block and every <event> block, plain or gzipped
 // (recognised by the gzip magic bytes, not by the name), and selects particles
-// into one row per event (see ParticleSelection). Anything else inside an
+// into rows (ParticleSelection in particle_table.h: one row per event, padded
+// or not, or one row per particle). Anything else inside an
 // event after its particle lines (<mgrwt>, <rwgt>, <weights>, <clustering>,
 // '#' comment lines) is skipped. The event weight XWGTUP becomes the Table
 // weight. The reader is strict: an event whose particle count disagrees with
