@@ -111,7 +111,7 @@ absl::Status CsvParser::Header(absl::string_view line, int64_t line_number) {
       return absl::InvalidArgumentError(
           absl::StrCat(source_, ":", line_number, ": empty column name in header"));
     }
-    if (!options_.weight_column.empty() && name == options_.weight_column) {
+    if (weight_ < 0 && !options_.weight_column.empty() && name == options_.weight_column) {
       weight_ = static_cast<int>(columns_.size());
     }
     columns_.emplace_back(name);

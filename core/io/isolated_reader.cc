@@ -116,13 +116,16 @@ absl::StatusOr<Table> ReadHelperOutput(const std::string& base, const std::strin
       !result.contains("report")) {
     return absl::InternalError(absl::StrCat(path, ": the file parser wrote no valid result"));
   }
-  EVGEN_ASSIGN_OR_RETURN(ReadReport parsed, ReadReport::FromJson(result["report"]));
+  absl::StatusOr<ReadReport> parsed = ReadReport::FromJson(result["report"]);
+  if (!parsed.ok()) {
+    return absl::InternalError(absl::StrCat(path, ": the file parser's ", parsed.status().message()));
+  }
   NpyReadOptions npy;
   // Without weights, a column named event_weight is a feature of the file.
   npy.weight_column = result["weighted"].get<bool>() ? kEventWeightColumn : "";
   npy.require_weight_column = result["weighted"].get<bool>();
   EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(base + ".npy", npy));
-  if (report != nullptr) *report = std::move(parsed);
+  if (report != nullptr) *report = *std::move(parsed);
   return table;
 }
 
