@@ -230,7 +230,9 @@ TEST_F(MergedSampleTest, PaddedLayoutKeepsEveryEvent) {
   for (int64_t r = 0; r < t->num_rows(); ++r) {
     const int n = static_cast<int>(t->at(r, 0));
     with_four += n == 4;
-    if (n < 4) EXPECT_EQ(t->at(r, *t->ColumnIndex("p4_pdg_id")), 0.f) << "row " << r;
+    if (n < 4) {
+      EXPECT_EQ(t->at(r, *t->ColumnIndex("p4_pdg_id")), 0.f) << "row " << r;
+    }
     EXPECT_FLOAT_EQ(t->weight(r), 0.37513f);
   }
   EXPECT_EQ(with_four, 1632);
