@@ -86,8 +86,12 @@ std::string NpyHeader(int64_t rows, int64_t columns) {
 }
 
 absl::Status WriteNpy(const std::string& path, const Table& table) {
+  return WriteNpy(path, table, NpyWriteOptions());
+}
+
+absl::Status WriteNpy(const std::string& path, const Table& table, const NpyWriteOptions& options) {
   NpyWriter writer;
-  EVGEN_RETURN_IF_ERROR(writer.Open(path, table.columns(), table.num_rows()));
+  EVGEN_RETURN_IF_ERROR(writer.Open(path, table.columns(), table.num_rows(), options));
   EVGEN_RETURN_IF_ERROR(writer.Append(table));
   return writer.Commit();
 }
@@ -200,7 +204,8 @@ absl::StatusOr<Table> ReadNpyArray(const std::string& path, const std::vector<st
 }  // namespace
 
 absl::Status NpyWriter::Open(const std::string& path, std::vector<std::string> columns,
-                             int64_t rows) {
+                             int64_t rows, const NpyWriteOptions& options) {
+  options_ = options;
   if (columns.empty()) return absl::InvalidArgumentError("npy: at least one column is required");
   columns_ = std::move(columns);
   rows_expected_ = rows;
@@ -232,8 +237,9 @@ absl::Status NpyWriter::Append(const Table& rows) {
   if (rows_written_ + rows.num_rows() > rows_expected_) {
     return absl::OutOfRangeError(absl::StrCat("npy: more than the promised ", rows_expected_, " rows"));
   }
-  if (!started_) EVGEN_RETURN_IF_ERROR(Start(rows.has_weights()));
-  if (rows.has_weights() != weighted_) {
+  const bool weighted = options_.weight_column && rows.has_weights();
+  if (!started_) EVGEN_RETURN_IF_ERROR(Start(weighted));
+  if (weighted != weighted_) {
     return absl::InvalidArgumentError(absl::StrCat(
         "npy: rows ", rows_written_ + 1, "..", rows_written_ + rows.num_rows(),
         weighted_ ? " have no weights, the rows before had" : " have weights, the rows before had none"));

@@ -48,7 +48,16 @@ struct NpyReadOptions {
 [[nodiscard]] absl::StatusOr<NpyReadOptions> ParseNpyReadOptions(
     const std::map<std::string, std::string>& options);
 
+struct NpyWriteOptions {
+  // weight_column: write a weighted table's weights as the last column,
+  // event_weight. false writes the values alone, for callers that keep the
+  // weights elsewhere (and read back with NpyReadOptions::weight_column "").
+  bool weight_column = true;
+};
+
 [[nodiscard]] absl::Status WriteNpy(const std::string& path, const Table& table);
+[[nodiscard]] absl::Status WriteNpy(const std::string& path, const Table& table,
+                                    const NpyWriteOptions& options);
 [[nodiscard]] absl::StatusOr<Table> ReadNpy(const std::string& path);
 [[nodiscard]] absl::StatusOr<Table> ReadNpy(const std::string& path, const NpyReadOptions& options);
 
@@ -59,7 +68,7 @@ std::string NpyHeader(int64_t rows, int64_t columns);
 class NpyWriter {
  public:
   [[nodiscard]] absl::Status Open(const std::string& path, std::vector<std::string> columns,
-                                  int64_t rows);
+                                  int64_t rows, const NpyWriteOptions& options = {});
   // Append writes rows of the table, whose columns must match. The first
   // rows appended decide whether the file has the event_weight column: all
   // must then have weights, or none.
@@ -77,6 +86,7 @@ class NpyWriter {
   std::vector<std::string> columns_;
   int64_t rows_expected_ = 0;
   int64_t rows_written_ = 0;
+  NpyWriteOptions options_;
   bool started_ = false;
   bool weighted_ = false;
 };

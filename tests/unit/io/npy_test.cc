@@ -169,6 +169,27 @@ TEST(NpyTest, WeightsTravelAsAnEventWeightColumnInTheSidecarToo) {
   EXPECT_NE(s.message().find("known options: columns, weight_column"), std::string::npos) << s;
 }
 
+// A caller that keeps weights elsewhere (the dataset store's weights.npy)
+// writes the values alone, and reads them back raw.
+TEST(NpyTest, WeightColumnCanBeLeftOutAndAFeatureOfThatNameReadRaw) {
+  Table t({"x", "event_weight"});
+  t.AppendRow({1.f, 5.f});
+  const std::string feature = TempPath("feature.npy");
+  ASSERT_TRUE(WriteNpy(feature, t).ok());
+  NpyReadOptions raw;
+  raw.weight_column = "";
+  EXPECT_EQ(ReadNpy(feature, raw)->columns(), t.columns());
+  ASSERT_TRUE(t.SetWeights({2.f}).ok());
+  NpyWriteOptions values_only;
+  values_only.weight_column = false;
+  ASSERT_TRUE(WriteNpy(feature, t, values_only).ok());
+  absl::StatusOr<Table> back = ReadNpy(feature, raw);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), t.columns());
+  EXPECT_EQ(back->values(), t.values());
+  EXPECT_FALSE(back->has_weights());
+}
+
 TEST(NpyTest, NonFiniteWeightsAreRefusedNamingTheRow) {
   Table t({"x", "event_weight"});
   t.AppendRow({1.f, 1.f});
