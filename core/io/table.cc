@@ -213,4 +213,51 @@ absl::StatusOr<Table> Table::SelectColumns(const std::vector<std::string>& names
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> FileColumns(const std::vector<std::string>& columns,
+                                                     bool weighted, const std::string& path) {
+  if (!weighted) return columns;
+  if (std::find(columns.begin(), columns.end(), kEventWeightColumn) != columns.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": the table has weights and a column named '", kEventWeightColumn,
+        "', which is where this format keeps the weights; rename that column"));
+  }
+  std::vector<std::string> out = columns;
+  out.emplace_back(kEventWeightColumn);
+  return out;
+}
+
+absl::StatusOr<Table> TakeWeightColumn(Table table, const std::string& name, const std::string& source) {
+  if (table.has_weights()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": weight column '", name, "' given for a table that has weights"));
+  }
+  absl::StatusOr<int> index = table.ColumnIndex(name);
+  if (!index.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": weight_column: ", index.status().message()));
+  }
+  if (table.num_columns() == 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": '", name, "' is the only column; as weights it would leave no data"));
+  }
+  const int w = *index;
+  const int columns = table.num_columns();
+  std::vector<float> weights(static_cast<size_t>(table.num_rows()));
+  std::vector<float> values;
+  values.reserve(table.values().size() - weights.size());
+  for (int64_t r = 0; r < table.num_rows(); ++r) {
+    const float* row = table.row(r);
+    if (!std::isfinite(row[w])) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": row ", r + 1, ": weight column '",
+                                                     name, "' holds ", row[w],
+                                                     "; event weights must be finite"));
+    }
+    weights[r] = row[w];
+    values.insert(values.end(), row, row + w);
+    values.insert(values.end(), row + w + 1, row + columns);
+  }
+  std::vector<std::string> names = table.columns();
+  names.erase(names.begin() + w);
+  return Table::Create(std::move(names), std::move(values), std::move(weights));
+}
+
 }  // namespace evgen

@@ -105,4 +105,23 @@ class Table {
   std::vector<std::string> category_columns_;  // sorted
 };
 
+// kEventWeightColumn names the column that carries a table's weights in the
+// formats that have no other place for them (CSV, NPY): writers add it as the
+// last column of a weighted table, readers take it back as the weights.
+inline constexpr char kEventWeightColumn[] = "event_weight";
+
+// FileColumns returns the columns a CSV or NPY file of `columns` holds: the
+// same, plus kEventWeightColumn last when `weighted`. A weighted table that
+// already has a column of that name is InvalidArgument naming `path`, since
+// the file could not tell the two apart.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> FileColumns(
+    const std::vector<std::string>& columns, bool weighted, const std::string& path);
+
+// TakeWeightColumn moves the column `name` of `table` into its weights.
+// Every weight must be finite: InvalidArgument names `source`, the row
+// (counted from 1) and the value otherwise; so is a table that has weights
+// already or lacks the column (the message lists its columns).
+[[nodiscard]] absl::StatusOr<Table> TakeWeightColumn(Table table, const std::string& name,
+                                                     const std::string& source);
+
 }  // namespace evgen
