@@ -1,9 +1,11 @@
 #include "core/io/csv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -54,11 +56,12 @@ absl::StatusOr<Table> ParseCsv(const std::string& text, const std::string& sourc
 
 namespace {
 
-// TextColumn holds the labels of a text column in order of first appearance;
-// a label's code is its index. Codes are looked up by hash: a linear search
-// made a column of n distinct labels cost n^2 / 2 comparisons, hours for an
+// TextCodes is the code table of all text columns of a file: a label's code
+// is its index in order of first appearance, the same in every column (so
+// "EB" is one code wherever it appears). Codes are looked up by hash: a
+// linear search made n distinct labels cost n^2 / 2 comparisons, hours for an
 // upload of a few hundred MB.
-struct TextColumn {
+struct TextCodes {
   std::vector<std::string> labels;
   std::unordered_map<std::string, size_t> codes;
   float Code(absl::string_view label) {
@@ -66,6 +69,30 @@ struct TextColumn {
     if (added) labels.emplace_back(label);
     return static_cast<float>(it->second);
   }
+};
+
+// IntegerColumn follows a numeric column while every field is an integer,
+// keeping the exact values: identifiers above 2^24 (run and event numbers)
+// would change in float32.
+struct IntegerColumn {
+  bool integral = true;
+  int64_t max_abs = 0;
+  std::vector<int64_t> values;
+  void Add(absl::string_view field) {
+    if (!integral) return;
+    int64_t v = 0;
+    if (field.empty() || !absl::SimpleAtoi(field, &v) || v == std::numeric_limits<int64_t>::min()) {
+      integral = false;
+      values.clear();
+      values.shrink_to_fit();
+      return;
+    }
+    max_abs = std::max(max_abs, v < 0 ? -v : v);
+    values.push_back(v);
+  }
+  // exact: float32 would change some value.
+  bool exact() const { return integral && max_abs > kFloat32ExactIntegers; }
+  static constexpr int64_t kFloat32ExactIntegers = int64_t{1} << 24;
 };
 
 bool IsNumber(absl::string_view field, float* value) {
@@ -98,7 +125,9 @@ class CsvParser {
   std::vector<std::string> columns_;
   std::vector<float> values_;
   // Which columns hold text is decided by the first data row.
-  std::map<size_t, TextColumn> text_columns_;
+  std::set<size_t> text_columns_;
+  TextCodes codes_;
+  std::map<size_t, IntegerColumn> integers_;  // the numeric columns
   bool first_row_ = true;
   int weight_ = -1;  // the weight column's index, -1 for none
   CsvInfo info_;
@@ -170,14 +199,17 @@ absl::Status CsvParser::Row(absl::string_view line, int64_t line_number) {
                                                        "' is not a number, and the column holds "
                                                        "the event weights"));
       }
-      text_columns_[c];
+      text_columns_.insert(c);
     }
-    if (auto it = text_columns_.find(c); it != text_columns_.end()) {
-      values_.push_back(it->second.Code(field));
+    if (text_columns_.count(c) > 0) {
+      // An empty field is a missing label, as it is a missing number.
+      if (field.empty()) ++info_.empty_fields;
+      values_.push_back(field.empty() ? std::numeric_limits<float>::quiet_NaN() : codes_.Code(field));
       continue;
     }
     EVGEN_RETURN_IF_ERROR(Number(field, line_number, c, &v));
     values_.push_back(v);
+    if (static_cast<int>(c) != weight_) integers_[c].Add(field);
   }
   first_row_ = false;
   ++info_.rows;
@@ -191,10 +223,19 @@ absl::StatusOr<Table> CsvParser::Finish(CsvInfo* info) {
   if (weight_ >= 0) {
     EVGEN_ASSIGN_OR_RETURN(table, TakeWeightColumn(std::move(table), names[weight_], source_));
   }
-  if (info != nullptr) {
-    *info = std::move(info_);
-    for (auto& [c, text_column] : text_columns_) info->text_columns[names[c]] = std::move(text_column.labels);
+  for (auto& [c, integers] : integers_) {
+    if (!integers.exact()) continue;
+    EVGEN_RETURN_IF_ERROR(table.SetInt64Column(names[c], std::move(integers.values)));
+    info_.int64_columns.push_back(names[c]);
   }
+  if (!text_columns_.empty()) {
+    std::vector<std::string> text_names;
+    for (size_t c : text_columns_) text_names.push_back(names[c]);
+    info_.category_labels = codes_.labels;
+    EVGEN_RETURN_IF_ERROR(table.SetCategories(codes_.labels, text_names));
+    for (const std::string& name : text_names) info_.text_columns[name] = codes_.labels;
+  }
+  if (info != nullptr) *info = std::move(info_);
   return table;
 }
 
@@ -228,9 +269,17 @@ void AddToReport(const CsvInfo& info, const Table& table, ReadReport* report) {
     report->notes.push_back(absl::StrCat(info.non_finite_values,
                                          " NaN or infinite values kept (non_finite=keep)"));
   }
-  for (const auto& [column, labels] : info.text_columns) {
-    report->notes.push_back(absl::StrCat("text column '", column, "' stored as codes 0..",
-                                         labels.size() - 1, " of its ", labels.size(), " labels"));
+  if (!info.text_columns.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [column, labels] : info.text_columns) names.push_back(column);
+    report->notes.push_back(absl::StrCat("text columns ", absl::StrJoin(names, ", "),
+                                         " stored as codes of one table of ",
+                                         info.category_labels.size(),
+                                         " labels, kept with the dataset"));
+  }
+  if (!info.int64_columns.empty()) {
+    report->notes.push_back(absl::StrCat("integer columns ", absl::StrJoin(info.int64_columns, ", "),
+                                         " hold values above 2^24, kept exactly"));
   }
 }
 
@@ -242,9 +291,27 @@ void AppendCsvRows(const Table& table, std::string* out) {
     out->push_back(end);
   };
   const bool weighted = table.has_weights();
+  // Exact integer columns print their int64 values, categorical ones their
+  // labels (a missing label, NaN, as an empty field).
+  std::vector<const std::vector<int64_t>*> exact(table.num_columns(), nullptr);
+  std::vector<bool> category(table.num_columns(), false);
+  for (int c = 0; c < table.num_columns(); ++c) {
+    exact[c] = table.int64_column(table.columns()[c]);
+    category[c] = table.IsCategory(table.columns()[c]);
+  }
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     for (int c = 0; c < table.num_columns(); ++c) {
-      append(table.at(r, c), c + 1 == table.num_columns() && !weighted ? '\n' : ',');
+      const char end = c + 1 == table.num_columns() && !weighted ? '\n' : ',';
+      if (exact[c] != nullptr) {
+        absl::StrAppend(out, (*exact[c])[r]);
+        out->push_back(end);
+      } else if (category[c]) {
+        const float code = table.at(r, c);
+        if (!std::isnan(code)) *out += table.category_labels()[static_cast<size_t>(code)];
+        out->push_back(end);
+      } else {
+        append(table.at(r, c), end);
+      }
     }
     if (weighted) append(table.weight(r), '\n');
   }

@@ -3,10 +3,12 @@
 // The first line must be a header of column names. Every other non-blank line
 // holds one field per column. An empty field reads as NaN (a missing value).
 // A column whose first data row is not a number is a text column (e.g. CMS
-// open data's muon type "G"/"T"): its labels are stored as codes 0, 1, 2, ...
-// in order of first appearance, listed in CsvInfo. A number column with a
+// open data's muon type "G"/"T"): a categorical column (table.h) whose values
+// are codes 0, 1, 2, ... into one code table for the whole file, in order of
+// first appearance; the writer prints the labels back. A number column with a
 // later non-numeric field is an error naming the file, the line and the column.
-// Integers above 2^24 (run and event numbers) lose their last digits in float32.
+// A column of integers some of which exceed 2^24 (run and event numbers, which
+// float32 would change) keeps its exact int64 values, printed back exactly.
 //
 // Non-finite text ("nan", "inf", "-Infinity", or a number beyond float32 such
 // as 1e39) is refused by default, naming file:line:column and the value;
@@ -60,6 +62,8 @@ struct CsvReadOptions {
 // non_finite=keep, non-finite numbers.
 struct CsvInfo {
   std::map<std::string, std::vector<std::string>> text_columns;
+  std::vector<std::string> category_labels;  // the one code table of all text columns
+  std::vector<std::string> int64_columns;    // integer columns kept exactly
   int64_t rows = 0;
   int64_t empty_fields = 0;
   int64_t non_finite_values = 0;

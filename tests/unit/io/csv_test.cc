@@ -57,6 +57,34 @@ TEST(CsvTest, TextColumnsBecomeCodesAndEmptyFieldsNaN) {
   EXPECT_TRUE(std::isnan(t->at(0, 2)));
   EXPECT_EQ(info.text_columns.at("type"), (std::vector<std::string>{"G", "T"}));
   EXPECT_EQ(info.text_columns.size(), 1u);
+  EXPECT_TRUE(t->IsCategory("type"));
+}
+
+// Text columns share one code table (a label has one code in every column)
+// and event numbers above 2^24 stay exact; writing prints both back as read.
+TEST(CsvTest, CategoriesAndLargeIntegersRoundTripExactly) {
+  const std::string text =
+      "Run,Event,Type1,Type2,pt\n"
+      "165617,1099511627776,EB,EE,10.5\n"
+      "165617,1099511627777,EE,EB,20\n"
+      "165618,16777217,EB,,30\n";
+  CsvInfo info;
+  absl::StatusOr<Table> t = ParseCsv(text, "src", &info);
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_NE(t->int64_column("Event"), nullptr);
+  EXPECT_EQ(*t->int64_column("Event"),
+            (std::vector<int64_t>{1099511627776, 1099511627777, 16777217}));
+  EXPECT_EQ(t->int64_column("Run"), nullptr);  // below 2^24, float32 holds it
+  EXPECT_EQ(t->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_EQ(t->at(0, 2), t->at(1, 3));  // EB has one code in both columns
+  EXPECT_TRUE(std::isnan(t->at(2, 3)));
+  const std::string path = TempPath("typed.csv");
+  ASSERT_TRUE(WriteCsv(path, *t).ok());
+  EXPECT_EQ(*ReadFileToString(path),
+            "Run,Event,Type1,Type2,pt\n"
+            "165617,1099511627776,EB,EE,10.5\n"
+            "165617,1099511627777,EE,EB,20\n"
+            "165618,16777217,EB,,30\n");
 }
 
 TEST(CsvTest, ManyDistinctLabelsKeepTheirFirstAppearanceCodes) {
@@ -105,6 +133,14 @@ TEST(CsvTest, ReadsTheRealCmsOpenDataTables) {
   std::vector<float> m = z->Column(*z->ColumnIndex("M"));
   std::nth_element(m.begin(), m.begin() + m.size() / 2, m.end());
   EXPECT_NEAR(m[m.size() / 2], 90.9, 1.0);
+  // Real CMS event numbers exceed 2^24: every one stays exact, where float32
+  // changes most of them.
+  ASSERT_NE(z->int64_column("Event"), nullptr);
+  const std::vector<int64_t>& events = *z->int64_column("Event");
+  EXPECT_EQ(events[0], 74969122);
+  int64_t changed = 0;
+  for (int64_t e : events) changed += static_cast<int64_t>(static_cast<float>(e)) != e;
+  EXPECT_GT(changed, z->num_rows() / 2);
   // The dielectron subset has a missing energy: it reads as NaN, not as 0.
   absl::StatusOr<Table> ee = ReadCsv(SharedData(cases[3].file));
   ASSERT_TRUE(ee.ok());

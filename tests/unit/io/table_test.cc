@@ -93,7 +93,7 @@ TEST(TableTypesTest, CategoriesShareOneCodeTableAndAreChecked) {
   EXPECT_TRUE(t.IsCategory("type1"));
   EXPECT_EQ(t.category_columns(), (std::vector<std::string>{"type1", "type2"}));
   EXPECT_EQ(t.SelectColumns({"type2"})->category_columns(), std::vector<std::string>{"type2"});
-  EXPECT_EQ(t.SelectRows({1})->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_EQ(t.SelectRows({1}).category_labels(), (std::vector<std::string>{"EB", "EE"}));
   EXPECT_FALSE(t.SetCategories({"EB"}, {"type1"}).ok());        // code 1 has no label
   EXPECT_FALSE(t.SetCategories({"EB", "EB"}, {"type1"}).ok());  // labels must be distinct
 }
