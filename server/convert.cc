@@ -33,6 +33,7 @@ void ToProto(const DatasetInfo& info, v1::Dataset* out) {
   for (const std::string& c : info.int64_columns) out->add_int64_columns(c);
   for (const std::string& l : info.category_labels) out->add_category_labels(l);
   for (const std::string& c : info.category_columns) out->add_category_columns(c);
+  out->set_read_report_json(info.read_report);
 }
 
 void ToProto(const ReferenceSimulatorInfo& info, v1::ReferenceSimulator* out) {

@@ -118,8 +118,9 @@ void UploadReactor::OnReadDone(bool ok) {
 }
 
 absl::StatusOr<Table> UploadReactor::ReadUpload(const std::string& format,
-                                                const std::map<std::string, std::string>& options) const {
-  if (!NeedsIsolation(format)) return ReadTableFile(staging_path_, format, options);
+                                                const std::map<std::string, std::string>& options,
+                                                ReadReport* report) const {
+  if (!NeedsIsolation(format)) return ReadTableFile(staging_path_, format, options, report);
   IsolatedParseOptions isolation;
   isolation.helper = state_->config.parse_helper;
   isolation.scratch_dir = state_->config.data_dir + "/uploads";
@@ -127,7 +128,7 @@ absl::StatusOr<Table> UploadReactor::ReadUpload(const std::string& format,
   // makes the library ask for far more is refused.
   isolation.memory_limit_bytes = std::max<int64_t>(int64_t{2} << 30, 4 * header_.total_bytes());
   isolation.stop = [] { return CheckStop(); };
-  return ReadTableFileIsolated(staging_path_, format, options, isolation);
+  return ReadTableFileIsolated(staging_path_, format, options, isolation, report);
 }
 
 absl::Status UploadReactor::Complete() {
@@ -135,11 +136,15 @@ absl::Status UploadReactor::Complete() {
   EVGEN_ASSIGN_OR_RETURN(
       const std::string format,
       ResolveTableFormat(header_.format(), header_.file_name(), staging_path_));
-  EVGEN_ASSIGN_OR_RETURN(Table table, ReadUpload(format, options));
+  ReadReport report;
+  EVGEN_ASSIGN_OR_RETURN(Table table, ReadUpload(format, options, &report));
   if (context_->IsCancelled()) return absl::CancelledError("upload cancelled; nothing was stored");
   const std::string source =
       absl::StrCat("upload:", header_.file_name().empty() ? format : header_.file_name());
-  absl::StatusOr<DatasetInfo> info = state_->datasets.Put(header_.name(), std::move(table), source, 0);
+  // The read report (events kept and skipped, per multiplicity) is kept
+  // with the dataset, so that what the reader left out is never silent.
+  absl::StatusOr<DatasetInfo> info =
+      state_->datasets.Put(header_.name(), std::move(table), source, 0, report.ToJson().dump());
   if (!info.ok()) {
     // Say which upload the table came from (e.g. duplicate columns).
     return absl::Status(info.status().code(),

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/io/read_report.h"
 #include "core/io/table.h"
 #include "evgen/v1/dataset_service.grpc.pb.h"
 #include "server/server_state.h"
@@ -36,7 +37,8 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadDatasetRequ
   absl::Status Complete();
   // ReadUpload parses the staged file; HDF5-based formats in a child process.
   absl::StatusOr<Table> ReadUpload(const std::string& format,
-                                   const std::map<std::string, std::string>& options) const;
+                                   const std::map<std::string, std::string>& options,
+                                   ReadReport* report) const;
   // UserFacing replaces the staging file's path in `status` by the user's
   // file name: errors must name the user's file, never a server path.
   absl::Status UserFacing(const absl::Status& status) const;

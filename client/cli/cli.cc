@@ -137,6 +137,24 @@ class TableSources {
   std::vector<std::string> temporary_;
 };
 
+// AddStoredWriteOptions gives an LHE export what the uploaded file's reader
+// recorded (IDWTUP, beams, cross section), under the user's own options, so
+// that a file read and written back means the same thing.
+absl::Status AddStoredWriteOptions(EvgenClient& client, const v1::ExportDatasetRequest& request,
+                                   OutputFile* out) {
+  const std::string& path = out->path;
+  const bool lhe = out->format == "lhe" ||
+                   (out->format.empty() && (absl::EndsWith(path, ".lhe") || absl::EndsWith(path, ".lhe.gz")));
+  if (!lhe) return absl::OkStatus();
+  EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.DescribeDataset(request.selection().dataset()));
+  const nlohmann::json report = nlohmann::json::parse(d.read_report_json(), nullptr, false);
+  if (!report.is_object()) return absl::OkStatus();
+  for (const auto& [key, value] : report.value("write_options", nlohmann::json::object()).items()) {
+    if (value.is_string()) out->options.emplace(key, value.get<std::string>());
+  }
+  return absl::OkStatus();
+}
+
 void AddDatasetCommands(CLI::App& app, Runner& run) {
   CLI::App* datasets = app.add_subcommand("datasets", "stored datasets and reference simulators");
   datasets->require_subcommand(1);
@@ -249,6 +267,7 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
                    export_options](EvgenClient& client) -> absl::Status {
       for (const std::string& c : *export_columns) export_request->mutable_selection()->add_columns(c);
       EVGEN_ASSIGN_OR_RETURN(export_out->options, ParseKeyValues(*export_options, "--option"));
+      EVGEN_RETURN_IF_ERROR(AddStoredWriteOptions(client, *export_request, export_out.get()));
       EVGEN_RETURN_IF_ERROR(client.ExportToFile(*export_request, *export_out));
       Report(run, {{"exported", export_request->selection().dataset()}, {"output", export_out->path}},
              absl::StrCat("exported ", export_request->selection().dataset(), " to ", export_out->path));

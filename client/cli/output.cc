@@ -114,6 +114,37 @@ void PrintDatasetLine(const v1::Dataset& d, std::ostream& out) {
                          d.source());
 }
 
+namespace {
+
+// PrintReadReport shows what an upload's reader kept and left out.
+void PrintReadReport(const std::string& text, std::ostream& out) {
+  const nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
+  if (!report.is_object() || !report.contains("events_in_file")) return;
+  const int64_t in_file = report.value("events_in_file", int64_t{0});
+  if (in_file > 0) {
+    out << "read: " << report.value("events_kept", int64_t{0}) << " of " << in_file
+        << " events kept";
+    for (const auto& [reason, count] : report.value("events_skipped", nlohmann::json::object()).items()) {
+      out << "; skipped " << count.get<int64_t>() << " (" << reason << ")";
+    }
+    out << "\n";
+  }
+  const nlohmann::json per = report.value("events_per_multiplicity", nlohmann::json::object());
+  if (per.size() > 1) {
+    out << "events per multiplicity:";
+    for (const auto& [n, count] : per.items()) out << " " << n << ": " << count.get<int64_t>();
+    out << "\n";
+  }
+  if (report.value("non_finite_values", int64_t{0}) > 0) {
+    out << "non-finite values kept: " << report["non_finite_values"].get<int64_t>() << "\n";
+  }
+  for (const auto& note : report.value("notes", nlohmann::json::array())) {
+    if (note.is_string()) out << "note: " << note.get<std::string>() << "\n";
+  }
+}
+
+}  // namespace
+
 void PrintDataset(const v1::Dataset& d, std::ostream& out) {
   out << "dataset " << d.name() << ": " << d.rows() << " rows, source " << d.source() << ", seed "
       << d.seed() << "\n";
@@ -121,6 +152,7 @@ void PrintDataset(const v1::Dataset& d, std::ostream& out) {
     out << absl::StrFormat("event weights: sum %.6g, %d negative\n", d.weight_sum(),
                            d.negative_weights());
   }
+  PrintReadReport(d.read_report_json(), out);
   if (!d.int64_columns().empty()) {
     out << "exact integer columns: " << absl::StrJoin(d.int64_columns(), ", ") << "\n";
   }

@@ -101,6 +101,9 @@ nlohmann::json InfoToJson(const DatasetInfo& info) {
   j["int64_columns"] = info.int64_columns;
   j["category_labels"] = info.category_labels;
   j["category_columns"] = info.category_columns;
+  if (!info.read_report.empty()) {
+    j["read_report"] = nlohmann::json::parse(info.read_report, nullptr, false);
+  }
   if (info.weighted) {
     j["weight_sum"] = info.weight_sum;
     j["negative_weights"] = info.negative_weights;
@@ -138,6 +141,7 @@ absl::StatusOr<DatasetInfo> InfoFromJson(const std::string& text, const std::str
     info.int64_columns = j.value("int64_columns", std::vector<std::string>{});
     info.category_labels = j.value("category_labels", std::vector<std::string>{});
     info.category_columns = j.value("category_columns", std::vector<std::string>{});
+    if (j.contains("read_report")) info.read_report = j.at("read_report").dump();
     return info;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": bad dataset record: ", e.what()));
@@ -238,7 +242,9 @@ absl::Status ReadTypes(const std::string& dir, const std::string& name, Table* t
   if (info.weighted) {
     const std::string path = dir + "/" + kWeightsFile;
     if (!fs::exists(path)) return lost("is weighted but its weights file is missing");
-    EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(path));
+    NpyReadOptions plain;
+    plain.weight_column = "";
+    EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(path, plain));
     if (weights.num_columns() != 1 || weights.num_rows() != table->num_rows()) {
       return lost(absl::StrCat("weights file holds ", weights.num_rows(), " x ",
                                weights.num_columns(), " values, expected ", table->num_rows(),
@@ -275,7 +281,11 @@ absl::StatusOr<std::shared_ptr<const Table>> ReadTable(const std::string& dir, c
   // Callers waiting for this read are answered only through its result, so
   // running out of memory must become a Status rather than escape.
   try {
-    EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(dir + "/data.npy"));
+    // data.npy holds values only: a feature column named event_weight stays
+    // a feature, and the weights come from weights.npy (ReadTypes).
+    NpyReadOptions values_only;
+    values_only.weight_column = "";
+    EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(dir + "/data.npy", values_only));
     EVGEN_RETURN_IF_ERROR(ReadTypes(dir, name, &table));
     return ShareTable(std::move(table));
   } catch (const std::bad_alloc&) {
@@ -304,17 +314,26 @@ struct DatasetStore::Record {
 absl::Status DatasetStore::Init() { return PrepareStoreRoot(root_); }
 
 absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, Table table,
-                                              const std::string& source, uint64_t seed) {
+                                              const std::string& source, uint64_t seed,
+                                              const std::string& read_report) {
   EVGEN_RETURN_IF_ERROR(ValidateName("dataset", name));
   if (table.num_rows() == 0) {
     return absl::InvalidArgumentError(absl::StrCat("dataset '", name, "': no rows"));
   }
   EVGEN_RETURN_IF_ERROR(CheckColumnNames(name, table.columns()));
   DatasetInfo info = MakeInfo(name, table, source, seed);
+  if (!read_report.empty()) {
+    if (nlohmann::json::parse(read_report, nullptr, false).is_discarded()) {
+      return absl::InvalidArgumentError("read_report: not JSON");
+    }
+    info.read_report = read_report;
+  }
 
   StagingDir staging;
   EVGEN_RETURN_IF_ERROR(staging.Create(root_));
-  EVGEN_RETURN_IF_ERROR(WriteNpy(staging.path() + "/data.npy", table));
+  NpyWriteOptions values_only;
+  values_only.weight_column = false;
+  EVGEN_RETURN_IF_ERROR(WriteNpy(staging.path() + "/data.npy", table, values_only));
   if (table.has_weights()) EVGEN_RETURN_IF_ERROR(WriteWeights(staging.path(), table));
   if (!table.int64_columns().empty()) EVGEN_RETURN_IF_ERROR(WriteExact(staging.path(), table));
   EVGEN_RETURN_IF_ERROR(

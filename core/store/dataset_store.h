@@ -70,6 +70,10 @@ struct DatasetInfo {
   std::vector<std::string> int64_columns;
   std::vector<std::string> category_labels;
   std::vector<std::string> category_columns;
+  // read_report is what the file's reader reported (ReadReport::ToJson, as
+  // JSON text: events kept and skipped by reason, per multiplicity), for
+  // uploads; empty otherwise.
+  std::string read_report;
 };
 
 // DatasetStoreConfig holds a DatasetStore's limits.
@@ -91,7 +95,8 @@ class DatasetStore {
   // that appears twice. The table is taken by value so that the cache keeps
   // the caller's table (moved in) rather than a second copy.
   [[nodiscard]] absl::StatusOr<DatasetInfo> Put(const std::string& name, Table table,
-                                                const std::string& source, uint64_t seed);
+                                                const std::string& source, uint64_t seed,
+                                                const std::string& read_report = "");
   // Get returns the table, from the cache or read from disk;
   // ResourceExhausted when there is no memory to read it.
   [[nodiscard]] absl::StatusOr<std::shared_ptr<const Table>> Get(const std::string& name);

@@ -216,7 +216,7 @@ TEST_F(DatasetsTest, TtbarExportsToLheAndHepMC3ThatReadBack) {
   CliResult up = RunCliCapture(address, {"--json", "datasets", "upload", lhe, "--name", "tt-lhe", "-O",
                                          "pdg_ids=1,-2,-5,2,-1,5"});
   ASSERT_EQ(up.code, 0) << up.err;
-  EXPECT_EQ(nlohmann::json::parse(up.out)["rows"], "2000");
+  EXPECT_EQ(nlohmann::json::parse(up.out)["rows"], 2000);
   up = RunCliCapture(address, {"--json", "datasets", "upload", hepmc, "--name", "tt-hepmc", "-O",
                                "pdg_ids=1,-2,-5,2,-1,5"});
   ASSERT_EQ(up.code, 0) << up.err;
@@ -245,7 +245,7 @@ TEST_F(DatasetsTest, RealMadGraphLheUploadsWithTopsAtTheirMass) {
                                                     "-O", "pdg_ids=6,-6", "-O", "include_mass=true"});
   ASSERT_EQ(up.code, 0) << up.err;
   nlohmann::json d = nlohmann::json::parse(up.out);
-  EXPECT_EQ(d["rows"], "10000");
+  EXPECT_EQ(d["rows"], 10000);
   bool found = false;
   for (const nlohmann::json& s : d["summaries"]) {
     if (s["name"] != "p1_m_gev") continue;

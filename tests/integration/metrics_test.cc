@@ -179,7 +179,7 @@ TEST_F(MetricsTest, FilesAboveTheInlineLimitStreamAsTemporaryDatasets) {
                                                    "wasserstein-1", "-O", "columns=mass_gev"});
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json response = nlohmann::json::parse(r.out);
-  EXPECT_EQ(response["candidate_rows"], "1600000");
+  EXPECT_EQ(response["candidate_rows"], 1600000);
   EXPECT_LT(response["results"][0]["value"].get<double>(), 5.0) << "template masses vs their own reference, GeV";
   // The temporary dataset is gone afterwards.
   CliResult listed = RunCliCapture(server_->address(), {"datasets", "list"});

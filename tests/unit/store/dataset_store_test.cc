@@ -282,7 +282,6 @@ TEST(DatasetStoreTest, DuplicateColumnNamesAreRefusedByName) {
   EXPECT_EQ(store.cached_bytes(), 0);
 }
 
-}  // namespace
 // Weights are data: a restarted server (a second store over the directory)
 // must return them exactly, and meta.json must say the dataset has them.
 TEST(DatasetStoreTest, WeightsSurviveARestartExactly) {
@@ -347,6 +346,21 @@ TEST(DatasetStoreTest, ExactIntegersAndCategoriesSurviveARestart) {
   EXPECT_EQ(reopened.Describe("typed")->category_columns, std::vector<std::string>{"kind"});
   std::filesystem::remove(dir + "/typed/exact.i64");
   EXPECT_EQ(DatasetStore(dir).Get("typed").status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A feature column that happens to be called event_weight (a CSV uploaded
+// with weight_column=) stays a feature: data.npy holds values only.
+TEST(DatasetStoreTest, FeatureColumnNamedEventWeightStaysAFeature) {
+  const std::string dir = FreshDir("datasets");
+  DatasetStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  Table t({"x", "event_weight"});
+  t.AppendRow({1.f, 5.f});
+  ASSERT_TRUE(store.Put("f", t, "test", 1).ok());
+  absl::StatusOr<std::shared_ptr<const Table>> back = DatasetStore(dir).Get("f");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)->columns(), t.columns());
+  EXPECT_FALSE((*back)->has_weights());
 }
 
 }  // namespace
