@@ -218,9 +218,17 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
   exporter->add_option("--columns", *export_columns, "only these columns, in this order")->delimiter(',');
   exporter->add_option("--format", export_out->format, "format (default: from the extension)");
   exporter->add_option("-O,--option", *export_options, "writer option KEY=VALUE (docs/formats.md)");
-  exporter->callback([&run, export_request, export_out, export_columns, export_options] {
-    run.command = [&run, export_request, export_out, export_columns,
-                   export_options](EvgenClient& client) -> absl::Status {
+  auto export_derived = std::make_shared<std::vector<std::string>>();
+  exporter->add_option("--column", *export_derived, "derived column 'NAME = EXPR' (repeatable; docs/expressions.md)");
+  exporter->add_option("--where", *export_request->mutable_selection()->mutable_where(),
+                       "only the rows where EXPR holds, e.g. 'Q1*Q2 < 0'");
+  exporter->callback([&run, export_request, export_out, export_columns, export_options, export_derived] {
+    run.command = [&run, export_request, export_out, export_columns, export_options,
+                   export_derived](EvgenClient& client) -> absl::Status {
+      for (const std::string& text : *export_derived) {
+        EVGEN_ASSIGN_OR_RETURN(*export_request->mutable_selection()->add_derived(),
+                               ParseColumnDefinition(text, "--column"));
+      }
       for (const std::string& c : *export_columns) export_request->mutable_selection()->add_columns(c);
       EVGEN_ASSIGN_OR_RETURN(export_out->options, ParseKeyValues(*export_options, "--option"));
       EVGEN_RETURN_IF_ERROR(client.ExportToFile(*export_request, *export_out));
