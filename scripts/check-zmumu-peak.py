@@ -115,7 +115,7 @@ def main():
     fit = minimise(f, [q50, q75 - q25], [0.2, 0.2])
     cov = np.linalg.inv(hessian(f, fit))
     print(f"numpy: {selected} of {total} pairs opposite-charge, {len(in_range)} in [{args.lower}, {args.upper}) GeV")
-    print(f"numpy: M = {fit[0]:.4f} +- {np.sqrt(cov[0, 0]):.4f} GeV, width = {fit[1]:.4f} +- {np.sqrt(cov[1, 1]):.4f} GeV")
+    print(f"numpy: M = {fit[0]:.6f} +- {np.sqrt(cov[0, 0]):.4f} GeV, width = {fit[1]:.6f} +- {np.sqrt(cov[1, 1]):.4f} GeV")
     if not args.evgen_json:
         return 0
     with open(args.evgen_json) as fh:
@@ -124,8 +124,8 @@ def main():
     if isinstance(details, str):
         details = json.loads(details)
     ev = details["candidate"]
-    print(f"evgen: M = {ev['position_gev']:.4f} +- {ev['position_error_gev']:.4f} GeV, "
-          f"width = {ev['width_gev']:.4f} +- {ev['width_error_gev']:.4f} GeV, {ev['entries']:.0f} entries")
+    print(f"evgen: M = {ev['position_gev']:.6f} +- {ev['position_error_gev']:.4f} GeV, "
+          f"width = {ev['width_gev']:.6f} +- {ev['width_error_gev']:.4f} GeV, {ev['entries']:.0f} entries")
     diff = ev["position_gev"] - fit[0]
     print(f"difference evgen - numpy: {diff:+.6f} GeV (must be below 0.05)")
     return 0 if abs(diff) < 0.05 and int(ev["entries"]) == len(in_range) else 1
