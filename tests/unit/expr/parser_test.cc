@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -118,6 +120,40 @@ TEST(ParserTest, SurvivesEveryPrefixOfAValidExpression) {
   const std::string text = "mass(pt1,eta1,phi1,0.1, pt2,eta2,phi2,0.1) > 60 && !(Q1*Q2 >= 0) || `px 1` ^ 2 < 1e3";
   for (size_t n = 0; n <= text.size(); ++n) (void)Compile(text.substr(0, n), kColumns);
   EXPECT_EQ(Value(text), 1);
+}
+
+// RandomText strings tokens together with a fixed linear congruential
+// generator, so the run is the same every time.
+std::string RandomText(uint64_t& state, int tokens) {
+  static const char* const kPieces[] = {"pt1", "eta2", "`px 1`", "Q1", "1", "0", "1e308", "-", "+", "*", "/", "^",
+                                        "<", ">=", "==", "&&", "||", "!", "(", ")", ",", "mass(", "sqrt(", "min(",
+                                        "delta_phi(", "pi()", "log(", " ", "`", "=", "2.5e"};
+  std::string text;
+  for (int i = 0; i < tokens; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    text += kPieces[(state >> 33) % (sizeof(kPieces) / sizeof(kPieces[0]))];
+  }
+  return text;
+}
+
+TEST(ParserTest, RandomTextsCompileOrFailCleanlyAndEvaluateOnAnyRow) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float rows[][9] = {{30, 0.5f, 0.1f, 1, 40, -1.2f, 2.9f, -1, 3},
+                           {nan, nan, nan, nan, nan, nan, nan, nan, nan},
+                           {inf, -inf, inf, 0, -inf, inf, 0, 0, 3.4e38f}};
+  uint64_t state = 12345;
+  int compiled = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string text = RandomText(state, 1 + i % 12);
+    absl::StatusOr<Expression> e = Compile(text, kColumns);
+    if (!e.ok()) {
+      EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument) << text;
+      continue;
+    }
+    ++compiled;
+    for (const auto& row : rows) (void)ToFloat32(Evaluate(*e, row));
+  }
+  EXPECT_GT(compiled, 500);
 }
 
 }  // namespace
