@@ -25,7 +25,7 @@ int64_t Rows(const nlohmann::json& value) {
   return absl::SimpleAtoi(value.get<std::string>(), &n) ? n : -1;
 }
 
-class DeriveTest : public ::testing::Test {
+class DerivedDatasetsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(MakeTempDir("evgen-derive"));
@@ -63,10 +63,10 @@ class DeriveTest : public ::testing::Test {
   static EvgendProcess* server_;
 };
 
-std::string* DeriveTest::dir_ = nullptr;
-EvgendProcess* DeriveTest::server_ = nullptr;
+std::string* DerivedDatasetsTest::dir_ = nullptr;
+EvgendProcess* DerivedDatasetsTest::server_ = nullptr;
 
-TEST_F(DeriveTest, DeriveStoresNewColumnsAndTheSelectedRowsWithTheirProvenance) {
+TEST_F(DerivedDatasetsTest, DeriveStoresNewColumnsAndTheSelectedRowsWithTheirProvenance) {
   CliResult r = Cli({"--json", "datasets", "derive", "mu", "--column", "m = mass(pt1,eta1,phi1,0, pt2,eta2,phi2,0)",
                      "--column", "m_over_2 = m / 2", "--where", "Q1*Q2 < 0", "--name", "mu-os"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -96,7 +96,7 @@ TEST_F(DeriveTest, DeriveStoresNewColumnsAndTheSelectedRowsWithTheirProvenance) 
   EXPECT_EQ(rows, 133);
 }
 
-TEST_F(DeriveTest, BadExpressionsAreRefusedWithMessagesThatPointAtThem) {
+TEST_F(DerivedDatasetsTest, BadExpressionsAreRefusedWithMessagesThatPointAtThem) {
   std::string e = Refused({"datasets", "derive", "mu", "--where", "Q1*Q3<0", "--name", "x"});
   EXPECT_NE(e.find("INVALID_ARGUMENT: where 'Q1*Q3<0': column 4: unknown column 'Q3'; columns: pt1, eta1, phi1, "
                    "Q1, pt2, eta2, phi2, Q2"),
@@ -126,7 +126,7 @@ TEST_F(DeriveTest, BadExpressionsAreRefusedWithMessagesThatPointAtThem) {
   EXPECT_EQ(Cli({"datasets", "describe", "x"}).code, 1) << "a refused derive stored nothing";
 }
 
-TEST_F(DeriveTest, MetricInputsTakeSelectionsAndDerivedColumns) {
+TEST_F(DerivedDatasetsTest, MetricInputsTakeSelectionsAndDerivedColumns) {
   CliResult r = Cli({"--json", "metrics", "compare", "mu", "mu", "-m", "ks", "-O", "columns=m", "--column",
                      "m = mass(pt1,eta1,phi1,0, pt2,eta2,phi2,0)", "--reference-where", "Q1*Q2 < 0"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -146,7 +146,7 @@ TEST_F(DeriveTest, MetricInputsTakeSelectionsAndDerivedColumns) {
   EXPECT_NE(e.find("'mass-peak' is not a requested metric (-m); requested: ks, w1"), std::string::npos) << e;
 }
 
-TEST_F(DeriveTest, MassPeakFitsANamedColumnOrParticlesOfEitherLayout) {
+TEST_F(DerivedDatasetsTest, MassPeakFitsANamedColumnOrParticlesOfEitherLayout) {
   // The drell-yan simulator's own columns: its M, and E1..pz2 read as particles 1,2.
   ASSERT_EQ(Cli({"datasets", "generate", "drell-yan", "-n", "20000", "--sqrt-s", "7000", "--name", "dy"}).code, 0);
   for (const std::vector<std::string>& options :
@@ -172,7 +172,7 @@ TEST_F(DeriveTest, MassPeakFitsANamedColumnOrParticlesOfEitherLayout) {
       << e;
 }
 
-TEST_F(DeriveTest, TrainingDataRefusesASelectionItWouldIgnore) {
+TEST_F(DerivedDatasetsTest, TrainingDataRefusesASelectionItWouldIgnore) {
   v1::SubmitTrainingRequest request;
   request.set_kind("template");
   request.set_model_name("t");
@@ -190,7 +190,7 @@ TEST_F(DeriveTest, TrainingDataRefusesASelectionItWouldIgnore) {
 // The acceptance scenario of issue 12 on the real CMS table: opposite-charge
 // selection, pair mass, peak fit, report against the drell-yan reference.
 // 90.757 GeV is what scripts/check-zmumu-peak.py computes with numpy.
-TEST_F(DeriveTest, RealCmsZmumuPeakThroughEvgenAlone) {
+TEST_F(DerivedDatasetsTest, RealCmsZmumuPeakThroughEvgenAlone) {
   const char* shared = std::getenv("EVGEN_SHARED_DATA");
   if (shared == nullptr) GTEST_SKIP() << "EVGEN_SHARED_DATA is not set";
   const std::string path = std::string(shared) + "/cms-dilepton-2011/Zmumu_Run2011A.csv";
