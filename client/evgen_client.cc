@@ -1,5 +1,8 @@
 #include "client/evgen_client.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -176,9 +179,12 @@ absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
   return ReadStream(sampling_->Sample(&context, r), &context, on_chunk);
 }
 
-absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1::UploadHeader header) {
+absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1::UploadHeader header,
+                                                    const UploadProgress& on_progress) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
   std::fseek(file, 0, SEEK_END);
   header.set_total_bytes(std::ftell(file));
   std::fseek(file, 0, SEEK_SET);
@@ -200,11 +206,14 @@ absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1:
   *message.mutable_header() = header;
   bool ok = writer->Write(message);
   std::string buffer(kUploadChunkBytes, '\0');
+  int64_t sent = 0;
   while (ok) {
     const size_t n = std::fread(buffer.data(), 1, buffer.size(), file);
     if (n == 0) break;
     message.set_data(buffer.data(), n);
     ok = writer->Write(message);
+    sent += static_cast<int64_t>(n);
+    if (on_progress) on_progress(sent, header.total_bytes());
   }
   std::fclose(file);
   writer->WritesDone();

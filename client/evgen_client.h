@@ -58,8 +58,11 @@ class EvgenClient {
   // DeriveDataset stores derived columns and a selection of a dataset as a new one.
   [[nodiscard]] absl::StatusOr<v1::Dataset> DeriveDataset(const v1::DeriveDatasetRequest& r);
   // UploadFile streams the file at `path` in 1 MiB messages; header's
-  // total_bytes and file_name are filled in here.
-  [[nodiscard]] absl::StatusOr<v1::Dataset> UploadFile(const std::string& path, v1::UploadHeader header);
+  // total_bytes and file_name are filled in here. on_progress, when set, is
+  // called after each message with the bytes sent and the file's size.
+  using UploadProgress = std::function<void(int64_t sent, int64_t total)>;
+  [[nodiscard]] absl::StatusOr<v1::Dataset> UploadFile(const std::string& path, v1::UploadHeader header,
+                                                       const UploadProgress& on_progress = nullptr);
   // ExportDataset streams a dataset's rows to on_chunk.
   [[nodiscard]] absl::Status ExportDataset(const v1::ExportDatasetRequest& r,
                                            const std::function<absl::Status(const v1::DatasetChunk&)>& on_chunk);

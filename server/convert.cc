@@ -27,6 +27,12 @@ void ToProto(const DatasetInfo& info, v1::Dataset* out) {
     }
   }
   out->mutable_region_rows()->insert(info.region_rows.begin(), info.region_rows.end());
+  out->set_weighted(info.weighted);
+  out->set_weight_sum(info.weight_sum);
+  out->set_negative_weights(info.negative_weights);
+  for (const std::string& c : info.int64_columns) out->add_int64_columns(c);
+  for (const std::string& l : info.category_labels) out->add_category_labels(l);
+  for (const std::string& c : info.category_columns) out->add_category_columns(c);
 }
 
 void ToProto(const ReferenceSimulatorInfo& info, v1::ReferenceSimulator* out) {

@@ -35,7 +35,14 @@ UploadReactor::UploadReactor(ServerState* state, grpc::CallbackServerContext* co
 
 absl::Status UploadReactor::StartFile(const v1::UploadHeader& header) {
   EVGEN_RETURN_IF_ERROR(ValidateName("header.name", header.name()));
-  if (header.total_bytes() <= 0 || header.total_bytes() > state_->config.max_upload_bytes) {
+  // An empty file is the user's mistake far more often than a client's, so
+  // it is named as such.
+  if (header.total_bytes() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        EchoValue(header.file_name().empty() ? "the upload" : header.file_name()),
+        ": empty file (0 bytes); nothing to read"));
+  }
+  if (header.total_bytes() < 0 || header.total_bytes() > state_->config.max_upload_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
         "header.total_bytes: must be the file size, in [1, ", state_->config.max_upload_bytes,
         "], got ", header.total_bytes()));

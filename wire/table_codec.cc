@@ -25,7 +25,38 @@ void EncodeRows(const Table& table, int64_t begin, int64_t end, v1::TableChunk* 
     chunk->set_weights(reinterpret_cast<const char*>(table.weights().data() + begin),
                        static_cast<size_t>(rows) * sizeof(float));
   }
+  for (const auto& [name, exact] : table.int64_columns()) {
+    v1::Int64Column* column = chunk->add_int64_columns();
+    column->set_name(name);
+    column->mutable_values()->Add(exact.begin() + begin, exact.begin() + begin + rows);
+  }
+  for (const std::string& label : table.category_labels()) chunk->add_category_labels(label);
+  for (const std::string& c : table.category_columns()) chunk->add_category_columns(c);
 }
+
+namespace {
+
+// DecodeTypes gives `table` the chunk's exact integer columns and
+// categories, each checked against the table (the peer may send anything).
+absl::Status DecodeTypes(const v1::TableChunk& chunk, const char* field, Table* table) {
+  for (const v1::Int64Column& column : chunk.int64_columns()) {
+    if (table->int64_column(column.name()) != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".int64_columns: column '",
+                                                     column.name(), "' appears twice"));
+    }
+    absl::Status s = table->SetInt64Column(
+        column.name(), std::vector<int64_t>(column.values().begin(), column.values().end()));
+    if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ".int64_columns: ", s.message()));
+  }
+  if (chunk.category_labels().empty() && chunk.category_columns().empty()) return absl::OkStatus();
+  absl::Status s = table->SetCategories(
+      std::vector<std::string>(chunk.category_labels().begin(), chunk.category_labels().end()),
+      std::vector<std::string>(chunk.category_columns().begin(), chunk.category_columns().end()));
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ".category_labels: ", s.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field) {
   if (chunk.columns().empty()) {
@@ -59,7 +90,10 @@ absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field
   std::vector<float> weights(chunk.weights().size() / sizeof(float));
   if (!weights.empty()) std::memcpy(weights.data(), chunk.weights().data(), chunk.weights().size());
   std::vector<std::string> columns(chunk.columns().begin(), chunk.columns().end());
-  return Table::Create(std::move(columns), std::move(values), std::move(weights));
+  EVGEN_ASSIGN_OR_RETURN(Table table,
+                         Table::Create(std::move(columns), std::move(values), std::move(weights)));
+  EVGEN_RETURN_IF_ERROR(DecodeTypes(chunk, field, &table));
+  return table;
 }
 
 int64_t RowsPerChunk(int columns, int64_t max_chunk_bytes) {

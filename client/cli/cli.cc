@@ -50,6 +50,16 @@ struct Runner {
   std::ostream* err;
 };
 
+// Report prints a command's outcome: `json` with --json, `text` otherwise,
+// so that every command's --json output is JSON.
+void Report(Runner& run, const nlohmann::json& json, const std::string& text) {
+  if (run.global.json) {
+    PrintJson(json, *run.out);
+  } else {
+    *run.out << text << "\n";
+  }
+}
+
 std::string DefaultServer() {
   const char* env = std::getenv("EVGEN_SERVER");
   return env && *env ? env : "127.0.0.1:50051";
@@ -69,9 +79,13 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::vec
   return out;
 }
 
+// LooksLikeTableFile: a path, or a name with a table file's extension.
+bool LooksLikeTableFile(const std::string& spec) {
+  return absl::StrContains(spec, '/') || absl::EndsWith(spec, ".csv") || absl::EndsWith(spec, ".npy");
+}
+
 bool IsTableFile(const std::string& spec) {
-  return std::filesystem::is_regular_file(spec) &&
-         (absl::EndsWith(spec, ".csv") || absl::EndsWith(spec, ".npy"));
+  return std::filesystem::is_regular_file(spec) && LooksLikeTableFile(spec);
 }
 
 // TableSources turns "FILE.npy|FILE.csv" or "DATASET[:REGION]" into a
@@ -92,6 +106,17 @@ class TableSources {
   absl::StatusOr<v1::TableSource> Resolve(const std::string& spec) {
     v1::TableSource source;
     if (!IsTableFile(spec)) {
+      // A missing local file is named as such, not as an unknown dataset
+      // (dataset names may end in .csv too, so the server is asked first).
+      if (LooksLikeTableFile(spec)) {
+        const absl::Status dataset = client_.DescribeDataset(spec).status();
+        if (absl::IsNotFound(dataset) || absl::IsInvalidArgument(dataset)) {
+          return absl::NotFoundError(absl::StrCat(
+              "'", spec, "': no such local file (", std::filesystem::absolute(spec).string(),
+              ") and no dataset of that name; a table is FILE.csv, FILE.npy or DATASET[:REGION]"));
+        }
+        EVGEN_RETURN_IF_ERROR(dataset);
+      }
       std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits(':', 1));
       source.mutable_dataset()->set_dataset(parts[0]);
       if (parts.size() == 2) source.mutable_dataset()->set_region(parts[1]);
@@ -184,7 +209,7 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
   remove->callback([&run, name] {
     run.command = [&run, name](EvgenClient& client) -> absl::Status {
       EVGEN_RETURN_IF_ERROR(client.DeleteDataset(*name));
-      *run.out << "deleted dataset " << *name << "\n";
+      Report(run, {{"deleted_dataset", *name}}, absl::StrCat("deleted dataset ", *name));
       return absl::OkStatus();
     };
   });
@@ -201,7 +226,11 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
     run.command = [&run, file, header, upload_options](EvgenClient& client) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*upload_options, "--option"));
       header->mutable_options()->insert(kv.begin(), kv.end());
-      EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.UploadFile(*file, *header));
+      UploadProgressLine progress(*run.err, ::isatty(STDERR_FILENO) == 1);
+      absl::StatusOr<v1::Dataset> uploaded = client.UploadFile(
+          *file, *header, [&progress](int64_t sent, int64_t total) { progress.Update(sent, total); });
+      progress.Done();
+      EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, std::move(uploaded));
       run.global.json ? PrintJson(d, *run.out) : PrintDataset(d, *run.out);
       return absl::OkStatus();
     };
@@ -232,7 +261,8 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
       for (const std::string& c : *export_columns) export_request->mutable_selection()->add_columns(c);
       EVGEN_ASSIGN_OR_RETURN(export_out->options, ParseKeyValues(*export_options, "--option"));
       EVGEN_RETURN_IF_ERROR(client.ExportToFile(*export_request, *export_out));
-      *run.out << "exported " << export_request->selection().dataset() << " to " << export_out->path << "\n";
+      Report(run, {{"exported", export_request->selection().dataset()}, {"output", export_out->path}},
+             absl::StrCat("exported ", export_request->selection().dataset(), " to ", export_out->path));
       return absl::OkStatus();
     };
   });
@@ -418,7 +448,8 @@ void AddModelCommands(CLI::App& app, Runner& run) {
   remove->callback([&run, name, version] {
     run.command = [&run, name, version](EvgenClient& client) -> absl::Status {
       EVGEN_RETURN_IF_ERROR(client.DeleteModel(*name, *version));
-      *run.out << "deleted model " << *name << (*version ? absl::StrCat(" version ", *version) : "") << "\n";
+      Report(run, {{"deleted_model", *name}, {"version", *version}},
+             absl::StrCat("deleted model ", *name, *version ? absl::StrCat(" version ", *version) : ""));
       return absl::OkStatus();
     };
   });
@@ -476,8 +507,11 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
                     "--refuse-out-of-range refuses them\n";
       }
       if (run.global.json) {
-        *run.out << "{\"output\": \"" << *output << "\", \"rows\": " << *n << ", \"seconds\": " << seconds
-                 << ", \"conditions_out_of_range\": " << out_of_range << "}\n";
+        PrintJson(nlohmann::json{{"output", *output},
+                                 {"rows", *n},
+                                 {"seconds", seconds},
+                                 {"conditions_out_of_range", out_of_range}},
+                  *run.out);
       } else {
         *run.out << "wrote " << *n << " rows to " << *output << " in " << seconds << " s\n";
       }
@@ -637,7 +671,7 @@ void AddReportCommand(CLI::App& app, Runner& run) {
       nlohmann::json data = ReportData(response, *reference + selections->Describe("reference"),
                                        *candidate + selections->Describe("candidate"));
       if (run.global.json) {
-        *run.out << data.dump(2) << "\n";
+        PrintJson(data, *run.out);
         return absl::OkStatus();
       }
       EVGEN_ASSIGN_OR_RETURN(std::string html, report::RenderHtmlReport(data));

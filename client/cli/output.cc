@@ -1,11 +1,13 @@
 #include "client/cli/output.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -25,16 +27,79 @@ std::string Fraction(const v1::JobProgress& p) {
 
 }  // namespace
 
+namespace {
+
+// JsonNumber turns protobuf's JSON text for a 64-bit integer (a string, since
+// JavaScript numbers are doubles) back into a number for scripts.
+void JsonNumber(const google::protobuf::FieldDescriptor* field, nlohmann::json& value) {
+  using FD = google::protobuf::FieldDescriptor;
+  if (!value.is_string()) return;
+  const std::string text = value.get<std::string>();
+  try {
+    if (field->cpp_type() == FD::CPPTYPE_INT64) value = std::stoll(text);
+    if (field->cpp_type() == FD::CPPTYPE_UINT64) value = std::stoull(text);
+  } catch (const std::exception&) {
+    // Left as protobuf printed it.
+  }
+}
+
+// NativeJson rewrites a message's JSON (field names as in the proto) so
+// that 64-bit integers are numbers and the *_json string fields (metric
+// details, model configs) are nested JSON rather than JSON inside a string.
+void NativeJson(const google::protobuf::Descriptor* type, nlohmann::json& object) {
+  using FD = google::protobuf::FieldDescriptor;
+  if (!object.is_object()) return;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FD* field = type->field(i);
+    auto it = object.find(field->name());
+    if (it == object.end()) continue;
+    nlohmann::json& value = *it;
+    auto fix = [&](nlohmann::json& v) {
+      if (field->cpp_type() == FD::CPPTYPE_MESSAGE) {
+        NativeJson(field->message_type(), v);
+      } else if (field->cpp_type() == FD::CPPTYPE_STRING && field->name().size() > 5 &&
+                 field->name().compare(field->name().size() - 5, 5, "_json") == 0 && v.is_string()) {
+        nlohmann::json parsed = nlohmann::json::parse(v.get<std::string>(), nullptr, false);
+        if (!parsed.is_discarded()) v = std::move(parsed);
+      } else {
+        JsonNumber(field, v);
+      }
+    };
+    if (field->is_map()) {
+      const FD* map_value = field->message_type()->FindFieldByName("value");
+      for (auto& [key, v] : value.items()) {
+        if (map_value->cpp_type() == FD::CPPTYPE_MESSAGE) {
+          NativeJson(map_value->message_type(), v);
+        } else {
+          JsonNumber(map_value, v);
+        }
+      }
+    } else if (field->is_repeated() && value.is_array()) {
+      for (nlohmann::json& v : value) fix(v);
+    } else {
+      fix(value);
+    }
+  }
+}
+
+}  // namespace
+
 void PrintJson(const google::protobuf::Message& message, std::ostream& out) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  out << json;
-  if (json.empty() || json.back() != '\n') out << "\n";
+  std::string text;
+  (void)google::protobuf::util::MessageToJsonString(message, &text, options);
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) {
+    out << text << "\n";
+    return;
+  }
+  NativeJson(message.GetDescriptor(), json);
+  PrintJson(json, out);
 }
+
+void PrintJson(const nlohmann::json& json, std::ostream& out) { out << json.dump(2) << "\n"; }
 
 std::string JobStateName(v1::JobState state) {
   std::string name = v1::JobState_Name(state);
@@ -52,6 +117,20 @@ void PrintDatasetLine(const v1::Dataset& d, std::ostream& out) {
 void PrintDataset(const v1::Dataset& d, std::ostream& out) {
   out << "dataset " << d.name() << ": " << d.rows() << " rows, source " << d.source() << ", seed "
       << d.seed() << "\n";
+  if (d.weighted()) {
+    out << absl::StrFormat("event weights: sum %.6g, %d negative\n", d.weight_sum(),
+                           d.negative_weights());
+  }
+  if (!d.int64_columns().empty()) {
+    out << "exact integer columns: " << absl::StrJoin(d.int64_columns(), ", ") << "\n";
+  }
+  if (!d.category_columns().empty()) {
+    out << "categorical columns: " << absl::StrJoin(d.category_columns(), ", ") << "; codes: ";
+    for (int i = 0; i < d.category_labels_size(); ++i) {
+      out << (i ? ", " : "") << i << " = " << d.category_labels(i);
+    }
+    out << "\n";
+  }
   if (!d.region_rows().empty()) {
     out << "regions:";
     for (const char* region : {"control", "validation", "signal", "none"}) {
@@ -142,6 +221,36 @@ void ProgressBar::Update(const v1::Job& job) {
 }
 
 void ProgressBar::Done() {
+  if (terminal_ && drawn_) out_ << "\n";
+}
+
+UploadProgressLine::UploadProgressLine(std::ostream& out, bool terminal)
+    : out_(out), terminal_(terminal), start_ms_(NowMs()) {}
+
+void UploadProgressLine::Update(int64_t sent, int64_t total) {
+  const int64_t now = NowMs();
+  // A terminal redraws at most 10 times a second; logs get a line every 5 s.
+  const int64_t every_ms = terminal_ ? 100 : 5000;
+  if (now - last_print_ms_ < every_ms && sent < total) return;
+  if (!terminal_ && now - start_ms_ < every_ms) return;
+  last_print_ms_ = now;
+  const double fraction = total > 0 ? static_cast<double>(sent) / total : 1.0;
+  const double mib = sent / 1048576.0;
+  const double rate = mib / std::max(1e-3, (now - start_ms_) / 1000.0);
+  if (terminal_) {
+    const int width = 30;
+    const int filled = static_cast<int>(fraction * width);
+    out_ << "\r" << absl::StrFormat("upload [%s%s] %3.0f%% %.1f MiB, %.1f MiB/s   ",
+                                    std::string(filled, '#'), std::string(width - filled, '.'),
+                                    100 * fraction, mib, rate)
+         << std::flush;
+    drawn_ = true;
+    return;
+  }
+  out_ << absl::StrFormat("upload %3.0f%% %.1f MiB, %.1f MiB/s\n", 100 * fraction, mib, rate);
+}
+
+void UploadProgressLine::Done() {
   if (terminal_ && drawn_) out_ << "\n";
 }
 

@@ -9,11 +9,14 @@
 #include "evgen/v1/metrics_service.pb.h"
 #include "evgen/v1/model_service.pb.h"
 #include "evgen/v1/training_service.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace evgen::cli {
 
-// PrintJson writes `message` as JSON with proto field names.
+// PrintJson writes `message` as JSON with proto field names, 64-bit integers
+// as numbers and the *_json string fields as nested JSON.
 void PrintJson(const google::protobuf::Message& message, std::ostream& out);
+void PrintJson(const nlohmann::json& json, std::ostream& out);
 
 void PrintDataset(const v1::Dataset& dataset, std::ostream& out);
 void PrintDatasetLine(const v1::Dataset& dataset, std::ostream& out);
@@ -37,6 +40,23 @@ class ProgressBar {
   bool terminal_;
   int64_t last_print_ms_ = 0;
   v1::JobState last_state_ = v1::JOB_STATE_UNSPECIFIED;
+  bool drawn_ = false;
+};
+
+// UploadProgressLine shows an upload's bytes sent: a redrawn bar on a
+// terminal, a line every few seconds otherwise (and none for a quick upload).
+class UploadProgressLine {
+ public:
+  UploadProgressLine(std::ostream& out, bool terminal);
+  void Update(int64_t sent, int64_t total);
+  // Done ends the bar's line; the server then reads the file.
+  void Done();
+
+ private:
+  std::ostream& out_;
+  bool terminal_;
+  int64_t start_ms_ = 0;
+  int64_t last_print_ms_ = 0;
   bool drawn_ = false;
 };
 

@@ -48,7 +48,8 @@ absl::Status CheckNewName(const std::string& name, const std::vector<std::string
   return absl::OkStatus();
 }
 
-// Widen returns `table` with `extra` NaN-filled columns appended, weights kept.
+// Widen returns `table` with `extra` NaN-filled columns appended; weights,
+// exact int64 columns and categories are kept.
 absl::StatusOr<Table> Widen(const Table& table, const std::vector<std::string>& extra) {
   if (extra.empty()) return table;
   std::vector<std::string> columns = table.columns();
@@ -60,7 +61,12 @@ absl::StatusOr<Table> Widen(const Table& table, const std::vector<std::string>& 
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     std::copy(table.row(r), table.row(r) + old_width, values.begin() + static_cast<ptrdiff_t>(r * width));
   }
-  return Table::Create(std::move(columns), std::move(values), table.weights());
+  EVGEN_ASSIGN_OR_RETURN(Table wide, Table::Create(std::move(columns), std::move(values), table.weights()));
+  for (const auto& [name, exact] : table.int64_columns()) EVGEN_RETURN_IF_ERROR(wide.SetInt64Column(name, exact));
+  if (!table.category_columns().empty()) {
+    EVGEN_RETURN_IF_ERROR(wide.SetCategories(table.category_labels(), table.category_columns()));
+  }
+  return wide;
 }
 
 // AddColumns fills the new columns of `table` (the last spec.columns.size()),

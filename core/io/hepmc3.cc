@@ -647,7 +647,8 @@ absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& sou
   }
   out.events_in_file = static_cast<int64_t>(index);
   out.events_skipped = builder.skipped();
-  return builder.Finish(source);
+  out.report = ReadReport();
+  return builder.Finish(source, &out.report);
 }
 
 absl::StatusOr<Table> ReadHepMC(const std::string& path, const ParticleSelection& selection,
@@ -661,9 +662,13 @@ absl::StatusOr<Table> ReadHepMC(const std::string& path, const ParticleSelection
 }
 
 absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,
-                                const std::map<std::string, std::string>& options) {
+                                const std::map<std::string, std::string>& options,
+                                ReadReport* report) {
   EVGEN_ASSIGN_OR_RETURN(ParticleSelection selection, ParseParticleSelection(options));
-  return ReadHepMC(path, selection);
+  HepMCFileInfo info;
+  absl::StatusOr<Table> table = ReadHepMC(path, selection, &info);
+  if (table.ok() && report != nullptr) *report = std::move(info.report);
+  return table;
 }
 
 absl::Status WriteHepMC3(const std::string& path, const Table& events, const EventWriteSpec& spec) {

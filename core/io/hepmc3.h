@@ -4,8 +4,8 @@
 // file name: "HepMC::Asciiv3-START_EVENT_LISTING" is HepMC3 ASCII (read with
 // HepMC3::ReaderAscii), "HepMC::IO_GenEvent-START_EVENT_LISTING" is a HepMC2
 // IO_GenEvent file (read with HepMC3::ReaderAsciiHepMC2); gzipped files are
-// inflated first. Particles are selected into one row per event exactly as
-// for LHE files (ParticleSelection in lhe.h), by PDG id and HepMC status
+// inflated first. Particles are selected into rows exactly as for LHE files
+// (ParticleSelection in particle_table.h, layouts included), by PDG id and HepMC status
 // (1 = final state); momenta are converted to GeV. The first event weight
 // becomes the Table weight (1 when an event has none).
 //
@@ -40,6 +40,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/io/lhe.h"
+#include "core/io/read_report.h"
 #include "core/io/table.h"
 
 namespace evgen {
@@ -49,8 +50,10 @@ enum class HepMCFormat { kUnknown, kAsciiV3, kIoGenEvent };
 struct HepMCFileInfo {
   HepMCFormat format = HepMCFormat::kUnknown;
   bool gzipped = false;
-  int64_t events_in_file = 0;  // events read (up to max_events rows)
+  int64_t events_in_file = 0;  // events read (up to max_events kept)
   int64_t events_skipped = 0;  // with skip_incomplete
+  // report: the counts above by reason and multiplicity, and the table's shape.
+  ReadReport report;
 };
 
 [[nodiscard]] absl::StatusOr<Table> ReadHepMC(const std::string& path,
@@ -61,10 +64,12 @@ struct HepMCFileInfo {
                                                const ParticleSelection& selection,
                                                HepMCFileInfo* info = nullptr);
 // ReadHepMC with options from ParseParticleSelection (keys pdg_ids, statuses,
-// abs_pdg, include_mass, include_pdg_id, skip_incomplete, slot_names,
-// multiplicity, max_events).
+// abs_pdg, include_mass, include_pdg_id, skip_incomplete, slot_names, layout,
+// multiplicity, pad_value, max_events); `report`, when given, receives
+// HepMCFileInfo::report.
 [[nodiscard]] absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,
-                                              const std::map<std::string, std::string>& options);
+                                              const std::map<std::string, std::string>& options,
+                                              ReadReport* report = nullptr);
 
 // WriteHepMC3 writes one HepMC3 ASCII event per row; see the banner. Options
 // for the spec come from ParseEventWriteSpec (lhe.h); incoming_pdg_ids is not

@@ -18,7 +18,9 @@
 #include "absl/strings/strip.h"
 #include "core/io/atomic_file.h"
 #include "core/io/npy.h"
+#include "core/io/read_report.h"
 #include "core/status_macros.h"
+#include "nlohmann/json.hpp"
 
 extern char** environ;
 
@@ -30,7 +32,7 @@ struct ScratchFiles {
   std::string base;
   ~ScratchFiles() {
     std::error_code ec;
-    for (const char* suffix : {".npy", ".npy.columns", ".weights.npy", ".weights.npy.columns", ".err"}) {
+    for (const char* suffix : {".npy", ".npy.columns", ".report.json", ".err"}) {
       std::filesystem::remove(base + suffix, ec);
     }
   }
@@ -104,6 +106,29 @@ absl::Status HelperError(const std::string& err_path, const std::string& path, i
   return absl::Status(static_cast<absl::StatusCode>(code), parts.second);
 }
 
+// ReadHelperOutput takes in the table and the report the helper wrote at
+// `base`; the helper read an untrusted file, so its JSON is checked too.
+absl::StatusOr<Table> ReadHelperOutput(const std::string& base, const std::string& path,
+                                       ReadReport* report) {
+  EVGEN_ASSIGN_OR_RETURN(std::string text, ReadFileToString(base + ".report.json"));
+  const nlohmann::json result = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!result.is_object() || !result.contains("weighted") || !result["weighted"].is_boolean() ||
+      !result.contains("report")) {
+    return absl::InternalError(absl::StrCat(path, ": the file parser wrote no valid result"));
+  }
+  absl::StatusOr<ReadReport> parsed = ReadReport::FromJson(result["report"]);
+  if (!parsed.ok()) {
+    return absl::InternalError(absl::StrCat(path, ": the file parser's ", parsed.status().message()));
+  }
+  NpyReadOptions npy;
+  // Without weights, a column named event_weight is a feature of the file.
+  npy.weight_column = result["weighted"].get<bool>() ? kEventWeightColumn : "";
+  npy.require_weight_column = result["weighted"].get<bool>();
+  EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(base + ".npy", npy));
+  if (report != nullptr) *report = *std::move(parsed);
+  return table;
+}
+
 }  // namespace
 
 bool NeedsIsolation(const std::string& format) {
@@ -122,6 +147,13 @@ std::string DefaultParseHelper() {
 absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::string& format,
                                             const std::map<std::string, std::string>& options,
                                             const IsolatedParseOptions& isolation) {
+  return ReadTableFileIsolated(path, format, options, isolation, nullptr);
+}
+
+absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::string& format,
+                                            const std::map<std::string, std::string>& options,
+                                            const IsolatedParseOptions& isolation, ReadReport* report) {
+  if (report != nullptr) *report = ReadReport();
   ScratchFiles scratch{ScratchBase(isolation.scratch_dir)};
   std::vector<std::string> args = {isolation.helper,   "--input",  path, "--format", format,
                                    "--output", scratch.base + ".npy", "--max-memory-bytes",
@@ -144,12 +176,7 @@ absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return HelperError(scratch.base + ".err", path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   }
-  EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(scratch.base + ".npy"));
-  if (std::filesystem::exists(scratch.base + ".weights.npy")) {
-    EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(scratch.base + ".weights.npy"));
-    EVGEN_RETURN_IF_ERROR(table.SetWeights(weights.values()));
-  }
-  return table;
+  return ReadHelperOutput(scratch.base, path, report);
 }
 
 }  // namespace evgen

@@ -11,7 +11,8 @@
 // evgend: it reads the file with the same reader, under a memory limit, and
 // hands the table back as .npy files that evgen's own reader takes in. A
 // crash, a memory blow-up or a hang of the helper (killed at a time limit or
-// when the call is abandoned) becomes an error for that upload.
+// when the call is abandoned) becomes an error for that upload. The helper's
+// read report (skipped events, multiplicities) comes back as JSON.
 //
 // Threading: thread-safe; each call spawns its own helper.
 #pragma once
@@ -23,6 +24,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "core/io/read_report.h"
 #include "core/io/table.h"
 
 namespace evgen {
@@ -47,6 +49,12 @@ bool NeedsIsolation(const std::string& format);
 [[nodiscard]] absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::string& format,
                                                           const std::map<std::string, std::string>& options,
                                                           const IsolatedParseOptions& isolation);
+// ReadTableFileIsolated with the helper's read report (as ReadTableFile's
+// overload fills it); `report` may be null and is reset on failure.
+[[nodiscard]] absl::StatusOr<Table> ReadTableFileIsolated(const std::string& path, const std::string& format,
+                                                          const std::map<std::string, std::string>& options,
+                                                          const IsolatedParseOptions& isolation,
+                                                          ReadReport* report);
 
 // DefaultParseHelper is evgen-parse-table beside the running executable.
 std::string DefaultParseHelper();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -95,6 +96,19 @@ absl::StatusOr<int64_t> ParseCount(const std::string& key, const std::string& va
   return v;
 }
 
+// ParsePadValue reads the padded layout's fill value: a finite float32, or
+// "nan" for analyses that mark missing values so.
+absl::StatusOr<float> ParsePadValue(const std::string& value) {
+  const std::string v(absl::StripAsciiWhitespace(value));
+  if (absl::AsciiStrToLower(v) == "nan") return std::numeric_limits<float>::quiet_NaN();
+  double d = 0;
+  if (!ParseNumber(v, &d) || !std::isfinite(static_cast<float>(d))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "option pad_value: '", value, "' is not a finite float32 number or nan (e.g. 0, -999, nan)"));
+  }
+  return static_cast<float>(d);
+}
+
 absl::Status UnknownKey(const std::string& key, const std::vector<std::string>& known) {
   return absl::InvalidArgumentError(absl::StrCat("unknown option '", key, "'; known options: ",
                                                  absl::StrJoin(known, ", ")));
@@ -150,7 +164,8 @@ absl::StatusOr<ParticleSelection> ParseParticleSelection(
     const std::map<std::string, std::string>& options) {
   static const std::vector<std::string> kKnown = {
       "pdg_ids",        "statuses",        "abs_pdg",      "include_mass", "include_pdg_id",
-      "skip_incomplete", "slot_names",     "multiplicity", "max_events"};
+      "skip_incomplete", "slot_names",     "layout",       "multiplicity", "pad_value",
+      "max_events"};
   ParticleSelection s;
   for (const auto& [key, value] : options) {
     if (key == "pdg_ids") {
@@ -179,6 +194,11 @@ absl::StatusOr<ParticleSelection> ParseParticleSelection(
       s.multiplicity = static_cast<int>(m);
     } else if (key == "max_events") {
       EVGEN_ASSIGN_OR_RETURN(s.max_events, ParseCount(key, value));
+    } else if (key == "layout") {
+      EVGEN_ASSIGN_OR_RETURN(s.layout,
+                             ParseParticleLayout(std::string(absl::StripAsciiWhitespace(value))));
+    } else if (key == "pad_value") {
+      EVGEN_ASSIGN_OR_RETURN(s.pad_value, ParsePadValue(value));
     } else {
       return UnknownKey(key, kKnown);
     }
@@ -190,7 +210,7 @@ absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
     const Table& table, const std::map<std::string, std::string>& options) {
   static const std::vector<std::string> kKnown = {
       "pdg_ids",          "masses_gev", "beam_pdg_ids",     "beam_energies_gev",
-      "incoming_pdg_ids", "process_id", "cross_section_pb", "scale_gev"};
+      "incoming_pdg_ids", "process_id", "idwtup", "cross_section_pb", "scale_gev"};
   // Column groups <prefix>_px_gev/_py_gev/_pz_gev, in column order.
   std::vector<std::string> prefixes;
   const std::string kPx = "_px_gev";
@@ -239,6 +259,13 @@ absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
     } else if (key == "process_id") {
       EVGEN_ASSIGN_OR_RETURN(int64_t p, ParseCount(key, value));
       spec.process_id = static_cast<int>(p);
+    } else if (key == "idwtup") {
+      EVGEN_ASSIGN_OR_RETURN(std::vector<int> v, ParseIntList(key, value));
+      if (v.size() != 1 || v[0] == 0 || std::abs(v[0]) > 4) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("option idwtup: '", value, "' is not one of -4..-1, 1..4"));
+      }
+      spec.idwtup = v[0];
     } else if (key == "cross_section_pb") {
       EVGEN_ASSIGN_OR_RETURN(std::vector<double> v, ParseDoubleList(key, value));
       if (v.size() != 1) return absl::InvalidArgumentError("option cross_section_pb: one number");
@@ -281,152 +308,28 @@ absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
 }
 
 // ---------------------------------------------------------------------------
-// ParticleTableBuilder.
-
-absl::StatusOr<ParticleTableBuilder> ParticleTableBuilder::Create(ParticleSelection selection) {
-  if (selection.statuses.empty()) {
-    return absl::InvalidArgumentError("particle selection: statuses is empty; give e.g. {1}");
-  }
-  if (!selection.pdg_ids.empty() && !selection.slot_names.empty() &&
-      selection.slot_names.size() != selection.pdg_ids.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("particle selection: ", selection.slot_names.size(), " slot_names for ",
-                     selection.pdg_ids.size(), " pdg_ids"));
-  }
-  if (selection.pdg_ids.empty() && !selection.slot_names.empty() && selection.multiplicity > 0 &&
-      static_cast<int>(selection.slot_names.size()) != selection.multiplicity) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("particle selection: ", selection.slot_names.size(),
-                     " slot_names for multiplicity ", selection.multiplicity));
-  }
-  std::set<std::string> seen;
-  for (const std::string& n : selection.slot_names) {
-    if (n.empty()) return absl::InvalidArgumentError("particle selection: empty slot name");
-    if (!seen.insert(n).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("particle selection: slot name '", n, "' given twice"));
-    }
-  }
-  ParticleTableBuilder b;
-  b.selection_ = std::move(selection);
-  if (!b.selection_.pdg_ids.empty()) {
-    b.SetColumns(static_cast<int>(b.selection_.pdg_ids.size()));
-  } else if (b.selection_.multiplicity > 0) {
-    b.SetColumns(b.selection_.multiplicity);
-  }
-  return b;
-}
-
-std::string ParticleTableBuilder::SlotName(int slot) const {
-  return selection_.slot_names.empty() ? absl::StrCat("p", slot + 1)
-                                       : selection_.slot_names[slot];
-}
-
-void ParticleTableBuilder::SetColumns(int slots) {
-  slots_ = slots;
-  columns_.clear();
-  for (int i = 0; i < slots; ++i) {
-    std::string name = SlotName(i);
-    for (const char* suffix : {"_e_gev", "_px_gev", "_py_gev", "_pz_gev"}) {
-      columns_.push_back(name + suffix);
-    }
-    if (selection_.include_mass) columns_.push_back(name + "_m_gev");
-    if (selection_.include_pdg_id) columns_.push_back(name + "_pdg_id");
-  }
-}
-
-bool ParticleTableBuilder::done() const {
-  return selection_.max_events > 0 && rows() >= selection_.max_events;
-}
-
-absl::Status ParticleTableBuilder::AddEvent(const std::vector<EventParticle>& particles,
-                                            double weight, const std::string& where) {
-  if (done()) return absl::OkStatus();
-  auto status_ok = [&](int status) {
-    return std::find(selection_.statuses.begin(), selection_.statuses.end(), status) !=
-           selection_.statuses.end();
-  };
-  std::vector<const EventParticle*> picked;
-  if (!selection_.pdg_ids.empty()) {
-    used_.assign(particles.size(), 0);
-    for (size_t s = 0; s < selection_.pdg_ids.size(); ++s) {
-      const int want = selection_.pdg_ids[s];
-      const EventParticle* found = nullptr;
-      for (size_t i = 0; i < particles.size(); ++i) {
-        const EventParticle& p = particles[i];
-        if (used_[i] || !status_ok(p.status)) continue;
-        bool match = selection_.abs_pdg ? std::abs(p.pdg_id) == std::abs(want) : p.pdg_id == want;
-        if (match) {
-          used_[i] = 1;
-          found = &p;
-          break;
-        }
-      }
-      if (found == nullptr) {
-        if (selection_.skip_incomplete) {
-          ++skipped_;
-          return absl::OkStatus();
-        }
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, ": no particle with PDG id ", selection_.abs_pdg ? "+-" : "", want,
-            " and status in {", absl::StrJoin(selection_.statuses, ","), "} left for slot ",
-            s + 1, " (", SlotName(static_cast<int>(s)),
-            "); set skip_incomplete to skip such events"));
-      }
-      picked.push_back(found);
-    }
-  } else {
-    for (const EventParticle& p : particles) {
-      if (status_ok(p.status)) picked.push_back(&p);
-    }
-    if (slots_ == 0) {
-      if (picked.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(where, ": no particle with status in {",
-                                                       absl::StrJoin(selection_.statuses, ","),
-                                                       "}"));
-      }
-      if (!selection_.slot_names.empty() &&
-          selection_.slot_names.size() != picked.size()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, ": ", picked.size(), " final-state particles but ",
-                         selection_.slot_names.size(), " slot_names"));
-      }
-      SetColumns(static_cast<int>(picked.size()));
-    }
-    if (static_cast<int>(picked.size()) != slots_) {
-      if (selection_.skip_incomplete) {
-        ++skipped_;
-        return absl::OkStatus();
-      }
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": ", picked.size(), " particles with status in {",
-          absl::StrJoin(selection_.statuses, ","), "}, expected ", slots_,
-          " (all-final-state mode needs a fixed multiplicity; set skip_incomplete to skip)"));
-    }
-  }
-  for (const EventParticle* p : picked) {
-    values_.push_back(static_cast<float>(p->e));
-    values_.push_back(static_cast<float>(p->px));
-    values_.push_back(static_cast<float>(p->py));
-    values_.push_back(static_cast<float>(p->pz));
-    if (selection_.include_mass) values_.push_back(static_cast<float>(p->m));
-    if (selection_.include_pdg_id) values_.push_back(static_cast<float>(p->pdg_id));
-  }
-  weights_.push_back(static_cast<float>(weight));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Table> ParticleTableBuilder::Finish(const std::string& source) {
-  if (weights_.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": no event passed the particle selection (", skipped_,
-                     " events skipped for lacking a selected particle)"));
-  }
-  return Table::Create(std::move(columns_), std::move(values_), std::move(weights_));
-}
-
-// ---------------------------------------------------------------------------
 // Reading.
+
+namespace {
+
+// AddWriteOptions records the <init> facts WriteLhe needs to write them
+// back (ParseEventWriteSpec keys): the weighting strategy, the beams and the
+// total cross section.
+void AddWriteOptions(const LheFileInfo& info, ReadReport* report) {
+  using text::ShortestDouble;
+  std::map<std::string, std::string>& o = report->write_options;
+  o["idwtup"] = absl::StrCat(info.weighting_strategy);
+  o["beam_pdg_ids"] = absl::StrCat(info.beam1_pdg_id, ",", info.beam2_pdg_id);
+  if (info.beam1_energy_gev > 0 && info.beam2_energy_gev > 0) {
+    o["beam_energies_gev"] = absl::StrCat(ShortestDouble(info.beam1_energy_gev), ",",
+                                          ShortestDouble(info.beam2_energy_gev));
+  }
+  double xsec = 0;
+  for (double x : info.cross_sections_pb) xsec += x;
+  if (xsec > 0) o["cross_section_pb"] = ShortestDouble(xsec);
+}
+
+}  // namespace
 
 absl::StatusOr<std::string> ReadPossiblyGzippedFile(const std::string& path, bool* gzipped) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -705,7 +608,9 @@ absl::StatusOr<Table> ParseLhe(const std::string& text, const std::string& sourc
   }
   out.events_in_file = events;
   out.events_skipped = builder.skipped();
-  return builder.Finish(source);
+  out.report = ReadReport();
+  AddWriteOptions(out, &out.report);
+  return builder.Finish(source, &out.report);
 }
 
 absl::StatusOr<Table> ReadLhe(const std::string& path, const ParticleSelection& selection,
@@ -719,9 +624,13 @@ absl::StatusOr<Table> ReadLhe(const std::string& path, const ParticleSelection& 
 }
 
 absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
-                              const std::map<std::string, std::string>& options) {
+                              const std::map<std::string, std::string>& options,
+                              ReadReport* report) {
   EVGEN_ASSIGN_OR_RETURN(ParticleSelection selection, ParseParticleSelection(options));
-  return ReadLhe(path, selection);
+  LheFileInfo info;
+  absl::StatusOr<Table> table = ReadLhe(path, selection, &info);
+  if (table.ok() && report != nullptr) *report = std::move(info.report);
+  return table;
 }
 
 // ---------------------------------------------------------------------------
@@ -785,6 +694,37 @@ absl::Status TableParticleView::Row(int64_t row, std::vector<EventParticle>* par
   return absl::OkStatus();
 }
 
+namespace {
+
+// ChooseIdwtup returns `requested` if it describes the table's weights,
+// or, for 0, the IDWTUP that does (lhe.h, EventWriteSpec::idwtup).
+absl::StatusOr<int> ChooseIdwtup(const Table& events, int requested) {
+  int64_t negative = -1, unequal = -1;
+  for (int64_t r = 0; r < events.num_rows(); ++r) {
+    const float w = events.weight(r);
+    if (negative < 0 && w < 0) negative = r;
+    if (unequal < 0 && std::abs(w) != std::abs(events.weight(0))) unequal = r;
+  }
+  if (requested == 0) {
+    if (unequal < 0) return negative < 0 ? 3 : -3;
+    return negative < 0 ? 4 : -4;
+  }
+  if (requested > 0 && negative >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "idwtup ", requested, " means non-negative weights; row ", negative + 1, " has weight ",
+        events.weight(negative), " (use idwtup ", -requested, ")"));
+  }
+  if (std::abs(requested) == 3 && unequal >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "idwtup ", requested, " means unweighted events (weights of one magnitude); row ",
+        unequal + 1, " has weight ", events.weight(unequal), ", row 1 ", events.weight(0),
+        " (use idwtup ", requested > 0 ? 4 : -4, ")"));
+  }
+  return requested;
+}
+
+}  // namespace
+
 absl::Status WriteLhe(const std::string& path, const Table& events, const EventWriteSpec& spec) {
   absl::StatusOr<TableParticleView> view = TableParticleView::Create(events, spec);
   if (!view.ok()) {
@@ -801,7 +741,11 @@ absl::Status WriteLhe(const std::string& path, const Table& events, const EventW
   }
   const double xsec =
       spec.cross_section_pb > 0 ? spec.cross_section_pb : sum_w / static_cast<double>(events.num_rows());
-  const int idwtup = events.has_weights() ? -4 : 3;
+  absl::StatusOr<int> idwtup_or = ChooseIdwtup(events, spec.idwtup);
+  if (!idwtup_or.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", idwtup_or.status().message()));
+  }
+  const int idwtup = *idwtup_or;
 
   // Streamed in blocks so that memory stays flat for millions of events.
   AtomicFileWriter file;
@@ -839,9 +783,9 @@ absl::Status WriteLhe(const std::string& path, const Table& events, const EventW
     const double m2 = e * e - px * px - py * py - pz * pz;
     const double scale = spec.scale_gev > 0 ? spec.scale_gev : (m2 > 0 ? std::sqrt(m2) : 0.0);
     const int nup = static_cast<int>(final_state.size()) + (two_incoming ? 2 : 0);
-    std::snprintf(buffer, sizeof buffer, "<event>\n %d %d %.10e %.10e %.10e %.10e\n", nup,
-                  spec.process_id, events.has_weights() ? static_cast<double>(events.weight(r)) : 1.0,
-                  scale, spec.alpha_qed, spec.alpha_qcd);
+    const std::string xwgtup = text::ShortestFloat(events.weight(r));
+    std::snprintf(buffer, sizeof buffer, "<event>\n %d %d %s %.10e %.10e %.10e\n", nup,
+                  spec.process_id, xwgtup.c_str(), scale, spec.alpha_qed, spec.alpha_qcd);
     out += buffer;
     if (two_incoming) {
       // Massless partons along the beams carrying the final state's E and pz.

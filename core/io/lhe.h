@@ -3,7 +3,8 @@
 //
 // Reading parses the <init> block and every <event> block, plain or gzipped
 // (recognised by the gzip magic bytes, not by the name), and selects particles
-// into one row per event (see ParticleSelection). Anything else inside an
+// into rows (ParticleSelection in particle_table.h: one row per event, padded
+// or not, or one row per particle). Anything else inside an
 // event after its particle lines (<mgrwt>, <rwgt>, <weights>, <clustering>,
 // '#' comment lines) is skipped. The event weight XWGTUP becomes the Table
 // weight. The reader is strict: an event whose particle count disagrees with
@@ -37,50 +38,21 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/io/particle_table.h"
+#include "core/io/read_report.h"
 #include "core/io/table.h"
 
 namespace evgen {
-
-// ParticleSelection says which particles of an event become a table row.
-//
-// Slot mode (pdg_ids not empty): one slot per entry, filled in order with the
-// first particle of the event that has that PDG id (or |id| with abs_pdg), an
-// allowed status, and was not taken by an earlier slot. Slot mode selects e.g.
-// {6, -6} the top and the antitop, or {5, -5, 11, -12} from a decay chain.
-//
-// All-final-state mode (pdg_ids empty): every particle with an allowed status,
-// in record order. The multiplicity is `multiplicity` when > 0, otherwise the
-// first event's; events with another count are handled by `skip_incomplete`.
-//
-// Columns per slot, in slot order: <name>_e_gev, <name>_px_gev, <name>_py_gev,
-// <name>_pz_gev, then <name>_m_gev with include_mass and <name>_pdg_id with
-// include_pdg_id. Slot names are slot_names when given (one per slot),
-// otherwise p1, p2, ... (the naming of the reference simulators).
-struct ParticleSelection {
-  std::vector<int> pdg_ids;
-  std::vector<int> statuses = {1};
-  bool abs_pdg = false;
-  std::vector<std::string> slot_names;
-  bool include_mass = false;
-  bool include_pdg_id = false;
-  // multiplicity fixes the particle count of all-final-state mode (0: take the
-  // first event's).
-  int multiplicity = 0;
-  // skip_incomplete: an event lacking a selected particle (or with another
-  // multiplicity) is skipped and counted instead of being an error.
-  bool skip_incomplete = false;
-  // max_events stops after this many table rows (0: no limit).
-  int64_t max_events = 0;
-};
 
 using LheSelection = ParticleSelection;
 
 // ParseParticleSelection reads a ParticleSelection from string options, as
 // uploads pass them. Keys: pdg_ids ("6,-6"; empty or absent: all final-state
 // particles), statuses ("1" or "1,2"), abs_pdg, include_mass, include_pdg_id,
-// skip_incomplete (true/false/1/0), slot_names ("t,tbar"), multiplicity,
+// skip_incomplete (true/false/1/0), slot_names ("t,tbar"), layout
+// (fixed/padded/particles), multiplicity, pad_value (a number or nan),
 // max_events. Unknown keys and malformed values are InvalidArgument naming the
-// key.
+// key and the allowed values.
 [[nodiscard]] absl::StatusOr<ParticleSelection> ParseParticleSelection(
     const std::map<std::string, std::string>& options);
 
@@ -106,6 +78,12 @@ struct EventWriteSpec {
   // empty writes final-state particles only (mothers 0 0).
   std::vector<int> incoming_pdg_ids = {21, 21};
   int process_id = 1;
+  // idwtup: the <init> IDWTUP (weighting strategy, +-1..+-4); 0 chooses it
+  // from the weights: 3 for equal positive weights (or none), -3 for equal
+  // magnitudes of both signs, 4 for other non-negative weights, -4 otherwise.
+  // A given value must describe the weights (3 and -3: equal magnitudes;
+  // positive values: no negative weight).
+  int idwtup = 0;
   // cross_section_pb: the <init> XSECUP; <= 0 writes the mean event weight
   // (1 for unweighted tables).
   double cross_section_pb = 0.0;
@@ -124,8 +102,9 @@ using LheWriteSpec = EventWriteSpec;
 // exactly p1..p6, the ttbar-allhad layout, whose default is d ubar bbar u dbar
 // b = 1,-2,-5,2,-1,5), masses_gev (one per group, for tables without energy
 // columns), beam_pdg_ids ("2212,2212"), beam_energies_gev ("6500,6500"),
-// incoming_pdg_ids ("21,21" or "none"), process_id, cross_section_pb,
-// scale_gev.
+// incoming_pdg_ids ("21,21" or "none"), process_id, idwtup, cross_section_pb,
+// scale_gev. A read's ReadReport::write_options holds these keys for what the
+// file said.
 [[nodiscard]] absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
     const Table& table, const std::map<std::string, std::string>& options);
 
@@ -139,8 +118,11 @@ struct LheFileInfo {
   int weighting_strategy = 0;  // IDWTUP
   // cross_sections_pb: XSECUP of each process in <init>.
   std::vector<double> cross_sections_pb;
-  int64_t events_in_file = 0;  // events parsed (up to max_events rows)
+  int64_t events_in_file = 0;  // events parsed (up to max_events kept)
   int64_t events_skipped = 0;  // with skip_incomplete
+  // report: the counts above by reason and multiplicity, the table's shape,
+  // and write_options (idwtup, beams, cross section) for WriteLhe.
+  ReadReport report;
 };
 
 [[nodiscard]] absl::StatusOr<Table> ReadLhe(const std::string& path,
@@ -150,13 +132,17 @@ struct LheFileInfo {
 [[nodiscard]] absl::StatusOr<Table> ParseLhe(const std::string& text, const std::string& source,
                                              const ParticleSelection& selection,
                                              LheFileInfo* info = nullptr);
-// ReadLhe with options from ParseParticleSelection.
+// ReadLhe with options from ParseParticleSelection; `report`, when given,
+// receives LheFileInfo::report.
 [[nodiscard]] absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
-                                            const std::map<std::string, std::string>& options);
+                                            const std::map<std::string, std::string>& options,
+                                            ReadReport* report = nullptr);
 
 // WriteLhe writes one <event> per row, atomically (no partial file is ever
-// visible). Rows with weights write them as XWGTUP (IDWTUP -4), tables without
-// weights write XWGTUP = 1 (IDWTUP 3).
+// visible). A weighted table's weights are the XWGTUP, printed with the
+// fewest digits that read back to the same float32 (so a weight read with up
+// to 6 significant digits is printed with the same digits); a table without
+// weights writes XWGTUP = 1. IDWTUP is spec.idwtup, or chosen from the weights.
 [[nodiscard]] absl::Status WriteLhe(const std::string& path, const Table& events,
                                     const EventWriteSpec& spec);
 
@@ -165,45 +151,6 @@ struct LheFileInfo {
 // is an error naming the file. *gzipped, when given, says which it was.
 [[nodiscard]] absl::StatusOr<std::string> ReadPossiblyGzippedFile(const std::string& path,
                                                                   bool* gzipped = nullptr);
-
-// EventParticle is one particle of an event record, as the LHE and HepMC
-// readers hand it to a ParticleTableBuilder.
-struct EventParticle {
-  int pdg_id = 0;
-  int status = 0;
-  double e = 0, px = 0, py = 0, pz = 0, m = 0;
-};
-
-// ParticleTableBuilder applies a ParticleSelection event by event; shared by
-// the LHE and HepMC3 readers.
-class ParticleTableBuilder {
- public:
-  [[nodiscard]] static absl::StatusOr<ParticleTableBuilder> Create(ParticleSelection selection);
-
-  // AddEvent appends the event's row, or skips it (skip_incomplete), or
-  // returns InvalidArgument prefixed by `where` (e.g. "f.lhe:120: event 7").
-  [[nodiscard]] absl::Status AddEvent(const std::vector<EventParticle>& particles, double weight,
-                                      const std::string& where);
-  // done is true once max_events rows were added.
-  bool done() const;
-  int64_t rows() const { return static_cast<int64_t>(weights_.size()); }
-  int64_t skipped() const { return skipped_; }
-  // Finish returns the table; `source` names the input when no event was kept.
-  [[nodiscard]] absl::StatusOr<Table> Finish(const std::string& source);
-
- private:
-  void SetColumns(int slots);
-  std::string SlotName(int slot) const;
-
-  ParticleSelection selection_;
-  std::vector<std::string> columns_;
-  std::vector<float> values_;
-  std::vector<float> weights_;
-  std::vector<float> row_;
-  std::vector<char> used_;
-  int slots_ = 0;
-  int64_t skipped_ = 0;
-};
 
 // TableParticleView maps a table row to its final-state particles (status 1)
 // as an EventWriteSpec says; shared by the LHE and HepMC3 writers. The table

@@ -1,5 +1,6 @@
 #include "core/io/npy.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -65,6 +66,8 @@ absl::StatusOr<std::vector<int64_t>> ParseShape(std::string text, const std::str
   return shape;
 }
 
+absl::StatusOr<Table> ReadNpyArray(const std::string& path, const std::vector<std::string>& names);
+
 }  // namespace
 
 std::string NpyHeader(int64_t rows, int64_t columns) {
@@ -83,14 +86,50 @@ std::string NpyHeader(int64_t rows, int64_t columns) {
 }
 
 absl::Status WriteNpy(const std::string& path, const Table& table) {
+  return WriteNpy(path, table, NpyWriteOptions());
+}
+
+absl::Status WriteNpy(const std::string& path, const Table& table, const NpyWriteOptions& options) {
   NpyWriter writer;
-  EVGEN_RETURN_IF_ERROR(writer.Open(path, table.columns(), table.num_rows()));
+  EVGEN_RETURN_IF_ERROR(writer.Open(path, table.columns(), table.num_rows(), options));
   EVGEN_RETURN_IF_ERROR(writer.Append(table));
   return writer.Commit();
 }
 
-absl::StatusOr<Table> ReadNpy(const std::string& path) {
+absl::StatusOr<NpyReadOptions> ParseNpyReadOptions(const std::map<std::string, std::string>& options) {
+  NpyReadOptions out;
+  for (const auto& [key, value] : options) {
+    if (key == "columns") {
+      for (absl::string_view name : absl::StrSplit(value, ',', absl::SkipEmpty())) {
+        out.columns.emplace_back(absl::StripAsciiWhitespace(name));
+      }
+    } else if (key == "weight_column") {
+      out.weight_column = std::string(absl::StripAsciiWhitespace(value));
+      out.require_weight_column = !out.weight_column.empty();
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown option '", key, "' for the npy format; known options: columns, weight_column"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Table> ReadNpy(const std::string& path) { return ReadNpy(path, NpyReadOptions()); }
+
+absl::StatusOr<Table> ReadNpy(const std::string& path, const NpyReadOptions& options) {
+  EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpyArray(path, options.columns));
+  const std::string& w = options.weight_column;
+  if (w.empty() || (!table.HasColumn(w) && !options.require_weight_column)) return table;
+  return TakeWeightColumn(std::move(table), w, path);
+}
+
+namespace {
+
+absl::StatusOr<Table> ReadNpyArray(const std::string& path, const std::vector<std::string>& names) {
   EVGEN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  if (absl::StripAsciiWhitespace(bytes).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  }
   if (bytes.size() < kMagicSize + 4 || bytes.compare(0, kMagicSize, kMagic, kMagicSize) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a .npy file (bad magic)"));
   }
@@ -154,30 +193,78 @@ absl::StatusOr<Table> ReadNpy(const std::string& path) {
       values[i] = static_cast<float>(v);
     }
   }
-  return Table::Create(ReadColumnsSidecar(path, columns), std::move(values));
+  if (names.empty()) return Table::Create(ReadColumnsSidecar(path, columns), std::move(values));
+  if (static_cast<int64_t>(names.size()) != columns) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": options.columns: names ", names.size(),
+                                                   " columns, the array has ", columns));
+  }
+  return Table::Create(names, std::move(values));
 }
 
+}  // namespace
+
 absl::Status NpyWriter::Open(const std::string& path, std::vector<std::string> columns,
-                             int64_t rows) {
+                             int64_t rows, const NpyWriteOptions& options) {
+  options_ = options;
   if (columns.empty()) return absl::InvalidArgumentError("npy: at least one column is required");
   columns_ = std::move(columns);
   rows_expected_ = rows;
   rows_written_ = 0;
-  EVGEN_RETURN_IF_ERROR(file_.Open(path));
-  return file_.Write(NpyHeader(rows, static_cast<int64_t>(columns_.size())));
+  started_ = false;
+  weighted_ = false;
+  return file_.Open(path);
+}
+
+absl::Status NpyWriter::Start(bool weighted) {
+  EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> file_columns,
+                         FileColumns(columns_, weighted, file_.path()));
+  started_ = true;
+  weighted_ = weighted;
+  columns_ = std::move(file_columns);
+  return file_.Write(NpyHeader(rows_expected_, static_cast<int64_t>(columns_.size())));
 }
 
 absl::Status NpyWriter::Append(const Table& rows) {
-  if (rows.columns() != columns_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("npy: rows with columns [", absl::StrJoin(rows.columns(), ", "),
-                     "] do not match [", absl::StrJoin(columns_, ", "), "]"));
+  // columns_ gains event_weight once a weighted start wrote the header.
+  const size_t data_columns = columns_.size() - (weighted_ ? 1 : 0);
+  if (rows.columns().size() != data_columns ||
+      !std::equal(rows.columns().begin(), rows.columns().end(), columns_.begin())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "npy: rows with columns [", absl::StrJoin(rows.columns(), ", "), "] do not match [",
+        absl::StrJoin(columns_.begin(), columns_.begin() + data_columns, ", "), "]"));
   }
+  if (rows.num_rows() == 0) return absl::OkStatus();
   if (rows_written_ + rows.num_rows() > rows_expected_) {
     return absl::OutOfRangeError(absl::StrCat("npy: more than the promised ", rows_expected_, " rows"));
   }
+  const bool weighted = options_.weight_column && rows.has_weights();
+  if (!started_) EVGEN_RETURN_IF_ERROR(Start(weighted));
+  if (weighted != weighted_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "npy: rows ", rows_written_ + 1, "..", rows_written_ + rows.num_rows(),
+        weighted_ ? " have no weights, the rows before had" : " have weights, the rows before had none"));
+  }
   rows_written_ += rows.num_rows();
-  return file_.Write(rows.values().data(), rows.values().size() * sizeof(float));
+  if (!weighted_) return file_.Write(rows.values().data(), rows.values().size() * sizeof(float));
+  return WriteWeightedRows(rows);
+}
+
+// WriteWeightedRows writes each row with its weight appended, in blocks so
+// that the copy stays small.
+absl::Status NpyWriter::WriteWeightedRows(const Table& rows) {
+  const int columns = rows.num_columns();
+  std::vector<float> block;
+  constexpr int64_t kBlockRows = 4096;
+  for (int64_t begin = 0; begin < rows.num_rows(); begin += kBlockRows) {
+    const int64_t end = std::min(rows.num_rows(), begin + kBlockRows);
+    block.clear();
+    for (int64_t r = begin; r < end; ++r) {
+      block.insert(block.end(), rows.row(r), rows.row(r) + columns);
+      block.push_back(rows.weight(r));
+    }
+    EVGEN_RETURN_IF_ERROR(file_.Write(block.data(), block.size() * sizeof(float)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NpyWriter::Commit() {
@@ -186,6 +273,7 @@ absl::Status NpyWriter::Commit() {
     return absl::DataLossError(absl::StrCat("npy: ", rows_written_, " rows written, ",
                                             rows_expected_, " promised; nothing was saved"));
   }
+  if (!started_) EVGEN_RETURN_IF_ERROR(Start(false));
   EVGEN_RETURN_IF_ERROR(WriteColumnsSidecar(file_.path(), columns_));
   return file_.Commit();
 }

@@ -4,8 +4,9 @@
 //   evgen-parse-table --input F --format FMT --output OUT.npy
 //                     [--max-memory-bytes N] [--option KEY=VALUE]...
 //
-// Exit 0: OUT.npy (+ .columns) holds the table and, for a weighted table,
-// OUT.weights.npy its weights. Exit 3: stderr holds a line
+// Exit 0: OUT.npy (+ .columns) holds the table (a weighted one with its
+// weights as the last column, event_weight) and OUT.report.json holds
+// {"weighted": bool, "report": ReadReport::ToJson()}. Exit 3: stderr holds a line
 // "evgen-parse-table-status CODE message" with an absl status code. A crash
 // is the caller's to report. The process ends with _Exit: libhdf5's exit
 // handlers can loop or print over the status after a corrupt file.
@@ -20,8 +21,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/io/atomic_file.h"
 #include "core/io/npy.h"
+#include "core/io/read_report.h"
 #include "core/io/table_file.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -38,13 +42,15 @@ int Fail(const absl::Status& status) {
 
 absl::Status Run(const std::map<std::string, std::string>& flags, const std::map<std::string, std::string>& options) {
   const std::string output = flags.at("--output");
-  absl::StatusOr<evgen::Table> table = evgen::ReadTableFile(flags.at("--input"), flags.at("--format"), options);
+  evgen::ReadReport report;
+  absl::StatusOr<evgen::Table> table =
+      evgen::ReadTableFile(flags.at("--input"), flags.at("--format"), options, &report);
   if (!table.ok()) return table.status();
   if (absl::Status s = evgen::WriteNpy(output, *table); !s.ok()) return s;
-  if (!table->has_weights()) return absl::OkStatus();
-  evgen::Table weights(std::vector<std::string>{"weight"});
-  weights.mutable_values() = table->weights();
-  return evgen::WriteNpy(output.substr(0, output.size() - 4) + ".weights.npy", weights);
+  // "weighted" tells the parent whether the event_weight column is the
+  // weights or a feature of that name.
+  const nlohmann::json result = {{"weighted", table->has_weights()}, {"report", report.ToJson()}};
+  return evgen::WriteFileAtomically(output.substr(0, output.size() - 4) + ".report.json", result.dump());
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,25 @@ class Table {
   float weight(int64_t row) const { return weights_.empty() ? 1.f : weights_[row]; }
   [[nodiscard]] absl::Status SetWeights(std::vector<float> weights);
 
+  // Exact integer columns. Run and event numbers and other identifiers above
+  // 2^24 change in float32, so such a column also keeps its exact int64
+  // values; values() holds their float32 approximations, which is what
+  // models and metrics see. Rows added by AppendRow are not covered: set the
+  // exact values once the rows are in.
+  [[nodiscard]] absl::Status SetInt64Column(std::string_view name, std::vector<int64_t> values);
+  // int64_column returns the exact values of `name`, nullptr when it has none.
+  const std::vector<int64_t>* int64_column(std::string_view name) const;
+  const std::map<std::string, std::vector<int64_t>>& int64_columns() const { return int64_; }
+
+  // Categorical columns hold codes into one code table for the whole table
+  // (so a label has the same code in every column), kept with the labels so
+  // that text is restored on export. NaN marks a missing label.
+  [[nodiscard]] absl::Status SetCategories(std::vector<std::string> labels,
+                                           std::vector<std::string> columns);
+  const std::vector<std::string>& category_labels() const { return labels_; }
+  const std::vector<std::string>& category_columns() const { return category_columns_; }
+  bool IsCategory(std::string_view column) const;
+
   std::vector<float> Column(int column) const;
   void AppendRow(std::initializer_list<float> values);
   void AppendRow(const float* values);
@@ -73,9 +93,35 @@ class Table {
   [[nodiscard]] absl::StatusOr<Table> SelectColumns(const std::vector<std::string>& names) const;
 
  private:
+  // CopyTypesTo gives `out` (rows `rows` of this table, columns `names`)
+  // the exact columns and categories among `names`.
+  void CopyTypesTo(const std::vector<int64_t>* rows, int64_t begin, int64_t end, Table* out) const;
+
   std::vector<std::string> columns_;
   std::vector<float> values_;
   std::vector<float> weights_;
+  std::map<std::string, std::vector<int64_t>> int64_;
+  std::vector<std::string> labels_;
+  std::vector<std::string> category_columns_;  // sorted
 };
+
+// kEventWeightColumn names the column that carries a table's weights in the
+// formats that have no other place for them (CSV, NPY): writers add it as the
+// last column of a weighted table, readers take it back as the weights.
+inline constexpr char kEventWeightColumn[] = "event_weight";
+
+// FileColumns returns the columns a CSV or NPY file of `columns` holds: the
+// same, plus kEventWeightColumn last when `weighted`. A weighted table that
+// already has a column of that name is InvalidArgument naming `path`, since
+// the file could not tell the two apart.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> FileColumns(
+    const std::vector<std::string>& columns, bool weighted, const std::string& path);
+
+// TakeWeightColumn moves the column `name` of `table` into its weights.
+// Every weight must be finite: InvalidArgument names `source`, the row
+// (counted from 1) and the value otherwise; so is a table that has weights
+// already or lacks the column (the message lists its columns).
+[[nodiscard]] absl::StatusOr<Table> TakeWeightColumn(Table table, const std::string& name,
+                                                     const std::string& source);
 
 }  // namespace evgen

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -65,25 +66,65 @@ absl::Status NoOptions(const std::string& format, const std::map<std::string, st
                                                  options.begin()->first, "'"));
 }
 
-// ReadNpyWithOptions reads a .npy file; option "columns" (comma-separated)
-// names the columns, for uploads where the .columns sidecar stays behind.
+// CheckNotEmpty refuses a file of 0 bytes or only whitespace with the same
+// message in every format (each parser would otherwise say something of its
+// own about a missing header or magic).
+absl::Status CheckNotEmpty(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  int c = 0;
+  while ((c = std::fgetc(file)) != EOF && absl::ascii_isspace(static_cast<unsigned char>(c))) {
+  }
+  std::fclose(file);
+  if (c == EOF) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  return absl::OkStatus();
+}
+
+// ReportRows fills the report of a format with one row per event.
+void ReportRows(const Table& table, ReadReport* report) {
+  report->events_in_file = table.num_rows();
+  report->events_kept = table.num_rows();
+  report->rows = table.num_rows();
+  report->columns = table.num_columns();
+}
+
+absl::StatusOr<Table> ReadCsvWithOptions(const std::string& path,
+                                         const std::map<std::string, std::string>& options,
+                                         ReadReport* report) {
+  EVGEN_ASSIGN_OR_RETURN(const CsvReadOptions csv, ParseCsvReadOptions(options));
+  CsvInfo info;
+  EVGEN_ASSIGN_OR_RETURN(Table table, ReadCsv(path, csv, &info));
+  AddToReport(info, table, report);
+  return table;
+}
+
 absl::StatusOr<Table> ReadNpyWithOptions(const std::string& path,
                                          const std::map<std::string, std::string>& options) {
-  std::map<std::string, std::string> rest = options;
-  std::vector<std::string> names;
-  if (auto it = rest.find("columns"); it != rest.end()) {
-    names = absl::StrSplit(it->second, ',', absl::SkipEmpty());
-    rest.erase(it);
+  EVGEN_ASSIGN_OR_RETURN(const NpyReadOptions npy, ParseNpyReadOptions(options));
+  return ReadNpy(path, npy);
+}
+
+absl::StatusOr<Table> ReadHdf5OrJetNet(const std::string& path,
+                                       const std::map<std::string, std::string>& options) {
+  // A JetNet file is HDF5 too; read it in its own layout.
+  absl::StatusOr<Hdf5File> file = Hdf5File::Open(path);
+  if (file.ok() && file->Has("particle_features") && !file->Has("table")) {
+    return ReadJetNetWithOptions(path, options);
   }
-  absl::Status none = NoOptions("npy", rest);
-  if (!none.ok()) return none;
-  absl::StatusOr<Table> table = ReadNpy(path);
-  if (!table.ok() || names.empty()) return table;
-  if (static_cast<int>(names.size()) != table->num_columns()) {
-    return absl::InvalidArgumentError(absl::StrCat("options.columns: names ", names.size(),
-                                                   " columns, the array has ", table->num_columns()));
-  }
-  return Table::Create(std::move(names), std::move(table->mutable_values()), table->weights());
+  return ReadHdf5TableWithOptions(path, options);
+}
+
+absl::StatusOr<Table> ReadByFormat(const std::string& path, const std::string& format,
+                                   const std::map<std::string, std::string>& options,
+                                   ReadReport* report) {
+  if (format == "csv") return ReadCsvWithOptions(path, options, report);
+  if (format == "lhe") return ReadLheWithOptions(path, options, report);
+  if (format == "hepmc3") return ReadHepMCWithOptions(path, options, report);
+  absl::StatusOr<Table> table = format == "npy"      ? ReadNpyWithOptions(path, options)
+                                : format == "jetnet" ? ReadJetNetWithOptions(path, options)
+                                                     : ReadHdf5OrJetNet(path, options);
+  if (table.ok()) ReportRows(*table, report);
+  return table;
 }
 
 }  // namespace
@@ -123,26 +164,24 @@ absl::StatusOr<Table> ReadTableFile(const std::string& path) {
 
 absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
                                     const std::map<std::string, std::string>& options) {
-  absl::Status valid = CheckTableFormat(format);
-  if (!valid.ok()) return valid;
-  if (format == "csv") {
-    absl::Status none = NoOptions(format, options);
-    if (!none.ok()) return none;
-    return ReadCsv(path);
+  return ReadTableFile(path, format, options, nullptr);
+}
+
+absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
+                                    const std::map<std::string, std::string>& options,
+                                    ReadReport* report) {
+  if (report != nullptr) *report = ReadReport();
+  EVGEN_RETURN_IF_ERROR(CheckTableFormat(format));
+  if (format.empty()) {
+    return absl::InvalidArgumentError("format: name one of the formats, or use ResolveTableFormat");
   }
-  if (format == "npy") return ReadNpyWithOptions(path, options);
-  if (format == "lhe") return ReadLheWithOptions(path, options);
-  if (format == "hepmc3") return ReadHepMCWithOptions(path, options);
-  if (format == "jetnet") return ReadJetNetWithOptions(path, options);
-  if (format == "hdf5") {
-    // A JetNet file is HDF5 too; read it in its own layout.
-    absl::StatusOr<Hdf5File> file = Hdf5File::Open(path);
-    if (file.ok() && file->Has("particle_features") && !file->Has("table")) {
-      return ReadJetNetWithOptions(path, options);
-    }
-    return ReadHdf5TableWithOptions(path, options);
-  }
-  return absl::InvalidArgumentError(absl::StrCat("format: '", format, "' cannot be read"));
+  ReadReport local;
+  ReadReport& out = report != nullptr ? *report : local;
+  out = ReadReport();
+  EVGEN_RETURN_IF_ERROR(CheckNotEmpty(path));
+  absl::StatusOr<Table> table = ReadByFormat(path, format, options, &out);
+  if (!table.ok()) out = ReadReport();
+  return table;
 }
 
 absl::Status WriteTableFile(const std::string& path, const Table& table) {
@@ -192,7 +231,39 @@ struct StreamingTableWriter::Impl {
   std::vector<std::string> columns;
   int64_t rows_expected = 0;
   int64_t rows_written = 0;
+  // The first rows say whether the table is weighted; the CSV header waits
+  // for them, as they say whether the file has the event_weight column.
+  bool started = false;
+  bool weighted = false;
+  bool csv_header_written = false;
+
+  absl::Status CheckWeights(const Table& rows);
+  absl::Status AppendCsv(const Table& rows);
 };
+
+absl::Status StreamingTableWriter::Impl::CheckWeights(const Table& rows) {
+  if (rows.num_rows() == 0) return absl::OkStatus();
+  if (!started) {
+    started = true;
+    weighted = rows.has_weights();
+  }
+  if (rows.has_weights() == weighted) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      path, ": rows ", rows_written + 1, "..", rows_written + rows.num_rows(),
+      weighted ? " have no weights, the rows before had" : " have weights, the rows before had none"));
+}
+
+absl::Status StreamingTableWriter::Impl::AppendCsv(const Table& rows) {
+  if (!csv_header_written && rows.num_rows() > 0) {
+    EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                           FileColumns(columns, rows.has_weights(), path));
+    EVGEN_RETURN_IF_ERROR(text.Write(absl::StrCat(absl::StrJoin(names, ","), "\n")));
+    csv_header_written = true;
+  }
+  std::string out;
+  AppendCsvRows(rows, &out);
+  return text.Write(out);
+}
 
 StreamingTableWriter::StreamingTableWriter() : impl_(std::make_unique<Impl>()) {}
 StreamingTableWriter::~StreamingTableWriter() = default;
@@ -225,9 +296,7 @@ absl::Status StreamingTableWriter::Open(const std::string& path, std::vector<std
   }
   if (d.format == "csv") {
     d.mode = Impl::Mode::kCsv;
-    absl::Status s = d.text.Open(path);
-    if (!s.ok()) return s;
-    return d.text.Write(absl::StrCat(absl::StrJoin(columns, ","), "\n"));
+    return d.text.Open(path);
   }
   d.mode = Impl::Mode::kBuffered;
   d.buffered = Table(std::move(columns));
@@ -245,15 +314,13 @@ absl::Status StreamingTableWriter::Append(const Table& rows) {
   if (d.rows_written + rows.num_rows() > d.rows_expected) {
     return absl::OutOfRangeError(absl::StrCat("writer: more than the promised ", d.rows_expected, " rows"));
   }
+  EVGEN_RETURN_IF_ERROR(d.CheckWeights(rows));
   d.rows_written += rows.num_rows();
   switch (d.mode) {
     case Impl::Mode::kNpy:
       return d.npy.Append(rows);
-    case Impl::Mode::kCsv: {
-      std::string out;
-      AppendCsvRows(rows, &out);
-      return d.text.Write(out);
-    }
+    case Impl::Mode::kCsv:
+      return d.AppendCsv(rows);
     case Impl::Mode::kBuffered:
       return d.buffered.Append(rows);
   }
@@ -268,7 +335,12 @@ absl::Status StreamingTableWriter::Commit() {
     return absl::DataLossError(absl::StrCat("writer: ", d.rows_written, " rows written, ",
                                             d.rows_expected, " promised; nothing was saved"));
   }
-  if (d.mode == Impl::Mode::kCsv) return d.text.Commit();
+  if (d.mode == Impl::Mode::kCsv) {
+    if (!d.csv_header_written) {
+      EVGEN_RETURN_IF_ERROR(d.text.Write(absl::StrCat(absl::StrJoin(d.columns, ","), "\n")));
+    }
+    return d.text.Commit();
+  }
   return WriteTableFile(d.path, d.buffered, d.format, d.options);
 }
 

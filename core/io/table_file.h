@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/io/read_report.h"
 #include "core/io/table.h"
 
 namespace evgen {
@@ -34,6 +35,14 @@ const std::vector<std::string>& TableFormats();
 [[nodiscard]] absl::StatusOr<Table> ReadTableFile(const std::string& path);
 [[nodiscard]] absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
                                                   const std::map<std::string, std::string>& options);
+// ReadTableFile with a report of the read (read_report.h): events in the
+// file, kept, skipped by reason, per multiplicity (LHE, HepMC), NaN values
+// kept (CSV), notes, and the write options that restore the file's own
+// settings (LHE). `report` may be null; it is reset on failure. A file of 0
+// bytes or only whitespace is "PATH: empty file" in every format.
+[[nodiscard]] absl::StatusOr<Table> ReadTableFile(const std::string& path, const std::string& format,
+                                                  const std::map<std::string, std::string>& options,
+                                                  ReadReport* report);
 [[nodiscard]] absl::Status WriteTableFile(const std::string& path, const Table& table);
 [[nodiscard]] absl::Status WriteTableFile(const std::string& path, const Table& table,
                                           const std::string& format,
@@ -46,7 +55,10 @@ namespace evgen {
 // StreamingTableWriter writes a table of known size row block by row block,
 // publishing the file atomically on Commit(); abandoned writes leave nothing
 // behind. .npy and .csv stream with memory independent of the table size;
-// the other formats gather the rows and write them at Commit().
+// the other formats gather the rows and write them at Commit(). Rows with
+// weights are written with them, in .npy and .csv as the last column
+// "event_weight": the first rows appended decide, and all rows must then
+// have weights, or none.
 class StreamingTableWriter {
  public:
   StreamingTableWriter();

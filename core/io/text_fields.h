@@ -1,7 +1,10 @@
 // text_fields.h: whitespace-separated field splitting for the text event
-// formats (LHE, HepMC), without copying the line.
+// formats (LHE, HepMC), without copying the line, and the shortest exact
+// spelling of a number for their writers.
 #pragma once
 
+#include <charconv>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +36,25 @@ inline std::vector<std::string_view> Fields(std::string_view line) {
     i = j;
   }
   return out;
+}
+
+// ShortestFloat prints a float32 in scientific notation with the fewest
+// digits that read back (as float32) to the same value, so that a value read
+// from text with up to 6 significant digits is written back with the same
+// digits ("0.37513" gives 3.7513e-01, where %.9e would print 3.751299977e-01).
+inline std::string ShortestFloat(float v) {
+  char buffer[32];
+  const std::to_chars_result r =
+      std::to_chars(buffer, buffer + sizeof buffer, v, std::chars_format::scientific);
+  return std::string(buffer, r.ptr);
+}
+
+// ShortestDouble prints a double with the fewest digits that read back to the
+// same value ("3500", "692.237").
+inline std::string ShortestDouble(double v) {
+  char buffer[32];
+  const std::to_chars_result r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, r.ptr);
 }
 
 }  // namespace evgen::text

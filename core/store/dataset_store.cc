@@ -1,5 +1,7 @@
 #include "core/store/dataset_store.h"
 
+#include <cstring>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -26,6 +28,9 @@
 namespace evgen {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr char kWeightsFile[] = "weights.npy";
+constexpr char kExactFile[] = "exact.i64";
 
 // Quantiles uses the nearest-rank definition on the sorted values.
 std::vector<double> Quantiles(std::vector<float> values) {
@@ -92,6 +97,14 @@ nlohmann::json InfoToJson(const DatasetInfo& info) {
   // Written even when empty, so that a record without the key is known to
   // come from before the counts were stored.
   j["region_rows"] = info.region_rows;
+  j["weighted"] = info.weighted;
+  j["int64_columns"] = info.int64_columns;
+  j["category_labels"] = info.category_labels;
+  j["category_columns"] = info.category_columns;
+  if (info.weighted) {
+    j["weight_sum"] = info.weight_sum;
+    j["negative_weights"] = info.negative_weights;
+  }
   return j;
 }
 
@@ -118,6 +131,13 @@ absl::StatusOr<DatasetInfo> InfoFromJson(const std::string& text, const std::str
     }
     *has_region_rows = j.contains("region_rows");
     if (*has_region_rows) info.region_rows = j.at("region_rows").get<std::map<std::string, int64_t>>();
+    // Records from before weights were stored held unweighted tables only.
+    info.weighted = j.value("weighted", false);
+    info.weight_sum = j.value("weight_sum", 0.0);
+    info.negative_weights = j.value("negative_weights", int64_t{0});
+    info.int64_columns = j.value("int64_columns", std::vector<std::string>{});
+    info.category_labels = j.value("category_labels", std::vector<std::string>{});
+    info.category_columns = j.value("category_columns", std::vector<std::string>{});
     return info;
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(path, ": bad dataset record: ", e.what()));
@@ -150,11 +170,23 @@ DatasetInfo MakeInfo(const std::string& name, const Table& table, const std::str
                           .count();
   info.summaries = Summarize(table);
   info.region_rows = CountRowsPerRegion(table);
+  for (const auto& [column, exact] : table.int64_columns()) info.int64_columns.push_back(column);
+  info.category_labels = table.category_labels();
+  info.category_columns = table.category_columns();
+  info.weighted = table.has_weights();
+  for (float w : table.weights()) {
+    info.weight_sum += w;
+    if (w < 0) ++info.negative_weights;
+  }
   return info;
 }
 
 int64_t TableBytes(const Table& table) {
-  return static_cast<int64_t>((table.values().size() + table.weights().size()) * sizeof(float));
+  int64_t bytes = static_cast<int64_t>((table.values().size() + table.weights().size()) * sizeof(float));
+  for (const auto& [column, exact] : table.int64_columns()) {
+    bytes += static_cast<int64_t>(exact.size() * sizeof(int64_t));
+  }
+  return bytes;
 }
 
 // ShareTable hands `table` out through a shared_ptr that gives the freed pages
@@ -172,12 +204,79 @@ std::shared_ptr<const Table> ShareTable(Table table) {
   });
 }
 
+// WriteWeights stores the table's event weights beside data.npy, as a
+// one-column .npy (the format every tool reads).
+absl::Status WriteWeights(const std::string& dir, const Table& table) {
+  EVGEN_ASSIGN_OR_RETURN(Table weights, Table::Create({"weight"}, table.weights()));
+  return WriteNpy(dir + "/" + kWeightsFile, weights);
+}
+
+// WriteExact stores the exact integer columns, in the order of
+// int64_columns() (meta.json lists them), row-major little-endian int64.
+absl::Status WriteExact(const std::string& dir, const Table& table) {
+  std::string bytes;
+  bytes.reserve(table.int64_columns().size() * table.num_rows() * sizeof(int64_t));
+  for (int64_t r = 0; r < table.num_rows(); ++r) {
+    for (const auto& [column, exact] : table.int64_columns()) {
+      bytes.append(reinterpret_cast<const char*>(&exact[r]), sizeof(int64_t));
+    }
+  }
+  return WriteFileAtomically(dir + "/" + kExactFile, bytes);
+}
+
+// ReadTypes gives `table` what meta.json says it carries besides its values:
+// weights (weights.npy), exact integer columns (exact.i64) and categories. A
+// missing or mismatched file is DataLoss, never a table without them.
+absl::Status ReadTypes(const std::string& dir, const std::string& name, Table* table) {
+  EVGEN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(dir + "/meta.json"));
+  bool has_region_rows = false;
+  EVGEN_ASSIGN_OR_RETURN(const DatasetInfo info,
+                         InfoFromJson(text, dir + "/meta.json", &has_region_rows));
+  const auto lost = [&](const std::string& what) {
+    return absl::DataLossError(absl::StrCat("dataset: '", name, "': ", what));
+  };
+  if (info.weighted) {
+    const std::string path = dir + "/" + kWeightsFile;
+    if (!fs::exists(path)) return lost("is weighted but its weights file is missing");
+    EVGEN_ASSIGN_OR_RETURN(Table weights, ReadNpy(path));
+    if (weights.num_columns() != 1 || weights.num_rows() != table->num_rows()) {
+      return lost(absl::StrCat("weights file holds ", weights.num_rows(), " x ",
+                               weights.num_columns(), " values, expected ", table->num_rows(),
+                               " x 1"));
+    }
+    EVGEN_RETURN_IF_ERROR(table->SetWeights(std::move(weights.mutable_values())));
+  }
+  if (!info.int64_columns.empty()) {
+    absl::StatusOr<std::string> bytes = ReadFileToString(dir + "/" + kExactFile);
+    if (!bytes.ok()) return lost("its exact integer columns file is missing");
+    const size_t k = info.int64_columns.size();
+    if (bytes->size() != k * table->num_rows() * sizeof(int64_t)) {
+      return lost(absl::StrCat("exact integer columns file holds ", bytes->size(),
+                               " bytes, expected ", k * table->num_rows() * sizeof(int64_t)));
+    }
+    for (size_t c = 0; c < k; ++c) {
+      std::vector<int64_t> exact(table->num_rows());
+      for (int64_t r = 0; r < table->num_rows(); ++r) {
+        std::memcpy(&exact[r], bytes->data() + (r * k + c) * sizeof(int64_t), sizeof(int64_t));
+      }
+      absl::Status s = table->SetInt64Column(info.int64_columns[c], std::move(exact));
+      if (!s.ok()) return lost(std::string(s.message()));
+    }
+  }
+  if (!info.category_columns.empty()) {
+    absl::Status s = table->SetCategories(info.category_labels, info.category_columns);
+    if (!s.ok()) return lost(std::string(s.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<const Table>> ReadTable(const std::string& dir, const std::string& name) {
   if (!fs::exists(dir)) return absl::NotFoundError(absl::StrCat("dataset: '", name, "' not found"));
   // Callers waiting for this read are answered only through its result, so
   // running out of memory must become a Status rather than escape.
   try {
     EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(dir + "/data.npy"));
+    EVGEN_RETURN_IF_ERROR(ReadTypes(dir, name, &table));
     return ShareTable(std::move(table));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
@@ -216,6 +315,8 @@ absl::StatusOr<DatasetInfo> DatasetStore::Put(const std::string& name, Table tab
   StagingDir staging;
   EVGEN_RETURN_IF_ERROR(staging.Create(root_));
   EVGEN_RETURN_IF_ERROR(WriteNpy(staging.path() + "/data.npy", table));
+  if (table.has_weights()) EVGEN_RETURN_IF_ERROR(WriteWeights(staging.path(), table));
+  if (!table.int64_columns().empty()) EVGEN_RETURN_IF_ERROR(WriteExact(staging.path(), table));
   EVGEN_RETURN_IF_ERROR(
       WriteFileAtomically(staging.path() + "/meta.json", InfoToJson(info).dump(2)));
   // A new dataset is likely read soon, so it is cached when it fits.

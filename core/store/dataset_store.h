@@ -1,6 +1,11 @@
 // dataset_store.h: DatasetStore, the datasets kept under <data-dir>/datasets.
 //
-// Layout: datasets/NAME/{data.npy, data.npy.columns, meta.json}. A dataset is
+// Layout: datasets/NAME/{data.npy, data.npy.columns, weights.npy, exact.i64,
+// meta.json}; weights.npy (one float32 per row) exists exactly when the table
+// carries event weights, and meta.json says so ("weighted"), so a weighted
+// dataset whose weights file went missing is an error, never silently
+// unweighted. exact.i64 holds the exact integer columns meta.json lists
+// (little-endian int64, row-major), the code table is in meta.json. A dataset is
 // written into a staging directory and renamed into place in one step, so a
 // crash or a failed upload never leaves a partial dataset visible; staging
 // leftovers are removed by Init(). meta.json holds everything Describe and
@@ -55,6 +60,16 @@ struct DatasetInfo {
   // region_rows counts the rows per analysis region (CountRowsPerRegion) of a
   // table with a "region" column; empty for other tables.
   std::map<std::string, int64_t> region_rows;
+  // Event weights: whether the table carries them, their sum and how many
+  // are negative (NLO generators write negative weights).
+  bool weighted = false;
+  double weight_sum = 0;
+  int64_t negative_weights = 0;
+  // Typed columns (see Table): exact integer columns, kept in exact.i64, and
+  // categorical columns with the dataset's code table.
+  std::vector<std::string> int64_columns;
+  std::vector<std::string> category_labels;
+  std::vector<std::string> category_columns;
 };
 
 // DatasetStoreConfig holds a DatasetStore's limits.

@@ -128,7 +128,7 @@ TEST_F(DatasetsTest, BadUploadsAreRefusedWithTheFieldNamed) {
   header.set_name("bad");
   absl::Status s = client.UploadFile(bad, header).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find(":3: column 'y': 'oops' is not a number"), std::string::npos) << s;
+  EXPECT_NE(s.message().find(":3:2: column 'y': 'oops' is not a number"), std::string::npos) << s;
   EXPECT_EQ(client.DescribeDataset("bad").status().code(), absl::StatusCode::kNotFound);
 
   header.set_format("root");

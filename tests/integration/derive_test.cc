@@ -18,6 +18,14 @@
 namespace evgen::testing {
 namespace {
 
+// Details reads a metric result's details whether --json nests them or
+// prints them as a JSON string.
+nlohmann::json Details(const nlohmann::json& result) {
+  if (result.contains("details")) return result["details"];
+  const nlohmann::json& d = result["details_json"];
+  return d.is_string() ? nlohmann::json::parse(d.get<std::string>()) : d;
+}
+
 // Rows reads a row count whether --json prints int64 as a string or a number.
 int64_t Rows(const nlohmann::json& value) {
   if (value.is_number()) return value.get<int64_t>();
@@ -157,8 +165,7 @@ TEST_F(DerivedDatasetsTest, MassPeakFitsANamedColumnOrParticlesOfEitherLayout) {
     CliResult r = Cli(args);
     ASSERT_EQ(r.code, 0) << r.err;
     nlohmann::json result = nlohmann::json::parse(r.out)["results"][0];
-    nlohmann::json details = result.contains("details") ? result["details"]
-                                                         : nlohmann::json::parse(result["details_json"].get<std::string>());
+    nlohmann::json details = Details(result);
     EXPECT_NEAR(details["reference"]["position_gev"].get<double>(), 91.19, 0.3) << options[1];
   }
   std::string e = Refused({"metrics", "compare", "dy", "dy", "-m", "mass-peak", "-O", "column=M", "-O", "particles=1,2"});
@@ -206,9 +213,7 @@ TEST_F(DerivedDatasetsTest, RealCmsZmumuPeakThroughEvgenAlone) {
                         "-O", "lower_gev=70", "-O", "upper_gev=110"});
   ASSERT_EQ(peak.code, 0) << peak.err;
   nlohmann::json result = nlohmann::json::parse(peak.out)["results"][0];
-  nlohmann::json fit = (result.contains("details") ? result["details"]
-                                                    : nlohmann::json::parse(result["details_json"].get<std::string>()))
-                           ["candidate"];
+  nlohmann::json fit = Details(result)["candidate"];
   EXPECT_NEAR(fit["position_gev"].get<double>(), 90.757, 0.02);
   EXPECT_NEAR(fit["position_error_gev"].get<double>(), 0.030, 0.005);
   EXPECT_EQ(fit["entries"].get<double>(), 9543);

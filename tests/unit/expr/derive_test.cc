@@ -113,5 +113,25 @@ TEST(DeriveTest, DescribesItselfForProvenance) {
   EXPECT_EQ(DescribeDerive(spec), "m = mass(pt1,eta1,phi1,0, pt2,eta2,phi2,0); where Q1*Q2 < 0");
 }
 
+TEST(DeriveTest, ExactIdentifiersAndCategoriesSurviveDerivingAndSelecting) {
+  Table t({"event", "type", "pt"});
+  const int64_t big = (int64_t{1} << 40) + 1;  // not exact in float32
+  t.AppendRow({static_cast<float>(big), 0, 10});
+  t.AppendRow({static_cast<float>(big + 1), 1, 30});
+  t.AppendRow({static_cast<float>(big + 2), 1, 50});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, big + 1, big + 2}).ok());
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"type"}).ok());
+  DeriveSpec spec;
+  spec.columns = {{"pt2", "pt * 2"}};
+  spec.where = "pt2 > 40";
+  auto out = ApplyDerive(t, spec, "");
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_EQ(out->table.num_rows(), 2);
+  ASSERT_NE(out->table.int64_column("event"), nullptr);
+  EXPECT_EQ(*out->table.int64_column("event"), (std::vector<int64_t>{big + 1, big + 2}));
+  EXPECT_TRUE(out->table.IsCategory("type"));
+  EXPECT_EQ(out->table.category_labels(), (std::vector<std::string>{"EB", "EE"}));
+}
+
 }  // namespace
 }  // namespace evgen

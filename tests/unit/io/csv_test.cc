@@ -35,10 +35,11 @@ TEST(CsvTest, ErrorsNameTheFileLineAndColumn) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {"", "empty file, no header"},
+      {"", "src: empty file"},
+      {" \n\t\n", "src: empty file"},
       {"a,b\n", "header but no rows"},
       {"a,b\n1,2\n3\n", "src:3: 1 fields, header has 2"},
-      {"a,b\n1,2\n3,x\n", "src:3: column 'b': 'x' is not a number"},
+      {"a,b\n1,2\n3,x\n", "src:3:2: column 'b': 'x' is not a number"},
       {"a,,c\n1,2,3\n", "src:1: empty column name"},
   };
   for (const Case& c : cases) {
@@ -108,6 +109,85 @@ TEST(CsvTest, ReadsTheRealCmsOpenDataTables) {
   absl::StatusOr<Table> ee = ReadCsv(SharedData(cases[3].file));
   ASSERT_TRUE(ee.ok());
   EXPECT_TRUE(std::isnan(ee->at(0, *ee->ColumnIndex("E1"))));
+}
+
+TEST(CsvTest, WeightedTablesWriteAndReadAnEventWeightColumn) {
+  Table t({"pt_gev", "eta"});
+  t.AppendRow({412.5f, -1.5f});
+  t.AppendRow({200.f, 0.25f});
+  ASSERT_TRUE(t.SetWeights({0.37513f, -2.f}).ok());
+  const std::string path = TempPath("weighted.csv");
+  ASSERT_TRUE(WriteCsv(path, t).ok());
+  EXPECT_EQ(ReadFileToString(path)->substr(0, 24), "pt_gev,eta,event_weight\n");
+  absl::StatusOr<Table> back = ReadCsv(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), t.columns());
+  EXPECT_EQ(back->values(), t.values());
+  EXPECT_EQ(back->weights(), t.weights());
+  // weight_column= keeps the column a feature.
+  back = ReadCsv(path, *ParseCsvReadOptions({{"weight_column", ""}}));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_FALSE(back->has_weights());
+  EXPECT_EQ(back->columns(), (std::vector<std::string>{"pt_gev", "eta", "event_weight"}));
+}
+
+TEST(CsvTest, WeightColumnOptionPicksAnotherColumnAndMustExist) {
+  absl::StatusOr<Table> t = ParseCsv("w,x\n2,1\n3,4\n", "src", *ParseCsvReadOptions({{"weight_column", "w"}}));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->columns(), std::vector<std::string>{"x"});
+  EXPECT_EQ(t->weights(), (std::vector<float>{2, 3}));
+  absl::Status s = ParseCsv("a,b\n1,2\n", "src", *ParseCsvReadOptions({{"weight_column", "w"}})).status();
+  EXPECT_EQ(s.message(), "src:1: weight_column: no column 'w'; the header has a, b");
+  // A weighted table with its own event_weight column cannot be written.
+  Table both({"event_weight"});
+  both.AppendRow({1.f});
+  ASSERT_TRUE(both.SetWeights({2.f}).ok());
+  s = WriteCsv(TempPath("both.csv"), both);
+  EXPECT_NE(s.message().find("has weights and a column named 'event_weight'"), std::string::npos) << s;
+}
+
+TEST(CsvTest, BadWeightsAndOptionsAreRefusedNamingLineAndColumn) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"x,event_weight\n1,2\n1,\n", "src:3:2: column 'event_weight': '' is not a finite event weight"},
+      {"x,event_weight\n1,nan\n", "src:2:2: column 'event_weight': 'nan' is not a finite event weight"},
+      {"x,event_weight\n1,high\n", "src:2:2: column 'event_weight': 'high' is not a number, and the "
+                                     "column holds the event weights"},
+      {"event_weight\n1\n", "src:1: 'event_weight' is the only column"},
+  };
+  for (const auto& [text, expected] : cases) {
+    absl::Status s = ParseCsv(text, "src").status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(s.message().find(expected), std::string::npos) << s.message();
+  }
+  absl::Status s = ParseCsvReadOptions({{"non_finite", "drop"}}).status();
+  EXPECT_EQ(s.message(), "option non_finite: 'drop' is not one of refuse, keep");
+  s = ParseCsvReadOptions({{"columns", "a"}}).status();
+  EXPECT_NE(s.message().find("known options: weight_column, non_finite"), std::string::npos) << s;
+}
+
+TEST(CsvTest, NonFiniteTextIsRefusedByDefaultAndCountedWhenKept) {
+  const std::string text = "a,b\n1,2\n3,nan\n-inf,1e39\n,5\n";
+  for (const auto& [field, line] : std::vector<std::pair<std::string, std::string>>{
+           {"nan", "src:3:2: column 'b': 'nan'"}, {"inf", "src:2:1: column 'a': 'inf'"},
+           {"Infinity", "src:2:1: column 'a': 'Infinity'"}, {"1e39", "src:2:1: column 'a': '1e39'"}}) {
+    absl::Status s = ParseCsv(field == "nan" ? text : "a,b\n" + field + ",1\n", "src").status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find(line), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("is not a finite float32 number; non_finite=keep"), std::string::npos);
+  }
+  CsvInfo info;
+  absl::StatusOr<Table> t = ParseCsv(text, "src", *ParseCsvReadOptions({{"non_finite", "keep"}}), &info);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(std::isnan(t->at(1, 1)));
+  EXPECT_TRUE(std::isinf(t->at(2, 0)));
+  EXPECT_EQ(info.non_finite_values, 3);
+  EXPECT_EQ(info.empty_fields, 1);
+  ReadReport report;
+  AddToReport(info, *t, &report);
+  EXPECT_EQ(report.non_finite_values, 4);
+  EXPECT_EQ(report.events_kept, 4);
+  ASSERT_EQ(report.notes.size(), 2u);
+  EXPECT_EQ(report.notes[1], "3 NaN or infinite values kept (non_finite=keep)");
 }
 
 }  // namespace

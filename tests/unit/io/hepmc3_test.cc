@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "core/io/atomic_file.h"
@@ -73,6 +74,56 @@ TEST(HepMC3Test, RoundTripGivesTheSameTable) {
   EXPECT_EQ(back->columns(), t.columns());
   EXPECT_EQ(back->values(), t.values());
   EXPECT_EQ(back->weights(), t.weights());
+}
+
+// Weights of any size and sign, including ones no short decimal spells,
+// come back bit for bit (the writer prints 16 significant digits).
+TEST(HepMC3Test, AwkwardWeightsRoundTripExactly) {
+  Table t = Dimuons(5);
+  ASSERT_TRUE(t.SetWeights({0.37513f, -1.5e-7f, 3.0e38f, 1.f / 3.f, -440.675f}).ok());
+  absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(t, {{"pdg_ids", "13,-13,22"}});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  const std::string path = TempPath("weights.hepmc");
+  ASSERT_TRUE(WriteHepMC3(path, t, *spec).ok());
+  ReadReport report;
+  absl::StatusOr<Table> back = ReadHepMCWithOptions(
+      path, {{"pdg_ids", "13,-13,22"}, {"slot_names", "mu1,mu2,gamma"}}, &report);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->weights(), t.weights());
+  EXPECT_EQ(report.events_kept, 5);
+}
+
+// A merged-like HepMC file (3 events of 3 particles, 3 of 2) reads whole padded
+// and per particle, with the multiplicities in the report.
+TEST(HepMC3Test, VariableMultiplicityReadsWholeInPaddedAndParticlesLayouts) {
+  Table t = Dimuons(3);
+  absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(t, {{"pdg_ids", "13,-13,22"}});
+  ASSERT_TRUE(spec.ok());
+  // Three events of 3 final-state particles, then three of 2: a table
+  // without the photon.
+  Table muons = *t.SelectColumns({"mu1_e_gev", "mu1_px_gev", "mu1_py_gev", "mu1_pz_gev",
+                                  "mu2_e_gev", "mu2_px_gev", "mu2_py_gev", "mu2_pz_gev"});
+  const std::string path3 = TempPath("three.hepmc"), path2 = TempPath("twomu.hepmc");
+  ASSERT_TRUE(WriteHepMC3(path3, t, *spec).ok());
+  ASSERT_TRUE(WriteHepMC3(path2, muons, *ParseEventWriteSpec(muons, {{"pdg_ids", "13,-13"}})).ok());
+  // Splice: the events of path2 after those of path3.
+  std::string a = *ReadFileToString(path3), b = *ReadFileToString(path2);
+  const std::string end = "HepMC::Asciiv3-END_EVENT_LISTING";
+  std::string events_b = b.substr(b.find("\nE "), b.find(end) - b.find("\nE "));
+  a.insert(a.find(end) - 1, events_b);
+  const std::string merged = TempPath("merged.hepmc");
+  ASSERT_TRUE(WriteFileAtomically(merged, a).ok());
+  EXPECT_FALSE(ReadHepMCWithOptions(merged, {}).ok());
+  ReadReport report;
+  absl::StatusOr<Table> padded = ReadHepMCWithOptions(merged, {{"layout", "padded"}}, &report);
+  ASSERT_TRUE(padded.ok()) << padded.status();
+  EXPECT_EQ(padded->num_rows(), 6);
+  EXPECT_EQ(padded->Column(0), (std::vector<float>{3, 3, 3, 2, 2, 2}));
+  EXPECT_EQ(report.events_per_multiplicity, (std::map<int64_t, int64_t>{{2, 3}, {3, 3}}));
+  absl::StatusOr<Table> particles = ReadHepMCWithOptions(merged, {{"layout", "particles"}}, &report);
+  ASSERT_TRUE(particles.ok()) << particles.status();
+  EXPECT_EQ(particles->num_rows(), 15);
+  EXPECT_EQ(report.events_kept, 6);
 }
 
 TEST(HepMC3Test, ReadsAllFinalStateParticlesAndOptionsFromAMap) {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <cstdio>
+#include <map>
 #include <random>
 
 #include "core/io/atomic_file.h"
@@ -87,7 +89,8 @@ TEST(LheTest, RoundTripGivesTheSameTable) {
     EXPECT_EQ(info.beam1_pdg_id, 2212);
     EXPECT_DOUBLE_EQ(info.beam2_energy_gev, 6500.0);
     EXPECT_EQ(info.events_in_file, 200);
-    EXPECT_EQ(info.weighting_strategy, weighted ? -4 : 3);
+    // Positive weights of different sizes are IDWTUP 4; none are 3.
+    EXPECT_EQ(info.weighting_strategy, weighted ? 4 : 3);
   }
 }
 
@@ -455,6 +458,115 @@ TEST_F(LheRealFileTest, MadGraphDrellYanLeptonPairs) {
     rows += t->num_rows();
   }
   EXPECT_LE(rows, 10000);
+}
+
+// XwgtupFields returns the XWGTUP text of every event in an LHE file.
+std::vector<std::string> XwgtupFields(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadPossiblyGzippedFile(path);
+  std::vector<std::string> out;
+  if (!text.ok()) return out;
+  size_t at = 0;
+  while ((at = text->find("<event", at)) != std::string::npos) {
+    at = text->find('\n', at) + 1;
+    char nup[32], idprup[32], xwgtup[64];
+    if (std::sscanf(text->c_str() + at, "%31s %31s %63s", nup, idprup, xwgtup) == 3) out.push_back(xwgtup);
+  }
+  return out;
+}
+
+int IdwtupOf(const std::string& path) {
+  LheFileInfo info;
+  ParticleSelection all;
+  all.layout = ParticleLayout::kPadded;
+  return ReadLhe(path, all, &info).ok() ? info.weighting_strategy : 0;
+}
+
+// Real files read and written back keep every event weight (as float32) and,
+// with the read's write_options, the file's IDWTUP; weights printed with at
+// most 6 significant digits keep their digits.
+TEST_F(LheRealFileTest, WeightsAndIdwtupSurviveAReadAndAWrite) {
+  struct Case {
+    const char* file;
+    int idwtup;
+  };
+  for (const Case& c : {Case{"pythia8-example-lhe/ttbar.lhe", 3}, Case{"pythia8-example-lhe/powheg-hvq.lhe", 3},
+                        Case{"pythia8-example-lhe/zProduction_Mlm_012.lhe.gz", 3},
+                        Case{"mg5-ttbar-lhe/gg_tt_events.lhe.gz", -4},
+                        Case{"mg5-ttbar-lhe/pp_ttx_13TeV_unweighted_events.lhe.gz", -4}}) {
+    SCOPED_TRACE(c.file);
+    const std::string path = SharedData(c.file);
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path;
+    ReadReport report;
+    absl::StatusOr<Table> t = ReadLheWithOptions(path, {{"layout", "padded"}, {"include_pdg_id", "1"}}, &report);
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_EQ(report.write_options.at("idwtup"), std::to_string(c.idwtup));
+    // The padded table's slots p1..pN become the written particles; the
+    // PDG ids written do not matter here.
+    std::map<std::string, std::string> options = report.write_options;
+    std::string ids;
+    for (int i = 0; i < (t->num_columns() - 1) / 5; ++i) ids += i == 0 ? "1" : ",1";
+    options["pdg_ids"] = ids;
+    options["incoming_pdg_ids"] = "none";
+    absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(*t, options);
+    ASSERT_TRUE(spec.ok()) << spec.status();
+    const std::string out = TempPath("weights-back.lhe");
+    ASSERT_TRUE(WriteLhe(out, *t, *spec).ok());
+    EXPECT_EQ(IdwtupOf(out), c.idwtup);
+    ParticleSelection all;
+    all.layout = ParticleLayout::kPadded;
+    absl::StatusOr<Table> back = ReadLhe(out, all);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->weights(), t->weights());
+    const std::vector<std::string> before = XwgtupFields(path), after = XwgtupFields(out);
+    ASSERT_EQ(before.size(), after.size());
+    for (size_t i = 0; i < before.size(); ++i) {
+      // Same number, same significant digits (the spelling may differ: 0.3751300E+00 -> 3.7513e-01).
+      EXPECT_EQ(std::stod(before[i]), std::stod(after[i])) << "event " << i + 1;
+    }
+  }
+}
+
+TEST(LheTest, IdwtupIsChosenFromTheWeightsOrCheckedAgainstThem) {
+  Table t = SixQuarks(4, false);
+  const std::string path = TempPath("idwtup.lhe");
+  auto write = [&](const std::vector<float>& w, const std::string& idwtup) {
+    Table copy = t;
+    EXPECT_TRUE(copy.SetWeights(w).ok());
+    std::map<std::string, std::string> options;
+    if (!idwtup.empty()) options["idwtup"] = idwtup;
+    absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(copy, options);
+    if (!spec.ok()) return spec.status();
+    return WriteLhe(path, copy, *spec);
+  };
+  ASSERT_TRUE(write({2, 2, 2, 2}, "").ok());
+  EXPECT_EQ(IdwtupOf(path), 3);
+  ASSERT_TRUE(write({2, -2, 2, 2}, "").ok());
+  EXPECT_EQ(IdwtupOf(path), -3);
+  ASSERT_TRUE(write({1, 2, 3, 4}, "").ok());
+  EXPECT_EQ(IdwtupOf(path), 4);
+  ASSERT_TRUE(write({1, -2, 3, 4}, "").ok());
+  EXPECT_EQ(IdwtupOf(path), -4);
+  ASSERT_TRUE(write({2, 2, 2, 2}, "-4").ok());
+  EXPECT_EQ(IdwtupOf(path), -4);
+  absl::Status s = write({1, 2, 3, 4}, "3");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("idwtup 3 means unweighted events"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("row 2 has weight 2"), std::string::npos) << s;
+  s = write({1, -2, 3, 4}, "4");
+  EXPECT_NE(s.message().find("row 2 has weight -2 (use idwtup -4)"), std::string::npos) << s;
+  s = write({1, 1, 1, 1}, "5");
+  EXPECT_NE(s.message().find("option idwtup: '5' is not one of -4..-1, 1..4"), std::string::npos) << s;
+}
+
+TEST(LheTest, WeightsKeepTheirShortestDigits) {
+  Table t = SixQuarks(3, false);
+  ASSERT_TRUE(t.SetWeights({0.37513f, 440.675f, -1.5e-7f}).ok());
+  const std::string path = TempPath("digits.lhe");
+  ASSERT_TRUE(WriteLhe(path, t, *ParseEventWriteSpec(t, {})).ok());
+  EXPECT_EQ(XwgtupFields(path), (std::vector<std::string>{"3.7513e-01", "4.40675e+02", "-1.5e-07"}));
+  absl::StatusOr<Table> back = ReadLhe(path, AllhadSelection());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->weights(), t.weights());
 }
 
 }  // namespace

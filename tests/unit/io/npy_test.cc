@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -76,7 +77,8 @@ TEST(NpyTest, RejectsBadInputsWithPreciseMessages) {
   fortran.replace(fortran.find("False"), 5, "True ");
   std::string empty_shape = NpyHeader(0, 2);
   const std::vector<Case> cases = {
-      {"", "bad magic"},
+      {"", "empty file"},
+      {"  \n ", "empty file"},
       {"hello world, not numpy", "bad magic"},
       {bytes.substr(0, 40), "truncated .npy header"},
       {bytes.substr(0, bytes.size() - 4), "truncated or trailing bytes"},
@@ -134,6 +136,97 @@ TEST(NpyTest, TableFileDispatchesOnExtension) {
   EXPECT_EQ(CheckTableFormat("root").code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(*ResolveTableFormat("", "events.lhe.gz", odd), "lhe");
   EXPECT_EQ(*ResolveTableFormat("", "upload", odd), "npy");
+}
+
+TEST(NpyTest, WeightsTravelAsAnEventWeightColumnInTheSidecarToo) {
+  Table t = Sample();
+  std::vector<float> w(t.num_rows());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.5f * static_cast<float>(i) - 7.f;
+  ASSERT_TRUE(t.SetWeights(w).ok());
+  const std::string path = TempPath("weighted.npy");
+  ASSERT_TRUE(WriteNpy(path, t).ok());
+  EXPECT_EQ(*ReadFileToString(path + ".columns"), "pt_gev\nmass_gev\nevent_weight\n");
+  absl::StatusOr<Table> back = ReadNpy(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), t.columns());
+  EXPECT_EQ(back->values(), t.values());
+  EXPECT_EQ(back->weights(), t.weights());
+  NpyReadOptions keep;
+  keep.weight_column = "";
+  back = ReadNpy(path, keep);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->num_columns(), 3);
+  EXPECT_FALSE(back->has_weights());
+  // Uploads name the columns in options; weight_column picks the weights.
+  absl::StatusOr<Table> named =
+      ReadTableFile(path, "npy", {{"columns", "a,b,w"}, {"weight_column", "w"}});
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(named->columns(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(named->weights(), t.weights());
+  absl::Status s = ReadTableFile(path, "npy", {{"weight_column", "wt"}}).status();
+  EXPECT_NE(s.message().find("weight_column: column 'wt' not in table"), std::string::npos) << s;
+  s = ReadTableFile(path, "npy", {{"dtype", "f4"}}).status();
+  EXPECT_NE(s.message().find("known options: columns, weight_column"), std::string::npos) << s;
+}
+
+// A caller that keeps weights elsewhere (the dataset store's weights.npy)
+// writes the values alone, and reads them back raw.
+TEST(NpyTest, WeightColumnCanBeLeftOutAndAFeatureOfThatNameReadRaw) {
+  Table t({"x", "event_weight"});
+  t.AppendRow({1.f, 5.f});
+  const std::string feature = TempPath("feature.npy");
+  ASSERT_TRUE(WriteNpy(feature, t).ok());
+  NpyReadOptions raw;
+  raw.weight_column = "";
+  EXPECT_EQ(ReadNpy(feature, raw)->columns(), t.columns());
+  ASSERT_TRUE(t.SetWeights({2.f}).ok());
+  NpyWriteOptions values_only;
+  values_only.weight_column = false;
+  ASSERT_TRUE(WriteNpy(feature, t, values_only).ok());
+  absl::StatusOr<Table> back = ReadNpy(feature, raw);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), t.columns());
+  EXPECT_EQ(back->values(), t.values());
+  EXPECT_FALSE(back->has_weights());
+}
+
+TEST(NpyTest, NonFiniteWeightsAreRefusedNamingTheRow) {
+  Table t({"x", "event_weight"});
+  t.AppendRow({1.f, 1.f});
+  t.AppendRow({2.f, std::nanf("")});
+  const std::string path = TempPath("nan-weight.npy");
+  ASSERT_TRUE(WriteNpy(path, t).ok());
+  absl::Status s = ReadNpy(path).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(path + ": row 2: weight column 'event_weight' holds nan"), std::string::npos) << s;
+}
+
+TEST(NpyTest, StreamingWritersWriteChunkWeights) {
+  Table chunk = Sample().SliceRows(0, 10);
+  ASSERT_TRUE(chunk.SetWeights(std::vector<float>(10, 0.25f)).ok());
+  for (const std::string name : {"stream-w.npy", "stream-w.csv", "stream-w.h5"}) {
+    SCOPED_TRACE(name);
+    const std::string path = TempPath(name);
+    StreamingTableWriter writer;
+    ASSERT_TRUE(writer.Open(path, chunk.columns(), 20).ok());
+    ASSERT_TRUE(writer.Append(Table(chunk.columns())).ok());  // empty chunks decide nothing
+    ASSERT_TRUE(writer.Append(chunk).ok());
+    absl::Status mixed = writer.Append(Sample().SliceRows(0, 10));
+    EXPECT_EQ(mixed.code(), absl::StatusCode::kInvalidArgument) << mixed;
+    EXPECT_NE(mixed.message().find("rows 11..20"), std::string::npos) << mixed;
+  }
+  for (const std::string name : {"stream-w2.npy", "stream-w2.csv"}) {
+    const std::string path = TempPath(name);
+    StreamingTableWriter writer;
+    ASSERT_TRUE(writer.Open(path, chunk.columns(), 20).ok());
+    ASSERT_TRUE(writer.Append(chunk).ok());
+    ASSERT_TRUE(writer.Append(chunk).ok());
+    ASSERT_TRUE(writer.Commit().ok());
+    absl::StatusOr<Table> back = ReadTableFile(path);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->columns(), chunk.columns()) << name;
+    EXPECT_EQ(back->weights(), std::vector<float>(20, 0.25f)) << name;
+  }
 }
 
 }  // namespace

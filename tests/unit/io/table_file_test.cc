@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/match.h"
+#include "core/io/atomic_file.h"
+#include "core/io/isolated_reader.h"
 
 namespace evgen {
 namespace {
@@ -41,6 +44,87 @@ TEST(StreamingTableWriterTest, ALargePromiseIsNotReservedButStillWritten) {
   ASSERT_TRUE(writer.Open(path, {"a"}, int64_t{1} << 40, "hdf5").ok());
   ASSERT_TRUE(writer.Append(*Table::Create({"a"}, {1.f, 2.f})).ok());
   EXPECT_EQ(writer.Commit().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(ReadTableFileTest, EmptyFilesAreRefusedAlikeInEveryFormat) {
+  for (const std::string content : {"", " \n\t\r\n"}) {
+    for (const std::string& format : TableFormats()) {
+      const std::string path = TempPath("empty." + format);
+      ASSERT_TRUE(WriteFileAtomically(path, content).ok());
+      ReadReport report;
+      report.events_kept = 7;
+      absl::Status s = ReadTableFile(path, format, {}, &report).status();
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << format;
+      EXPECT_EQ(s.message(), path + ": empty file") << format;
+      EXPECT_EQ(report.events_kept, 0) << "a failed read leaves an empty report";
+    }
+  }
+}
+
+TEST(ReadTableFileTest, ReportsRowsForFormatsWithoutEvents) {
+  Table t({"a", "b"});
+  t.AppendRow({1.f, 2.f});
+  t.AppendRow({3.f, 4.f});
+  for (const std::string name : {"r.csv", "r.npy", "r.h5"}) {
+    const std::string path = TempPath(name);
+    ASSERT_TRUE(WriteTableFile(path, t).ok());
+    ReadReport report;
+    absl::StatusOr<std::string> format = ResolveTableFormat("", path, path);
+    ASSERT_TRUE(ReadTableFile(path, *format, {}, &report).ok()) << name;
+    EXPECT_EQ(report.events_in_file, 2) << name;
+    EXPECT_EQ(report.events_kept, 2) << name;
+    EXPECT_EQ(report.columns, 2) << name;
+  }
+}
+
+class IsolatedReaderTest : public ::testing::Test {
+ protected:
+  IsolatedParseOptions Isolation() const {
+    IsolatedParseOptions o;
+    o.helper = EVGEN_PARSE_HELPER;
+    o.scratch_dir = ::testing::TempDir();
+    o.time_limit = std::chrono::seconds(60);
+    return o;
+  }
+};
+
+// The helper sends its read report back, and the weights: a weighted HDF5
+// table's come back as weights, an unweighted table's column that happens
+// to be named event_weight stays a feature.
+TEST_F(IsolatedReaderTest, ReportAndWeightsComeBackFromTheHelper) {
+  Table t({"x", "event_weight"});
+  t.AppendRow({1.f, 5.f});
+  t.AppendRow({2.f, 6.f});
+  const std::string plain = TempPath("feature.h5");
+  ASSERT_TRUE(WriteTableFile(plain, t).ok());
+  ReadReport report;
+  absl::StatusOr<Table> back = ReadTableFileIsolated(plain, "hdf5", {}, Isolation(), &report);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), t.columns());
+  EXPECT_FALSE(back->has_weights());
+  EXPECT_EQ(report.events_kept, 2);
+
+  Table w({"x"});
+  w.AppendRow({1.f});
+  w.AppendRow({2.f});
+  ASSERT_TRUE(w.SetWeights({0.5f, -3.f}).ok());
+  const std::string weighted = TempPath("weighted.h5");
+  ASSERT_TRUE(WriteTableFile(weighted, w).ok());
+  back = ReadTableFileIsolated(weighted, "hdf5", {}, Isolation(), &report);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), w.columns());
+  EXPECT_EQ(back->weights(), w.weights());
+}
+
+TEST_F(IsolatedReaderTest, ErrorsAndEmptyFilesComeBackWithTheirMessages) {
+  const std::string path = TempPath("empty.hepmc");
+  ASSERT_TRUE(WriteFileAtomically(path, "").ok());
+  ReadReport report;
+  absl::Status s = ReadTableFileIsolated(path, "hepmc3", {{"layout", "ragged"}}, Isolation(), &report).status();
+  EXPECT_EQ(s.message(), path + ": empty file");
+  ASSERT_TRUE(WriteFileAtomically(path, "HepMC::Version 3.01.01\n").ok());
+  s = ReadTableFileIsolated(path, "hepmc3", {{"layout", "ragged"}}, Isolation(), &report).status();
+  EXPECT_NE(s.message().find("'ragged' is not one of fixed, padded, particles"), std::string::npos) << s;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace evgen {
 namespace {
 
@@ -56,6 +58,44 @@ TEST(TableTest, AppendRequiresMatchingColumns) {
   c.AppendRow({3.f});
   ASSERT_TRUE(a.Append(c).ok());
   EXPECT_EQ(a.values(), (std::vector<float>{1, 3}));
+}
+
+// Event numbers above 2^24 change in float32; the exact column keeps them
+// through every row and column operation (issue 12).
+TEST(TableTypesTest, ExactIntegersSurviveRowAndColumnOperations) {
+  const int64_t big = (int64_t{1} << 40) + 3;
+  Table t({"run", "event", "pt"});
+  t.AppendRow({1, 0, 10});
+  t.AppendRow({1, 0, 20});
+  t.AppendRow({2, 0, 30});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, big + 1, big + 2}).ok());
+  EXPECT_EQ(t.at(1, 1), static_cast<float>(big + 1));  // the approximation models see
+  EXPECT_EQ(*t.int64_column("event"), (std::vector<int64_t>{big, big + 1, big + 2}));
+  EXPECT_EQ(t.int64_column("pt"), nullptr);
+  EXPECT_EQ(*t.SelectRows({2, 0}).int64_column("event"), (std::vector<int64_t>{big + 2, big}));
+  EXPECT_EQ(*t.SliceRows(1, 3).int64_column("event"), (std::vector<int64_t>{big + 1, big + 2}));
+  EXPECT_EQ(t.SelectColumns({"pt"})->int64_columns().size(), 0u);
+  Table both = t.SliceRows(0, 1);
+  ASSERT_TRUE(both.Append(t.SliceRows(2, 3)).ok());
+  EXPECT_EQ(*both.int64_column("event"), (std::vector<int64_t>{big, big + 2}));
+  Table untyped({"run", "event", "pt"});
+  untyped.AppendRow({1, 2, 3});
+  EXPECT_FALSE(both.Append(untyped).ok());
+  EXPECT_FALSE(t.SetInt64Column("event", {1}).ok());
+  EXPECT_FALSE(t.SetInt64Column("nope", {1, 2, 3}).ok());
+}
+
+TEST(TableTypesTest, CategoriesShareOneCodeTableAndAreChecked) {
+  Table t({"type1", "type2"});
+  t.AppendRow({0, 1});
+  t.AppendRow({1, std::nanf("")});
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"type2", "type1"}).ok());
+  EXPECT_TRUE(t.IsCategory("type1"));
+  EXPECT_EQ(t.category_columns(), (std::vector<std::string>{"type1", "type2"}));
+  EXPECT_EQ(t.SelectColumns({"type2"})->category_columns(), std::vector<std::string>{"type2"});
+  EXPECT_EQ(t.SelectRows({1})->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_FALSE(t.SetCategories({"EB"}, {"type1"}).ok());        // code 1 has no label
+  EXPECT_FALSE(t.SetCategories({"EB", "EB"}, {"type1"}).ok());  // labels must be distinct
 }
 
 }  // namespace

@@ -283,4 +283,71 @@ TEST(DatasetStoreTest, DuplicateColumnNamesAreRefusedByName) {
 }
 
 }  // namespace
+// Weights are data: a restarted server (a second store over the directory)
+// must return them exactly, and meta.json must say the dataset has them.
+TEST(DatasetStoreTest, WeightsSurviveARestartExactly) {
+  const std::string dir = FreshDir("datasets");
+  DatasetStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  Table t = Small();
+  const std::vector<float> weights = {0.25f, -1.5e-7f};
+  ASSERT_TRUE(t.SetWeights(weights).ok());
+  absl::StatusOr<DatasetInfo> info = store.Put("w", t, "test", 1);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_TRUE(info->weighted);
+  EXPECT_EQ(info->negative_weights, 1);
+  EXPECT_DOUBLE_EQ(info->weight_sum, double{0.25f} + double{-1.5e-7f});
+
+  DatasetStore reopened(dir);
+  ASSERT_TRUE(reopened.Init().ok());
+  absl::StatusOr<std::shared_ptr<const Table>> back = reopened.Get("w");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)->values(), t.values());
+  EXPECT_EQ((*back)->weights(), weights);
+  EXPECT_TRUE(reopened.Describe("w")->weighted);
+  ASSERT_TRUE(reopened.Put("u", Small(), "test", 1).ok());
+  EXPECT_FALSE(reopened.Describe("u")->weighted);
+  EXPECT_FALSE(DatasetStore(dir).Get("u").value()->has_weights());
+}
+
+TEST(DatasetStoreTest, WeightedDatasetWithoutItsWeightsFileIsDataLoss) {
+  const std::string dir = FreshDir("datasets");
+  DatasetStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  Table t = Small();
+  ASSERT_TRUE(t.SetWeights({2.f, 3.f}).ok());
+  ASSERT_TRUE(store.Put("w", t, "test", 1).ok());
+  std::filesystem::remove(dir + "/w/weights.npy");
+  DatasetStore reopened(dir);
+  absl::Status s = reopened.Get("w").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("weights file is missing"), std::string::npos) << s;
+}
+
+TEST(DatasetStoreTest, ExactIntegersAndCategoriesSurviveARestart) {
+  const std::string dir = FreshDir("datasets");
+  DatasetStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  const int64_t big = (int64_t{1} << 40) + 5;
+  Table t({"run", "event", "kind"});
+  t.AppendRow({0, 0, 1});
+  t.AppendRow({0, 0, 0});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, big + 1}).ok());
+  ASSERT_TRUE(t.SetInt64Column("run", {165617, 165618}).ok());
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"kind"}).ok());
+  absl::StatusOr<DatasetInfo> info = store.Put("typed", t, "test", 1);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->int64_columns, (std::vector<std::string>{"event", "run"}));
+  DatasetStore reopened(dir);
+  absl::StatusOr<std::shared_ptr<const Table>> back = reopened.Get("typed");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*(*back)->int64_column("event"), (std::vector<int64_t>{big, big + 1}));
+  EXPECT_EQ(*(*back)->int64_column("run"), (std::vector<int64_t>{165617, 165618}));
+  EXPECT_EQ((*back)->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_EQ(reopened.Describe("typed")->category_columns, std::vector<std::string>{"kind"});
+  std::filesystem::remove(dir + "/typed/exact.i64");
+  EXPECT_EQ(DatasetStore(dir).Get("typed").status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
 }  // namespace evgen

@@ -95,5 +95,30 @@ TEST(TableCodecTest, FuzzFindingsAreRefused) {
   EXPECT_EQ(seen.size(), findings.size()) << "a listed finding is missing from " << dir;
 }
 
+TEST(TableCodecTest, ExactIntegersAndCategoriesTravel) {
+  const int64_t big = (int64_t{1} << 40) + 1;
+  Table t({"event", "kind"});
+  t.AppendRow({0, 1});
+  t.AppendRow({0, 0});
+  t.AppendRow({0, 1});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, -big, 7}).ok());
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"kind"}).ok());
+  v1::TableChunk chunk;
+  EncodeRows(t, 1, 3, &chunk);
+  absl::StatusOr<Table> back = DecodeTable(chunk, "table");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back->int64_column("event"), (std::vector<int64_t>{-big, 7}));
+  EXPECT_EQ(back->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_TRUE(back->IsCategory("kind"));
+
+  chunk.mutable_int64_columns(0)->add_values(1);  // one value too many
+  absl::Status s = DecodeTable(chunk, "table").status();
+  EXPECT_NE(s.message().find("table.int64_columns"), std::string::npos) << s;
+  EncodeRows(t, 0, 3, &chunk);
+  chunk.clear_category_labels();  // codes without labels
+  s = DecodeTable(chunk, "table").status();
+  EXPECT_NE(s.message().find("table.category_labels"), std::string::npos) << s;
+}
+
 }  // namespace
 }  // namespace evgen
