@@ -84,6 +84,9 @@ absl::StatusOr<v1::Dataset> EvgenClient::GenerateReference(const v1::GenerateRef
 absl::StatusOr<v1::ListReferenceSimulatorsResponse> EvgenClient::ListReferenceSimulators() {
   EVGEN_UNARY(datasets_, ListReferenceSimulators, v1::ListReferenceSimulatorsRequest());
 }
+absl::StatusOr<v1::Dataset> EvgenClient::DeriveDataset(const v1::DeriveDatasetRequest& r) {
+  EVGEN_UNARY(datasets_, DeriveDataset, r);
+}
 absl::StatusOr<v1::ListDatasetsResponse> EvgenClient::ListDatasets() {
   EVGEN_UNARY(datasets_, ListDatasets, v1::ListDatasetsRequest());
 }

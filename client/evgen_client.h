@@ -55,6 +55,8 @@ class EvgenClient {
   [[nodiscard]] absl::StatusOr<v1::ListDatasetsResponse> ListDatasets();
   [[nodiscard]] absl::StatusOr<v1::Dataset> DescribeDataset(const std::string& name);
   [[nodiscard]] absl::Status DeleteDataset(const std::string& name);
+  // DeriveDataset stores derived columns and a selection of a dataset as a new one.
+  [[nodiscard]] absl::StatusOr<v1::Dataset> DeriveDataset(const v1::DeriveDatasetRequest& r);
   // UploadFile streams the file at `path` in 1 MiB messages; header's
   // total_bytes and file_name are filled in here. on_progress, when set, is
   // called after each message with the bytes sent and the file's size.

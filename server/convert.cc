@@ -108,7 +108,46 @@ void ToProto(const MetricInfo& info, v1::MetricInfo* out) {
   for (const std::string& o : info.options) out->add_options(o);
 }
 
+namespace {
+
+DeriveSpec ToDeriveSpec(const google::protobuf::RepeatedPtrField<v1::DerivedColumn>& columns,
+                        const std::string& where) {
+  DeriveSpec spec;
+  for (const v1::DerivedColumn& c : columns) spec.columns.push_back({c.name(), c.expression()});
+  spec.where = where;
+  return spec;
+}
+
+// SelectionLabel names a selection in provenance: "cms", "qcd:validation",
+// "cms [where Q1*Q2 < 0]".
+std::string SelectionLabel(const v1::DatasetSelection& selection) {
+  std::string label = selection.dataset();
+  if (!selection.region().empty() && selection.region() != "all") absl::StrAppend(&label, ":", selection.region());
+  const std::string derived = DescribeDerive(DeriveSpecOf(selection));
+  if (!derived.empty()) absl::StrAppend(&label, " [", derived, "]");
+  return label;
+}
+
+}  // namespace
+
+DeriveSpec DeriveSpecOf(const v1::DatasetSelection& selection) {
+  return ToDeriveSpec(selection.derived(), selection.where());
+}
+
+DeriveDatasetPlan FromProto(const v1::DeriveDatasetRequest& request) {
+  DeriveDatasetPlan plan;
+  plan.name = request.name();
+  plan.source = SelectionLabel(request.source());
+  plan.spec = ToDeriveSpec(request.columns(), request.where());
+  return plan;
+}
+
 absl::StatusOr<TrainingRequest> FromProto(const v1::SubmitTrainingRequest& request) {
+  if (!request.training_data().where().empty() || !request.training_data().derived().empty()) {
+    return absl::InvalidArgumentError(
+        "training_data.where / training_data.derived: not applied to training data; store the selection "
+        "as a dataset first (evgen datasets derive) and train on that");
+  }
   TrainingRequest r;
   r.model_name = request.model_name();
   r.kind = request.kind();

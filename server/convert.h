@@ -2,12 +2,15 @@
 // types. Services call these and nothing else to cross it.
 #pragma once
 
+#include "core/expr/derive.h"
+#include "core/expr/derive_dataset.h"
 #include "core/metrics/metric_registry.h"
 #include "core/physics/reference_simulators.h"
 #include "core/store/dataset_store.h"
 #include "core/store/job_store.h"
 #include "core/store/model_store.h"
 #include "core/train/training_job.h"
+#include "evgen/v1/common.pb.h"
 #include "evgen/v1/dataset_service.pb.h"
 #include "evgen/v1/metrics_service.pb.h"
 #include "evgen/v1/model_service.pb.h"
@@ -23,7 +26,14 @@ void ToProto(const MetricOutcome& outcome, v1::MetricResult* out);
 void ToProto(const MetricInfo& info, v1::MetricInfo* out);
 v1::JobState ToProto(JobState state);
 
-// FromProto parses a training request; InvalidArgument for bad config_json.
+// DeriveSpecOf is the derived columns and selection a DatasetSelection asks for.
+DeriveSpec DeriveSpecOf(const v1::DatasetSelection& selection);
+// FromProto plans a DeriveDataset call; its source names the input selection.
+DeriveDatasetPlan FromProto(const v1::DeriveDatasetRequest& request);
+
+// FromProto parses a training request; InvalidArgument for bad config_json,
+// or for training data with derived columns or a selection (not applied to
+// training; store them first with DeriveDataset).
 [[nodiscard]] absl::StatusOr<TrainingRequest> FromProto(const v1::SubmitTrainingRequest& request);
 
 }  // namespace evgen

@@ -100,4 +100,16 @@ grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
       });
 }
 
+grpc::ServerUnaryReactor* DatasetServiceImpl::DeriveDataset(grpc::CallbackServerContext* context,
+                                                            const v1::DeriveDatasetRequest* request,
+                                                            v1::Dataset* response) {
+  return RunHeavy(*state_, context, "DeriveDataset", [this, request, response]() -> absl::Status {
+    const DeriveDatasetPlan plan = FromProto(*request);
+    EVGEN_ASSIGN_OR_RETURN(Table input, SelectDataset(*state_, request->source(), "source"));
+    EVGEN_ASSIGN_OR_RETURN(DatasetInfo info, evgen::DeriveDataset(state_->datasets, input, plan));
+    ToProto(info, response);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace evgen

@@ -30,6 +30,9 @@ class DatasetServiceImpl final : public v1::DatasetService::CallbackService {
                                           v1::DeleteDatasetResponse* response) override;
   grpc::ServerWriteReactor<v1::DatasetChunk>* ExportDataset(
       grpc::CallbackServerContext* context, const v1::ExportDatasetRequest* request) override;
+  grpc::ServerUnaryReactor* DeriveDataset(grpc::CallbackServerContext* context,
+                                          const v1::DeriveDatasetRequest* request,
+                                          v1::Dataset* response) override;
 
  private:
   // Describe fills `out` with the stored info, rows per region included.

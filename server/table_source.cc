@@ -1,9 +1,11 @@
 #include "server/table_source.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/expr/derive.h"
 #include "core/models/sample_rows.h"
 #include "core/physics/regions.h"
 #include "core/status_macros.h"
+#include "server/convert.h"
 #include "server/table_stream_reactor.h"
 #include "wire/table_codec.h"
 
@@ -19,6 +21,11 @@ absl::StatusOr<Table> SelectDataset(ServerState& state, const v1::DatasetSelecti
   }
   EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Table> table, state.datasets.Get(selection.dataset()));
   EVGEN_ASSIGN_OR_RETURN(Table selected, SelectRegion(*table, selection.region()));
+  const DeriveSpec derive = DeriveSpecOf(selection);
+  if (!derive.empty()) {
+    EVGEN_ASSIGN_OR_RETURN(DeriveOutcome derived, ApplyDerive(selected, derive, field));
+    selected = std::move(derived.table);
+  }
   if (!selection.columns().empty()) {
     std::vector<std::string> columns(selection.columns().begin(), selection.columns().end());
     EVGEN_ASSIGN_OR_RETURN(selected, selected.SelectColumns(columns));

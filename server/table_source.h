@@ -13,7 +13,9 @@
 
 namespace evgen {
 
-// SelectDataset applies a DatasetSelection (region, columns, max_rows).
+// SelectDataset applies a DatasetSelection: region, derived columns, where,
+// columns, max_rows, in that order. Messages name `field` (e.g.
+// "reference.dataset.where").
 [[nodiscard]] absl::StatusOr<Table> SelectDataset(ServerState& state,
                                                   const v1::DatasetSelection& selection,
                                                   const std::string& field);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -14,8 +15,10 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/output.h"
+#include "client/cli/selection_flags.h"
 #include "client/evgen_client.h"
 #include "client/report/html_report.h"
 #include "core/io/atomic_file.h"
@@ -262,9 +265,17 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
   exporter->add_option("--columns", *export_columns, "only these columns, in this order")->delimiter(',');
   exporter->add_option("--format", export_out->format, "format (default: from the extension)");
   exporter->add_option("-O,--option", *export_options, "writer option KEY=VALUE (docs/formats.md)");
-  exporter->callback([&run, export_request, export_out, export_columns, export_options] {
-    run.command = [&run, export_request, export_out, export_columns,
-                   export_options](EvgenClient& client) -> absl::Status {
+  auto export_derived = std::make_shared<std::vector<std::string>>();
+  exporter->add_option("--column", *export_derived, "derived column 'NAME = EXPR' (repeatable; docs/expressions.md)");
+  exporter->add_option("--where", *export_request->mutable_selection()->mutable_where(),
+                       "only the rows where EXPR holds, e.g. 'Q1*Q2 < 0'");
+  exporter->callback([&run, export_request, export_out, export_columns, export_options, export_derived] {
+    run.command = [&run, export_request, export_out, export_columns, export_options,
+                   export_derived](EvgenClient& client) -> absl::Status {
+      for (const std::string& text : *export_derived) {
+        EVGEN_ASSIGN_OR_RETURN(*export_request->mutable_selection()->add_derived(),
+                               ParseColumnDefinition(text, "--column"));
+      }
       for (const std::string& c : *export_columns) export_request->mutable_selection()->add_columns(c);
       EVGEN_ASSIGN_OR_RETURN(export_out->options, ParseKeyValues(*export_options, "--option"));
       EVGEN_RETURN_IF_ERROR(AddStoredWriteOptions(client, *export_request, export_out.get()));
@@ -280,6 +291,32 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
       EVGEN_ASSIGN_OR_RETURN(auto r, client.ListReferenceSimulators());
       if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
       for (const auto& s : r.simulators()) *run.out << s.name() << ": " << s.description() << "\n";
+      return absl::OkStatus();
+    };
+  });
+}
+
+// AddDeriveCommand adds `datasets derive`: derived columns and a selection
+// of a stored dataset, stored as a new dataset by the server.
+void AddDeriveCommand(CLI::App* datasets, Runner& run) {
+  auto req = std::make_shared<v1::DeriveDatasetRequest>();
+  auto columns = std::make_shared<std::vector<std::string>>();
+  auto* derive = datasets->add_subcommand(
+      "derive", "store derived columns and a row selection of a dataset as a new dataset (docs/expressions.md)");
+  derive->add_option("source", *req->mutable_source()->mutable_dataset(), "source dataset")->required();
+  derive->add_option("--column", *columns,
+                     "new column 'NAME = EXPR' (repeatable, in order), e.g. "
+                     "'m_mumu = mass(pt1,eta1,phi1,0.1057, pt2,eta2,phi2,0.1057)'");
+  derive->add_option("--where", *req->mutable_where(), "keep the rows where EXPR holds, e.g. 'Q1*Q2 < 0'");
+  derive->add_option("--region", *req->mutable_source()->mutable_region(), "only this region of the source");
+  derive->add_option("--name", *req->mutable_name(), "name of the new dataset")->required();
+  derive->callback([&run, req, columns] {
+    run.command = [&run, req, columns](EvgenClient& client) -> absl::Status {
+      for (const std::string& text : *columns) {
+        EVGEN_ASSIGN_OR_RETURN(*req->add_columns(), ParseColumnDefinition(text, "--column"));
+      }
+      EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.DeriveDataset(*req));
+      run.global.json ? PrintJson(d, *run.out) : PrintDataset(d, *run.out);
       return absl::OkStatus();
     };
   });
@@ -515,20 +552,21 @@ void AddMetricsCommands(CLI::App& app, Runner& run) {
   compare->add_option("reference", *reference, "reference table")->required();
   compare->add_option("candidate", *candidate, "candidate (generated) table")->required();
   compare->add_option("-m,--metric", *names, "metric name (repeatable), e.g. separation-power")->required();
-  compare->add_option("-O,--option", *options, "metric option KEY=VALUE, applied to every metric");
+  compare->add_option("-O,--option", *options,
+                      "metric option KEY=VALUE for every metric, or METRIC.KEY=VALUE for one");
   compare->add_option("--seed", *seed, "seed for resampling-based errors")->capture_default_str();
-  compare->callback([&run, reference, candidate, names, options, seed] {
-    run.command = [&run, reference, candidate, names, options, seed](EvgenClient& client) -> absl::Status {
+  auto selections = std::make_shared<SelectionFlags>();
+  selections->Add(compare);
+  compare->callback([&run, reference, candidate, names, options, seed, selections] {
+    run.command = [&run, reference, candidate, names, options, seed, selections](EvgenClient& client) -> absl::Status {
       v1::CompareRequest req;
       TableSources sources(client);
       EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), sources.Resolve(*reference));
       EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), sources.Resolve(*candidate));
-      EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*options, "--option"));
-      for (const std::string& name : *names) {
-        v1::MetricSpec* spec = req.add_metrics();
-        spec->set_name(name);
-        spec->mutable_options()->insert(kv.begin(), kv.end());
-      }
+      EVGEN_RETURN_IF_ERROR(selections->Apply("reference", req.mutable_reference()));
+      EVGEN_RETURN_IF_ERROR(selections->Apply("candidate", req.mutable_candidate()));
+      EVGEN_ASSIGN_OR_RETURN(std::vector<v1::MetricSpec> specs, MetricSpecs(*names, *options));
+      for (v1::MetricSpec& spec : specs) *req.add_metrics() = std::move(spec);
       req.set_seed(*seed);
       EVGEN_ASSIGN_OR_RETURN(v1::CompareResponse r, client.Compare(req));
       run.global.json ? PrintJson(r, *run.out) : PrintComparison(r, *run.out);
@@ -554,6 +592,35 @@ void AddVersionFlags(CLI::App& app, const std::string& version) {
   }
 }
 
+// PeakFits is a mass-peak result as the report shows it: what was fitted,
+// and each table's position and width with their errors.
+nlohmann::json PeakFits(const nlohmann::json& details) {
+  nlohmann::json peak = {{"fitted", details.value("fitted", "")}, {"shape", details.value("shape", "")}};
+  for (const char* side : {"reference", "candidate"}) peak[side] = details.value(side, nlohmann::json::object());
+  return peak;
+}
+
+// FitNumber reads a fit's number; NaN (JSON null) and absent fields read NaN.
+double FitNumber(const nlohmann::json& fit, const char* key) {
+  const auto it = fit.find(key);
+  return it != fit.end() && it->is_number() ? it->get<double>() : std::nan("");
+}
+
+// PrintPeakFits shows the report's peak fits on the terminal too.
+void PrintPeakFits(const nlohmann::json& data, std::ostream& out) {
+  for (const nlohmann::json& peak : data.value("peaks", nlohmann::json::array())) {
+    out << "mass-peak of " << peak.value("fitted", "") << " (" << peak.value("shape", "") << "):\n";
+    for (const char* side : {"reference", "candidate"}) {
+      const nlohmann::json& fit = peak[side];
+      const bool converged = fit.value("converged", false);
+      out << absl::StrFormat("  %-9s M = %.3f +- %.3f GeV, width = %.3f +- %.3f GeV, %.0f entries%s\n", side,
+                             FitNumber(fit, "position_gev"), FitNumber(fit, "position_error_gev"),
+                             FitNumber(fit, "width_gev"), FitNumber(fit, "width_error_gev"),
+                             FitNumber(fit, "entries"), converged ? "" : " (not converged)");
+    }
+  }
+}
+
 // ReportData assembles the report's JSON from a Compare response that holds
 // the "histograms" and "correlations" results beside the scalar metrics.
 nlohmann::json ReportData(const v1::CompareResponse& response, const std::string& reference,
@@ -562,7 +629,8 @@ nlohmann::json ReportData(const v1::CompareResponse& response, const std::string
                          {"reference", reference},
                          {"candidate", candidate},
                          {"features", nlohmann::json::array()},
-                         {"metrics", nlohmann::json::array()}};
+                         {"metrics", nlohmann::json::array()},
+                         {"peaks", nlohmann::json::array()}};
   for (const v1::MetricResult& r : response.results()) {
     nlohmann::json details = nlohmann::json::parse(r.details_json(), nullptr, false);
     if (r.name() == "histograms" && details.is_object()) {
@@ -571,6 +639,7 @@ nlohmann::json ReportData(const v1::CompareResponse& response, const std::string
       data["correlations"] = details;
       data["metrics"].push_back({{"name", "max |pearson difference|"}, {"value", r.value()}, {"uncertainty", -1}});
     } else {
+      if (r.name() == "mass-peak" && details.is_object()) data["peaks"].push_back(PeakFits(details));
       nlohmann::json warnings = std::vector<std::string>(r.warnings().begin(), r.warnings().end());
       data["metrics"].push_back(
           {{"name", r.name()}, {"value", r.value()}, {"uncertainty", r.uncertainty()}, {"warnings", warnings}});
@@ -594,21 +663,32 @@ void AddReportCommand(CLI::App& app, Runner& run) {
   report->add_option("-m,--metric", *names, "scalar metric to include (repeatable)");
   report->add_option("--columns", *columns, "features to plot, comma-separated (default: all shared numeric ones)");
   report->add_option("--seed", *seed, "seed for resampling-based errors")->capture_default_str();
-  report->callback([&run, reference, candidate, output, names, columns, seed] {
-    run.command = [&run, reference, candidate, output, names, columns, seed](EvgenClient& client) -> absl::Status {
+  auto options = std::make_shared<std::vector<std::string>>();
+  report->add_option("-O,--option", *options,
+                     "option of the -m metrics: KEY=VALUE for every one, METRIC.KEY=VALUE for one "
+                     "(e.g. mass-peak.column=m_mumu)");
+  auto selections = std::make_shared<SelectionFlags>();
+  selections->Add(report);
+  report->callback([&run, reference, candidate, output, names, columns, seed, options, selections] {
+    run.command = [&run, reference, candidate, output, names, columns, seed, options,
+                   selections](EvgenClient& client) -> absl::Status {
       v1::CompareRequest req;
       TableSources sources(client);
       EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), sources.Resolve(*reference));
       EVGEN_ASSIGN_OR_RETURN(*req.mutable_candidate(), sources.Resolve(*candidate));
+      EVGEN_RETURN_IF_ERROR(selections->Apply("reference", req.mutable_reference()));
+      EVGEN_RETURN_IF_ERROR(selections->Apply("candidate", req.mutable_candidate()));
       req.set_seed(*seed);
       for (const std::string& name : {std::string("histograms"), std::string("correlations")}) {
         v1::MetricSpec* spec = req.add_metrics();
         spec->set_name(name);
         if (!columns->empty()) (*spec->mutable_options())["columns"] = *columns;
       }
-      for (const std::string& name : *names) req.add_metrics()->set_name(name);
+      EVGEN_ASSIGN_OR_RETURN(std::vector<v1::MetricSpec> specs, MetricSpecs(*names, *options));
+      for (v1::MetricSpec& spec : specs) *req.add_metrics() = std::move(spec);
       EVGEN_ASSIGN_OR_RETURN(v1::CompareResponse response, client.Compare(req));
-      nlohmann::json data = ReportData(response, *reference, *candidate);
+      nlohmann::json data = ReportData(response, *reference + selections->Describe("reference"),
+                                       *candidate + selections->Describe("candidate"));
       if (run.global.json) {
         PrintJson(data, *run.out);
         return absl::OkStatus();
@@ -617,6 +697,7 @@ void AddReportCommand(CLI::App& app, Runner& run) {
       EVGEN_RETURN_IF_ERROR(WriteFileAtomically(*output, html));
       *run.out << "wrote " << *output << " (" << data["features"].size() << " features, "
                << data["metrics"].size() << " metrics)\n";
+      PrintPeakFits(data, *run.out);
       return absl::OkStatus();
     };
   });
@@ -643,6 +724,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   // Global flags may follow the subcommand too: `evgen jobs list --json`.
   app.fallthrough();
   AddDatasetCommands(app, run);
+  AddDeriveCommand(app.get_subcommand("datasets"), run);
   AddTrainCommand(app, run);
   AddJobCommands(app, run);
   AddModelCommands(app, run);

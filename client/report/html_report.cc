@@ -174,6 +174,33 @@ std::string MetricTable(const Json& metrics) {
   return html + "</table>";
 }
 
+// PeakNumber reads a fit's number; NaN (null in JSON) and absent read NaN.
+double PeakNumber(const Json& fit, const char* key) {
+  const auto it = fit.find(key);
+  return it != fit.end() && it->is_number() ? it->get<double>() : std::nan("");
+}
+
+// PeakTable lists each mass-peak fit: position and width with their errors
+// for the reference and the candidate.
+std::string PeakTable(const Json& peaks) {
+  std::string html =
+      "<table><tr><th>fitted</th><th>shape</th><th>table</th><th>position (GeV)</th><th>width (GeV)</th>"
+      "<th>entries in range</th><th>converged</th></tr>";
+  for (const Json& peak : peaks) {
+    for (const char* side : {"reference", "candidate"}) {
+      const Json fit = peak.value(side, Json::object());
+      html += absl::StrFormat(
+          "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.3f &plusmn; %.3f</td><td>%.3f &plusmn; %.3f</td>"
+          "<td>%.0f</td><td>%s</td></tr>",
+          Escape(peak.value("fitted", "")), Escape(peak.value("shape", "")), side,
+          PeakNumber(fit, "position_gev"), PeakNumber(fit, "position_error_gev"), PeakNumber(fit, "width_gev"),
+          PeakNumber(fit, "width_error_gev"), PeakNumber(fit, "entries"),
+          fit.value("converged", false) ? "yes" : "no");
+    }
+  }
+  return html + "</table>";
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> RenderHtmlReport(const Json& data) {
@@ -189,6 +216,8 @@ absl::StatusOr<std::string> RenderHtmlReport(const Json& data) {
   html += "<p>reference: <b>" + Escape(data.value("reference", "")) + "</b> &mdash; generated: <b>" +
           Escape(data.value("candidate", "")) + "</b></p>";
   html += "<h2>Metrics</h2>" + MetricTable(data.value("metrics", Json::array()));
+  const Json peaks = data.value("peaks", Json::array());
+  if (peaks.is_array() && !peaks.empty()) html += "<h2>Peak fits</h2>" + PeakTable(peaks);
   html += "<h2>Distributions</h2><div class='grid'>";
   for (const Json& feature : data.value("features", Json::array())) {
     absl::StatusOr<std::string> plot = FeaturePlot(feature);

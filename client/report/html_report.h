@@ -11,7 +11,11 @@
 //                  "candidate": [...n], "candidate_err": [...n],
 //                  "ratio": [...n], "ratio_err": [...n]}],
 //    "correlations": {"columns": [...], "reference": [[...]], "candidate": [[...]]},
-//    "metrics": [{"name": "...", "value": 0.1, "uncertainty": -1, "warnings": [...]}]}
+//    "metrics": [{"name": "...", "value": 0.1, "uncertainty": -1, "warnings": [...]}],
+//    "peaks": [{"fitted": "column m_mumu", "shape": "breit-wigner",
+//               "reference": {"position_gev": 91.1, "position_error_gev": 0.02, "width_gev": 2.5,
+//                             "width_error_gev": 0.05, "entries": 9000, "converged": true},
+//               "candidate": {...}}]}   (optional: a "Peak fits" table)
 #pragma once
 
 #include <string>

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/metrics/classifier_test2s.h"
 #include "core/metrics/metric_adapters.h"
+#include "core/metrics/particle_columns.h"
 #include "core/metrics/physics_checks.h"
 #include "core/status_macros.h"
 
@@ -23,7 +24,8 @@ nlohmann::json SummaryJson(const DistributionSummary& s) {
 nlohmann::json FitJson(const PeakFitResult& f) {
   return {{"position_gev", f.position}, {"position_error_gev", f.position_error},
           {"width_gev", f.width},       {"width_error_gev", f.width_error},
-          {"converged", f.converged},   {"entries", f.entries_in_range}};
+          {"converged", f.converged},   {"entries", f.entries_in_range},
+          {"range_gev", {f.lower_gev, f.upper_gev}}};
 }
 
 absl::StatusOr<std::vector<std::string>> Particles(const MetricOptions& options) {
@@ -72,9 +74,56 @@ absl::StatusOr<MetricOutcome> MomentumBalanceMetric(const MetricOptions& options
   return out;
 }
 
+// PeakInput is what mass-peak fits in one table: a mass column's values or
+// the invariant mass of particles, with the table's event weights.
+struct PeakInput {
+  std::vector<double> values;
+  std::vector<double> weights;
+  std::string fitted;
+};
+
+absl::StatusOr<PeakInput> PeakValues(const MetricOptions& options, const Table& table, const char* side) {
+  const bool by_column = options.count("column") > 0;
+  if (by_column == (options.count("particles") > 0)) {
+    return absl::InvalidArgumentError(
+        "metrics.options: set one of column (a mass column, e.g. column=M) or particles (e.g. particles=1,2 "
+        "for E1..pz2 or pt1,eta1,phi1..; particles=p1,p2 for p1_e_gev..)");
+  }
+  PeakInput in;
+  if (table.has_weights()) in.weights.assign(table.weights().begin(), table.weights().end());
+  if (by_column) {
+    const std::string& name = options.at("column");
+    absl::StatusOr<int> index = table.ColumnIndex(name);
+    if (!index.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("metrics.options.column: the ", side, " table: ",
+                                                     index.status().message()));
+    }
+    const std::vector<float> column = table.Column(*index);
+    in.values.assign(column.begin(), column.end());
+    in.fitted = absl::StrCat("column ", name);
+    return in;
+  }
+  EVGEN_ASSIGN_OR_RETURN(const double mass, DoubleOption(options, "particle_mass_gev", 0, 0, 1e4));
+  absl::StatusOr<ParticleMasses> masses = ParticleGroupMass(table, ListOption(options, "particles", {}), mass);
+  if (!masses.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(masses.status().message(), " (", side, " table)"));
+  }
+  in.values = std::move(masses->masses);
+  in.fitted = std::move(masses->description);
+  return in;
+}
+
+absl::StatusOr<PeakFitResult> FitSide(const MetricOptions& options, const Table& table, const char* side,
+                                      const PeakFitConfig& config, std::string* fitted) {
+  EVGEN_ASSIGN_OR_RETURN(PeakInput in, PeakValues(options, table, side));
+  *fitted = std::move(in.fitted);
+  absl::StatusOr<PeakFitResult> fit = FitPeak(in.values, in.weights, config);
+  if (!fit.ok()) return absl::InvalidArgumentError(absl::StrCat(fit.status().message(), " (", side, " table)"));
+  return fit;
+}
+
 absl::StatusOr<MetricOutcome> MassPeakMetric(const MetricOptions& options, const Table& reference,
                                              const Table& candidate, uint64_t) {
-  EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> particles, Particles(options));
   PeakFitConfig config;
   const std::string shape = options.count("shape") ? options.at("shape") : "breit-wigner";
   if (shape == "gaussian") {
@@ -87,14 +136,19 @@ absl::StatusOr<MetricOutcome> MassPeakMetric(const MetricOptions& options, const
   EVGEN_ASSIGN_OR_RETURN(config.lower_gev, DoubleOption(options, "lower_gev", kNaN, 0, 1e6));
   EVGEN_ASSIGN_OR_RETURN(config.upper_gev, DoubleOption(options, "upper_gev", kNaN, 0, 1e6));
   EVGEN_ASSIGN_OR_RETURN(config.bins, IntOption(options, "bins", config.bins, 10, 100000));
-  EVGEN_ASSIGN_OR_RETURN(PeakFitResult ref, FitMassPeak(reference, particles, config));
-  EVGEN_ASSIGN_OR_RETURN(PeakFitResult cand, FitMassPeak(candidate, particles, config));
+  std::string fitted_reference, fitted_candidate;
+  EVGEN_ASSIGN_OR_RETURN(PeakFitResult ref, FitSide(options, reference, "reference", config, &fitted_reference));
+  EVGEN_ASSIGN_OR_RETURN(PeakFitResult cand, FitSide(options, candidate, "candidate", config, &fitted_candidate));
   MetricOutcome out;
   out.name = "mass-peak";
   out.value = cand.position - ref.position;
   out.uncertainty = std::hypot(cand.position_error, ref.position_error);
   out.details = {{"reference", FitJson(ref)},
                  {"candidate", FitJson(cand)},
+                 {"fitted", fitted_reference == fitted_candidate
+                                ? fitted_reference
+                                : absl::StrCat(fitted_reference, " vs ", fitted_candidate)},
+                 {"shape", shape},
                  {"width_ratio", ref.width > 0 ? cand.width / ref.width : 0.0}};
   if (!ref.converged || !cand.converged) out.warnings.push_back("a peak fit did not converge");
   return out;

@@ -130,9 +130,10 @@ const std::vector<Entry>& Entries() {
         {"particles"}},
        MomentumBalanceMetric},
       {{"mass-peak",
-        "binned likelihood fit of the invariant-mass peak of the named particles in both tables; value "
-        "= candidate minus reference position (GeV)",
-        {"particles", "shape", "lower_gev", "upper_gev", "bins"}},
+        "binned likelihood fit of a mass peak in both tables: a mass column (column=M) or the invariant "
+        "mass of particles (particles=1,2 reads E1..pz2 or pt1,eta1,phi1.. with particle_mass_gev; "
+        "particles=p1,p2 reads p1_e_gev..); value = candidate minus reference position (GeV)",
+        {"column", "particles", "particle_mass_gev", "shape", "lower_gev", "upper_gev", "bins"}},
        MassPeakMetric},
       {{"jet-mass-sum-ratio",
         "sum of the 4 leading jet masses, candidate/reference ratio with an optional N_track cut "

@@ -56,5 +56,22 @@ TEST(HtmlReportTest, MalformedDataIsRefusedNamingTheField) {
   EXPECT_EQ(RenderHtmlReport(data).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(HtmlReportTest, ShowsPeakFitsWhenGiven) {
+  nlohmann::json data = Data();
+  EXPECT_EQ(RenderHtmlReport(data)->find("Peak fits"), std::string::npos);
+  data["peaks"] = {{{"fitted", "column m_mumu"},
+                    {"shape", "breit-wigner"},
+                    {"reference", {{"position_gev", 90.915}, {"position_error_gev", 0.009}, {"width_gev", 4.1},
+                                   {"width_error_gev", 0.02}, {"entries", 96078}, {"converged", true}}},
+                    {"candidate", {{"position_gev", 90.757}, {"position_error_gev", nullptr}, {"converged", false}}}}};
+  absl::StatusOr<std::string> html = RenderHtmlReport(data);
+  ASSERT_TRUE(html.ok()) << html.status();
+  EXPECT_NE(html->find("<h2>Peak fits</h2>"), std::string::npos);
+  EXPECT_NE(html->find("<td>column m_mumu</td><td>breit-wigner</td><td>reference</td><td>90.915 &plusmn; 0.009</td>"),
+            std::string::npos);
+  // A NaN error (null in JSON) shows as nan instead of failing the report.
+  EXPECT_NE(html->find("<td>candidate</td><td>90.757 &plusmn; nan</td>"), std::string::npos) << *html;
+}
+
 }  // namespace
 }  // namespace evgen::report
