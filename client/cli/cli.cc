@@ -152,7 +152,10 @@ absl::Status AddStoredWriteOptions(EvgenClient& client, const v1::ExportDatasetR
   EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.DescribeDataset(request.selection().dataset()));
   const nlohmann::json report = nlohmann::json::parse(d.read_report_json(), nullptr, false);
   if (!report.is_object()) return absl::OkStatus();
-  for (const auto& [key, value] : report.value("write_options", nlohmann::json::object()).items()) {
+  // Held in a variable: items() of a temporary would outlive it.
+  const nlohmann::json stored = report.value("write_options", nlohmann::json::object());
+  if (!stored.is_object()) return absl::OkStatus();
+  for (const auto& [key, value] : stored.items()) {
     if (value.is_string()) out->options.emplace(key, value.get<std::string>());
   }
   return absl::OkStatus();

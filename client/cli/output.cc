@@ -116,30 +116,45 @@ void PrintDatasetLine(const v1::Dataset& d, std::ostream& out) {
 
 namespace {
 
-// PrintReadReport shows what an upload's reader kept and left out.
-void PrintReadReport(const std::string& text, std::ostream& out) {
-  const nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
-  if (!report.is_object() || !report.contains("events_in_file")) return;
+// PrintReadReportOrThrow shows what an upload's reader kept and left out.
+void PrintReadReportOrThrow(const nlohmann::json& report, std::ostream& out) {
   const int64_t in_file = report.value("events_in_file", int64_t{0});
   if (in_file > 0) {
     out << "read: " << report.value("events_kept", int64_t{0}) << " of " << in_file
         << " events kept";
-    for (const auto& [reason, count] : report.value("events_skipped", nlohmann::json::object()).items()) {
-      out << "; skipped " << count.get<int64_t>() << " (" << reason << ")";
+    // Held in a variable: items() of a temporary would outlive it.
+    const nlohmann::json skipped = report.value("events_skipped", nlohmann::json::object());
+    for (const auto& [reason, count] : skipped.items()) {
+      if (count.is_number()) out << "; skipped " << count.get<int64_t>() << " (" << reason << ")";
     }
     out << "\n";
   }
   const nlohmann::json per = report.value("events_per_multiplicity", nlohmann::json::object());
   if (per.size() > 1) {
     out << "events per multiplicity:";
-    for (const auto& [n, count] : per.items()) out << " " << n << ": " << count.get<int64_t>();
+    for (const auto& [n, count] : per.items()) {
+      if (count.is_number()) out << " " << n << ": " << count.get<int64_t>();
+    }
     out << "\n";
   }
-  if (report.value("non_finite_values", int64_t{0}) > 0) {
+  if (report.contains("non_finite_values") && report["non_finite_values"].is_number() &&
+      report["non_finite_values"].get<int64_t>() > 0) {
     out << "non-finite values kept: " << report["non_finite_values"].get<int64_t>() << "\n";
   }
   for (const auto& note : report.value("notes", nlohmann::json::array())) {
     if (note.is_string()) out << "note: " << note.get<std::string>() << "\n";
+  }
+}
+
+// PrintReadReport shows the report, or nothing for a record it cannot read
+// (a newer server's, say): it is a summary, never a reason to fail.
+void PrintReadReport(const std::string& text, std::ostream& out) {
+  const nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
+  if (!report.is_object() || !report.contains("events_in_file")) return;
+  try {
+    PrintReadReportOrThrow(report, out);
+  } catch (const nlohmann::json::exception&) {
+    out << "\n";
   }
 }
 
