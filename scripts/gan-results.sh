@@ -40,7 +40,7 @@ train() {  # KIND NAME DATASET REGION PRESET
     > "$work/train-$2.log"
   echo "   trained $2 ($5) in $((SECONDS - start)) s"
   "$evgen" --json models get "$2" | python3 -c \
-    'import json,sys; m=json.load(sys.stdin); print("   fit:", json.dumps(json.loads(m["description_json"]).get("fit"), sort_keys=True))'
+    'import json,sys; m=json.load(sys.stdin); print("   fit:", json.dumps(m["description_json"].get("fit"), sort_keys=True))'
 }
 
 rows_of() {  # DATASET REGION
@@ -52,7 +52,7 @@ rows_of() {  # DATASET REGION
 binned_mean_table='
 import json, sys
 r = json.load(sys.stdin)["results"][0]
-d = json.loads(r["detailsJson"] if "detailsJson" in r else r["details_json"])
+d = r["details_json"]
 print("binned-mean (largest |relative difference|) %.4f" % r["value"])
 for b in d["bins"]:
     print("   n_track [%4.0f, %4.0f): reference %7.2f +- %.2f GeV, model %7.2f +- %.2f GeV, %+6.1f%%" % (
@@ -64,7 +64,7 @@ for b in d["bins"]:
 mass_peak_line='
 import json, sys
 r = json.load(sys.stdin)["results"][0]
-d = json.loads(r["detailsJson"] if "detailsJson" in r else r["details_json"])
+d = r["details_json"]
 ref, gen = d["reference"], d["candidate"]
 names = {"p1,p2": "W-", "p4,p5": "W+", "p1,p2,p3": "tbar", "p4,p5,p6": "t"}
 print("   %-5s M %7.2f vs %7.2f GeV (%+.2f%%), width %5.2f vs %5.2f GeV (%+.1f%%)" % (
@@ -80,7 +80,7 @@ jetmass() {
   train gan qcd-gan qcd control "jetmass-gan$suffix"
   train wgan-u1 qcd-wgan-u1 qcd control "jetmass-wgan-u1$suffix"
   local n
-  n=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": "\([0-9]*\)".*/\1/p')
+  n=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
   for model in qcd-templates qcd-gan qcd-wgan-u1; do
     "$evgen" sample "$n" --model "$model" --conditions-from qcd --region validation --keep n_track \
       --seed 2 -o "$work/$model-validation.npy" > /dev/null

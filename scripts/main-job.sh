@@ -31,7 +31,7 @@ set -x
 "$evgen_cli" train template --dataset qcd --region control --name qcd-templates --seed 1 --wait
 "$evgen_cli" models get qcd-templates
 { set +x; } 2>/dev/null
-validation_rows=$("$evgen_cli" --json datasets describe qcd | sed -n 's/.*"validation": "\([0-9]*\)".*/\1/p')
+validation_rows=$("$evgen_cli" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
 set -x
 "$evgen_cli" sample "$validation_rows" --model qcd-templates --conditions-from qcd --region validation \
   --keep n_track --seed 2 -o "$work/validation-template-masses.npy"

@@ -25,7 +25,7 @@ TEST(FlowTest, TemplatesBuiltSampledAndScoredThroughTheCli) {
   ASSERT_EQ(gen.code, 0) << gen.err;
   nlohmann::json dataset = nlohmann::json::parse(gen.out);
   EXPECT_EQ(dataset["name"], "qcd");
-  const int64_t validation_rows = std::stoll(dataset["region_rows"]["validation"].get<std::string>());
+  const int64_t validation_rows = dataset["region_rows"]["validation"].get<int64_t>();
   EXPECT_GT(validation_rows, 1000);
 
   CliResult train = RunCliCapture(address, {"--json", "train", "template", "--dataset", "qcd", "--name",
@@ -61,7 +61,7 @@ TEST(FlowTest, TemplatesBuiltSampledAndScoredThroughTheCli) {
   ASSERT_EQ(compare.code, 0) << compare.err;
   nlohmann::json result = nlohmann::json::parse(compare.out)["results"][0];
   const double separation = result["value"];
-  EXPECT_EQ(nlohmann::json::parse(result["details_json"].get<std::string>())["cells"].size(), 8u);
+  EXPECT_EQ(result["details_json"]["cells"].size(), 8u);
   EXPECT_GT(separation, 0.0);
   EXPECT_LT(separation, 0.2) << "templates far from the reference they were built from";
   EXPECT_GT(result["uncertainty"].get<double>(), 0.0);

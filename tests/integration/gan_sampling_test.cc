@@ -123,7 +123,7 @@ TEST_F(GanSamplingTest, StoredModelCarriesTransformsLogAndFinalMetrics) {
   CliResult r = RunCliCapture(server_->address(), {"--json", "models", "get", "jm-store"});
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json model = nlohmann::json::parse(r.out);
-  const nlohmann::json metrics = nlohmann::json::parse(model["metrics_json"].get<std::string>());
+  const nlohmann::json& metrics = model["metrics_json"];
   EXPECT_EQ(metrics["steps_done"], 30);
   EXPECT_GT(metrics["best_validation_metric"].get<double>(), 0);
   const std::string version_dir = *dir_ + "/data/models/jm-store/1";
