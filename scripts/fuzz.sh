@@ -82,7 +82,9 @@ for h in "${harnesses[@]}"; do
   seeds=${h%_upload}  # an upload harness starts from its format's seeds
   cp fuzz/corpus/"$seeds"/* "$dir/corpus/"
   if [ -d "fuzz/regressions/$seeds" ]; then cp fuzz/regressions/"$seeds"/* "$dir/corpus/"; fi
-  if [ "$seeds" != "$h" ] && [ -d "fuzz/unfixed/$seeds" ]; then cp fuzz/unfixed/"$seeds"/* "$dir/corpus/"; fi
+  if [ "$seeds" != "$h" ] && [ -d "fuzz/unfixed/$seeds" ]; then
+    find "fuzz/unfixed/$seeds" -maxdepth 1 -type f -exec cp {} "$dir/corpus/" \;
+  fi
   echo "fuzz.sh: $h for ${seconds}s (log: $dir/log)"
   rc=0
   # timeout: a harness that hangs outside libFuzzer's own clock still ends.

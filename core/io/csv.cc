@@ -143,6 +143,13 @@ absl::Status CsvParser::Header(absl::string_view line, int64_t line_number) {
     if (weight_ < 0 && !options_.weight_column.empty() && name == options_.weight_column) {
       weight_ = static_cast<int>(columns_.size());
     }
+    // Columns are found by name (typed columns, selections, the store), so a
+    // name used twice would silently pick the first.
+    if (std::find(columns_.begin(), columns_.end(), name) != columns_.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(source_, ":", line_number, ": column '", name,
+                                                     "' appears twice in the header; column names "
+                                                     "must be unique"));
+    }
     columns_.emplace_back(name);
   }
   if (weight_ < 0 && options_.require_weight_column) {
@@ -225,14 +232,16 @@ absl::StatusOr<Table> CsvParser::Finish(CsvInfo* info) {
   }
   for (auto& [c, integers] : integers_) {
     if (!integers.exact()) continue;
-    EVGEN_RETURN_IF_ERROR(table.SetInt64Column(names[c], std::move(integers.values)));
+    absl::Status s = table.SetInt64Column(names[c], std::move(integers.values));
+    if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(source_, ": ", s.message()));
     info_.int64_columns.push_back(names[c]);
   }
   if (!text_columns_.empty()) {
     std::vector<std::string> text_names;
     for (size_t c : text_columns_) text_names.push_back(names[c]);
     info_.category_labels = codes_.labels;
-    EVGEN_RETURN_IF_ERROR(table.SetCategories(codes_.labels, text_names));
+    absl::Status s = table.SetCategories(codes_.labels, text_names);
+    if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(source_, ": ", s.message()));
     for (const std::string& name : text_names) info_.text_columns[name] = codes_.labels;
   }
   if (info != nullptr) *info = std::move(info_);

@@ -211,6 +211,15 @@ absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
   static const std::vector<std::string> kKnown = {
       "pdg_ids",          "masses_gev", "beam_pdg_ids",     "beam_energies_gev",
       "incoming_pdg_ids", "process_id", "idwtup", "cross_section_pb", "scale_gev"};
+  // A padded or per-particle table (layout=padded / particles) holds a
+  // particle count: its padding slots would be written as particles at rest,
+  // and its rows are not events. Refused until the writers read the count.
+  if (table.HasColumn("n_particles")) {
+    return absl::InvalidArgumentError(
+        "the table has an n_particles column (read with layout=padded or layout=particles): "
+        "writing it as events would turn padding slots into particles; export it as csv, npy "
+        "or h5");
+  }
   // Column groups <prefix>_px_gev/_py_gev/_pz_gev, in column order.
   std::vector<std::string> prefixes;
   const std::string kPx = "_px_gev";

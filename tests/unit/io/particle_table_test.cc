@@ -96,6 +96,10 @@ TEST(ParticleTableTest, PaddedLayoutPadsToTheWidestEventWithACountColumn) {
   EXPECT_EQ(report.events_per_multiplicity, (std::map<int64_t, int64_t>{{1, 1}, {2, 1}, {3, 1}}));
   EXPECT_EQ(report.rows, 3);
   EXPECT_EQ(report.columns, 16);
+  // Written back as events, its padding slots would become particles.
+  absl::Status s = ParseEventWriteSpec(*t, {{"pdg_ids", "11,-11,21"}}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(s.message(), "n_particles column")) << s;
 }
 
 TEST(ParticleTableTest, PaddedLayoutWithAMultiplicityRefusesOrCountsWiderEvents) {
