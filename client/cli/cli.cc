@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/output.h"
 #include "client/cli/selection_flags.h"
@@ -161,6 +163,24 @@ absl::Status AddStoredWriteOptions(EvgenClient& client, const v1::ExportDatasetR
   return absl::OkStatus();
 }
 
+// InexactExportColumns lists the dataset's exact integer columns an export
+// to a float32 format (anything but CSV) would write as approximations.
+absl::StatusOr<std::vector<std::string>> InexactExportColumns(EvgenClient& client,
+                                                              const v1::ExportDatasetRequest& request,
+                                                              const OutputFile& out) {
+  const bool csv = out.format == "csv" || (out.format.empty() && absl::EndsWith(out.path, ".csv"));
+  if (csv) return std::vector<std::string>{};
+  EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.DescribeDataset(request.selection().dataset()));
+  const auto& selected = request.selection().columns();
+  std::vector<std::string> inexact;
+  for (const std::string& c : d.int64_columns()) {
+    if (selected.empty() || std::find(selected.begin(), selected.end(), c) != selected.end()) {
+      inexact.push_back(c);
+    }
+  }
+  return inexact;
+}
+
 void AddDatasetCommands(CLI::App& app, Runner& run) {
   CLI::App* datasets = app.add_subcommand("datasets", "stored datasets and reference simulators");
   datasets->require_subcommand(1);
@@ -282,6 +302,13 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
       for (const std::string& c : *export_columns) export_request->mutable_selection()->add_columns(c);
       EVGEN_ASSIGN_OR_RETURN(export_out->options, ParseKeyValues(*export_options, "--option"));
       EVGEN_RETURN_IF_ERROR(AddStoredWriteOptions(client, *export_request, export_out.get()));
+      EVGEN_ASSIGN_OR_RETURN(const std::vector<std::string> inexact,
+                             InexactExportColumns(client, *export_request, *export_out));
+      if (!inexact.empty()) {
+        *run.err << "warning: " << absl::StrJoin(inexact, ", ")
+                 << " hold exact integers above 2^24 (e.g. event numbers); this format stores "
+                    "float32, which changes them. Export to .csv to keep them exact.\n";
+      }
       EVGEN_RETURN_IF_ERROR(client.ExportToFile(*export_request, *export_out));
       Report(run, {{"exported", export_request->selection().dataset()}, {"output", export_out->path}},
              absl::StrCat("exported ", export_request->selection().dataset(), " to ", export_out->path));

@@ -69,5 +69,25 @@ TEST_F(CliJsonTest, MissingLocalFileAndEmptyUploadAreNamed) {
   EXPECT_NE(r.err.find("empty.csv: empty file"), std::string::npos) << r.err;
 }
 
+// Event numbers above 2^24 come back exactly from a CSV export; an export to
+// a float32 format says it changes them rather than doing so silently.
+TEST_F(CliJsonTest, ExactIntegersRoundTripThroughCsvAndFloat32ExportsWarn) {
+  const std::string csv = dir_ + "/events.csv";
+  const std::string text = "Run,Event,Type,pt\n1,1099511627776,EB,10\n1,1099511627777,EE,20\n";
+  ASSERT_TRUE(WriteFileAtomically(csv, text).ok());
+  ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "upload", csv, "--name", "ev"}).code, 0);
+  nlohmann::json d = Json({"datasets", "describe", "ev"});
+  EXPECT_EQ(d["int64_columns"], nlohmann::json::array({"Event"}));
+  EXPECT_EQ(d["category_labels"], nlohmann::json::array({"EB", "EE"}));
+  const std::string back = dir_ + "/back.csv";
+  CliResult r = RunCliCapture(server_->address(), {"datasets", "export", "ev", "-o", back});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_EQ(*ReadFileToString(back), text);
+  r = RunCliCapture(server_->address(), {"datasets", "export", "ev", "-o", dir_ + "/back.npy"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: Event hold exact integers"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace evgen::testing
