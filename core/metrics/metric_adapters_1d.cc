@@ -120,6 +120,18 @@ absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions& options, const Tab
   return out;
 }
 
+namespace {
+
+// WarnIfWeightsIgnored says so when a metric that draws or counts rows
+// without weights is given weighted tables, rather than ignoring them silently.
+void WarnIfWeightsIgnored(const Table& reference, const Table& candidate, const std::string& how,
+                          MetricOutcome* out) {
+  if (!reference.has_weights() && !candidate.has_weights()) return;
+  out->warnings.push_back(absl::StrCat(out->name, ": event weights are ignored (", how, ")"));
+}
+
+}  // namespace
+
 absl::StatusOr<MetricOutcome> CorrelationsMetric(const MetricOptions& options, const Table& reference,
                                                  const Table& candidate, uint64_t) {
   EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> columns, SharedColumns(options, reference, candidate));
@@ -132,6 +144,7 @@ absl::StatusOr<MetricOutcome> CorrelationsMetric(const MetricOptions& options, c
   MetricOutcome out;
   out.name = "correlations";
   out.value = diff.max_abs_difference;
+  WarnIfWeightsIgnored(reference, candidate, "unweighted Pearson and Spearman coefficients", &out);
   out.details = {{"columns", columns},
                  {"reference", MatrixJson(ref)},
                  {"candidate", MatrixJson(cand)},
@@ -230,6 +243,9 @@ absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions& options, c
     variance += mean_std.second * mean_std.second / (columns.size() * columns.size());
   }
   out.uncertainty = std::sqrt(variance);
+  WarnIfWeightsIgnored(reference, candidate,
+                       "batches draw rows uniformly; num_batches=0 compares the weighted distributions",
+                       &out);
   if (std::min(reference.num_rows(), candidate.num_rows()) < 50000) {
     out.warnings.push_back("fewer than JetNet's recommended 50,000 rows in a sample");
   }

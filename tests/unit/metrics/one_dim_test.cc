@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/metrics/metric_registry.h"
 #include "core/random/counter_rng.h"
 #include "gtest/gtest.h"
 #include "tests/unit/test_dirs.h"
@@ -295,6 +297,33 @@ TEST(OneDimTiming, DISABLED_MillionEventsEightFeatures) {
   std::printf("[ timing ] 1e6 x 8: W1+KS+means %.2f s, Pearson+Spearman (both tables) %.2f s\n",
               std::chrono::duration<double>(mid - start).count(),
               std::chrono::duration<double>(end - mid).count());
+}
+
+// Metrics that draw or correlate rows without weights say so for weighted
+// tables instead of ignoring the weights silently (issue 12).
+TEST(WeightedInputTest, MetricsThatIgnoreWeightsWarn) {
+  Table reference({"x", "y"}), candidate({"x", "y"});
+  for (int i = 0; i < 40; ++i) {
+    reference.AppendRow({static_cast<float>(i), static_cast<float>(i % 7)});
+    candidate.AppendRow({static_cast<float>(i) + 0.5f, static_cast<float>(i % 5)});
+  }
+  std::vector<float> weights(40, 2.f);
+  ASSERT_TRUE(candidate.SetWeights(weights).ok());
+  auto warned = [&](const std::string& metric, const std::map<std::string, std::string>& options,
+                    const Table& cand) {
+    absl::StatusOr<MetricOutcome> out = ComputeMetric(metric, options, reference, cand, 1);
+    EXPECT_TRUE(out.ok()) << metric << ": " << out.status();
+    bool found = false;
+    if (out.ok()) {
+      for (const std::string& w : out->warnings) found |= w.find("event weights are ignored") != std::string::npos;
+    }
+    return found;
+  };
+  EXPECT_TRUE(warned("correlations", {}, candidate));
+  // Batched W1 draws rows uniformly; the unbatched default weighs them.
+  EXPECT_TRUE(warned("wasserstein-1", {{"num_batches", "5"}, {"num_eval_samples", "20"}}, candidate));
+  EXPECT_FALSE(warned("wasserstein-1", {}, candidate));
+  EXPECT_FALSE(warned("correlations", {}, reference));  // unweighted tables
 }
 
 }  // namespace
