@@ -164,12 +164,19 @@ absl::Status AddStoredWriteOptions(EvgenClient& client, const v1::ExportDatasetR
 }
 
 // InexactExportColumns lists the dataset's exact integer columns an export
-// to a float32 format (anything but CSV) would write as approximations.
+// to a float32 format (anything but CSV and HDF5) would write as
+// approximations.
 absl::StatusOr<std::vector<std::string>> InexactExportColumns(EvgenClient& client,
                                                               const v1::ExportDatasetRequest& request,
                                                               const OutputFile& out) {
-  const bool csv = out.format == "csv" || (out.format.empty() && absl::EndsWith(out.path, ".csv"));
-  if (csv) return std::vector<std::string>{};
+  const auto is = [&](const char* format, std::initializer_list<const char*> extensions) {
+    if (!out.format.empty()) return out.format == format;
+    for (const char* e : extensions) {
+      if (absl::EndsWith(out.path, e)) return true;
+    }
+    return false;
+  };
+  if (is("csv", {".csv"}) || is("hdf5", {".h5", ".hdf5"})) return std::vector<std::string>{};
   EVGEN_ASSIGN_OR_RETURN(v1::Dataset d, client.DescribeDataset(request.selection().dataset()));
   const auto& selected = request.selection().columns();
   std::vector<std::string> inexact;
@@ -307,7 +314,7 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
       if (!inexact.empty()) {
         *run.err << "warning: " << absl::StrJoin(inexact, ", ")
                  << " hold exact integers above 2^24 (e.g. event numbers); this format stores "
-                    "float32, which changes them. Export to .csv to keep them exact.\n";
+                    "float32, which changes them. Export to .csv or .h5 to keep them exact.\n";
       }
       EVGEN_RETURN_IF_ERROR(client.ExportToFile(*export_request, *export_out));
       Report(run, {{"exported", export_request->selection().dataset()}, {"output", export_out->path}},

@@ -76,22 +76,24 @@ herr_t CollectName(hid_t, const char* name, const H5L_info_t*, void* data) {
   return 0;
 }
 
-// ReadColumnNames reads the "columns" attribute. Attributes are never
-// compressed, so their names cannot take more bytes than the file has.
-absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const std::string& path,
-                                                         int64_t file_bytes,
-                                                         const std::string& where) {
-  Handle attr(H5Aopen(dataset, "columns", H5P_DEFAULT), H5Aclose);
-  if (!attr.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot open attribute 'columns'"));
+// ReadStringAttribute reads a string attribute ("columns": the column
+// names). Attributes are never compressed, so their strings cannot take more
+// bytes than the file has.
+absl::StatusOr<std::vector<std::string>> ReadStringAttribute(hid_t dataset, const char* name,
+                                                             const std::string& path,
+                                                             int64_t file_bytes,
+                                                             const std::string& where) {
+  Handle attr(H5Aopen(dataset, name, H5P_DEFAULT), H5Aclose);
+  if (!attr.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot open attribute '", name, "'"));
   Handle type(H5Aget_type(attr.get()), H5Tclose);
   Handle space(H5Aget_space(attr.get()), H5Sclose);
   if (!type.ok() || !space.ok() || H5Tget_class(type.get()) != H5T_STRING) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ": attribute 'columns' must hold strings (the column names)"));
+        absl::StrCat(where, ": attribute '", name, "' must hold strings"));
   }
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
   if (n < 0 || n > 10000000 || n > file_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' is malformed"));
+    return absl::InvalidArgumentError(absl::StrCat(where, ": attribute '", name, "' is malformed"));
   }
   std::vector<std::string> names;
   if (H5Tis_variable_str(type.get()) > 0) {
@@ -104,20 +106,20 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const st
     if (H5Aread(attr.get(), mem.get(), pointers.data()) < 0) {
       // A read that failed part-way may have allocated some of the strings.
       H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, pointers.data());
-      return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute 'columns'"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute '", name, "'"));
     }
     for (char* p : pointers) names.emplace_back(p == nullptr ? "" : p);
     H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, pointers.data());
   } else {
     const size_t size = H5Tget_size(type.get());
     if (size == 0 || size > 65536) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' is malformed"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": attribute '", name, "' is malformed"));
     }
     EVGEN_ASSIGN_OR_RETURN(
         const int64_t bytes,
-        CheckedMul(n, static_cast<int64_t>(size), absl::StrCat(where, ": attribute 'columns' names x bytes")));
+        CheckedMul(n, static_cast<int64_t>(size), absl::StrCat(where, ": attribute '", name, "' strings x bytes")));
     if (bytes > file_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": attribute 'columns' claims ", n,
+      return absl::InvalidArgumentError(absl::StrCat(where, ": attribute '", name, "' claims ", n,
                                                      " names of ", size, " bytes, more than the ",
                                                      file_bytes, "-byte file holds"));
     }
@@ -125,7 +127,7 @@ absl::StatusOr<std::vector<std::string>> ReadColumnNames(hid_t dataset, const st
     H5Tset_size(mem.get(), size);
     std::vector<char> buffer(static_cast<size_t>(bytes), '\0');
     if (H5Aread(attr.get(), mem.get(), buffer.data()) < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute 'columns'"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": cannot read attribute '", name, "'"));
     }
     for (hssize_t i = 0; i < n; ++i) {
       const char* begin = buffer.data() + static_cast<size_t>(i) * size;
@@ -267,6 +269,14 @@ std::vector<std::string> Hdf5File::DatasetNames() const {
 }
 
 absl::StatusOr<Hdf5Array> Hdf5File::Read(const std::string& dataset) const {
+  return ReadAs(dataset, false);
+}
+
+absl::StatusOr<Hdf5Array> Hdf5File::ReadInt64(const std::string& dataset) const {
+  return ReadAs(dataset, true);
+}
+
+absl::StatusOr<Hdf5Array> Hdf5File::ReadAs(const std::string& dataset, bool as_int64) const {
   const std::string where = absl::StrCat(path_, ": dataset '", dataset, "'");
   if (!Has(dataset)) {
     std::vector<std::string> names = DatasetNames();
@@ -301,20 +311,60 @@ absl::StatusOr<Hdf5Array> Hdf5File::Read(const std::string& dataset) const {
   if (!plist.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " has no storage layout"));
   EVGEN_RETURN_IF_ERROR(
       CheckStorage(d.get(), plist.get(), H5Tget_size(type.get()), total, file_bytes_, where));
-  out.values.resize(static_cast<size_t>(total));
-  if (total > 0 &&
-      H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data()) < 0) {
+  if (as_int64 && type_class != H5T_INTEGER) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " does not hold integers"));
+  }
+  herr_t read = 0;
+  if (as_int64) {
+    out.int64_values.resize(static_cast<size_t>(total));
+    if (total > 0) {
+      read = H5Dread(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.int64_values.data());
+    }
+  } else {
+    out.values.resize(static_cast<size_t>(total));
+    if (total > 0) read = H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.values.data());
+  }
+  if (read < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": reading the values failed (truncated or corrupt file?)"));
   }
+  for (const char* name : {"category_labels", "category_columns"}) {
+    if (H5Aexists(d.get(), name) > 0) {
+      EVGEN_ASSIGN_OR_RETURN(out.string_attributes[name],
+                             ReadStringAttribute(d.get(), name, path_, file_bytes_, where));
+    }
+  }
   if (H5Aexists(d.get(), "columns") > 0) {
-    EVGEN_ASSIGN_OR_RETURN(out.column_names, ReadColumnNames(d.get(), path_, file_bytes_, where));
+    EVGEN_ASSIGN_OR_RETURN(out.column_names,
+                           ReadStringAttribute(d.get(), "columns", path_, file_bytes_, where));
   }
   return out;
 }
 
 // ---------------------------------------------------------------------------
 // Writing.
+
+namespace {
+
+// WriteStringAttribute writes `strings` as a variable-length UTF-8 string
+// attribute of `dataset`.
+absl::Status WriteStringAttribute(hid_t dataset, const char* name,
+                                  const std::vector<std::string>& strings, const std::string& where) {
+  Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(str.get(), H5T_VARIABLE);
+  H5Tset_cset(str.get(), H5T_CSET_UTF8);
+  hsize_t n = strings.size();
+  Handle aspace(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle attr(H5Acreate2(dataset, name, str.get(), aspace.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  std::vector<const char*> pointers;
+  for (const std::string& c : strings) pointers.push_back(c.c_str());
+  if (!attr.ok() || H5Awrite(attr.get(), str.get(), pointers.data()) < 0) {
+    return absl::InternalError(absl::StrCat(where, ": writing attribute '", name, "' failed"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status WriteHdf5Arrays(const std::string& path, const std::vector<Hdf5Array>& arrays) {
   std::string image;
@@ -339,36 +389,31 @@ absl::Status WriteHdf5Arrays(const std::string& path, const std::vector<Hdf5Arra
         dims.push_back(static_cast<hsize_t>(dim));
         total *= static_cast<uint64_t>(dim);
       }
-      if (total != a.values.size()) {
+      const bool int64 = !a.int64_values.empty();
+      if (total != (int64 ? a.int64_values.size() : a.values.size())) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": shape ", ShapeText(a.shape),
                                                        " needs ", total, " values, got ",
-                                                       a.values.size()));
+                                                       int64 ? a.int64_values.size() : a.values.size()));
       }
       Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-      Handle d(H5Dcreate2(file.get(), a.name.c_str(),
-                          a.store_float64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE, space.get(), lcpl.get(),
+      const hid_t file_type =
+          int64 ? H5T_STD_I64LE : (a.store_float64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE);
+      Handle d(H5Dcreate2(file.get(), a.name.c_str(), file_type, space.get(), lcpl.get(),
                           H5P_DEFAULT, H5P_DEFAULT),
                H5Dclose);
       if (!space.ok() || !d.ok()) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": cannot create the dataset"));
       }
-      if (total > 0 &&
-          H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0) {
-        return absl::InternalError(absl::StrCat(where, ": writing the values failed"));
-      }
+      const herr_t written =
+          total == 0 ? 0
+          : int64    ? H5Dwrite(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.int64_values.data())
+                     : H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data());
+      if (written < 0) return absl::InternalError(absl::StrCat(where, ": writing the values failed"));
       if (!a.column_names.empty()) {
-        Handle str(H5Tcopy(H5T_C_S1), H5Tclose);
-        H5Tset_size(str.get(), H5T_VARIABLE);
-        H5Tset_cset(str.get(), H5T_CSET_UTF8);
-        hsize_t n = a.column_names.size();
-        Handle aspace(H5Screate_simple(1, &n, nullptr), H5Sclose);
-        Handle attr(H5Acreate2(d.get(), "columns", str.get(), aspace.get(), H5P_DEFAULT, H5P_DEFAULT),
-                    H5Aclose);
-        std::vector<const char*> pointers;
-        for (const std::string& c : a.column_names) pointers.push_back(c.c_str());
-        if (!attr.ok() || H5Awrite(attr.get(), str.get(), pointers.data()) < 0) {
-          return absl::InternalError(absl::StrCat(where, ": writing the column names failed"));
-        }
+        EVGEN_RETURN_IF_ERROR(WriteStringAttribute(d.get(), "columns", a.column_names, where));
+      }
+      for (const auto& [name, strings] : a.string_attributes) {
+        EVGEN_RETURN_IF_ERROR(WriteStringAttribute(d.get(), name.c_str(), strings, where));
       }
     }
     if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) {
@@ -404,6 +449,50 @@ absl::StatusOr<Hdf5TableOptions> ParseHdf5TableOptions(
   return out;
 }
 
+namespace {
+
+// ExactDatasetName names the dataset of a table's exact integer columns.
+std::string ExactDatasetName(const Hdf5TableOptions& options) { return options.dataset + "_int64"; }
+
+// ReadTypes gives `table` the exact integer columns and the categories an
+// evgen-written file holds (WriteHdf5Table), each checked against the table.
+absl::Status ReadTypes(const Hdf5File& file, const Hdf5TableOptions& options,
+                       const std::map<std::string, std::vector<std::string>>& attributes,
+                       Table* table) {
+  const std::string where = absl::StrCat(file.path(), ": dataset '", ExactDatasetName(options), "'");
+  if (file.Has(ExactDatasetName(options))) {
+    EVGEN_ASSIGN_OR_RETURN(Hdf5Array exact, file.ReadInt64(ExactDatasetName(options)));
+    const int64_t k = static_cast<int64_t>(exact.column_names.size());
+    if (exact.shape.size() != 2 || exact.shape[0] != table->num_rows() || exact.shape[1] != k) {
+      return absl::InvalidArgumentError(absl::StrCat(where, " has shape ", ShapeText(exact.shape),
+                                                     ", expected [", table->num_rows(), ", ", k,
+                                                     "] (one value per row and named column)"));
+    }
+    for (int64_t c = 0; c < k; ++c) {
+      std::vector<int64_t> values(static_cast<size_t>(table->num_rows()));
+      for (int64_t r = 0; r < table->num_rows(); ++r) values[r] = exact.int64_values[r * k + c];
+      absl::Status s = table->SetInt64Column(exact.column_names[c], std::move(values));
+      if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message()));
+    }
+  }
+  auto labels = attributes.find("category_labels");
+  auto columns = attributes.find("category_columns");
+  if (labels == attributes.end() && columns == attributes.end()) return absl::OkStatus();
+  if (labels == attributes.end() || columns == attributes.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        file.path(), ": dataset '", options.dataset,
+        "' has only one of the attributes category_labels and category_columns"));
+  }
+  absl::Status s = table->SetCategories(labels->second, columns->second);
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.path(), ": dataset '", options.dataset, "': ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Table> ReadHdf5Table(const std::string& path, const Hdf5TableOptions& options) {
   EVGEN_ASSIGN_OR_RETURN(Hdf5File file, Hdf5File::Open(path));
   EVGEN_ASSIGN_OR_RETURN(Hdf5Array array, file.Read(options.dataset));
@@ -436,7 +525,10 @@ absl::StatusOr<Table> ReadHdf5Table(const std::string& path, const Hdf5TableOpti
     }
     weights = std::move(w.values);
   }
-  return Table::Create(std::move(names), std::move(array.values), std::move(weights));
+  EVGEN_ASSIGN_OR_RETURN(Table table,
+                         Table::Create(std::move(names), std::move(array.values), std::move(weights)));
+  EVGEN_RETURN_IF_ERROR(ReadTypes(file, options, array.string_attributes, &table));
+  return table;
 }
 
 absl::StatusOr<Table> ReadHdf5TableWithOptions(const std::string& path,
@@ -458,6 +550,21 @@ absl::Status WriteHdf5Table(const std::string& path, const Table& table,
   std::vector<Hdf5Array> arrays;
   arrays.push_back(Hdf5Array{options.dataset, {table.num_rows(), table.num_columns()},
                              table.values(), table.columns()});
+  if (!table.category_columns().empty()) {
+    arrays.back().string_attributes["category_labels"] = table.category_labels();
+    arrays.back().string_attributes["category_columns"] = table.category_columns();
+  }
+  if (!table.int64_columns().empty()) {
+    // The exact identifiers, row-major [rows, k], named by "columns".
+    Hdf5Array exact{ExactDatasetName(options), {table.num_rows(), 0}, {}, {}};
+    for (const auto& [column, values] : table.int64_columns()) exact.column_names.push_back(column);
+    exact.shape[1] = static_cast<int64_t>(exact.column_names.size());
+    exact.int64_values.reserve(table.num_rows() * exact.column_names.size());
+    for (int64_t r = 0; r < table.num_rows(); ++r) {
+      for (const auto& [column, values] : table.int64_columns()) exact.int64_values.push_back(values[r]);
+    }
+    arrays.push_back(std::move(exact));
+  }
   if (table.has_weights()) {
     if (options.weights_dataset.empty()) {
       return absl::InvalidArgumentError(

@@ -71,6 +71,12 @@ struct Hdf5Array {
   // store_float64 writes the dataset as float64 (for tools that want double;
   // the values still pass through float32).
   bool store_float64 = false;
+  // int64_values, when not empty, is the dataset's content instead of
+  // `values`, written and read as exact int64 (identifier columns).
+  std::vector<int64_t> int64_values;
+  // string_attributes are variable-length UTF-8 string attributes; Read
+  // fills the ones evgen writes (category_labels, category_columns).
+  std::map<std::string, std::vector<std::string>> string_attributes;
 };
 
 // WriteHdf5Arrays writes the arrays as datasets (float32 unless
@@ -99,10 +105,13 @@ class Hdf5File {
   // byte, or 1032 per byte for a compressed dataset: deflate's limit), are
   // InvalidArgument, checked before anything is allocated.
   [[nodiscard]] absl::StatusOr<Hdf5Array> Read(const std::string& dataset) const;
+  // ReadInt64 is Read for an integer dataset kept exactly (int64_values).
+  [[nodiscard]] absl::StatusOr<Hdf5Array> ReadInt64(const std::string& dataset) const;
   const std::string& path() const { return path_; }
 
  private:
   Hdf5File() = default;
+  absl::StatusOr<Hdf5Array> ReadAs(const std::string& dataset, bool as_int64) const;
   std::string path_;
   int64_t file_ = -1;  // hid_t
   // file_bytes_ bounds what a dataset of this file can hold (see Read).

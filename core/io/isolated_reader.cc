@@ -106,6 +106,30 @@ absl::Status HelperError(const std::string& err_path, const std::string& path, i
   return absl::Status(static_cast<absl::StatusCode>(code), parts.second);
 }
 
+// ApplyHelperTypes gives `table` the exact integer columns and categories
+// the helper listed beside the .npy, each checked like the rest of its output.
+absl::Status ApplyHelperTypes(const nlohmann::json& result, const std::string& path, Table* table) {
+  const auto bad = [&](const std::string& what) {
+    return absl::InternalError(absl::StrCat(path, ": the file parser's ", what));
+  };
+  try {
+    if (result.contains("int64_columns")) {
+      for (const auto& [column, values] : result.at("int64_columns").items()) {
+        absl::Status s = table->SetInt64Column(column, values.get<std::vector<int64_t>>());
+        if (!s.ok()) return bad(std::string(s.message()));
+      }
+    }
+    if (result.contains("category_columns")) {
+      absl::Status s = table->SetCategories(result.at("category_labels").get<std::vector<std::string>>(),
+                                            result.at("category_columns").get<std::vector<std::string>>());
+      if (!s.ok()) return bad(std::string(s.message()));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return bad(absl::StrCat("typed columns are malformed: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
 // ReadHelperOutput takes in the table and the report the helper wrote at
 // `base`; the helper read an untrusted file, so its JSON is checked too.
 absl::StatusOr<Table> ReadHelperOutput(const std::string& base, const std::string& path,
@@ -125,6 +149,7 @@ absl::StatusOr<Table> ReadHelperOutput(const std::string& base, const std::strin
   npy.weight_column = result["weighted"].get<bool>() ? kEventWeightColumn : "";
   npy.require_weight_column = result["weighted"].get<bool>();
   EVGEN_ASSIGN_OR_RETURN(Table table, ReadNpy(base + ".npy", npy));
+  EVGEN_RETURN_IF_ERROR(ApplyHelperTypes(result, path, &table));
   if (report != nullptr) *report = *std::move(parsed);
   return table;
 }

@@ -49,7 +49,14 @@ absl::Status Run(const std::map<std::string, std::string>& flags, const std::map
   if (absl::Status s = evgen::WriteNpy(output, *table); !s.ok()) return s;
   // "weighted" tells the parent whether the event_weight column is the
   // weights or a feature of that name.
-  const nlohmann::json result = {{"weighted", table->has_weights()}, {"report", report.ToJson()}};
+  nlohmann::json result = {{"weighted", table->has_weights()}, {"report", report.ToJson()}};
+  // Typed columns (an evgen-written HDF5 file's identifiers and categories)
+  // do not fit in the .npy of float32 values.
+  for (const auto& [column, values] : table->int64_columns()) result["int64_columns"][column] = values;
+  if (!table->category_columns().empty()) {
+    result["category_labels"] = table->category_labels();
+    result["category_columns"] = table->category_columns();
+  }
   return evgen::WriteFileAtomically(output.substr(0, output.size() - 4) + ".report.json", result.dump());
 }
 

@@ -69,9 +69,10 @@ TEST_F(CliJsonTest, MissingLocalFileAndEmptyUploadAreNamed) {
   EXPECT_NE(r.err.find("empty.csv: empty file"), std::string::npos) << r.err;
 }
 
-// Event numbers above 2^24 come back exactly from a CSV export; an export to
-// a float32 format says it changes them rather than doing so silently.
-TEST_F(CliJsonTest, ExactIntegersRoundTripThroughCsvAndFloat32ExportsWarn) {
+// Event numbers above 2^24 and text labels come back exactly from CSV and
+// HDF5 exports; an export to a float32 format says it changes them rather
+// than doing so silently.
+TEST_F(CliJsonTest, ExactIntegersRoundTripThroughCsvAndHdf5AndFloat32ExportsWarn) {
   const std::string csv = dir_ + "/events.csv";
   const std::string text = "Run,Event,Type,pt\n1,1099511627776,EB,10\n1,1099511627777,EE,20\n";
   ASSERT_TRUE(WriteFileAtomically(csv, text).ok());
@@ -87,6 +88,14 @@ TEST_F(CliJsonTest, ExactIntegersRoundTripThroughCsvAndFloat32ExportsWarn) {
   r = RunCliCapture(server_->address(), {"datasets", "export", "ev", "-o", dir_ + "/back.npy"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.err.find("warning: Event hold exact integers"), std::string::npos) << r.err;
+  // HDF5 holds them too (an int64 dataset), through the upload's helper process.
+  const std::string h5 = dir_ + "/back.h5";
+  r = RunCliCapture(server_->address(), {"datasets", "export", "ev", "-o", h5});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "upload", h5, "--name", "ev-h5"}).code, 0);
+  ASSERT_EQ(RunCliCapture(server_->address(), {"datasets", "export", "ev-h5", "-o", dir_ + "/h5.csv"}).code, 0);
+  EXPECT_EQ(*ReadFileToString(dir_ + "/h5.csv"), text);
 }
 
 }  // namespace

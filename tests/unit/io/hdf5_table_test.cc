@@ -50,6 +50,26 @@ TEST(Hdf5TableTest, RoundTripKeepsValuesNamesAndWeights) {
   }
 }
 
+// Event numbers up to 2^40 and text categories round-trip exactly: an int64
+// dataset "table_int64" and string attributes on "table" (issue 12).
+TEST(Hdf5TableTest, ExactIntegersAndCategoriesRoundTrip) {
+  const int64_t big = (int64_t{1} << 40) + 7;
+  Table t({"run", "event", "kind", "pt"});
+  t.AppendRow({1, 0, 1, 10});
+  t.AppendRow({1, 0, 0, 20});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, big + 1}).ok());
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"kind"}).ok());
+  const std::string path = TempPath("typed.h5");
+  ASSERT_TRUE(WriteHdf5Table(path, t).ok());
+  absl::StatusOr<Table> back = ReadHdf5Table(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_NE(back->int64_column("event"), nullptr);
+  EXPECT_EQ(*back->int64_column("event"), (std::vector<int64_t>{big, big + 1}));
+  EXPECT_EQ(back->category_labels(), (std::vector<std::string>{"EB", "EE"}));
+  EXPECT_EQ(back->category_columns(), std::vector<std::string>{"kind"});
+  EXPECT_EQ(back->values(), t.values());
+}
+
 TEST(Hdf5TableTest, LayoutIsADatasetWithAColumnsAttribute) {
   const std::string path = TempPath("layout.h5");
   ASSERT_TRUE(WriteHdf5Table(path, Sample(true)).ok());

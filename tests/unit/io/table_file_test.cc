@@ -116,6 +116,24 @@ TEST_F(IsolatedReaderTest, ReportAndWeightsComeBackFromTheHelper) {
   EXPECT_EQ(back->weights(), w.weights());
 }
 
+// Exact identifiers and categories of an HDF5 upload come back from the
+// helper process too.
+TEST_F(IsolatedReaderTest, ExactIntegersAndCategoriesComeBackFromTheHelper) {
+  const int64_t big = (int64_t{1} << 40) + 3;
+  Table t({"event", "kind"});
+  t.AppendRow({0, 1});
+  t.AppendRow({0, 0});
+  ASSERT_TRUE(t.SetInt64Column("event", {big, -big}).ok());
+  ASSERT_TRUE(t.SetCategories({"G", "T"}, {"kind"}).ok());
+  const std::string path = TempPath("typed.h5");
+  ASSERT_TRUE(WriteTableFile(path, t).ok());
+  absl::StatusOr<Table> back = ReadTableFileIsolated(path, "hdf5", {}, Isolation(), nullptr);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_NE(back->int64_column("event"), nullptr);
+  EXPECT_EQ(*back->int64_column("event"), (std::vector<int64_t>{big, -big}));
+  EXPECT_EQ(back->category_labels(), (std::vector<std::string>{"G", "T"}));
+}
+
 TEST_F(IsolatedReaderTest, ErrorsAndEmptyFilesComeBackWithTheirMessages) {
   const std::string path = TempPath("empty.hepmc");
   ASSERT_TRUE(WriteFileAtomically(path, "").ok());
