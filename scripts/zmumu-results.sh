@@ -38,5 +38,11 @@ set -x
   --reference-column 'm_mumu = M' --columns m_mumu,pt1,pt2,eta1,eta2
 "$evgen" metrics compare dy7 cms-os -m mass-peak -O particles=1,2 -O particle_mass_gev=0.1057 \
   -O lower_gev=70 -O upper_gev=110
+"$evgen" metrics compare dy7 cms-os -m classifier-auc -O columns=pt1,pt2,eta1,eta2 --seed 1
+# Truth vs truth: a second reference sample (another seed) against the first.
+"$evgen" datasets generate drell-yan -n 100000 --sqrt-s 7000 -O cms_selection=1 --seed 2 --name dy7b | head -1
+"$evgen" metrics compare dy7 dy7b -m mass-peak -O particles=1,2 -O particle_mass_gev=0.1057 \
+  -O lower_gev=70 -O upper_gev=110
+"$evgen" metrics compare dy7 dy7b -m classifier-auc -O columns=pt1,pt2,eta1,eta2 --seed 1
 set +x
 "$python" scripts/check-zmumu-peak.py "$csv" --evgen-json "$work/peak.json" --lower 70 --upper 110
