@@ -26,6 +26,8 @@ echo "== evgend at $EVGEN_SERVER, data in $work/data"
 
 echo "== 1. merged Z + 0/1/2 jets (MLM), every event kept"
 mlm=$data/pythia8-example-lhe/zProduction_Mlm_012.lhe.gz
+# The default, one fixed multiplicity, refuses the file and names the layouts.
+"$evgen" datasets upload "$mlm" --name mlm-fixed 2>&1 | head -1 || true
 "$evgen" datasets upload "$mlm" --name mlm-padded -O layout=padded | sed -n '1,4p'
 "$evgen" datasets upload "$mlm" --name mlm-particles -O layout=particles | sed -n '1,4p'
 "$evgen" datasets upload "$mlm" --name mlm-skip -O skip_incomplete=1 | sed -n '1,3p'

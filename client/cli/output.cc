@@ -20,6 +20,13 @@ int64_t NowMs() {
       .count();
 }
 
+// Bar draws `fraction` (0..1) as 30 characters of '#' and '.'.
+std::string Bar(double fraction) {
+  constexpr int kWidth = 30;
+  const int filled = std::clamp(static_cast<int>(fraction * kWidth), 0, kWidth);
+  return std::string(filled, '#') + std::string(kWidth - filled, '.');
+}
+
 std::string Fraction(const v1::JobProgress& p) {
   if (p.total_steps() <= 0) return "";
   return absl::StrFormat("%3.0f%%", 100.0 * p.step() / p.total_steps());
@@ -250,11 +257,8 @@ void ProgressBar::Update(const v1::Job& job) {
   const double fraction = p.total_steps() > 0 ? double(p.step()) / p.total_steps() : 0;
   std::string eta = p.eta_seconds() >= 0 ? absl::StrFormat(" ETA %.0fs", p.eta_seconds()) : "";
   if (terminal_) {
-    const int width = 30;
-    const int filled = static_cast<int>(fraction * width);
-    out_ << "\r" << absl::StrFormat("%-11s [%s%s] %3.0f%% step %d/%d%s   ", JobStateName(job.state()),
-                                    std::string(filled, '#'), std::string(width - filled, '.'),
-                                    100 * fraction, p.step(), p.total_steps(), eta)
+    out_ << "\r" << absl::StrFormat("%-11s [%s] %3.0f%% step %d/%d%s   ", JobStateName(job.state()),
+                                    Bar(fraction), 100 * fraction, p.step(), p.total_steps(), eta)
          << std::flush;
     drawn_ = true;
     return;
@@ -285,10 +289,7 @@ void UploadProgressLine::Update(int64_t sent, int64_t total) {
   const double mib = sent / 1048576.0;
   const double rate = mib / std::max(1e-3, (now - start_ms_) / 1000.0);
   if (terminal_) {
-    const int width = 30;
-    const int filled = static_cast<int>(fraction * width);
-    out_ << "\r" << absl::StrFormat("upload [%s%s] %3.0f%% %.1f MiB, %.1f MiB/s   ",
-                                    std::string(filled, '#'), std::string(width - filled, '.'),
+    out_ << "\r" << absl::StrFormat("upload [%s] %3.0f%% %.1f MiB, %.1f MiB/s   ", Bar(fraction),
                                     100 * fraction, mib, rate)
          << std::flush;
     drawn_ = true;
