@@ -236,7 +236,7 @@ int BenchGanSample(const BenchOptions& options) {
   double checksum = 0;
   for (int repeat = 0; repeat < options.repeats; ++repeat) {
     service.push_back(Seconds([&] {
-      absl::StatusOr<Table> s = (*model)->Sample(conditions, static_cast<uint64_t>(repeat), 0);
+      absl::StatusOr<Table> s = (*model)->SampleFor(conditions, static_cast<uint64_t>(repeat), 0);
       checksum += s.ok() ? s->at(rows - 1, 3) : 0;
     }));
     // The raw baseline also runs in 8192-row blocks: one 10^6-row batch

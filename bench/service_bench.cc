@@ -1,6 +1,6 @@
 // service_bench: how much the service costs on top of the core. Starts an
 // in-process evgend on loopback, builds templates, then draws the same sample
-// (a) directly through core (SampleRows on the loaded model) and (b) through
+// (a) directly through core (the same SamplePlan the server makes) and (b) through
 // gRPC with the real client, and prints the medians and their ratio.
 //
 // Usage: evgen_bench_service [rows=2000000] [repeats=5]
@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "client/evgen_client.h"
-#include "core/models/sample_rows.h"
-#include "core/physics/regions.h"
+#include "core/sampling/sample_plan.h"
 #include "core/store/model_store.h"
 #include "server/evgen_server.h"
 
@@ -69,23 +68,22 @@ int main(int argc, char** argv) {
   Check(job.status(), "train");
   Check(client.WatchJob(job->id(), [](const evgen::v1::Job&) {}).status(), "watch");
 
-  // The same model and conditions the server uses, loaded through core.
+  // The same sample the server plans, planned and drawn through core in
+  // chunks of the server's default size.
   evgen::ModelStore models(dir + "/models");
-  auto loaded = models.Load("tpl", 0);
-  Check(loaded.status(), "load");
-  const evgen::Model& model = *loaded->second;
   evgen::DatasetStore datasets(dir + "/datasets");
-  auto table = datasets.Get("qcd");
-  Check(table.status(), "dataset");
-  auto validation = evgen::SelectRegion(**table, "validation");
-  Check(validation.status(), "region");
-  auto conditions = evgen::ArrangeConditions(model, *validation, {}, "conditions");
-  Check(conditions.status(), "conditions");
+  evgen::SampleSpec spec;
+  spec.model = "tpl";
+  spec.n = rows;
+  spec.seed = 7;
+  spec.conditions_from = evgen::DatasetQuery{"qcd", "validation", {}, {}, 0};
+  spec.chunk_value_bytes = 1 << 20;
+  auto plan = evgen::PlanSample(spec, models, datasets);
+  Check(plan.status(), "plan");
 
-  const int64_t chunk = 87381;  // rows of 3 float32 columns in 1 MiB
   const double core_s = MedianSeconds(repeats, [&] {
-    for (int64_t begin = 0; begin < rows; begin += chunk) {
-      Check(evgen::SampleRows(model, *conditions, begin, std::min(rows, begin + chunk), 7).status(), "core");
+    for (int64_t begin = 0; begin < rows; begin += plan->rows_per_chunk()) {
+      Check(plan->Rows(begin, std::min(rows, begin + plan->rows_per_chunk())).status(), "core");
     }
   });
   evgen::v1::SampleRequest request;
@@ -100,7 +98,7 @@ int main(int argc, char** argv) {
 
   std::printf("template sampling, %lld rows (pt_gev, eta, mass_gev), median of %d runs\n",
               static_cast<long long>(rows), repeats);
-  std::printf("  core SampleRows:          %8.3f s  %12.0f rows/s\n", core_s, rows / core_s);
+  std::printf("  core SamplePlan:          %8.3f s  %12.0f rows/s\n", core_s, rows / core_s);
   std::printf("  through evgend + client:  %8.3f s  %12.0f rows/s\n", service_s, rows / service_s);
   std::printf("  service / core time ratio: %.2f\n", service_s / core_s);
   server.Shutdown();

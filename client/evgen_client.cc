@@ -128,6 +128,10 @@ absl::StatusOr<v1::ListModelsResponse> EvgenClient::ListModels(const std::string
   r.set_name(name);
   EVGEN_UNARY(models_, ListModels, r);
 }
+absl::StatusOr<v1::ListPresetsResponse> EvgenClient::ListPresets() {
+  v1::ListPresetsRequest r;
+  EVGEN_UNARY(models_, ListPresets, r);
+}
 absl::StatusOr<v1::Model> EvgenClient::GetModel(const std::string& name, int version) {
   v1::GetModelRequest r;
   r.set_name(name);

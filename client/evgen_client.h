@@ -80,6 +80,7 @@ class EvgenClient {
   [[nodiscard]] absl::StatusOr<v1::ListModelsResponse> ListModels(const std::string& name);
   [[nodiscard]] absl::StatusOr<v1::Model> GetModel(const std::string& name, int version);
   [[nodiscard]] absl::Status DeleteModel(const std::string& name, int version);
+  [[nodiscard]] absl::StatusOr<v1::ListPresetsResponse> ListPresets();
 
   // Sample streams chunks to on_chunk; an error from on_chunk cancels the
   // stream and is returned.

@@ -1,6 +1,8 @@
 #include "server/convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "wire/table_codec.h"
 
 namespace evgen {
 
@@ -132,6 +134,52 @@ std::string SelectionLabel(const v1::DatasetSelection& selection) {
 
 DeriveSpec DeriveSpecOf(const v1::DatasetSelection& selection) {
   return ToDeriveSpec(selection.derived(), selection.where());
+}
+
+void ToProto(const PresetInfo& info, v1::Preset* out) {
+  out->set_name(info.preset.name);
+  out->set_kind(info.preset.kind);
+  out->set_family(info.family);
+  out->set_description(info.preset.description);
+  out->set_config_json(info.resolved.dump());
+}
+
+DatasetQuery QueryOf(const v1::DatasetSelection& selection) {
+  DatasetQuery query;
+  query.dataset = selection.dataset();
+  query.region = selection.region();
+  query.derive = DeriveSpecOf(selection);
+  query.columns.assign(selection.columns().begin(), selection.columns().end());
+  query.max_rows = selection.max_rows();
+  return query;
+}
+
+absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request) {
+  SampleSpec spec;
+  spec.model = request.model();
+  spec.version = request.version();
+  spec.n = request.n();
+  spec.seed = request.seed();
+  if (request.has_conditions_table()) {
+    EVGEN_ASSIGN_OR_RETURN(spec.conditions_table, DecodeTable(request.conditions_table(), "conditions_table"));
+  }
+  if (request.has_conditions_from()) spec.conditions_from = QueryOf(request.conditions_from());
+  spec.keep_columns.assign(request.keep_columns().begin(), request.keep_columns().end());
+  spec.refuse_out_of_range = request.refuse_out_of_range();
+  return spec;
+}
+
+SampleSpec FromProto(const v1::ModelSamples& samples, const std::string& field) {
+  SampleSpec spec;
+  spec.model = samples.model();
+  spec.version = samples.version();
+  spec.n = samples.n();
+  spec.seed = samples.seed();
+  if (samples.has_conditions_from()) spec.conditions_from = QueryOf(samples.conditions_from());
+  spec.keep_columns.assign(samples.keep_columns().begin(), samples.keep_columns().end());
+  spec.refuse_out_of_range = samples.refuse_out_of_range();
+  spec.conditions_field = field + ".conditions_from";
+  return spec;
 }
 
 DeriveDatasetPlan FromProto(const v1::DeriveDatasetRequest& request) {

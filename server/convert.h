@@ -5,15 +5,19 @@
 #include "core/expr/derive.h"
 #include "core/expr/derive_dataset.h"
 #include "core/metrics/metric_registry.h"
+#include "core/models/model_registry.h"
+#include "core/jobs/training_job.h"
 #include "core/physics/reference_simulators.h"
+#include "core/sampling/dataset_query.h"
+#include "core/sampling/sample_plan.h"
 #include "core/store/dataset_store.h"
 #include "core/store/job_store.h"
 #include "core/store/model_store.h"
-#include "core/train/training_job.h"
 #include "evgen/v1/common.pb.h"
 #include "evgen/v1/dataset_service.pb.h"
 #include "evgen/v1/metrics_service.pb.h"
 #include "evgen/v1/model_service.pb.h"
+#include "evgen/v1/sampling_service.pb.h"
 #include "evgen/v1/training_service.pb.h"
 
 namespace evgen {
@@ -24,10 +28,19 @@ void ToProto(const JobRecord& record, v1::Job* out);
 void ToProto(const ModelRecord& record, v1::Model* out);
 void ToProto(const MetricOutcome& outcome, v1::MetricResult* out);
 void ToProto(const MetricInfo& info, v1::MetricInfo* out);
+void ToProto(const PresetInfo& info, v1::Preset* out);
 v1::JobState ToProto(JobState state);
 
 // DeriveSpecOf is the derived columns and selection a DatasetSelection asks for.
 DeriveSpec DeriveSpecOf(const v1::DatasetSelection& selection);
+// QueryOf is the core query of a DatasetSelection.
+DatasetQuery QueryOf(const v1::DatasetSelection& selection);
+// FromProto is the sample spec of a Sample request; InvalidArgument for a
+// conditions table that does not decode.
+[[nodiscard]] absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request);
+// FromProto is the sample spec of model samples used as a metric input
+// (`field` names them in messages, e.g. "candidate.model_samples").
+SampleSpec FromProto(const v1::ModelSamples& samples, const std::string& field);
 // FromProto plans a DeriveDataset call; its source names the input selection.
 DeriveDatasetPlan FromProto(const v1::DeriveDatasetRequest& request);
 

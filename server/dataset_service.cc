@@ -81,17 +81,16 @@ grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
     grpc::CallbackServerContext* context, const v1::ExportDatasetRequest* request) {
   ServerState* state = state_;
   return StartTableStream<v1::DatasetChunk>(
-      *state, context, "ExportDataset", [state, request]() -> absl::StatusOr<TableStreamPlan> {
+      *state, context, "ExportDataset", [state, request]() -> absl::StatusOr<TableStreamPlan<v1::DatasetChunk>> {
         EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(*state, request->max_chunk_bytes()));
         EVGEN_ASSIGN_OR_RETURN(Table table, SelectDataset(*state, request->selection(), "selection"));
         auto shared = std::make_shared<const Table>(std::move(table));
-        TableStreamPlan plan;
+        TableStreamPlan<v1::DatasetChunk> plan;
         plan.total_rows = shared->num_rows();
         plan.rows_per_chunk = ChunkRows(shared->num_columns(), chunk_bytes);
         plan.produce = [shared](int64_t begin, int64_t end) { return shared->SliceRows(begin, end); };
         const int64_t total = plan.total_rows;
-        plan.fill = [total](const Table& rows, int64_t begin, void* message) {
-          auto* chunk = static_cast<v1::DatasetChunk*>(message);
+        plan.fill = [total](const Table& rows, int64_t begin, v1::DatasetChunk* chunk) {
           EncodeTable(rows, chunk->mutable_table());
           chunk->mutable_table()->set_first_row(begin);
           chunk->set_total_rows(total);

@@ -36,7 +36,7 @@ class DatasetServiceImpl final : public v1::DatasetService::CallbackService {
 
  private:
   // Describe fills `out` with the stored info, rows per region included.
-  absl::Status Describe(const std::string& name, v1::Dataset* out);
+  [[nodiscard]] absl::Status Describe(const std::string& name, v1::Dataset* out);
 
   ServerState* state_;
 };

@@ -1,5 +1,6 @@
 #include "server/model_service.h"
 
+#include "core/models/model_registry.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
 #include "server/reactors.h"
@@ -35,6 +36,22 @@ grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(grpc::CallbackServerCont
                                                         v1::DeleteModelResponse*) {
   return RunOnPool(state_->pool, context, [this, request] {
     return state_->models.Delete(request->name(), request->version());
+  });
+}
+
+grpc::ServerUnaryReactor* ModelServiceImpl::ListPresets(grpc::CallbackServerContext* context,
+                                                        const v1::ListPresetsRequest*,
+                                                        v1::ListPresetsResponse* response) {
+  return RunOnPool(state_->pool, context, [response]() -> absl::Status {
+    for (const std::string& kind : ModelKinds()) {
+      EVGEN_ASSIGN_OR_RETURN(const ModelFamily* family, FindModelFamily(kind));
+      v1::ModelKind* k = response->add_kinds();
+      k->set_kind(kind);
+      k->set_family(family->name());
+    }
+    EVGEN_ASSIGN_OR_RETURN(std::vector<PresetInfo> presets, evgen::ListPresets());
+    for (const PresetInfo& info : presets) ToProto(info, response->add_presets());
+    return absl::OkStatus();
   });
 }
 

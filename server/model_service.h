@@ -19,6 +19,9 @@ class ModelServiceImpl final : public v1::ModelService::CallbackService {
   grpc::ServerUnaryReactor* DeleteModel(grpc::CallbackServerContext* context,
                                         const v1::DeleteModelRequest* request,
                                         v1::DeleteModelResponse* response) override;
+  grpc::ServerUnaryReactor* ListPresets(grpc::CallbackServerContext* context,
+                                        const v1::ListPresetsRequest* request,
+                                        v1::ListPresetsResponse* response) override;
 
  private:
   ServerState* state_;

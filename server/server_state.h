@@ -10,7 +10,7 @@
 #include "core/store/dataset_store.h"
 #include "core/store/job_store.h"
 #include "core/store/model_store.h"
-#include "core/train/job_manager.h"
+#include "core/jobs/job_manager.h"
 #include "core/util/admission_gate.h"
 #include "core/util/thread_pool.h"
 

@@ -1,9 +1,8 @@
 #include "server/table_source.h"
 
 #include "absl/strings/str_cat.h"
-#include "core/expr/derive.h"
-#include "core/models/sample_rows.h"
-#include "core/physics/regions.h"
+#include "core/sampling/dataset_query.h"
+#include "core/sampling/sample_plan.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
 #include "server/table_stream_reactor.h"
@@ -13,38 +12,7 @@ namespace evgen {
 
 absl::StatusOr<Table> SelectDataset(ServerState& state, const v1::DatasetSelection& selection,
                                     const std::string& field) {
-  if (selection.dataset().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ".dataset: must name a stored dataset"));
-  }
-  if (selection.max_rows() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ".max_rows: must be >= 0 (0 = all)"));
-  }
-  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Table> table, state.datasets.Get(selection.dataset()));
-  EVGEN_ASSIGN_OR_RETURN(Table selected, SelectRegion(*table, selection.region()));
-  const DeriveSpec derive = DeriveSpecOf(selection);
-  if (!derive.empty()) {
-    EVGEN_ASSIGN_OR_RETURN(DeriveOutcome derived, ApplyDerive(selected, derive, field));
-    selected = std::move(derived.table);
-  }
-  if (!selection.columns().empty()) {
-    std::vector<std::string> columns(selection.columns().begin(), selection.columns().end());
-    EVGEN_ASSIGN_OR_RETURN(selected, selected.SelectColumns(columns));
-  }
-  if (selection.max_rows() > 0) selected = selected.SliceRows(0, selection.max_rows());
-  return selected;
-}
-
-absl::StatusOr<LoadedModel> LoadModel(ServerState& state, const std::string& name, int version) {
-  if (name.empty()) return absl::InvalidArgumentError("model: must name a stored model");
-  EVGEN_ASSIGN_OR_RETURN(auto loaded, state.models.Load(name, version));
-  return LoadedModel{std::move(loaded.first), std::move(loaded.second)};
-}
-
-absl::StatusOr<Table> ConditionsFor(const Model& model, const Table& conditions,
-                                    const google::protobuf::RepeatedPtrField<std::string>& keep_columns,
-                                    const std::string& field) {
-  return ArrangeConditions(model, conditions, {keep_columns.begin(), keep_columns.end()},
-                           field.c_str());
+  return evgen::SelectDataset(state.datasets, QueryOf(selection), field);
 }
 
 absl::StatusOr<int64_t> CheckChunkBytes(const ServerState& state, int64_t requested) {
@@ -79,16 +47,9 @@ absl::StatusOr<Table> GenerateSamples(ServerState& state, const v1::ModelSamples
                                       const std::string& field, int64_t* out_of_range) {
   EVGEN_RETURN_IF_ERROR(CheckSampleCount(state, samples.n(), field + ".n"));
   EVGEN_RETURN_IF_ERROR(CheckMetricRows(state, samples.n(), field + ".n"));
-  EVGEN_ASSIGN_OR_RETURN(LoadedModel loaded, LoadModel(state, samples.model(), samples.version()));
-  const std::string conditions_field = field + ".conditions_from";
-  EVGEN_ASSIGN_OR_RETURN(Table all_conditions, SelectDataset(state, samples.conditions_from(), conditions_field));
-  EVGEN_ASSIGN_OR_RETURN(Table conditions,
-                         ConditionsFor(*loaded.model, all_conditions, samples.keep_columns(), conditions_field));
-  EVGEN_ASSIGN_OR_RETURN(ConditionReport report,
-                         CheckConditionValues(*loaded.model, conditions, samples.n(),
-                                              samples.refuse_out_of_range(), conditions_field.c_str()));
-  if (out_of_range != nullptr) *out_of_range += report.out_of_range_rows;
-  return SampleAll(*loaded.model, conditions, samples.n(), samples.seed());
+  EVGEN_ASSIGN_OR_RETURN(SamplePlan plan, PlanSample(FromProto(samples, field), state.models, state.datasets));
+  if (out_of_range != nullptr) *out_of_range += plan.condition_report().out_of_range_rows;
+  return plan.All();
 }
 
 absl::StatusOr<Table> ResolveTableSource(ServerState& state, const v1::TableSource& source,

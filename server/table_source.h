@@ -7,7 +7,6 @@
 
 #include "absl/status/statusor.h"
 #include "core/io/table.h"
-#include "core/models/model.h"
 #include "evgen/v1/common.pb.h"
 #include "server/server_state.h"
 
@@ -19,21 +18,6 @@ namespace evgen {
 [[nodiscard]] absl::StatusOr<Table> SelectDataset(ServerState& state,
                                                   const v1::DatasetSelection& selection,
                                                   const std::string& field);
-
-// LoadedModel is a stored model ready to sample.
-struct LoadedModel {
-  ModelRecord record;
-  std::shared_ptr<const Model> model;
-};
-[[nodiscard]] absl::StatusOr<LoadedModel> LoadModel(ServerState& state, const std::string& name,
-                                                    int version);
-
-// ConditionsFor reduces `conditions` to the model's condition columns plus
-// `keep_columns`, failing with InvalidArgument (naming `field`) when some are
-// missing.
-[[nodiscard]] absl::StatusOr<Table> ConditionsFor(
-    const Model& model, const Table& conditions,
-    const google::protobuf::RepeatedPtrField<std::string>& keep_columns, const std::string& field);
 
 // CheckChunkBytes resolves a requested max_chunk_bytes (0: the default) and
 // checks it against the server's bounds.

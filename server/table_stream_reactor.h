@@ -35,19 +35,22 @@ namespace evgen {
 // values fill max_chunk_bytes still serialises under that bound.
 constexpr int64_t kChunkOverheadBytes = 4096;
 
+// TableStreamPlan says how to produce a stream of Message chunks.
+template <typename Message>
 struct TableStreamPlan {
   int64_t total_rows = 0;
   int64_t rows_per_chunk = 1;
   // Produce returns rows [begin, end) of the table.
   std::function<absl::StatusOr<Table>(int64_t begin, int64_t end)> produce;
   // Fill puts the produced rows (starting at `begin`) into the message.
-  std::function<void(const Table& rows, int64_t begin, void* message)> fill;
+  std::function<void(const Table& rows, int64_t begin, Message* message)> fill;
 };
 
 template <typename Message>
 class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
  public:
-  using Planner = std::function<absl::StatusOr<TableStreamPlan>()>;
+  using Plan = TableStreamPlan<Message>;
+  using Planner = std::function<absl::StatusOr<Plan>()>;
 
   TableStreamReactor(ThreadPool* pool, std::shared_ptr<AdmissionGate::Ticket> ticket,
                      grpc::CallbackServerContext* context, Planner planner)
@@ -66,7 +69,7 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
  private:
   void Prepare() {
     StopScope scope(CallStopCheck(context_));
-    absl::StatusOr<TableStreamPlan> plan = Guarded([this]() -> absl::StatusOr<TableStreamPlan> {
+    absl::StatusOr<Plan> plan = Guarded([this]() -> absl::StatusOr<Plan> {
       EVGEN_RETURN_IF_ERROR(CheckStop());
       return planner_();
     });
@@ -96,7 +99,7 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   std::shared_ptr<AdmissionGate::Ticket> ticket_;  // the call's place in the heavy gate
   grpc::CallbackServerContext* context_;
   Planner planner_;
-  TableStreamPlan plan_;
+  Plan plan_;
   int64_t next_row_ = 0;
   Message message_;
   std::atomic<bool> cancelled_{false};

@@ -31,17 +31,17 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadDatasetRequ
   void OnDone() override;
 
  private:
-  absl::Status Consume();
-  absl::Status StartFile(const v1::UploadHeader& header);
+  [[nodiscard]] absl::Status Consume();
+  [[nodiscard]] absl::Status StartFile(const v1::UploadHeader& header);
   // Complete parses the staged file and stores the dataset (on the pool).
-  absl::Status Complete();
+  [[nodiscard]] absl::Status Complete();
   // ReadUpload parses the staged file; HDF5-based formats in a child process.
-  absl::StatusOr<Table> ReadUpload(const std::string& format,
+  [[nodiscard]] absl::StatusOr<Table> ReadUpload(const std::string& format,
                                    const std::map<std::string, std::string>& options,
                                    ReadReport* report) const;
   // UserFacing replaces the staging file's path in `status` by the user's
   // file name: errors must name the user's file, never a server path.
-  absl::Status UserFacing(const absl::Status& status) const;
+  [[nodiscard]] absl::Status UserFacing(const absl::Status& status) const;
   void Cleanup();
 
   ServerState* state_;

@@ -28,6 +28,6 @@ inline void EncodeTable(const Table& table, v1::TableChunk* chunk) {
 int64_t RowsPerChunk(int columns, int64_t max_chunk_bytes);
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
-absl::Status FromGrpcStatus(const grpc::Status& status);
+[[nodiscard]] absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace evgen

@@ -498,6 +498,15 @@ void AddModelCommands(CLI::App& app, Runner& run) {
       return absl::OkStatus();
     };
   });
+  auto* presets = models->add_subcommand("presets", "list the model kinds and the named presets with their full configs");
+  presets->callback([&run] {
+    run.command = [&run](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(v1::ListPresetsResponse r, client.ListPresets());
+      if (run.global.json) return PrintJson(r, *run.out), absl::OkStatus();
+      PrintPresets(r, *run.out);
+      return absl::OkStatus();
+    };
+  });
   auto* remove = models->add_subcommand("delete", "delete a model version, or all versions");
   remove->add_option("name", *name, "model name")->required();
   remove->add_option("--model-version", *version, "model version (0: every version)");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -228,6 +230,17 @@ void PrintModelLine(const v1::Model& m, std::ostream& out) {
   out << absl::StrFormat("%-24s v%-3d %-10s trained on %s/%s  [%s] -> [%s]\n", m.name(), m.version(),
                          m.kind(), m.dataset(), m.region(), absl::StrJoin(m.condition_columns(), ", "),
                          absl::StrJoin(m.target_columns(), ", "));
+}
+
+void PrintPresets(const v1::ListPresetsResponse& r, std::ostream& out) {
+  std::map<std::string, std::vector<std::string>> kinds;
+  for (const v1::ModelKind& k : r.kinds()) kinds[k.family()].push_back(k.kind());
+  out << "kinds:\n";
+  for (const auto& [family, names] : kinds) out << "  " << family << ": " << absl::StrJoin(names, ", ") << "\n";
+  out << "presets (evgen --json models presets shows each full config):\n";
+  for (const v1::Preset& p : r.presets()) {
+    out << absl::StrFormat("  %-24s %-9s %s\n", p.name(), p.kind(), p.description());
+  }
 }
 
 void PrintModel(const v1::Model& m, std::ostream& out) {

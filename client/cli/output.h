@@ -24,6 +24,9 @@ void PrintJob(const v1::Job& job, std::ostream& out);
 void PrintJobLine(const v1::Job& job, std::ostream& out);
 void PrintModel(const v1::Model& model, std::ostream& out);
 void PrintModelLine(const v1::Model& model, std::ostream& out);
+// PrintPresets lists kinds by family, then each preset's name, kind and
+// description (--json shows the full resolved configs).
+void PrintPresets(const v1::ListPresetsResponse& response, std::ostream& out);
 void PrintComparison(const v1::CompareResponse& response, std::ostream& out);
 std::string JobStateName(v1::JobState state);
 

@@ -11,6 +11,11 @@ at::Tensor TableAsTensor(Table& table) {
                           torch::TensorOptions().dtype(torch::kFloat32));
 }
 
+at::Tensor TableAsTensor(const Table& table) {
+  return torch::from_blob(const_cast<float*>(table.values().data()), {table.num_rows(), table.num_columns()},
+                          torch::TensorOptions().dtype(torch::kFloat32));
+}
+
 absl::StatusOr<Table> TensorToTable(const at::Tensor& tensor, std::vector<std::string> columns) {
   if (tensor.dim() != 2 || tensor.size(1) != static_cast<int64_t>(columns.size())) {
     return absl::InvalidArgumentError(absl::StrCat("tensor of shape ", tensor.dim() == 2 ? tensor.size(0) : -1,

@@ -21,6 +21,9 @@ namespace evgen {
 // TableAsTensor returns a float32 CPU tensor [rows, columns] sharing memory
 // with `table`.
 at::Tensor TableAsTensor(Table& table);
+// TableAsTensor of a const table is a read-only view: clone() it to keep or
+// to write (LibTorch has no const tensors, so nothing stops a write).
+at::Tensor TableAsTensor(const Table& table);
 
 // TensorToTable copies a 2-D float tensor (any device) into a new Table.
 [[nodiscard]] absl::StatusOr<Table> TensorToTable(const at::Tensor& tensor,

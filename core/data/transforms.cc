@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "core/util/config_reader.h"
 
 namespace evgen {
 namespace {
@@ -18,22 +19,23 @@ absl::Status Bad(const std::string& kind, const std::string& what) {
 }
 
 absl::StatusOr<std::vector<std::string>> ColumnsField(const Json& spec, const std::string& kind) {
-  if (!spec.contains("columns") || !spec["columns"].is_array() || spec["columns"].empty()) {
-    return Bad(kind, "columns: must be a non-empty list of column names");
-  }
   std::vector<std::string> columns;
-  for (const Json& c : spec["columns"]) {
-    if (!c.is_string()) return Bad(kind, "columns: must hold strings");
-    columns.push_back(c.get<std::string>());
-  }
+  ConfigReader r(spec, absl::StrCat("transform ", kind));
+  r.Strings("columns", columns)
+      .Require(!columns.empty(), "columns", "must be a non-empty list of column names");
+  EVGEN_RETURN_IF_ERROR(r.status());
   return columns;
 }
 
+// NumberField reads a parameter the user sets (the spec also holds fitted
+// state, so unknown keys are not refused here).
 absl::StatusOr<double> NumberField(const Json& spec, const std::string& kind, const char* key,
-                                   double fallback) {
-  if (!spec.contains(key)) return fallback;
-  if (!spec[key].is_number()) return Bad(kind, absl::StrCat(key, ": must be a number"));
-  return spec[key].get<double>();
+                                   double fallback, Interval range = Interval::Finite()) {
+  double value = fallback;
+  ConfigReader r(spec, absl::StrCat("transform ", kind));
+  r.Number(key, value, range);
+  EVGEN_RETURN_IF_ERROR(r.status());
+  return value;
 }
 
 absl::StatusOr<std::vector<int>> Indices(const Table& table, const std::vector<std::string>& columns,
@@ -173,8 +175,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeColumnwise(const Json& spec, cons
         [offset](double y, double, double) { return std::exp(y) - offset; },
         [offset](double x) { return x + offset > 0 ? "" : std::string("is not above -offset"); });
   } else if (kind == "logit") {
-    EVGEN_ASSIGN_OR_RETURN(double eps, NumberField(spec, kind, "epsilon", 1e-6));
-    if (!(eps > 0 && eps < 0.5)) return Bad(kind, "epsilon: must be in (0, 0.5)");
+    EVGEN_ASSIGN_OR_RETURN(double eps, NumberField(spec, kind, "epsilon", 1e-6, Interval::Open(0, 0.5)));
     t = std::make_unique<ColumnwiseTransform>(
         kind, columns, nullptr,
         [eps](double x, double, double) {
@@ -446,8 +447,8 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const Json& spec) {
   EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> columns, ColumnsField(spec, kind));
   if (kind == "periodic") return std::unique_ptr<Transform>(std::make_unique<Periodic>(columns));
   if (kind == "tail-cut") {
-    EVGEN_ASSIGN_OR_RETURN(double percentile, NumberField(spec, kind, "percentile", 99.9));
-    if (!(percentile > 0 && percentile <= 100)) return Bad(kind, "percentile: must be in (0, 100]");
+    EVGEN_ASSIGN_OR_RETURN(double percentile,
+                           NumberField(spec, kind, "percentile", 99.9, Interval::OpenClosed(0, 100)));
     auto t = std::make_unique<TailCut>(columns, percentile);
     EVGEN_RETURN_IF_ERROR(t->Restore(spec));
     return std::unique_ptr<Transform>(std::move(t));

@@ -29,12 +29,12 @@
 namespace evgen {
 namespace checked_size_internal {
 
-inline absl::Status Negative(int64_t value, absl::string_view what) {
+[[nodiscard]] inline absl::Status Negative(int64_t value, absl::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat(what, ": size ", value, " is negative, expected >= 0"));
 }
 
-inline absl::Status TooLarge(std::initializer_list<int64_t> operands, absl::string_view op,
+[[nodiscard]] inline absl::Status TooLarge(std::initializer_list<int64_t> operands, absl::string_view op,
                              absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(what, ": ", absl::StrJoin(operands, op),
                                                  " does not fit in a 64-bit size"));

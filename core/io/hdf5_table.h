@@ -111,7 +111,7 @@ class Hdf5File {
 
  private:
   Hdf5File() = default;
-  absl::StatusOr<Hdf5Array> ReadAs(const std::string& dataset, bool as_int64) const;
+  [[nodiscard]] absl::StatusOr<Hdf5Array> ReadAs(const std::string& dataset, bool as_int64) const;
   std::string path_;
   int64_t file_ = -1;  // hid_t
   // file_bytes_ bounds what a dataset of this file can hold (see Read).

@@ -27,35 +27,35 @@ using MetricAdapter = absl::StatusOr<MetricOutcome> (*)(const MetricOptions&, co
                                                         const Table& candidate, uint64_t seed);
 
 // One-dimensional and correlation metrics (metric_adapters_1d.cc).
-absl::StatusOr<MetricOutcome> HistogramsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> CorrelationsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> HistogramsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> CorrelationsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> RelativeMeanDifferenceMetric(const MetricOptions&, const Table&, const Table&,
+[[nodiscard]] absl::StatusOr<MetricOutcome> RelativeMeanDifferenceMetric(const MetricOptions&, const Table&, const Table&,
                                                            uint64_t);
 // The mean of one column in bins of another, e.g. jet mass in N_track bins.
-absl::StatusOr<MetricOutcome> BinnedMeanMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> BinnedMeanMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 
 }  // namespace evgen
 
 namespace evgen {
 
 // Physics checks and the classifier test (metric_adapters_physics.cc).
-absl::StatusOr<MetricOutcome> ClassifierAucMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> MomentumBalanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> MassPeakMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> JetMassSumRatioMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> ClassifierAucMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> MomentumBalanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> MassPeakMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> JetMassSumRatioMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 
 }  // namespace evgen
 
 namespace evgen {
 
 // Kernel and Frechet distances (metric_adapters_nd.cc).
-absl::StatusOr<MetricOutcome> MmdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> FrechetDistanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> FpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
-absl::StatusOr<MetricOutcome> KpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> MmdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> FrechetDistanceMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> FpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+[[nodiscard]] absl::StatusOr<MetricOutcome> KpdMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 // W1-EFP on jet-cloud tables (metric_adapters_nd.cc).
 absl::StatusOr<MetricOutcome> W1EfpMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

@@ -1,34 +1,45 @@
 #include "core/metrics/metric_options.h"
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/status_macros.h"
+#include "core/util/config_reader.h"
+#include "nlohmann/json.hpp"
 
 namespace evgen {
 
-absl::StatusOr<int> IntOption(const MetricOptions& options, const std::string& key, int fallback, int lo,
-                              int hi) {
+namespace {
+
+// ReadOption reads one option with the typed config reader (text values), so
+// metric options are refused in the same words as every config.
+template <typename T, typename Read>
+absl::StatusOr<T> ReadOption(const MetricOptions& options, const std::string& key, T fallback,
+                             const Read& read) {
   auto it = options.find(key);
   if (it == options.end()) return fallback;
-  int v = 0;
-  if (!absl::SimpleAtoi(it->second, &v) || v < lo || v > hi) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics.options.", key, ": must be an integer in [", lo,
-                                                   ", ", hi, "], got '", it->second, "'"));
-  }
-  return v;
+  nlohmann::json j = nlohmann::json::object();
+  j[key] = it->second;
+  ConfigReader reader(j, "metrics.options", ConfigReader::Values::kText);
+  T value = fallback;
+  read(reader, value);
+  EVGEN_RETURN_IF_ERROR(reader.Finish());
+  return value;
+}
+
+}  // namespace
+
+absl::StatusOr<int> IntOption(const MetricOptions& options, const std::string& key, int fallback, int lo,
+                              int hi) {
+  return ReadOption<int>(options, key, fallback,
+                         [&](ConfigReader& r, int& v) { r.Integer(key.c_str(), v, lo, hi); });
 }
 
 absl::StatusOr<double> DoubleOption(const MetricOptions& options, const std::string& key, double fallback,
                                     double lo, double hi) {
-  auto it = options.find(key);
-  if (it == options.end()) return fallback;
-  double v = 0;
-  if (!absl::SimpleAtod(it->second, &v) || !(v >= lo && v <= hi)) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics.options.", key, ": must be a number in [", lo,
-                                                   ", ", hi, "], got '", it->second, "'"));
-  }
-  return v;
+  return ReadOption<double>(options, key, fallback, [&](ConfigReader& r, double& v) {
+    r.Number(key.c_str(), v, Interval::Closed(lo, hi));
+  });
 }
 
 std::vector<std::string> ListOption(const MetricOptions& options, const std::string& key,

@@ -8,13 +8,14 @@
 //   before that it returns FailedPrecondition.
 // - Columns: a model reads its condition_columns() from the conditions table
 //   it is given (extra columns are ignored, missing ones are InvalidArgument)
-//   and produces its target_columns(). Sample() returns the condition columns
-//   followed by the target columns, one output row per conditions row. A
-//   model without condition columns reads only conditions.num_rows() (the
-//   caller passes any placeholder column, see SampleRows).
-// - Randomness: Sample(conditions, seed, first_row) must make row r of its
-//   output a pure function of (model state, seed, first_row + r, the row's
-//   conditions), so the server can split a request into chunks without
+//   and produces its target_columns(). Sample(conditions, rows, ...) returns
+//   `rows` rows: the condition columns followed by the target columns. A
+//   conditional model is given exactly `rows` conditions rows; a model
+//   without condition columns is given an empty table and only the count
+//   (CheckSampleArguments checks both).
+// - Randomness: Sample(conditions, rows, seed, first_row) must make row r of
+//   its output a pure function of (model state, seed, first_row + r, the
+//   row's conditions), so the server can split a request into chunks without
 //   changing a single byte of the result.
 // - Threading: Fit() runs on one job thread and may block for a long time; it
 //   polls FitContext::cancelled between steps. Sample(), Describe() and Save()
@@ -86,8 +87,13 @@ class Model {
   // Fit trains on `train`. Returns Cancelled when ctx.cancelled() turned true.
   [[nodiscard]] virtual absl::Status Fit(const Table& train, const FitContext& ctx) = 0;
 
-  [[nodiscard]] virtual absl::StatusOr<Table> Sample(const Table& conditions, uint64_t seed,
-                                                     int64_t first_row) const = 0;
+  [[nodiscard]] virtual absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows,
+                                                     uint64_t seed, int64_t first_row) const = 0;
+  // SampleFor is Sample for a conditional model: one row per conditions row.
+  [[nodiscard]] absl::StatusOr<Table> SampleFor(const Table& conditions, uint64_t seed,
+                                                int64_t first_row) const {
+    return Sample(conditions, conditions.num_rows(), seed, first_row);
+  }
 
   // Describe returns a JSON object with the model's configuration and what
   // fitting found (e.g. empty template cells), for `evgen models get`.
@@ -97,5 +103,11 @@ class Model {
   [[nodiscard]] virtual absl::Status Save(const std::string& dir) const = 0;
   [[nodiscard]] virtual absl::Status Load(const std::string& dir) = 0;
 };
+
+// CheckSampleArguments is the check every Sample() starts with: rows and
+// first_row not negative, and `rows` conditions rows holding the model's
+// condition columns (none needed for an unconditional model).
+[[nodiscard]] absl::Status CheckSampleArguments(const Model& model, const Table& conditions,
+                                                int64_t rows, int64_t first_row);
 
 }  // namespace evgen

@@ -14,7 +14,7 @@ using SimulatorOptions = std::map<std::string, double>;
 
 // OptionInRange returns options[key] (or `fallback`) if it lies in [lo, hi],
 // else InvalidArgument naming the option and the range.
-inline absl::StatusOr<double> OptionInRange(const SimulatorOptions& options, const std::string& key,
+[[nodiscard]] inline absl::StatusOr<double> OptionInRange(const SimulatorOptions& options, const std::string& key,
                                             double fallback, double lo, double hi) {
   auto it = options.find(key);
   const double value = it == options.end() ? fallback : it->second;

@@ -27,9 +27,15 @@ std::string MakeTempDir(const std::string& prefix) {
 
 absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::Start(const std::string& data_dir,
                                                                     std::vector<std::string> extra_args) {
+  return StartBinary(EVGEN_EVGEND_PATH, data_dir, std::move(extra_args));
+}
+
+absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::StartBinary(const std::string& binary,
+                                                                          const std::string& data_dir,
+                                                                          std::vector<std::string> extra_args) {
   const std::string port_file = data_dir + "/evgend.port";
   ::unlink(port_file.c_str());
-  std::vector<std::string> args = {EVGEN_EVGEND_PATH, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+  std::vector<std::string> args = {binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
                                    "--port-file", port_file};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   auto process = std::unique_ptr<EvgendProcess>(new EvgendProcess());

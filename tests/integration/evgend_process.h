@@ -20,6 +20,11 @@ class EvgendProcess {
   // Start launches evgend with --listen 127.0.0.1:0 and waits until it serves.
   static absl::StatusOr<std::unique_ptr<EvgendProcess>> Start(const std::string& data_dir,
                                                               std::vector<std::string> extra_args = {});
+  // StartBinary starts another build of evgend (e.g. one with a test-only
+  // model family linked in) the same way.
+  static absl::StatusOr<std::unique_ptr<EvgendProcess>> StartBinary(const std::string& binary,
+                                                                    const std::string& data_dir,
+                                                                    std::vector<std::string> extra_args = {});
   ~EvgendProcess();
 
   int port() const { return port_; }

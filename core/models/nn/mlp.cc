@@ -4,11 +4,11 @@
 #include <cmath>
 #include <utility>
 
-#include "core/util/json_fields.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status_macros.h"
+#include "core/util/config_reader.h"
 
 namespace evgen {
 namespace {
@@ -17,96 +17,21 @@ constexpr int64_t kMaxWidth = 8192;
 // kPowerIterationEps keeps the normalisation finite for an all-zero weight.
 constexpr double kPowerIterationEps = 1e-12;
 
-const std::vector<std::string>& SpecKeys() {
-  static const std::vector<std::string> keys = {
-      "hidden", "activation", "leaky_slope", "norm", "spectral_norm", "dropout", "output"};
-  return keys;
-}
-
-absl::Status ReadChoice(const nlohmann::json& j, const std::string& field, const std::string& key,
-                        const std::vector<std::string>& allowed, std::string* out) {
-  if (!j.contains(key)) return absl::OkStatus();
-  const nlohmann::json& v = j.at(key);
-  const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(JsonKeyName(field, key), " must be one of \"",
-                                                   absl::StrJoin(allowed, "\", \""), "\", got ",
-                                                   v.dump()));
-  };
-  if (!v.is_string()) return bad();
-  const std::string s = v.get<std::string>();
-  if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) return bad();
-  *out = s;
-  return absl::OkStatus();
-}
-
-// ReadNumber accepts a finite number in [lo, hi) (or [lo, hi] when hi_closed).
-absl::Status ReadNumber(const nlohmann::json& j, const std::string& field, const std::string& key,
-                        double lo, double hi, bool hi_closed, double* out) {
-  if (!j.contains(key)) return absl::OkStatus();
-  const nlohmann::json& v = j.at(key);
-  const bool ok = v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= lo &&
-                  (hi_closed ? v.get<double>() <= hi : v.get<double>() < hi);
-  if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(JsonKeyName(field, key), " must be a number in [",
-                                                   lo, ", ", hi, hi_closed ? "]" : ")", ", got ",
-                                                   v.dump()));
-  }
-  *out = v.get<double>();
-  return absl::OkStatus();
-}
-
-absl::Status ReadBool(const nlohmann::json& j, const std::string& field, const std::string& key,
-                      bool* out) {
-  if (!j.contains(key)) return absl::OkStatus();
-  const nlohmann::json& v = j.at(key);
-  if (!v.is_boolean()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(JsonKeyName(field, key), " must be true or false, got ", v.dump()));
-  }
-  *out = v.get<bool>();
-  return absl::OkStatus();
-}
-
-absl::Status ReadHidden(const nlohmann::json& j, const std::string& field,
-                        std::vector<int64_t>* out) {
-  if (!j.contains("hidden")) return absl::OkStatus();
-  const nlohmann::json& v = j.at("hidden");
-  const auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(JsonKeyName(field, "hidden"),
-                                                   " must be an array of integer widths in [1, ",
-                                                   kMaxWidth, "], got ", v.dump()));
-  };
-  if (!v.is_array()) return bad();
-  std::vector<int64_t> widths;
-  for (const nlohmann::json& w : v) {
-    // get<double> first so an unsigned 2^64-1 cannot wrap into range.
-    if (!w.is_number_integer() || w.get<double>() < 1 || w.get<double>() > kMaxWidth) return bad();
-    widths.push_back(w.get<int64_t>());
-  }
-  *out = std::move(widths);
-  return absl::OkStatus();
-}
-
 torch::Tensor Normalized(const torch::Tensor& v) { return v / (v.norm() + kPowerIterationEps); }
 
 }  // namespace
 
 absl::StatusOr<MlpSpec> MlpSpec::FromJson(const nlohmann::json& j, const std::string& field) {
   MlpSpec spec;
-  if (j.is_null()) return spec;
-  if (!j.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be a JSON object, got ", j.dump()));
-  }
-  EVGEN_RETURN_IF_ERROR(CheckJsonKeys(j, field, SpecKeys()));
-  EVGEN_RETURN_IF_ERROR(ReadHidden(j, field, &spec.hidden));
-  EVGEN_RETURN_IF_ERROR(ReadChoice(j, field, "activation", {"leaky-relu", "relu", "tanh", "swish"},
-                                   &spec.activation));
-  EVGEN_RETURN_IF_ERROR(ReadNumber(j, field, "leaky_slope", 0, 1, false, &spec.leaky_slope));
-  EVGEN_RETURN_IF_ERROR(ReadChoice(j, field, "norm", {"none", "batch", "layer"}, &spec.norm));
-  EVGEN_RETURN_IF_ERROR(ReadBool(j, field, "spectral_norm", &spec.spectral_norm));
-  EVGEN_RETURN_IF_ERROR(ReadNumber(j, field, "dropout", 0, 1, false, &spec.dropout));
-  EVGEN_RETURN_IF_ERROR(ReadChoice(j, field, "output", {"linear", "sigmoid"}, &spec.output));
+  ConfigReader r(j, field);
+  r.Integers("hidden", spec.hidden, 1, kMaxWidth)
+      .Choice("activation", spec.activation, {"leaky-relu", "relu", "tanh", "swish"})
+      .Number("leaky_slope", spec.leaky_slope, Interval::ClosedOpen(0, 1))
+      .Choice("norm", spec.norm, {"none", "batch", "layer"})
+      .Bool("spectral_norm", spec.spectral_norm)
+      .Number("dropout", spec.dropout, Interval::ClosedOpen(0, 1))
+      .Choice("output", spec.output, {"linear", "sigmoid"});
+  EVGEN_RETURN_IF_ERROR(r.Finish());
   return spec;
 }
 

@@ -7,7 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/util/json_fields.h"
+#include "core/status_macros.h"
+#include "core/util/config_reader.h"
 
 namespace evgen {
 namespace {
@@ -21,38 +22,11 @@ double SkewDelta(double alpha) { return alpha / std::sqrt(1 + alpha * alpha); }
 
 absl::StatusOr<NoiseSpec> NoiseSpec::FromJson(const nlohmann::json& j, const std::string& field) {
   NoiseSpec spec;
-  if (j.is_null()) return spec;
-  if (!j.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be a JSON object, got ", j.dump()));
-  }
-  if (absl::Status s = CheckJsonKeys(j, field, {"kind", "alpha", "dim"}); !s.ok()) return s;
-  if (j.contains("kind")) {
-    const nlohmann::json& v = j.at("kind");
-    if (!v.is_string() || (v != "normal" && v != "uniform" && v != "skew-normal")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(JsonKeyName(field, "kind"),
-                       " must be one of \"normal\", \"uniform\", \"skew-normal\", got ", v.dump()));
-    }
-    spec.kind = v.get<std::string>();
-  }
-  if (j.contains("alpha")) {
-    const nlohmann::json& v = j.at("alpha");
-    if (!v.is_number() || !std::isfinite(v.get<double>())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(JsonKeyName(field, "alpha"), " must be a finite number, got ", v.dump()));
-    }
-    spec.alpha = v.get<double>();
-  }
-  if (j.contains("dim")) {
-    const nlohmann::json& v = j.at("dim");
-    // get<double> first so an unsigned 2^64-1 cannot wrap into range.
-    if (!v.is_number_integer() || v.get<double>() < 1 || v.get<double>() > kMaxDim) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          JsonKeyName(field, "dim"), " must be an integer in [1, ", kMaxDim, "], got ", v.dump()));
-    }
-    spec.dim = v.get<int64_t>();
-  }
+  ConfigReader r(j, field);
+  r.Choice("kind", spec.kind, {"normal", "uniform", "skew-normal"})
+      .Number("alpha", spec.alpha)
+      .Integer("dim", spec.dim, 1, kMaxDim);
+  EVGEN_RETURN_IF_ERROR(r.Finish());
   return spec;
 }
 

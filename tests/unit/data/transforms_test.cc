@@ -101,10 +101,10 @@ TEST(TransformsTest, BadSpecsAndInputsNameTheProblem) {
   };
   const std::vector<Case> cases = {
       {R"({"kind": "box-cox", "columns": ["x"]})", "'box-cox' is not one of min-max, standardize"},
-      {R"({"kind": "log"})", "columns: must be a non-empty list"},
+      {R"({"kind": "log"})", "columns must be a non-empty list"},
       {R"({"kind": "min-max", "columns": ["x"], "low": 1, "high": 0})", "high: must exceed low"},
-      {R"({"kind": "logit", "columns": ["x"], "epsilon": 0.7})", "epsilon: must be in (0, 0.5)"},
-      {R"({"kind": "tail-cut", "columns": ["x"], "percentile": 120})", "percentile: must be in (0, 100]"},
+      {R"({"kind": "logit", "columns": ["x"], "epsilon": 0.7})", "epsilon must be a number in (0, 0.5)"},
+      {R"({"kind": "tail-cut", "columns": ["x"], "percentile": 120})", "percentile must be a number in (0, 100]"},
       {R"({"kind": "on-shell", "particles": [{"prefix": "p1"}]})", "mass_gev"},
       {R"([1])", "must be an object"},
   };

@@ -230,9 +230,9 @@ TEST(BinnedMeanTest, BadOptionsNameTheOption) {
   } cases[] = {
       {{{"by", "x"}}, "metrics.options.by: column 'x' not in reference; its columns are [n_track, mass_gev]"},
       {{{"value_column", "pt"}}, "metrics.options.value_column: column 'pt' not in reference"},
-      {{{"bins", "0"}}, "metrics.options.bins: must be an integer in [1, 100]"},
-      {{{"bins", "101"}}, "metrics.options.bins: must be an integer in [1, 100]"},
-      {{{"bins", "two"}}, "metrics.options.bins: must be an integer in [1, 100]"},
+      {{{"bins", "0"}}, "metrics.options.bins must be an integer in [1, 100]"},
+      {{{"bins", "101"}}, "metrics.options.bins must be an integer in [1, 100]"},
+      {{{"bins", "two"}}, "metrics.options.bins must be an integer in [1, 100]"},
       {{{"edges", "1,1"}}, "metrics.options.edges: must be finite and strictly increasing"},
       {{{"edges", "3,2"}}, "metrics.options.edges: must be finite and strictly increasing"},
       {{{"edges", "1"}}, "metrics.options.edges: need at least 2 edges"},

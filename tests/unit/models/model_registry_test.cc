@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/models/sample_rows.h"
+#include "core/sampling/sample_rows.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen {

@@ -42,7 +42,7 @@ TEST(ModelStoreTest, VersionsCountUpAndLoadGivesTheSameSamples) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   Table conditions({"pt_gev", "eta"});
   for (int i = 0; i < 100; ++i) conditions.AppendRow({300.f + i, 0.5f});
-  EXPECT_EQ(loaded->second->Sample(conditions, 4, 0)->values(), model->Sample(conditions, 4, 0)->values());
+  EXPECT_EQ(loaded->second->SampleFor(conditions, 4, 0)->values(), model->SampleFor(conditions, 4, 0)->values());
   ASSERT_EQ(reopened.List().size(), 2u);
 
   absl::Status missing = reopened.GetRecord("tpl", 7).status();

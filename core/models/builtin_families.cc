@@ -1,0 +1,15 @@
+#include "core/models/builtin_families.h"
+
+#include "core/models/gan/gan_family.h"
+#include "core/models/template/template_family.h"
+
+namespace evgen {
+
+std::vector<std::unique_ptr<ModelFamily>> BuiltinModelFamilies() {
+  std::vector<std::unique_ptr<ModelFamily>> families;
+  families.push_back(MakeTemplateFamily());
+  families.push_back(MakeGanFamily());
+  return families;
+}
+
+}  // namespace evgen

@@ -1,0 +1,385 @@
+#include "core/models/gan/gan_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <mutex>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/data/table_tensor.h"
+#include "core/data/transforms.h"
+#include "core/io/atomic_file.h"
+#include "core/models/gan/gan_config.h"
+#include "core/models/gan/mmd_terms.h"
+#include "core/models/nn/circle_layer.h"
+#include "core/models/nn/mlp.h"
+#include "core/models/nn/noise.h"
+#include "core/random/counter_rng.h"
+#include "core/status_macros.h"
+#include "core/models/gan/gan_trainer.h"
+
+namespace evgen {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint64_t kSplitLabel = 0x53504c4954000000ULL;
+constexpr uint64_t kInitLabel = 0x494e495400000000ULL;
+constexpr uint64_t kDropoutLabel = 0x44524f5000000000ULL;
+// Sampling runs the generator on blocks of exactly kSampleBlock rows that
+// start at multiples of kSampleBlock in absolute row numbers. BLAS kernels
+// may sum in a different order for a different batch size, so a fixed block
+// geometry is what makes row r's value independent of how a request is cut
+// into chunks (rows outside the request are zero padding).
+constexpr int64_t kSampleBlock = 1024;
+
+json DefaultTransforms(const std::vector<std::string>& targets) {
+  return json::array({{{"kind", "standardize"}, {"columns", targets}}});
+}
+
+class GanModel final : public Model {
+ public:
+  GanModel(GanConfig config, NoiseSpec noise, MlpSpec g_spec, MlpSpec d_spec)
+      : config_(std::move(config)), noise_(std::move(noise)), g_spec_(std::move(g_spec)),
+        d_spec_(std::move(d_spec)) {
+    if (config_.transforms.empty()) config_.transforms = DefaultTransforms(config_.target_columns);
+  }
+
+  std::string kind() const override { return config_.kind; }
+  const std::vector<std::string>& condition_columns() const override { return config_.condition_columns; }
+  const std::vector<std::string>& target_columns() const override { return config_.target_columns; }
+  std::vector<ConditionRange> condition_ranges() const override { return cond_range_; }
+
+  absl::Status Fit(const Table& train, const FitContext& ctx) override;
+  absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows, uint64_t seed,
+                               int64_t first_row) const override;
+  json Describe() const override;
+  absl::Status Save(const std::string& dir) const override;
+  absl::Status Load(const std::string& dir) override;
+
+ private:
+  absl::StatusOr<Table> ModelSpace(const Table& train);
+  void FitConditionScaling(const Table& space);
+  torch::Tensor Conditions(const Table& table, int64_t rows) const;
+  torch::Tensor GenerateAligned(const torch::Tensor& conditions, uint64_t seed, int64_t first_row) const;
+  Network BuildGenerator();
+  Network BuildDiscriminator();
+  absl::StatusOr<GanTrainingData> Split(const Table& space, uint64_t seed) const;
+
+  GanConfig config_;
+  NoiseSpec noise_;
+  MlpSpec g_spec_, d_spec_;
+  TransformChain chain_;
+  std::vector<std::string> model_columns_;  // generator outputs (model space)
+  std::vector<double> cond_mean_, cond_scale_;
+  // The training rows' condition ranges; empty for models saved before
+  // they were recorded.
+  std::vector<ConditionRange> cond_range_;
+  Network generator_;
+  json fit_summary_ = json::object();
+  bool fitted_ = false;
+};
+
+json RangesToJson(const std::vector<Model::ConditionRange>& ranges) {
+  json out = json::array();
+  for (const Model::ConditionRange& r : ranges) out.push_back({r.min, r.max});
+  return out;
+}
+
+std::vector<Model::ConditionRange> RangesFromJson(const json& j) {
+  std::vector<Model::ConditionRange> out;
+  for (const json& r : j) out.push_back({r.at(0).get<double>(), r.at(1).get<double>()});
+  return out;
+}
+
+absl::Status CheckHasColumns(const Table& table, const std::vector<std::string>& columns) {
+  for (const std::string& c : columns) {
+    if (!table.HasColumn(c)) {
+      return absl::InvalidArgumentError(absl::StrCat("training data: no column '", c, "'; it has [",
+                                                     absl::StrJoin(table.columns(), ", "), "]"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ModelSpace fits the chain on [targets, conditions] (a tail cut then drops
+// the same rows from both) and returns the transformed table.
+absl::StatusOr<Table> GanModel::ModelSpace(const Table& train) {
+  std::vector<std::string> columns = config_.target_columns;
+  columns.insert(columns.end(), config_.condition_columns.begin(), config_.condition_columns.end());
+  EVGEN_ASSIGN_OR_RETURN(Table selected, train.SelectColumns(columns));
+  EVGEN_ASSIGN_OR_RETURN(chain_, TransformChain::FromJson(config_.transforms));
+  EVGEN_RETURN_IF_ERROR(chain_.Fit(selected));
+  EVGEN_ASSIGN_OR_RETURN(Table space, chain_.Forward(selected));
+  model_columns_.clear();
+  for (const std::string& c : space.columns()) {
+    if (std::find(config_.condition_columns.begin(), config_.condition_columns.end(), c) ==
+        config_.condition_columns.end()) {
+      model_columns_.push_back(c);
+    }
+  }
+  constexpr int64_t kMinRows = 10;
+  if (space.num_rows() < kMinRows) {
+    return absl::FailedPreconditionError(absl::StrCat("training data: ", space.num_rows(),
+                                                      " rows after the transforms; need at least ", kMinRows));
+  }
+  return space;
+}
+
+void GanModel::FitConditionScaling(const Table& space) {
+  cond_mean_.assign(config_.condition_columns.size(), 0);
+  cond_scale_.assign(config_.condition_columns.size(), 1);
+  cond_range_.assign(config_.condition_columns.size(), ConditionRange{});
+  for (size_t k = 0; k < config_.condition_columns.size(); ++k) {
+    const int c = *space.ColumnIndex(config_.condition_columns[k]);
+    double sum = 0, sum2 = 0;
+    ConditionRange& range = cond_range_[k];
+    range.min = range.max = space.at(0, c);
+    for (int64_t r = 0; r < space.num_rows(); ++r) {
+      sum += space.at(r, c);
+      sum2 += double(space.at(r, c)) * space.at(r, c);
+      range.min = std::min<double>(range.min, space.at(r, c));
+      range.max = std::max<double>(range.max, space.at(r, c));
+    }
+    const double n = static_cast<double>(space.num_rows());
+    cond_mean_[k] = sum / n;
+    const double var = std::max(0.0, sum2 / n - cond_mean_[k] * cond_mean_[k]);
+    cond_scale_[k] = var > 0 ? std::sqrt(var) : 1.0;  // a constant condition stays 0
+  }
+}
+
+// Conditions returns the standardized condition columns of `table` [rows, C].
+// Conditions standardizes the condition columns of `rows` rows of `table`
+// ([rows, 0] for an unconditional model, which reads nothing from it).
+torch::Tensor GanModel::Conditions(const Table& table, int64_t rows) const {
+  const int64_t n = static_cast<int64_t>(config_.condition_columns.size());
+  torch::Tensor out = torch::empty({rows, n}, torch::kFloat32);
+  float* p = out.data_ptr<float>();
+  for (int64_t k = 0; k < n; ++k) {
+    const int c = *table.ColumnIndex(config_.condition_columns[k]);
+    for (int64_t r = 0; r < rows; ++r) {
+      p[r * n + k] = static_cast<float>((table.at(r, c) - cond_mean_[k]) / cond_scale_[k]);
+    }
+  }
+  return out;
+}
+
+torch::Tensor GanModel::GenerateAligned(const torch::Tensor& conditions, uint64_t seed,
+                                        int64_t first_row) const {
+  const int64_t rows = conditions.size(0);
+  const int64_t n_cond = conditions.size(1);
+  torch::Tensor out = torch::empty({rows, static_cast<int64_t>(model_columns_.size())}, torch::kFloat32);
+  for (int64_t block = first_row / kSampleBlock * kSampleBlock; block < first_row + rows;
+       block += kSampleBlock) {
+    const int64_t begin = std::max(block, first_row);  // absolute rows [begin, end)
+    const int64_t end = std::min(block + kSampleBlock, first_row + rows);
+    torch::Tensor noise = torch::zeros({kSampleBlock, noise_.dim}, torch::kFloat32);
+    torch::Tensor cond = torch::zeros({kSampleBlock, n_cond}, torch::kFloat32);
+    for (int64_t r = begin; r < end; ++r) {
+      CounterRng rng(seed, static_cast<uint64_t>(r));
+      FillNoiseRow(noise_, rng, noise.data_ptr<float>() + (r - block) * noise_.dim);
+    }
+    cond.slice(0, begin - block, end - block).copy_(conditions.slice(0, begin - first_row, end - first_row));
+    // Dropout masks of a block come from (seed, block number), like its noise
+    // from (seed, row), so they too are independent of the request's chunking.
+    c10::optional<at::Generator> dropout;
+    if (config_.sampling_dropout && g_spec_.dropout > 0) {
+      dropout = at::make_generator<at::CPUGeneratorImpl>(
+          DeriveSeed(seed ^ kDropoutLabel, static_cast<uint64_t>(block / kSampleBlock)));
+    }
+    const torch::Tensor generated = RunGenerator(generator_, noise, cond, torch::kCPU, dropout);
+    out.slice(0, begin - first_row, end - first_row).copy_(generated.slice(0, begin - block, end - block));
+  }
+  return out;
+}
+
+Network GanModel::BuildGenerator() {
+  const int64_t inputs = noise_.dim + static_cast<int64_t>(config_.condition_columns.size());
+  Mlp mlp(inputs, static_cast<int64_t>(model_columns_.size()), g_spec_);
+  std::shared_ptr<MlpImpl> impl = mlp.ptr();
+  return {impl, [impl](const torch::Tensor& x) { return impl->forward(x); }, impl};
+}
+
+Network GanModel::BuildDiscriminator() {
+  const int64_t inputs = static_cast<int64_t>(model_columns_.size() + config_.condition_columns.size());
+  if (config_.kind == "wgan-u1") {
+    CircleMlp circle(inputs, d_spec_.hidden, d_spec_.activation);
+    std::shared_ptr<CircleMlpImpl> impl = circle.ptr();
+    return {impl, [impl](const torch::Tensor& x) { return impl->forward(x); }, nullptr};
+  }
+  Mlp mlp(inputs, 1, d_spec_);
+  std::shared_ptr<MlpImpl> impl = mlp.ptr();
+  return {impl, [impl](const torch::Tensor& x) { return impl->forward(x); }, impl};
+}
+
+// Split holds out a seeded fraction of rows (at most validation.rows) for
+// validation; a row's side depends only on (seed, row).
+absl::StatusOr<GanTrainingData> GanModel::Split(const Table& space, uint64_t seed) const {
+  std::vector<int64_t> train_rows, validation_rows;
+  const double fraction = config_.validation.fraction;
+  for (int64_t r = 0; r < space.num_rows(); ++r) {
+    CounterRng rng(seed ^ kSplitLabel, static_cast<uint64_t>(r));
+    const bool held_out = rng.Uniform() < fraction &&
+                          static_cast<int64_t>(validation_rows.size()) < config_.validation.rows;
+    (held_out ? validation_rows : train_rows).push_back(r);
+  }
+  EVGEN_ASSIGN_OR_RETURN(Table targets, space.SelectColumns(model_columns_));
+  GanTrainingData data;
+  const Table train_targets = targets.SelectRows(train_rows);
+  const Table validation_targets = targets.SelectRows(validation_rows);
+  data.train_targets = TableAsTensor(train_targets).clone();
+  data.validation_targets = TableAsTensor(validation_targets).clone();
+  data.train_conditions = Conditions(space.SelectRows(train_rows), static_cast<int64_t>(train_rows.size()));
+  data.validation_conditions = Conditions(space.SelectRows(validation_rows), static_cast<int64_t>(validation_rows.size()));
+  return data;
+}
+
+absl::Status GanModel::Fit(const Table& train, const FitContext& ctx) {
+  EVGEN_RETURN_IF_ERROR(CheckHasColumns(train, config_.condition_columns));
+  EVGEN_RETURN_IF_ERROR(CheckHasColumns(train, config_.target_columns));
+  EVGEN_ASSIGN_OR_RETURN(Table space, ModelSpace(train));
+  FitConditionScaling(space);
+  EVGEN_ASSIGN_OR_RETURN(GanTrainingData data, Split(space, ctx.seed));
+  EVGEN_ASSIGN_OR_RETURN(MmdTerms mmd,
+                         MmdTerms::Create(config_.mmd, model_columns_, chain_, config_.transforms));
+  Network discriminator;
+  {
+    // Initial weights come from LibTorch's global generator: seed it and
+    // build both networks under one lock so concurrent jobs stay reproducible.
+    static std::mutex init_mutex;
+    std::lock_guard<std::mutex> lock(init_mutex);
+    torch::manual_seed(DeriveSeed(ctx.seed, kInitLabel));
+    generator_ = BuildGenerator();
+    discriminator = BuildDiscriminator();
+  }
+  GanTrainer trainer(config_, noise_, generator_, discriminator, &mmd, torch::Device(ctx.device));
+  EVGEN_ASSIGN_OR_RETURN(GanTrainingResult result, trainer.Run(data, ctx));
+  generator_.module->to(torch::kCPU);
+  generator_.module->eval();
+  int64_t parameters = 0;
+  for (const torch::Tensor& p : generator_.module->parameters()) parameters += p.numel();
+  fit_summary_ = {{"steps_done", result.steps_done},
+                  {"best_validation_metric", result.best_validation_metric},
+                  {"best_step", result.best_step},
+                  {"stopped_early", result.stopped_early},
+                  {"training_rows", data.train_targets.size(0)},
+                  {"validation_rows", data.validation_targets.size(0)},
+                  {"generator_parameters", parameters},
+                  {"device", ctx.device}};
+  fitted_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Table> GanModel::Sample(const Table& conditions, int64_t rows, uint64_t seed,
+                                       int64_t first_row) const {
+  if (!fitted_) return absl::FailedPreconditionError("model: not fitted or loaded");
+  EVGEN_RETURN_IF_ERROR(CheckSampleArguments(*this, conditions, rows, first_row));
+  const torch::Tensor out = GenerateAligned(Conditions(conditions, rows), seed, first_row);
+  EVGEN_ASSIGN_OR_RETURN(Table space, TensorToTable(out, model_columns_));
+  EVGEN_ASSIGN_OR_RETURN(Table physical, chain_.Inverse(space));
+  EVGEN_ASSIGN_OR_RETURN(Table targets, physical.SelectColumns(config_.target_columns));
+  EVGEN_ASSIGN_OR_RETURN(Table result, conditions.SelectColumns(config_.condition_columns));
+  // Append the target columns beside the conditions, row by row.
+  std::vector<std::string> columns = result.columns();
+  columns.insert(columns.end(), config_.target_columns.begin(), config_.target_columns.end());
+  Table joined(columns);
+  joined.Reserve(rows);
+  std::vector<float> row(columns.size());
+  const size_t nc = config_.condition_columns.size();
+  for (int64_t r = 0; r < rows; ++r) {
+    std::copy(result.row(r), result.row(r) + nc, row.begin());
+    std::copy(targets.row(r), targets.row(r) + targets.num_columns(), row.begin() + nc);
+    joined.AppendRow(row.data());
+  }
+  return joined;
+}
+
+json GanModel::Describe() const {
+  return {{"kind", config_.kind},
+          {"preset", config_.preset},
+          {"config", config_.ToJson()},
+          {"model_columns", model_columns_},
+          {"fit", fit_summary_}};
+}
+
+absl::Status GanModel::Save(const std::string& dir) const {
+  if (!fitted_) return absl::FailedPreconditionError("model: not fitted");
+  json state = {{"kind", config_.kind},
+                {"preset", config_.preset},
+                {"config", config_.ToJson()},
+                {"transforms_fitted", chain_.ToJson()},
+                {"model_columns", model_columns_},
+                {"condition_mean", cond_mean_},
+                {"condition_scale", cond_scale_},
+                {"condition_range", RangesToJson(cond_range_)},
+                {"fit", fit_summary_}};
+  EVGEN_RETURN_IF_ERROR(WriteFileAtomically(dir + "/gan.json", state.dump(2)));
+  try {
+    torch::serialize::OutputArchive archive;
+    generator_.module->save(archive);
+    archive.save_to(dir + "/weights.pt");
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("model: cannot write weights.pt: ", e.what_without_backtrace()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GanModel::Load(const std::string& dir) {
+  std::ifstream in(dir + "/gan.json");
+  if (!in) return absl::NotFoundError(absl::StrCat("model: missing ", dir, "/gan.json"));
+  const json state = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (state.is_discarded() || !state.is_object()) {
+    return absl::DataLossError(absl::StrCat("model: ", dir, "/gan.json is not valid JSON"));
+  }
+  try {
+    EVGEN_ASSIGN_OR_RETURN(config_, GanConfig::FromJson(state.at("kind").get<std::string>(), state.at("config")));
+    config_.preset = state.value("preset", "");
+    EVGEN_ASSIGN_OR_RETURN(noise_, NoiseSpec::FromJson(config_.noise, "config.noise"));
+    EVGEN_ASSIGN_OR_RETURN(g_spec_, MlpSpec::FromJson(config_.generator, "config.generator"));
+    EVGEN_ASSIGN_OR_RETURN(chain_, TransformChain::FromJson(state.at("transforms_fitted")));
+    model_columns_ = state.at("model_columns").get<std::vector<std::string>>();
+    cond_mean_ = state.at("condition_mean").get<std::vector<double>>();
+    cond_scale_ = state.at("condition_scale").get<std::vector<double>>();
+    cond_range_ = RangesFromJson(state.value("condition_range", json::array()));
+    fit_summary_ = state.value("fit", json::object());
+    generator_ = BuildGenerator();
+    torch::serialize::InputArchive archive;
+    archive.load_from(dir + "/weights.pt");
+    generator_.module->load(archive);
+  } catch (const std::exception& e) {
+    return absl::DataLossError(absl::StrCat("model: cannot load ", dir, ": ", e.what()));
+  }
+  generator_.module->eval();
+  fitted_ = true;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Model>> CreateGanModel(const std::string& kind, const json& config) {
+  EVGEN_ASSIGN_OR_RETURN(GanConfig c, GanConfig::FromJson(kind, config));
+  EVGEN_ASSIGN_OR_RETURN(NoiseSpec noise, NoiseSpec::FromJson(c.noise, "config.noise"));
+  EVGEN_ASSIGN_OR_RETURN(MlpSpec g, MlpSpec::FromJson(c.generator, "config.generator"));
+  json d_json = c.discriminator;
+  if (kind == "wgan-u1") {
+    // A circle critic has only widths and psi; the other MLP options do not apply.
+    for (const auto& [k, v] : d_json.items()) {
+      if (k != "hidden" && k != "activation") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "config.discriminator.", k, ": does not apply to a wgan-u1 circle critic; allowed: hidden, activation"));
+      }
+    }
+  }
+  EVGEN_ASSIGN_OR_RETURN(MlpSpec d, MlpSpec::FromJson(d_json, "config.discriminator"));
+  if (kind == "wgan-u1" && d.activation == "swish") {
+    return absl::InvalidArgumentError(
+        "config.discriminator.activation: a circle critic needs a 1-Lipschitz psi: leaky-relu, relu or tanh");
+  }
+  return std::unique_ptr<Model>(std::make_unique<GanModel>(std::move(c), std::move(noise), std::move(g), std::move(d)));
+}
+
+}  // namespace evgen

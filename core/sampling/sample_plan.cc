@@ -1,0 +1,74 @@
+#include "core/sampling/sample_plan.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace evgen {
+namespace {
+
+// GivenConditions resolves the spec's conditions source; an empty table for
+// an unconditional model that was given none.
+absl::StatusOr<Table> GivenConditions(const SampleSpec& spec, const Model& model, DatasetStore& datasets,
+                                      const std::string& field) {
+  if (spec.conditions_table.has_value() && spec.conditions_from.has_value()) {
+    return absl::InvalidArgumentError("conditions: give conditions_table or conditions_from, not both");
+  }
+  if (spec.conditions_table.has_value()) return *spec.conditions_table;
+  if (spec.conditions_from.has_value()) return SelectDataset(datasets, *spec.conditions_from, field);
+  if (!model.condition_columns().empty()) {
+    if (!spec.conditions_field.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(spec.conditions_field, ": the model is conditional; name a dataset of conditions"));
+    }
+    return absl::InvalidArgumentError(
+        "conditions: the model is conditional; set conditions_table or conditions_from");
+  }
+  return Table();
+}
+
+std::string ConditionsField(const SampleSpec& spec) {
+  if (!spec.conditions_field.empty()) return spec.conditions_field;
+  return spec.conditions_table.has_value() ? "conditions_table" : "conditions_from";
+}
+
+}  // namespace
+
+int SamplePlan::num_columns() const {
+  return conditions_->num_columns() + static_cast<int>(model_->target_columns().size());
+}
+
+absl::StatusOr<Table> SamplePlan::Rows(int64_t begin, int64_t end) const {
+  if (begin < 0 || end > n_ || begin > end) {
+    return absl::OutOfRangeError(absl::StrCat("sample rows [", begin, ", ", end, ") outside [0, ", n_, ")"));
+  }
+  return SampleRows(*model_, *conditions_, begin, end, seed_);
+}
+
+absl::StatusOr<Table> SamplePlan::All() const { return SampleAll(*model_, *conditions_, n_, seed_); }
+
+absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models, DatasetStore& datasets) {
+  if (spec.n <= 0) return absl::InvalidArgumentError(absl::StrCat("n: must be >= 1, got ", spec.n));
+  if (spec.model.empty()) return absl::InvalidArgumentError("model: must name a stored model");
+  SamplePlan plan;
+  EVGEN_ASSIGN_OR_RETURN(auto loaded, models.Load(spec.model, spec.version));
+  plan.record_ = std::move(loaded.first);
+  plan.model_ = std::move(loaded.second);
+  const std::string field = ConditionsField(spec);
+  EVGEN_ASSIGN_OR_RETURN(Table given, GivenConditions(spec, *plan.model_, datasets, field));
+  EVGEN_ASSIGN_OR_RETURN(Table arranged,
+                         ArrangeConditions(*plan.model_, given, spec.keep_columns, field.c_str()));
+  EVGEN_ASSIGN_OR_RETURN(plan.report_, CheckConditionValues(*plan.model_, arranged, spec.n,
+                                                            spec.refuse_out_of_range, field.c_str()));
+  plan.conditions_ = std::make_shared<const Table>(std::move(arranged));
+  plan.n_ = spec.n;
+  plan.seed_ = spec.seed;
+  // A row wider than the bound still travels, one per chunk.
+  const int64_t row_bytes = static_cast<int64_t>(sizeof(float)) * std::max(1, plan.num_columns());
+  plan.rows_per_chunk_ =
+      spec.chunk_value_bytes > 0 ? std::max<int64_t>(1, spec.chunk_value_bytes / row_bytes) : spec.n;
+  return plan;
+}
+
+}  // namespace evgen

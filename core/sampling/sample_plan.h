@@ -1,0 +1,92 @@
+// sample_plan.h: SampleSpec, what a request for generated events asks for in
+// core's terms, and SamplePlan, the resolved use case every caller runs (the
+// server's Sample stream, model samples as a metric input, the benchmarks and
+// the tests): the model loaded, the conditions selected, checked and
+// arranged, and the rows produced in any slices.
+//
+// Conditions: a table given with the request, a query of a stored dataset, or
+// none for an unconditional model. Rows are reused in turn when n exceeds
+// them (row i takes conditions row i mod R), and kept columns are copied
+// after the generated ones (sample_rows.h). Because models key their
+// randomness on absolute rows, Rows(a, b) for consecutive slices
+// concatenates to All(): byte for byte the same sample whatever the chunks.
+//
+// Example:
+//   SampleSpec spec;
+//   spec.model = "qcd-gan"; spec.n = 1'000'000; spec.seed = 7;
+//   spec.conditions_from = DatasetQuery{.dataset = "qcd", .region = "validation"};
+//   EVGEN_ASSIGN_OR_RETURN(SamplePlan plan, PlanSample(spec, models, datasets));
+//   for (int64_t b = 0; b < plan.n(); b += plan.rows_per_chunk())
+//     EVGEN_ASSIGN_OR_RETURN(Table t, plan.Rows(b, std::min(plan.n(), b + plan.rows_per_chunk())));
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/io/table.h"
+#include "core/models/model.h"
+#include "core/sampling/dataset_query.h"
+#include "core/sampling/sample_rows.h"
+#include "core/store/dataset_store.h"
+#include "core/store/model_store.h"
+
+namespace evgen {
+
+struct SampleSpec {
+  std::string model;
+  int version = 0;  // 0: the latest
+  int64_t n = 0;
+  uint64_t seed = 0;
+  // At most one of these; neither for an unconditional model.
+  std::optional<Table> conditions_table;
+  std::optional<DatasetQuery> conditions_from;
+  std::vector<std::string> keep_columns;
+  bool refuse_out_of_range = false;
+  // Bytes of float32 values one chunk may hold (the transport's bound); 0:
+  // one chunk of all n rows.
+  int64_t chunk_value_bytes = 0;
+  // The request's name for the conditions in messages; "" for the defaults
+  // "conditions_table" and "conditions_from".
+  std::string conditions_field;
+};
+
+class SamplePlan {
+ public:
+  const ModelRecord& record() const { return record_; }
+  const Model& model() const { return *model_; }
+  int64_t n() const { return n_; }
+  int64_t rows_per_chunk() const { return rows_per_chunk_; }
+  // The output's columns: the model's conditions, its targets, the kept ones.
+  int num_columns() const;
+  const ConditionReport& condition_report() const { return report_; }
+
+  // Rows returns rows [begin, end) of the sample; may run concurrently.
+  [[nodiscard]] absl::StatusOr<Table> Rows(int64_t begin, int64_t end) const;
+  // All returns the whole sample in memory (checking the stop scope).
+  [[nodiscard]] absl::StatusOr<Table> All() const;
+
+ private:
+  friend absl::StatusOr<SamplePlan> PlanSample(const SampleSpec&, ModelStore&, DatasetStore&);
+
+  ModelRecord record_;
+  std::shared_ptr<const Model> model_;
+  std::shared_ptr<const Table> conditions_;  // arranged as SampleRows expects
+  ConditionReport report_;
+  int64_t n_ = 0;
+  uint64_t seed_ = 0;
+  int64_t rows_per_chunk_ = 1;
+};
+
+// PlanSample loads the model, resolves and checks the conditions and sizes
+// the chunks. InvalidArgument naming the field (n, model, the conditions
+// field, keep_columns) for a bad spec; NotFound for an unknown model or
+// dataset; the conditions' out-of-range rows are counted, or refused with
+// refuse_out_of_range.
+[[nodiscard]] absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models,
+                                                    DatasetStore& datasets);
+
+}  // namespace evgen

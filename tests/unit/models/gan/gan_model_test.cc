@@ -1,0 +1,185 @@
+// Tests of GanModel through the Model interface: config validation, sampling
+// determinism and chunk independence, save/load, on-shell ttbar samples, and
+// that a small conditional GAN learns a conditional mean.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/models/gan/gan_presets.h"
+#include "core/models/model_registry.h"
+#include "core/physics/reference_simulators.h"
+#include "core/random/counter_rng.h"
+#include "nlohmann/json.hpp"
+#include "tests/unit/test_dirs.h"
+
+namespace evgen {
+namespace {
+
+using nlohmann::json;
+
+// ToyTable: condition c uniform in [-1, 1], target y = 2 c + 0.3 N(0, 1).
+Table ToyTable(int64_t rows, uint64_t seed) {
+  Table t({"c", "y"});
+  for (int64_t r = 0; r < rows; ++r) {
+    CounterRng rng(seed, r);
+    const float c = static_cast<float>(2 * rng.Uniform() - 1);
+    t.AppendRow({c, static_cast<float>(2 * c + 0.3 * rng.Normal())});
+  }
+  return t;
+}
+
+json ToyConfig(int64_t steps) {
+  return {{"condition_columns", {"c"}}, {"target_columns", {"y"}},
+          {"generator", {{"hidden", {32, 32}}}}, {"discriminator", {{"hidden", {32, 32}}}},
+          {"noise", {{"dim", 2}}}, {"batch_size", 128}, {"steps", steps},
+          {"optimizer", {{"lr_g", 1e-3}, {"lr_d", 1e-3}}},
+          {"validation", {{"every", 50}}}};
+}
+
+std::unique_ptr<Model> FittedToy(const std::string& kind, int64_t steps, uint64_t seed = 3) {
+  auto model = CreateModel(kind, ToyConfig(steps));
+  EXPECT_TRUE(model.ok()) << model.status();
+  FitContext ctx;
+  ctx.seed = seed;
+  EXPECT_TRUE((*model)->Fit(ToyTable(4000, 1), ctx).ok());
+  return std::move(*model);
+}
+
+void ExpectInvalid(const std::string& kind, const json& config, const std::string& field) {
+  auto model = CreateModel(kind, config);
+  ASSERT_FALSE(model.ok()) << config.dump();
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(model.status().message().find(field), std::string::npos) << model.status();
+}
+
+TEST(GanConfigTest, InvalidConfigsNameTheField) {
+  ExpectInvalid("gan-9000", ToyConfig(10), "kind");
+  json c = ToyConfig(10);
+  c["loss"] = {{"lambda", -1}};
+  ExpectInvalid("wgan-gp", c, "config.loss.lambda");
+  ExpectInvalid("gan", c, "config.loss.lambda");  // no lambda for a plain GAN
+  c = ToyConfig(10);
+  c.erase("target_columns");
+  ExpectInvalid("gan", c, "config.target_columns");
+  c = ToyConfig(10);
+  c["generator"]["activation"] = "sigmoidal";
+  ExpectInvalid("gan", c, "config.generator.activation");
+  c = ToyConfig(10);
+  c["preset"] = "no-such-preset";
+  ExpectInvalid("gan", c, "config.preset");
+  ExpectInvalid("gan", {{"preset", "dilepton-wgan-gp-small"}}, "config.preset");
+  c = ToyConfig(10);
+  c["batch_sise"] = 10;
+  ExpectInvalid("gan", c, "config.batch_sise");
+  c = ToyConfig(10);
+  c["mmd"] = {{{"particles", {"p1"}}, {"widths", {2}}}};
+  ExpectInvalid("rjs-gan", c, "config.mmd[0].particles");
+  c = ToyConfig(10);
+  c["discriminator"]["dropout"] = 0.5;
+  ExpectInvalid("wgan-u1", c, "config.discriminator.dropout");
+  c = ToyConfig(10);
+  c["optimizer"] = {{"lr_decay_to", 0}};
+  ExpectInvalid("gan", c, "config.optimizer.lr_decay_to");
+  c["optimizer"] = {{"generator_ema", 1}};
+  ExpectInvalid("gan", c, "config.optimizer.generator_ema");
+  c = ToyConfig(10);
+  c["validation"] = {{"correlation_weight", -1}};
+  ExpectInvalid("gan", c, "config.validation.correlation_weight");
+  c = ToyConfig(10);
+  c["lambda_g_ramp"] = {{"from", 200}, {"to", 100}};
+  ExpectInvalid("rjs-gan", c, "config.lambda_g_ramp.to");
+  c["lambda_g_ramp"] = {{"from", -1}};
+  ExpectInvalid("rjs-gan", c, "config.lambda_g_ramp.from");
+}
+
+TEST(GanConfigTest, EveryPresetParses) {
+  for (const GanPreset& preset : GanPresets()) {
+    auto model = CreateModel(preset.kind, {{"preset", preset.name}});
+    EXPECT_TRUE(model.ok()) << preset.name << ": " << model.status();
+  }
+}
+
+TEST(GanModelTest, SampleIsAFunctionOfSeedAndRowOnly) {
+  std::unique_ptr<Model> model = FittedToy("gan", 30);
+  const Table conditions = ToyTable(1000, 9);
+  auto whole = model->SampleFor(conditions, 42, 0);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->columns(), (std::vector<std::string>{"c", "y"}));
+  auto head = model->SampleFor(conditions.SliceRows(0, 300), 42, 0);
+  auto tail = model->SampleFor(conditions.SliceRows(300, 1000), 42, 300);
+  ASSERT_TRUE(head.ok() && tail.ok());
+  ASSERT_TRUE(head->Append(*tail).ok());
+  EXPECT_EQ(head->values(), whole->values());
+  auto other = model->SampleFor(conditions, 43, 0);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->values(), whole->values());
+}
+
+TEST(GanModelTest, SaveAndLoadSampleTheSame) {
+  std::unique_ptr<Model> model = FittedToy("wgan-gp", 20);
+  const std::string dir = testing::FreshDir("gan-save");
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(model->Save(dir).ok());
+  auto loaded = CreateModel("wgan-gp", ToyConfig(20));
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_TRUE((*loaded)->Load(dir).ok());
+  const Table conditions = ToyTable(500, 5);
+  EXPECT_EQ((*loaded)->SampleFor(conditions, 7, 0)->values(), model->SampleFor(conditions, 7, 0)->values());
+  EXPECT_EQ((*loaded)->Describe()["fit"], model->Describe()["fit"]);
+}
+
+TEST(GanModelTest, MissingConditionColumnIsRefused) {
+  std::unique_ptr<Model> model = FittedToy("lsgan", 5);
+  Table no_c({"x"});
+  no_c.AppendRow({1.f});
+  auto s = model->SampleFor(no_c, 1, 0);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("'c'"), std::string::npos);
+}
+
+// A short run must learn that y follows 2c: the generated conditional means
+// at c = -0.8 and c = +0.8 straddle with the right slope.
+TEST(GanModelTest, ConditionalGanLearnsTheConditionalMean) {
+  std::unique_ptr<Model> model = FittedToy("gan", 1500);
+  for (float c : {-0.8f, 0.8f}) {
+    Table conditions({"c"});
+    for (int i = 0; i < 2000; ++i) conditions.AppendRow({c});
+    auto s = model->SampleFor(conditions, 11, 0);
+    ASSERT_TRUE(s.ok());
+    double mean = 0;
+    for (int64_t r = 0; r < s->num_rows(); ++r) mean += s->at(r, 1);
+    mean /= s->num_rows();
+    EXPECT_NEAR(mean, 2 * c, 0.35) << "c = " << c;
+  }
+}
+
+// ttbar samples come back as on-shell 4-vectors: E^2 - p^2 = m^2 for each quark.
+TEST(GanModelTest, TtbarSamplesAreOnShell) {
+  auto table = GenerateReference("ttbar-allhad", 3000, 1, {});
+  ASSERT_TRUE(table.ok());
+  json config = {{"preset", "ttbar-mmd-gan"}, {"steps", 5}, {"batch_size", 256},
+                 {"generator", {{"hidden", {32}}}}, {"discriminator", {{"hidden", {32}}}}};
+  auto model = CreateModel("rjs-gan", config);
+  ASSERT_TRUE(model.ok()) << model.status();
+  FitContext ctx;
+  ASSERT_TRUE((*model)->Fit(*table, ctx).ok());
+  auto s = (*model)->Sample(Table(), 2000, 1, 0);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->num_rows(), 2000);
+  ASSERT_EQ(s->num_columns(), 24);
+  for (int i = 1; i <= 6; ++i) {
+    const double mass = (i == 3 || i == 6) ? 4.7 : 0.0;
+    const std::string p = "p" + std::to_string(i);
+    const int e = *s->ColumnIndex(p + "_e_gev"), x = *s->ColumnIndex(p + "_px_gev"),
+              y = *s->ColumnIndex(p + "_py_gev"), z = *s->ColumnIndex(p + "_pz_gev");
+    for (int64_t r = 0; r < s->num_rows(); r += 97) {
+      const double px = s->at(r, x), py = s->at(r, y), pz = s->at(r, z);
+      EXPECT_NEAR(s->at(r, e), std::sqrt(px * px + py * py + pz * pz + mass * mass),
+                  1e-5 * (1 + s->at(r, e)));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace evgen
