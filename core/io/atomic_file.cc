@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -87,6 +88,12 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view conte
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  // A directory opens as a stream whose size reads as 2^63 - 1, and
+  // allocating that threw (e.g. a stray <id>.json directory in a store).
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read ", path, ": it is a directory"));
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", ErrnoText()));
   // Sized from the file in one allocation: growing a string stream and copying

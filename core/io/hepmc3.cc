@@ -26,6 +26,9 @@
 #include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
 #include "core/io/checked_size.h"
+#include "core/io/line_reader.h"
+#include "core/io/possibly_gzipped_file.h"
+#include "core/io/table_particle_view.h"
 #include "core/io/text_fields.h"
 #include "core/status_macros.h"
 
@@ -39,7 +42,6 @@ constexpr char kV2End[] = "HepMC::IO_GenEvent-END_EVENT_LISTING";
 
 using text::Absl;
 using text::Fields;
-using text::Trim;
 
 bool IsNumber(std::string_view field) {
   double d = 0;
@@ -257,8 +259,8 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
   const char* footer = v3 ? kV3End : kV2End;
   Listing listing;
   std::vector<EventShape>& events = listing.events;
-  int64_t line_number = 0;
-  size_t pos = 0;
+  LineReader reader(text);
+  std::string_view line;
   bool started = false;
   bool ended = false;
   // Per event: declared and seen counts.
@@ -295,19 +297,14 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
     return v3 ? absl::OkStatus() : graph.Check(source, events.size());
   };
 
-  while (pos < text.size() && !ended) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view raw = std::string_view(text).substr(pos, end - pos);
-    std::string_view line = Trim(raw);
-    pos = end + 1;
-    ++line_number;
+  while (!ended && reader.Next(&line)) {
     if (line.empty()) continue;
+    const int64_t line_number = reader.line();
     // libHepMC3 reads a record's letter from the line's first byte and
     // skips lines it does not know, so "\fV ..." would be checked here as a
     // vertex that libHepMC3 never builds (then a particle's end vertex points
     // nowhere: SEGV, fuzz finding).
-    if (line.data() != raw.data()) {
+    if (line.data() != reader.raw().data()) {
       return absl::InvalidArgumentError(
           absl::StrCat(at(line_number), "a record starts with whitespace; HepMC records start with their letter"));
     }
@@ -320,7 +317,7 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
       if (line == footer) {
         EVGEN_RETURN_IF_ERROR(close_event());
         ended = true;
-        listing.bytes = std::min(pos, text.size());
+        listing.bytes = reader.offset();
       } else if (line == kV3Start || line == kV2Start) {
         started = true;
       } else if (!absl::StartsWith(Absl(line), "HepMC::Version")) {
@@ -478,20 +475,15 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
   }
   if (!ended) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source, ":", line_number, ": truncated: no '", footer, "' line (the file ends after ",
+        source, ":", reader.line(), ": truncated: no '", footer, "' line (the file ends after ",
         events.size(), events.size() == 1 ? " event)" : " events)"));
   }
   if (events.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no events"));
   // libHepMC3 would read on past the footer, into lines no one checked; only
   // repeats of the footer (libHepMC3 3.1 writes it twice) may follow it.
-  for (pos = listing.bytes; pos < text.size();) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
-    pos = end + 1;
-    ++line_number;
+  while (reader.Next(&line)) {
     if (!line.empty() && line != footer) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ":", line_number,
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", reader.line(),
                                                      ": content after the '", footer, "' line"));
     }
   }
@@ -555,15 +547,10 @@ absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& sou
   // The format: the first listing line after optional HepMC::Version lines.
   HepMCFormat format = HepMCFormat::kUnknown;
   {
-    size_t pos = 0;
-    int64_t line_number = 0;
+    LineReader reader(text);
+    std::string_view line;
     bool any = false;
-    while (pos < text.size()) {
-      size_t end = text.find('\n', pos);
-      if (end == std::string::npos) end = text.size();
-      std::string_view line = Trim(std::string_view(text).substr(pos, end - pos));
-      pos = end + 1;
-      ++line_number;
+    while (reader.Next(&line)) {
       if (line.empty()) continue;
       any = true;
       if (line == kV3Start) {
@@ -574,9 +561,9 @@ absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& sou
         continue;
       } else {
         std::string shown(line.substr(0, 60));
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ":", line_number, ": not a HepMC ASCII file: expected '", kV3Start, "' or '",
-            kV2Start, "', found '", shown, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ":", reader.line(), ": not a HepMC ASCII file: expected '",
+                         kV3Start, "' or '", kV2Start, "', found '", shown, "'"));
       }
       break;
     }

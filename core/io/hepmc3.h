@@ -5,8 +5,8 @@
 // HepMC3::ReaderAscii), "HepMC::IO_GenEvent-START_EVENT_LISTING" is a HepMC2
 // IO_GenEvent file (read with HepMC3::ReaderAsciiHepMC2); gzipped files are
 // inflated first. Particles are selected into rows exactly as for LHE files
-// (ParticleSelection in particle_table.h, layouts included), by PDG id and HepMC status
-// (1 = final state); momenta are converted to GeV. The first event weight
+// (ParticleSelection in particle_selection.h, layouts included), by PDG id
+// and HepMC status (1 = final state); momenta are converted to GeV. The first event weight
 // becomes the Table weight (1 when an event has none).
 //
 // libHepMC3 parses numbers with atoi/atof and prints its complaints instead of
@@ -39,7 +39,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/io/lhe.h"
+#include "core/io/event_write_spec.h"
+#include "core/io/particle_selection.h"
 #include "core/io/read_report.h"
 #include "core/io/table.h"
 
@@ -72,8 +73,8 @@ struct HepMCFileInfo {
                                               ReadReport* report = nullptr);
 
 // WriteHepMC3 writes one HepMC3 ASCII event per row; see the banner. Options
-// for the spec come from ParseEventWriteSpec (lhe.h); incoming_pdg_ids is not
-// used (the beams are written instead).
+// for the spec come from ParseEventWriteSpec (event_write_spec.h);
+// incoming_pdg_ids is not used (the beams are written instead).
 [[nodiscard]] absl::Status WriteHepMC3(const std::string& path, const Table& events,
                                        const EventWriteSpec& spec);
 

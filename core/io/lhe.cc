@@ -1,22 +1,16 @@
 #include "core/io/lhe.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
-#include <set>
 #include <string_view>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
+#include "core/io/line_reader.h"
 #include "core/io/text_fields.h"
 #include "core/status_macros.h"
 
@@ -25,22 +19,7 @@ namespace {
 
 using text::Absl;
 using text::Fields;
-using text::Trim;
-
-// ParseNumber accepts C and Fortran ("1.0D+02") spellings; non-finite values
-// are rejected because no event record legitimately holds them.
-bool ParseNumber(std::string_view field, double* value) {
-  std::string buffer;
-  if (field.find_first_of("dD") != std::string_view::npos) {
-    buffer.assign(field.data(), field.size());
-    for (char& c : buffer) {
-      if (c == 'd' || c == 'D') c = 'e';
-    }
-    field = buffer;
-  }
-  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
-  return absl::SimpleAtod(Absl(field), value) && std::isfinite(*value);
-}
+using text::ParseNumber;
 
 bool ParseInteger(std::string_view field, int* value) {
   if (absl::SimpleAtoi(Absl(field), value)) return true;
@@ -50,90 +29,6 @@ bool ParseInteger(std::string_view field, int* value) {
   *value = static_cast<int>(d);
   return true;
 }
-
-absl::StatusOr<std::vector<int>> ParseIntList(const std::string& key, const std::string& value) {
-  std::vector<int> out;
-  for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
-    int v = 0;
-    if (!absl::SimpleAtoi(part, &v)) {
-      return absl::InvalidArgumentError(absl::StrCat("option ", key, ": '", std::string(part),
-                                                     "' is not an integer (expected e.g. 6,-6)"));
-    }
-    out.push_back(v);
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<double>> ParseDoubleList(const std::string& key,
-                                                    const std::string& value) {
-  std::vector<double> out;
-  for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
-    double v = 0;
-    std::string p(absl::StripAsciiWhitespace(part));
-    if (!ParseNumber(p, &v)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("option ", key, ": '", p, "' is not a number"));
-    }
-    out.push_back(v);
-  }
-  return out;
-}
-
-absl::StatusOr<bool> ParseBool(const std::string& key, const std::string& value) {
-  std::string v = absl::AsciiStrToLower(std::string(absl::StripAsciiWhitespace(value)));
-  if (v == "true" || v == "1" || v == "yes") return true;
-  if (v == "false" || v == "0" || v == "no") return false;
-  return absl::InvalidArgumentError(
-      absl::StrCat("option ", key, ": '", value, "' is not a boolean (true/false/1/0)"));
-}
-
-absl::StatusOr<int64_t> ParseCount(const std::string& key, const std::string& value) {
-  int64_t v = 0;
-  if (!absl::SimpleAtoi(value, &v) || v < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("option ", key, ": '", value, "' is not a non-negative integer"));
-  }
-  return v;
-}
-
-// ParsePadValue reads the padded layout's fill value: a finite float32, or
-// "nan" for analyses that mark missing values so.
-absl::StatusOr<float> ParsePadValue(const std::string& value) {
-  const std::string v(absl::StripAsciiWhitespace(value));
-  if (absl::AsciiStrToLower(v) == "nan") return std::numeric_limits<float>::quiet_NaN();
-  double d = 0;
-  if (!ParseNumber(v, &d) || !std::isfinite(static_cast<float>(d))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "option pad_value: '", value, "' is not a finite float32 number or nan (e.g. 0, -999, nan)"));
-  }
-  return static_cast<float>(d);
-}
-
-absl::Status UnknownKey(const std::string& key, const std::vector<std::string>& known) {
-  return absl::InvalidArgumentError(absl::StrCat("unknown option '", key, "'; known options: ",
-                                                 absl::StrJoin(known, ", ")));
-}
-
-// LineReader walks text line by line, counting lines from 1.
-class LineReader {
- public:
-  explicit LineReader(const std::string& text) : text_(text) {}
-  bool Next(std::string_view* line) {
-    if (pos_ >= text_.size()) return false;
-    size_t end = text_.find('\n', pos_);
-    if (end == std::string::npos) end = text_.size();
-    *line = Trim(std::string_view(text_).substr(pos_, end - pos_));
-    pos_ = end + 1;
-    ++line_;
-    return true;
-  }
-  int64_t line() const { return line_; }
-
- private:
-  const std::string& text_;
-  size_t pos_ = 0;
-  int64_t line_ = 0;
-};
 
 bool IsTag(std::string_view line, std::string_view name) {
   if (!absl::StartsWith(Absl(line), Absl(name))) return false;
@@ -155,172 +50,6 @@ bool LooksLikeParticleLine(std::string_view line) {
   return true;
 }
 
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// Options.
-
-absl::StatusOr<ParticleSelection> ParseParticleSelection(
-    const std::map<std::string, std::string>& options) {
-  static const std::vector<std::string> kKnown = {
-      "pdg_ids",        "statuses",        "abs_pdg",      "include_mass", "include_pdg_id",
-      "skip_incomplete", "slot_names",     "layout",       "multiplicity", "pad_value",
-      "max_events"};
-  ParticleSelection s;
-  for (const auto& [key, value] : options) {
-    if (key == "pdg_ids") {
-      EVGEN_ASSIGN_OR_RETURN(s.pdg_ids, ParseIntList(key, value));
-    } else if (key == "statuses") {
-      EVGEN_ASSIGN_OR_RETURN(s.statuses, ParseIntList(key, value));
-      if (s.statuses.empty()) {
-        return absl::InvalidArgumentError("option statuses: give at least one status, e.g. 1");
-      }
-    } else if (key == "abs_pdg") {
-      EVGEN_ASSIGN_OR_RETURN(s.abs_pdg, ParseBool(key, value));
-    } else if (key == "include_mass") {
-      EVGEN_ASSIGN_OR_RETURN(s.include_mass, ParseBool(key, value));
-    } else if (key == "include_pdg_id") {
-      EVGEN_ASSIGN_OR_RETURN(s.include_pdg_id, ParseBool(key, value));
-    } else if (key == "skip_incomplete") {
-      EVGEN_ASSIGN_OR_RETURN(s.skip_incomplete, ParseBool(key, value));
-    } else if (key == "slot_names") {
-      s.slot_names.clear();
-      for (absl::string_view n : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
-        s.slot_names.emplace_back(absl::StripAsciiWhitespace(n));
-      }
-    } else if (key == "multiplicity") {
-      EVGEN_ASSIGN_OR_RETURN(int64_t m, ParseCount(key, value));
-      if (m > 100000) return absl::InvalidArgumentError("option multiplicity: at most 100000");
-      s.multiplicity = static_cast<int>(m);
-    } else if (key == "max_events") {
-      EVGEN_ASSIGN_OR_RETURN(s.max_events, ParseCount(key, value));
-    } else if (key == "layout") {
-      EVGEN_ASSIGN_OR_RETURN(s.layout,
-                             ParseParticleLayout(std::string(absl::StripAsciiWhitespace(value))));
-    } else if (key == "pad_value") {
-      EVGEN_ASSIGN_OR_RETURN(s.pad_value, ParsePadValue(value));
-    } else {
-      return UnknownKey(key, kKnown);
-    }
-  }
-  return s;
-}
-
-absl::StatusOr<EventWriteSpec> ParseEventWriteSpec(
-    const Table& table, const std::map<std::string, std::string>& options) {
-  static const std::vector<std::string> kKnown = {
-      "pdg_ids",          "masses_gev", "beam_pdg_ids",     "beam_energies_gev",
-      "incoming_pdg_ids", "process_id", "idwtup", "cross_section_pb", "scale_gev"};
-  // A padded or per-particle table (layout=padded / particles) holds a
-  // particle count: its padding slots would be written as particles at rest,
-  // and its rows are not events. Refused until the writers read the count.
-  if (table.HasColumn("n_particles")) {
-    return absl::InvalidArgumentError(
-        "the table has an n_particles column (read with layout=padded or layout=particles): "
-        "writing it as events would turn padding slots into particles; export it as csv, npy "
-        "or h5");
-  }
-  // Column groups <prefix>_px_gev/_py_gev/_pz_gev, in column order.
-  std::vector<std::string> prefixes;
-  const std::string kPx = "_px_gev";
-  for (const std::string& c : table.columns()) {
-    if (c.size() <= kPx.size() || c.compare(c.size() - kPx.size(), kPx.size(), kPx) != 0) continue;
-    std::string prefix = c.substr(0, c.size() - kPx.size());
-    if (table.HasColumn(prefix + "_py_gev") && table.HasColumn(prefix + "_pz_gev")) {
-      prefixes.push_back(prefix);
-    }
-  }
-  if (prefixes.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the table has no particle columns <name>_px_gev, <name>_py_gev, <name>_pz_gev; it has ",
-        absl::StrJoin(table.columns(), ", ")));
-  }
-  EventWriteSpec spec;
-  std::vector<int> pdg_ids;
-  std::vector<double> masses;
-  for (const auto& [key, value] : options) {
-    if (key == "pdg_ids") {
-      EVGEN_ASSIGN_OR_RETURN(pdg_ids, ParseIntList(key, value));
-    } else if (key == "masses_gev") {
-      EVGEN_ASSIGN_OR_RETURN(masses, ParseDoubleList(key, value));
-    } else if (key == "beam_pdg_ids") {
-      EVGEN_ASSIGN_OR_RETURN(std::vector<int> b, ParseIntList(key, value));
-      if (b.size() != 2) return absl::InvalidArgumentError("option beam_pdg_ids: give two ids");
-      spec.beam1_pdg_id = b[0];
-      spec.beam2_pdg_id = b[1];
-    } else if (key == "beam_energies_gev") {
-      EVGEN_ASSIGN_OR_RETURN(std::vector<double> b, ParseDoubleList(key, value));
-      if (b.size() != 2 || b[0] <= 0 || b[1] <= 0) {
-        return absl::InvalidArgumentError("option beam_energies_gev: give two positive energies");
-      }
-      spec.beam1_energy_gev = b[0];
-      spec.beam2_energy_gev = b[1];
-    } else if (key == "incoming_pdg_ids") {
-      if (absl::StripAsciiWhitespace(value) == "none") {
-        spec.incoming_pdg_ids.clear();
-      } else {
-        EVGEN_ASSIGN_OR_RETURN(spec.incoming_pdg_ids, ParseIntList(key, value));
-        if (spec.incoming_pdg_ids.size() != 2) {
-          return absl::InvalidArgumentError(
-              "option incoming_pdg_ids: give two ids (e.g. 21,21) or none");
-        }
-      }
-    } else if (key == "process_id") {
-      EVGEN_ASSIGN_OR_RETURN(int64_t p, ParseCount(key, value));
-      spec.process_id = static_cast<int>(p);
-    } else if (key == "idwtup") {
-      EVGEN_ASSIGN_OR_RETURN(std::vector<int> v, ParseIntList(key, value));
-      if (v.size() != 1 || v[0] == 0 || std::abs(v[0]) > 4) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("option idwtup: '", value, "' is not one of -4..-1, 1..4"));
-      }
-      spec.idwtup = v[0];
-    } else if (key == "cross_section_pb") {
-      EVGEN_ASSIGN_OR_RETURN(std::vector<double> v, ParseDoubleList(key, value));
-      if (v.size() != 1) return absl::InvalidArgumentError("option cross_section_pb: one number");
-      spec.cross_section_pb = v[0];
-    } else if (key == "scale_gev") {
-      EVGEN_ASSIGN_OR_RETURN(std::vector<double> v, ParseDoubleList(key, value));
-      if (v.size() != 1) return absl::InvalidArgumentError("option scale_gev: one number");
-      spec.scale_gev = v[0];
-    } else {
-      return UnknownKey(key, kKnown);
-    }
-  }
-  if (pdg_ids.empty()) {
-    const std::vector<std::string> kAllhad = {"p1", "p2", "p3", "p4", "p5", "p6"};
-    if (prefixes != kAllhad) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "option pdg_ids is required: give one PDG id for each particle column group (",
-          absl::StrJoin(prefixes, ", "), ")"));
-    }
-    pdg_ids = {1, -2, -5, 2, -1, 5};
-  }
-  if (pdg_ids.size() != prefixes.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("option pdg_ids has ", pdg_ids.size(), " ids for ", prefixes.size(),
-                     " particle column groups (", absl::StrJoin(prefixes, ", "), ")"));
-  }
-  if (!masses.empty() && masses.size() != prefixes.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("option masses_gev has ", masses.size(),
-                                                   " masses for ", prefixes.size(),
-                                                   " particle column groups"));
-  }
-  for (size_t i = 0; i < prefixes.size(); ++i) {
-    EventWriteSpec::Particle p;
-    p.prefix = prefixes[i];
-    p.pdg_id = pdg_ids[i];
-    if (!masses.empty()) p.mass_gev = masses[i];
-    spec.particles.push_back(std::move(p));
-  }
-  return spec;
-}
-
-// ---------------------------------------------------------------------------
-// Reading.
-
-namespace {
-
 // AddWriteOptions records the <init> facts WriteLhe needs to write them
 // back (ParseEventWriteSpec keys): the weighting strategy, the beams and the
 // total cross section.
@@ -340,48 +69,8 @@ void AddWriteOptions(const LheFileInfo& info, ReadReport* report) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadPossiblyGzippedFile(const std::string& path, bool* gzipped) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  unsigned char magic[2] = {0, 0};
-  size_t got = std::fread(magic, 1, 2, f);
-  std::fclose(f);
-  const bool is_gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-  if (gzipped != nullptr) *gzipped = is_gzip;
-  if (!is_gzip) return ReadFileToString(path);
-
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (gz == nullptr) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  gzbuffer(gz, 1 << 18);
-  std::string out;
-  std::vector<char> buffer(1 << 20);
-  while (true) {
-    int n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()));
-    if (n < 0) {
-      int errnum = 0;
-      std::string message = gzerror(gz, &errnum);
-      gzclose(gz);
-      if (absl::StartsWith(message, path + ": ")) message = message.substr(path.size() + 2);
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": corrupt gzip stream after ", out.size(), " bytes: ", message));
-    }
-    if (n == 0) break;
-    out.append(buffer.data(), static_cast<size_t>(n));
-  }
-  // zlib reports a stream cut short as "unexpected end of file" on close or
-  // through gzerror, not as a read error.
-  int errnum = 0;
-  std::string message = gzerror(gz, &errnum);
-  int close_status = gzclose(gz);
-  if ((errnum != Z_OK && errnum != Z_STREAM_END) || close_status == Z_BUF_ERROR) {
-    if (message.empty() || errnum == Z_OK) message = "unexpected end of file";
-    // zlib prefixes its message with the path, which ours names already.
-    if (absl::StartsWith(message, path + ": ")) message = message.substr(path.size() + 2);
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": truncated or corrupt gzip stream after ", out.size(), " bytes: ", message));
-  }
-  return out;
-}
+// ---------------------------------------------------------------------------
+// Reading.
 
 absl::StatusOr<Table> ParseLhe(const std::string& text, const std::string& source,
                                const ParticleSelection& selection, LheFileInfo* info) {
@@ -644,64 +333,6 @@ absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
 
 // ---------------------------------------------------------------------------
 // Writing.
-
-absl::StatusOr<TableParticleView> TableParticleView::Create(const Table& table,
-                                                          const EventWriteSpec& spec) {
-  if (spec.particles.empty()) {
-    return absl::InvalidArgumentError("the write spec lists no particles");
-  }
-  if (table.num_rows() == 0) {
-    return absl::InvalidArgumentError("nothing to write, the table has no rows");
-  }
-  TableParticleView view;
-  view.table_ = &table;
-  for (const EventWriteSpec::Particle& p : spec.particles) {
-    Columns c;
-    c.pdg_id = p.pdg_id;
-    c.mass_gev = p.mass_gev;
-    EVGEN_ASSIGN_OR_RETURN(c.px, table.ColumnIndex(p.prefix + "_px_gev"));
-    EVGEN_ASSIGN_OR_RETURN(c.py, table.ColumnIndex(p.prefix + "_py_gev"));
-    EVGEN_ASSIGN_OR_RETURN(c.pz, table.ColumnIndex(p.prefix + "_pz_gev"));
-    if (table.HasColumn(p.prefix + "_e_gev")) {
-      EVGEN_ASSIGN_OR_RETURN(c.e, table.ColumnIndex(p.prefix + "_e_gev"));
-    } else if (!p.mass_gev.has_value()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "particle '", p.prefix, "': the table has no ", p.prefix,
-          "_e_gev column and the spec gives no mass_gev to compute the energy from"));
-    }
-    view.columns_.push_back(c);
-  }
-  return view;
-}
-
-absl::Status TableParticleView::Row(int64_t row, std::vector<EventParticle>* particles) const {
-  particles->clear();
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    const Columns& c = columns_[i];
-    EventParticle p;
-    p.pdg_id = c.pdg_id;
-    p.status = 1;
-    p.px = table_->at(row, c.px);
-    p.py = table_->at(row, c.py);
-    p.pz = table_->at(row, c.pz);
-    const double p2 = p.px * p.px + p.py * p.py + p.pz * p.pz;
-    if (c.e >= 0) {
-      p.e = table_->at(row, c.e);
-      const double m2 = p.e * p.e - p2;
-      p.m = m2 > 0 ? std::sqrt(m2) : 0.0;
-    } else {
-      p.m = *c.mass_gev;
-      p.e = std::sqrt(p2 + p.m * p.m);
-    }
-    if (!std::isfinite(p.e) || !std::isfinite(p.px) || !std::isfinite(p.py) ||
-        !std::isfinite(p.pz)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("row ", row, ", particle ", i + 1, ": non-finite momentum"));
-    }
-    particles->push_back(p);
-  }
-  return absl::OkStatus();
-}
 
 namespace {
 

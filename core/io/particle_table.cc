@@ -24,26 +24,6 @@ bool FitsFloat(double v) { return std::isfinite(static_cast<float>(v)); }
 
 }  // namespace
 
-const char* ParticleLayoutName(ParticleLayout layout) {
-  switch (layout) {
-    case ParticleLayout::kFixed:
-      return "fixed";
-    case ParticleLayout::kPadded:
-      return "padded";
-    case ParticleLayout::kParticles:
-      return "particles";
-  }
-  return "fixed";
-}
-
-absl::StatusOr<ParticleLayout> ParseParticleLayout(const std::string& name) {
-  for (ParticleLayout l : {ParticleLayout::kFixed, ParticleLayout::kPadded, ParticleLayout::kParticles}) {
-    if (name == ParticleLayoutName(l)) return l;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("option layout: '", name, "' is not one of fixed, padded, particles"));
-}
-
 absl::StatusOr<ParticleTableBuilder> ParticleTableBuilder::Create(ParticleSelection selection) {
   if (selection.statuses.empty()) {
     return absl::InvalidArgumentError("particle selection: statuses is empty; give e.g. {1}");

@@ -1,14 +1,16 @@
 // text_fields.h: whitespace-separated field splitting for the text event
-// formats (LHE, HepMC), without copying the line, and the shortest exact
-// spelling of a number for their writers.
+// formats (LHE, HepMC), without copying the line, the number spellings their
+// writers use, and the shortest exact spelling of a number for our writers.
 #pragma once
 
 #include <charconv>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
 
 namespace evgen::text {
@@ -36,6 +38,21 @@ inline std::vector<std::string_view> Fields(std::string_view line) {
     i = j;
   }
   return out;
+}
+
+// ParseNumber accepts C and Fortran ("1.0D+02") spellings; non-finite values
+// are rejected because no event record legitimately holds them.
+inline bool ParseNumber(std::string_view field, double* value) {
+  std::string buffer;
+  if (field.find_first_of("dD") != std::string_view::npos) {
+    buffer.assign(field.data(), field.size());
+    for (char& c : buffer) {
+      if (c == 'd' || c == 'D') c = 'e';
+    }
+    field = buffer;
+  }
+  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  return absl::SimpleAtod(Absl(field), value) && std::isfinite(*value);
 }
 
 // ShortestFloat prints a float32 in scientific notation with the fewest

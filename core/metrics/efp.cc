@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "core/metrics/one_dim.h"
+#include "core/physics/constants.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
 #include "core/util/stop_check.h"
@@ -395,7 +396,7 @@ absl::StatusOr<std::vector<double>> EfpsOfJet(const std::vector<double>& pt,
   for (size_t i = 0; i < m; ++i) {
     for (size_t j = 0; j < m; ++j) {
       const double deta = eta[i] - eta[j];
-      const double dphi = std::remainder(phi[i] - phi[j], 2 * M_PI);
+      const double dphi = std::remainder(phi[i] - phi[j], 2 * physics::kPi);
       theta[i * m + j] = std::sqrt(deta * deta + dphi * dphi);
     }
   }

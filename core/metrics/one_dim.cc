@@ -10,13 +10,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/physics/constants.h"
 #include "core/status_macros.h"
 
 namespace evgen {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kPi = 3.14159265358979323846;
+using physics::kPi;
 
 // Sample is one sorted, validated sample: values ascending, weights in the
 // same order (empty when unweighted), and its weight sums.

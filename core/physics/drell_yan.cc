@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/physics/constants.h"
 #include "core/physics/drell_yan_internal.h"
 #include "core/physics/four_vector.h"
 #include "core/random/counter_rng.h"
@@ -27,14 +28,15 @@ namespace {
 
 constexpr int64_t kMaxEvents = 100'000'000;
 
-// Electroweak inputs (PDG).
-constexpr double kMzGev = 91.1876;
-constexpr double kGammaZGev = 2.4952;
-constexpr double kSin2ThetaW = 0.23122;
-constexpr double kFermiGev2 = 1.1663787e-5;
-constexpr double kAlphaMz = 1.0 / 127.95;    // couplings of the hard process
-constexpr double kAlphaQed = 1.0 / 137.036;  // real-photon emission
-constexpr double kMuonMassGev = 0.1056583755;
+// Electroweak inputs (PDG): alpha(M_Z) is the coupling of the hard process,
+// alpha at q^2 = 0 that of real-photon emission.
+using physics::kAlphaEm;
+using physics::kAlphaEmMz;
+using physics::kFermiConstantGev2;
+using physics::kMuonMassGev;
+using physics::kSin2ThetaW;
+using physics::kZMassGev;
+using physics::kZWidthGev;
 
 // (1) Quark flavours of the q qbar luminosity: up-type (u, c) and down-type
 // (d, s, b) shares, held fixed in mass.
@@ -110,9 +112,9 @@ absl::StatusOr<Config> ParseConfig(int64_t n_events, const SimulatorOptions& opt
 // photon-Z interference and Z terms (PDG "Cross-section formulae", with
 // V_f = T3 - 2 Q sin^2 theta_W, A_f = T3).
 double PartonicShape(double s_hat) {
-  constexpr double kMz2 = kMzGev * kMzGev;
-  const double kappa = std::sqrt(2.0) * kFermiGev2 * kMz2 / (4 * kPi * kAlphaMz);
-  const double denom = (s_hat - kMz2) * (s_hat - kMz2) + kMz2 * kGammaZGev * kGammaZGev;
+  constexpr double kMz2 = kZMassGev * kZMassGev;
+  const double kappa = std::sqrt(2.0) * kFermiConstantGev2 * kMz2 / (4 * kPi * kAlphaEmMz);
+  const double denom = (s_hat - kMz2) * (s_hat - kMz2) + kMz2 * kZWidthGev * kZWidthGev;
   const double chi1 = kappa * s_hat * (s_hat - kMz2) / denom;
   const double chi2 = kappa * kappa * s_hat * s_hat / denom;
   const double v_mu = -0.5 + 2 * kSin2ThetaW, a_mu = -0.5;
@@ -134,7 +136,7 @@ class BornSampler {
  public:
   BornSampler(double sqrt_s_gev, double m_lo, double m_hi)
       : sqrt_s_(sqrt_s_gev), m_lo_(m_lo), m_hi_(m_hi) {
-    constexpr double kMz2 = kMzGev * kMzGev, kMG = kMzGev * kGammaZGev;
+    constexpr double kMz2 = kZMassGev * kZMassGev, kMG = kZMassGev * kZWidthGev;
     theta_lo_ = std::atan((m_lo * m_lo - kMz2) / kMG);
     theta_hi_ = std::atan((m_hi * m_hi - kMz2) / kMG);
     inv2_lo_ = 1 / (m_lo * m_lo);
@@ -160,7 +162,7 @@ class BornSampler {
       double m;
       if (rng.Uniform() < 0.5) {
         const double theta = theta_lo_ + rng.Uniform() * (theta_hi_ - theta_lo_);
-        m = std::sqrt(kMzGev * kMzGev + kMzGev * kGammaZGev * std::tan(theta));
+        m = std::sqrt(kZMassGev * kZMassGev + kZMassGev * kZWidthGev * std::tan(theta));
       } else {
         m = 1 / std::sqrt(inv2_lo_ + rng.Uniform() * (inv2_hi_ - inv2_lo_));
       }
@@ -182,7 +184,7 @@ class BornSampler {
   // Proposal returns the proposal density of M (normalisation irrelevant,
   // but both halves normalised on the window).
   double Proposal(double m) const {
-    constexpr double kMz2 = kMzGev * kMzGev, kMG = kMzGev * kGammaZGev;
+    constexpr double kMz2 = kZMassGev * kZMassGev, kMG = kZMassGev * kZWidthGev;
     const double s = m * m;
     const double bw = 2 * m * kMG / ((s - kMz2) * (s - kMz2) + kMG * kMG) / (theta_hi_ - theta_lo_);
     const double power = 2 / (m * m * m) / (inv2_lo_ - inv2_hi_);
@@ -246,7 +248,7 @@ double RadiatePhoton(CounterRng& rng, double dimuon_mass) {
   const double log_term = 2 * std::log(dimuon_mass / kMuonMassGev) - 1;
   const double integral =
       2 * std::log(1 / kFsrXMin) - 2 * (1 - kFsrXMin) + 0.5 * (1 - kFsrXMin * kFsrXMin);
-  const double p_emit = std::min(kAlphaQed / (2 * kPi) * log_term * integral, 1.0);
+  const double p_emit = std::min(kAlphaEm / (2 * kPi) * log_term * integral, 1.0);
   if (rng.Uniform() >= p_emit) return 0;
   for (;;) {
     // Proposal dx / x on [x_min, 1), accepted with (1 + (1 - x)^2) / 2.
@@ -299,7 +301,7 @@ absl::StatusOr<Table> GenerateDrellYan(int64_t n_events, uint64_t seed,
   // Truth window: wide enough that smearing migrates events in from below
   // and radiation from above (the Z peak feeds a window that ends below it).
   const double truth_lo = std::max(0.8 * m_lo, 2 * kMuonMassGev + 0.01);
-  const double truth_hi = std::min(1.5 * std::max(m_hi, 1.2 * kMzGev), 0.5 * cfg.sqrt_s_gev);
+  const double truth_hi = std::min(1.5 * std::max(m_hi, 1.2 * kZMassGev), 0.5 * cfg.sqrt_s_gev);
   const BornSampler sampler(cfg.sqrt_s_gev, truth_lo, truth_hi);
 
   Table table(DrellYanColumns());

@@ -15,9 +15,13 @@
 #include <initializer_list>
 #include <limits>
 
+#include "core/physics/constants.h"
+
 namespace evgen {
 
-constexpr double kPi = 3.14159265358979323846;
+// kPi stays visible as evgen::kPi for the many callers that include this
+// header for it; its one definition is physics::kPi.
+using physics::kPi;
 
 class FourVector {
  public:

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/physics/constants.h"
 #include "core/physics/four_vector.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
@@ -40,20 +41,20 @@ constexpr double kAbsEtaMax = 2.0;
 constexpr double kGluonFraction = 0.5;  // of QCD jets
 
 // (2) Top decay chain.
-constexpr double kTopMassGev = 172.5;
-constexpr double kTopWidthGev = 1.32;
-constexpr double kWMassGev = 80.4;
-constexpr double kWWidthGev = 2.085;
+using physics::kTopMassGev;
+using physics::kTopWidthGev;
+using physics::kWMassGev;
+using physics::kWWidthGev;
 constexpr double kBreitWignerRange = 10.0;  // truncation in widths
 
 // (3) Parton shower.
-constexpr double kCF = 4.0 / 3.0;
-constexpr double kCA = 3.0;
-constexpr double kTR = 0.5;
+using physics::kCA;
+using physics::kCF;
+using physics::kTR;
 constexpr int kFlavours = 5;
 constexpr double kLambdaQcdGev = 0.2;
 constexpr double kKtCutGev = 1.0;
-constexpr double kBeta0 = (33.0 - 2.0 * kFlavours) / (12.0 * kPi);
+constexpr double kBeta0 = physics::OneLoopBeta0(kFlavours);
 
 // (4) Fragmentation of each final parton into massless hadrons.
 constexpr double kHadronsPerLog = 1.0;       // kappa: mean extra hadrons per e-fold of E

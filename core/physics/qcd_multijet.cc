@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "core/physics/constants.h"
 #include "core/physics/four_vector.h"
 #include "core/physics/regions.h"
 #include "core/random/counter_rng.h"
@@ -51,8 +52,8 @@ constexpr double kGluonFractionMin = 0.05;
 constexpr double kGluonFractionMax = 0.95;
 
 // Colour factors of SU(3).
-constexpr double kCF = 4.0 / 3.0;
-constexpr double kCA = 3.0;
+using physics::kCA;
+using physics::kCF;
 
 // (5) Shower activity z ~ N(0, 1): log-normal scale of the multiplicity and of
 // the Sudakov radiator.
@@ -66,9 +67,9 @@ constexpr double kGluonTracksRatio = 1.0 + 0.4 * (kCA / kCF - 1.0);  // 1.5
 constexpr double kTrackLossPerEta = 0.03;
 
 // (7) Jet mass: leading-log Sudakov with one-loop alpha_s, plus hadronisation.
-constexpr double kAlphaSMz = 0.118;
-constexpr double kMzGev = 91.1876;
-constexpr double kBeta0 = (33.0 - 2.0 * 5.0) / (12.0 * kPi);  // one loop, nf = 5
+using physics::kAlphaSMz;
+using physics::kZMassGev;
+constexpr double kBeta0 = physics::OneLoopBeta0(5);
 constexpr double kRhoMax = 0.25;  // m <= pT R / 2 for a two-prong jet of radius R
 // Soft pedestal: <m_soft^2> = C_i * A * pT R, Gamma-distributed with shape k.
 constexpr double kSoftMassScaleGev = 0.56;
@@ -91,7 +92,7 @@ struct Jet {
 };
 
 double AlphaS(double q_gev) {
-  return kAlphaSMz / (1.0 + kAlphaSMz * kBeta0 * std::log(q_gev * q_gev / (kMzGev * kMzGev)));
+  return kAlphaSMz / (1.0 + kAlphaSMz * kBeta0 * std::log(q_gev * q_gev / (kZMassGev * kZMassGev)));
 }
 
 double GluonFraction(double pt_gev, int n_jets) {

@@ -19,20 +19,28 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/physics/constants.h"
 #include "core/physics/four_vector.h"
 #include "core/random/counter_rng.h"
 
 namespace evgen {
 namespace ttbar_internal {
 
-// Masses and widths in GeV (PDG-like values used by the ttbar GAN paper's
-// MadGraph setup; light quarks massless as in MadGraph's default sm model).
-constexpr double kTopMassGev = 172.5;
-constexpr double kTopWidthGev = 1.32;
-constexpr double kWMassGev = 80.4;
-constexpr double kWWidthGev = 2.085;
-constexpr double kBottomMassGev = 4.7;
+// Masses and widths in GeV (core/physics/constants.h: the values of the
+// ttbar GAN paper's MadGraph setup); light quarks massless as in MadGraph's
+// default sm model.
+using physics::kBottomMassGev;
+using physics::kTopMassGev;
+using physics::kTopWidthGev;
+using physics::kWMassGev;
+using physics::kWWidthGev;
 constexpr double kLightQuarkMassGev = 0.0;
+// kElectronMassGev and kMuonMassGev are the lepton masses rounded to
+// 0.000511 and 0.10566 GeV, as this simulator has always used them; the PDG
+// values are physics::kElectronMassGev and physics::kMuonMassGev. Every
+// dilepton table and the published ttbar figures were made with the rounded
+// values, and since a lepton mass changes the generated events, switching to
+// the PDG values would change those figures: keep them.
 constexpr double kElectronMassGev = 0.000511;
 constexpr double kMuonMassGev = 0.10566;
 // kBreitWignerCutoff truncates every Breit-Wigner to |m - M| < n Gamma

@@ -33,5 +33,15 @@ TEST(AtomicFileTest, UnwritableDirectoryIsAnError) {
   EXPECT_EQ(ReadFileToString("/nonexistent-dir/x").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(AtomicFileTest, ReadingADirectoryIsAnErrorNotAnException) {
+  const std::string dir = std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) +
+                          "-record.json";
+  std::filesystem::create_directories(dir);
+  absl::Status s = ReadFileToString(dir).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("directory"), std::string::npos) << s;
+  std::filesystem::remove(dir);
+}
+
 }  // namespace
 }  // namespace evgen
