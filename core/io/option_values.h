@@ -24,6 +24,6 @@ namespace evgen::options {
 // ParseCount reads a non-negative integer.
 [[nodiscard]] absl::StatusOr<int64_t> ParseCount(const std::string& key, const std::string& value);
 // UnknownKey is the InvalidArgument for a key not in `known`, listing them.
-absl::Status UnknownKey(const std::string& key, const std::vector<std::string>& known);
+[[nodiscard]] absl::Status UnknownKey(const std::string& key, const std::vector<std::string>& known);
 
 }  // namespace evgen::options

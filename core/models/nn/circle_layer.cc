@@ -3,13 +3,15 @@
 #include <cmath>
 #include <utility>
 
+#include "core/physics/constants.h"
+
 namespace evgen {
 namespace {
 
 // kMagnitudeEps keeps the square root differentiable where the sum is 0; it
 // leaves the layer 1-Lipschitz in the complex sum (the norm of (re, im, 1e-6)).
 constexpr double kMagnitudeEps = 1e-12;
-constexpr double kPi = 3.14159265358979323846;
+using physics::kPi;
 
 // UniformAngles draws angles uniform in [-pi, pi) from LibTorch's default
 // generator, which the caller seeds.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/physics/constants.h"
 #include "core/physics/jet_clouds.h"
 #include "core/random/counter_rng.h"
 #include "gtest/gtest.h"
@@ -45,7 +46,7 @@ double BruteForceEfp(const Multigraph& g, const Jet& jet) {
       const int a = assign[e[0]];
       const int b = assign[e[1]];
       const double deta = jet.eta[a] - jet.eta[b];
-      const double dphi = std::remainder(jet.phi[a] - jet.phi[b], 2 * M_PI);
+      const double dphi = std::remainder(jet.phi[a] - jet.phi[b], 2 * physics::kPi);
       term *= std::sqrt(deta * deta + dphi * dphi);
     }
     sum += term;
@@ -114,7 +115,7 @@ TEST(EfpsOfJetTest, PhiDifferenceIsWrapped) {
   absl::StatusOr<std::vector<double>> efps =
       EfpsOfJet(wrapped.pt, wrapped.eta, wrapped.phi, EfpSet::kDUpTo4Connected);
   ASSERT_TRUE(efps.ok());
-  EXPECT_NEAR((*efps)[0], 0.5 * (2 * M_PI - 6.2), 1e-12);
+  EXPECT_NEAR((*efps)[0], 0.5 * (2 * physics::kPi - 6.2), 1e-12);
 }
 
 TEST(EfpsOfJetTest, MatchesBruteForceOnEveryGraph) {

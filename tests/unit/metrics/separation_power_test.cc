@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/physics/constants.h"
 #include "core/random/counter_rng.h"
 #include "gtest/gtest.h"
 
@@ -88,7 +89,7 @@ TEST(SeparationPowerTest, OneForDisjointInputs) {
 
 // Separation of N(0, 1) and N(1, 1) from eq. 3.1 by a trapezoid integral.
 double GaussianSeparation(double shift) {
-  const auto phi = [](double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI); };
+  const auto phi = [](double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * physics::kPi); };
   const double lo = -15.0, hi = 15.0 + shift, h = 1e-4;
   const int n = static_cast<int>((hi - lo) / h);
   double s = 0;

@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "core/physics/constants.h"
 #include "gtest/gtest.h"
 
 namespace evgen {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using physics::kPi;
 
 class CircleLayerTest : public ::testing::Test {
  protected:

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/physics/constants.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
+using physics::kPi;
 
 ::testing::AssertionResult HasText(std::string_view text, std::string_view part) {
   if (text.find(part) != std::string_view::npos) return ::testing::AssertionSuccess();
