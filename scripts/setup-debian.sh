@@ -11,7 +11,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   zlib1g-dev libhepmc3-dev libhdf5-dev python3 python3-numpy python3-scipy
   clang-14 libclang-rt-14-dev
-  yamllint
+  yamllint prometheus
 )
 # tests/deploy needs a kubectl with `kubectl kustomize`. Debian's is
 # kubernetes-client, whose /usr/bin/kubectl clashes with other kubectl

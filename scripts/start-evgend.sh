@@ -4,7 +4,7 @@
 # until it listens and exports EVGEN_SERVER for the CLI.
 start_evgend() {
   local evgend=$1 work=$2
-  "$evgend" --listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/evgend.port" &
+  "$evgend" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/evgend.port" &
   evgend_pid=$!
   trap 'kill -TERM $evgend_pid 2>/dev/null; wait $evgend_pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 300); do

@@ -1,19 +1,25 @@
 #include "server/evgen_server.h"
 
 #include <chrono>
+#include <mutex>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/io/atomic_file.h"
 #include "core/io/isolated_reader.h"
 #include "core/status_macros.h"
 #include "core/store/staging_dir.h"
+#include "core/telemetry/process_metrics.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/call_telemetry.h"
 #include "server/dataset_service.h"
 #include "server/metrics_service.h"
 #include "server/model_service.h"
 #include "server/sampling_service.h"
+#include "server/server_telemetry.h"
+#include "server/telemetry_http.h"
 #include "server/training_service.h"
 
 namespace evgen {
@@ -43,6 +49,10 @@ absl::Status EvgenServer::Start() {
   sampling_ = std::make_unique<SamplingServiceImpl>(state_.get());
   metrics_ = std::make_unique<MetricsServiceImpl>(state_.get());
 
+  telemetry_ = std::make_unique<ServerTelemetry>(*state_);
+  static std::once_flag process_metrics;
+  std::call_once(process_metrics, [] { telemetry::AddProcessMetrics(telemetry::DefaultRegistry()); });
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -57,9 +67,20 @@ absl::Status EvgenServer::Start() {
   builder.RegisterService(models_.get());
   builder.RegisterService(sampling_.get());
   builder.RegisterService(metrics_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MakeCallTelemetryFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config_.listen));
+  }
+  if (!config_.metrics_listen.empty()) {
+    metrics_http_ = std::make_unique<TelemetryHttpServer>();
+    EVGEN_RETURN_IF_ERROR(metrics_http_->Start(config_.metrics_listen));
+    if (!config_.metrics_port_file.empty()) {
+      EVGEN_RETURN_IF_ERROR(
+          WriteFileAtomically(config_.metrics_port_file, absl::StrCat(metrics_http_->port(), "\n")));
+    }
   }
   SetServing(true);
   if (!config_.port_file.empty()) {
@@ -67,6 +88,8 @@ absl::Status EvgenServer::Start() {
   }
   return absl::OkStatus();
 }
+
+int EvgenServer::metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
 
 void EvgenServer::SetServing(bool serving) {
   // Each service answers health checks by its own name too, so a client or
@@ -86,16 +109,21 @@ void EvgenServer::Wait() {
 }
 
 void EvgenServer::Shutdown() {
-  // Jobs first: a running job stops at its next step and is recorded
-  // interrupted (resumable after a restart) at once, instead of training on
-  // while gRPC drains; its watchers get that final record and end.
+  // Readiness first, so a load balancer stops sending new calls while the
+  // rest drains. Then jobs: a running job stops at its next step and is
+  // recorded interrupted (resumable after a restart) at once, instead of
+  // training on while gRPC drains; its watchers get that final record.
+  if (server_) SetServing(false);
   if (state_) state_->jobs.Shutdown();
   if (server_) {
-    SetServing(false);
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(config_.drain_seconds));
     server_->Wait();
     server_.reset();
   }
+  // The scrape listener goes last, so the drain shows in /metrics; the
+  // collector reading the state goes before the state.
+  if (metrics_http_) metrics_http_->Stop();
+  telemetry_.reset();
 }
 
 }  // namespace evgen

@@ -26,6 +26,8 @@ class TrainingServiceImpl;
 class ModelServiceImpl;
 class SamplingServiceImpl;
 class MetricsServiceImpl;
+class ServerTelemetry;
+class TelemetryHttpServer;
 
 class EvgenServer {
  public:
@@ -34,6 +36,8 @@ class EvgenServer {
 
   [[nodiscard]] absl::Status Start();
   int port() const { return port_; }
+  // metrics_port is the bound port of the /metrics listener (0 without one).
+  int metrics_port() const;
   void Wait();
   // Shutdown stops accepting calls, lets running calls end within a grace
   // period, and records unfinished jobs as interrupted.
@@ -50,6 +54,8 @@ class EvgenServer {
   std::unique_ptr<ModelServiceImpl> models_;
   std::unique_ptr<SamplingServiceImpl> sampling_;
   std::unique_ptr<MetricsServiceImpl> metrics_;
+  std::unique_ptr<ServerTelemetry> telemetry_;
+  std::unique_ptr<TelemetryHttpServer> metrics_http_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

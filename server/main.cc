@@ -48,6 +48,15 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", config.data_dir, "directory holding datasets/, models/ and jobs/")
       ->capture_default_str();
   app.add_option("--port-file", config.port_file, "write the bound port to this file once serving");
+  config.metrics_listen = "127.0.0.1:9464";
+  app.add_option("--metrics-listen", config.metrics_listen,
+                 "address:port of the HTTP listener for Prometheus' GET /metrics (\"\" for none; port 0 picks one)")
+      ->capture_default_str();
+  app.add_option("--drain-seconds", config.drain_seconds,
+                 "on SIGTERM: health turns NOT_SERVING, running jobs are interrupted, calls in flight get this long")
+      ->capture_default_str()->check(CLI::Range(0, 3600));
+  app.add_option("--metrics-port-file", config.metrics_port_file,
+                 "write the bound /metrics port to this file once serving");
   app.add_option("--max-sample-rows", config.max_sample_rows, "largest n one Sample request may ask for")
       ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--max-reference-events", config.max_reference_events,
@@ -88,6 +97,7 @@ int main(int argc, char** argv) {
   }
   spdlog::info("evgend {} listening on port {} (data dir {})", EVGEN_VERSION, server.port(),
                config.data_dir);
+  if (server.metrics_port() > 0) spdlog::info("evgend: GET /metrics on port {}", server.metrics_port());
   std::thread stopper([&server] {
     char signal = 0;
     while (::read(stop_pipe[0], &signal, 1) < 0 && errno == EINTR) {

@@ -6,6 +6,7 @@
 #include "core/sampling/sample_plan.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
+#include "server/server_telemetry.h"
 #include "server/table_source.h"
 #include "server/table_stream_reactor.h"
 
@@ -30,7 +31,9 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   stream.total_rows = plan->n();
   stream.rows_per_chunk = plan->rows_per_chunk();
   stream.produce = [plan](int64_t begin, int64_t end) { return plan->Rows(begin, end); };
-  stream.fill = [plan](const Table& rows, int64_t begin, v1::SampleChunk* chunk) {
+  telemetry::Counter& events = EventsGenerated(plan->record().name);
+  stream.fill = [plan, &events](const Table& rows, int64_t begin, v1::SampleChunk* chunk) {
+    events.Increment(static_cast<double>(rows.num_rows()));
     EncodeTable(rows, chunk->mutable_table());
     chunk->mutable_table()->set_first_row(begin);
     chunk->set_total_rows(plan->n());

@@ -20,6 +20,14 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir;
   std::string port_file;                     // where the bound port is written, if set
+  // The HTTP listener for /metrics (Prometheus text format); "" for none.
+  std::string metrics_listen;
+  std::string metrics_port_file;             // where its bound port is written, if set
+  // Shutdown (SIGTERM) turns health NOT_SERVING, records running jobs
+  // interrupted (resumable from their last checkpoint), refuses new calls
+  // and gives calls in flight (sample streams) this long to finish before
+  // cancelling them.
+  int drain_seconds = 30;
   int64_t max_sample_rows = 100'000'000;     // per Sample or EvaluateModel request
   int64_t max_reference_events = 10'000'000; // per GenerateReference request
   int64_t default_chunk_bytes = 1 << 20;     // 1 MiB

@@ -27,6 +27,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/reactors.h"
 #include "server/server_state.h"
+#include "server/server_telemetry.h"
 #include "wire/table_codec.h"
 
 namespace evgen {
@@ -53,8 +54,10 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   using Planner = std::function<absl::StatusOr<Plan>()>;
 
   TableStreamReactor(ThreadPool* pool, std::shared_ptr<AdmissionGate::Ticket> ticket,
-                     grpc::CallbackServerContext* context, Planner planner)
-      : pool_(pool), ticket_(std::move(ticket)), context_(context), planner_(std::move(planner)) {
+                     grpc::CallbackServerContext* context, const std::string& method, Planner planner)
+      : pool_(pool), ticket_(std::move(ticket)), context_(context), planner_(std::move(planner)),
+        telemetry_(StreamTelemetry::For(method)) {
+    telemetry_.active.Increment();
     pool_->Schedule([this] { Prepare(); });
   }
 
@@ -64,7 +67,10 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
     pool_->Schedule([this] { ProduceNext(); });
   }
   void OnCancel() override { cancelled_ = true; }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    telemetry_.active.Decrement();
+    delete this;
+  }
 
  private:
   void Prepare() {
@@ -92,6 +98,7 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
     });
     if (!produced.ok()) return this->Finish(ToGrpcStatus(produced));
     next_row_ = end;
+    telemetry_.bytes.Increment(static_cast<double>(message_.ByteSizeLong()));
     this->StartWrite(&message_);
   }
 
@@ -103,6 +110,7 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   int64_t next_row_ = 0;
   Message message_;
   std::atomic<bool> cancelled_{false};
+  StreamTelemetry telemetry_;
 };
 
 // StartTableStream admits a streaming call through the server's heavy gate
@@ -113,7 +121,7 @@ grpc::ServerWriteReactor<Message>* StartTableStream(ServerState& state, grpc::Ca
                                                     typename TableStreamReactor<Message>::Planner planner) {
   absl::StatusOr<std::shared_ptr<AdmissionGate::Ticket>> ticket = state.heavy_gate.Enter(what);
   if (!ticket.ok()) return new FinishedWriteReactor<Message>(ToGrpcStatus(ticket.status()));
-  return new TableStreamReactor<Message>(&state.heavy_pool, *std::move(ticket), context,
+  return new TableStreamReactor<Message>(&state.heavy_pool, *std::move(ticket), context, what,
                                          std::move(planner));
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/random/counter_rng.h"
+#include "core/telemetry/metrics.h"
 
 namespace evgen {
 namespace {
@@ -41,12 +42,17 @@ struct JobManager::Job {
 class JobManager::Context final : public JobContext {
  public:
   Context(JobManager* manager, std::shared_ptr<Job> job, std::string checkpoint_dir)
-      : manager_(manager), job_(std::move(job)), checkpoint_dir_(std::move(checkpoint_dir)) {}
+      : manager_(manager), job_(std::move(job)), checkpoint_dir_(std::move(checkpoint_dir)),
+        last_report_(std::chrono::steady_clock::now()) {
+    std::lock_guard<std::mutex> lock(manager_->mu_);
+    last_step_ = job_->record.progress.step;
+  }
   const std::string& id() const override { return job_->record.id; }
   const std::string& checkpoint_dir() const override { return checkpoint_dir_; }
   bool cancelled() const override { return job_->cancel_requested.load(); }
   void Report(const TrainingProgress& progress, double events_per_second,
               double eta_seconds) override {
+    CountSteps(progress.step);
     std::lock_guard<std::mutex> lock(manager_->mu_);
     job_->record.progress = progress;
     job_->record.events_per_second = events_per_second;
@@ -56,9 +62,32 @@ class JobManager::Context final : public JobContext {
   }
 
  private:
+  // CountSteps adds the steps done since the last report to
+  // evgen_training_steps_total and their mean time to the step-time
+  // histogram. A resumed job counts from the step its record last showed.
+  void CountSteps(int64_t step) {
+    static telemetry::Counter& steps =
+        telemetry::DefaultRegistry().AddCounter("evgen_training_steps_total", "Training steps done by jobs.").Add({});
+    static telemetry::Histogram& step_time =
+        telemetry::DefaultRegistry()
+            .AddHistogram("evgen_training_step_duration_seconds", "Mean wall time of a training step between reports.",
+                          telemetry::ExponentialBuckets(0.0005, 2.5, 14))
+            .Add({});
+    const auto now = std::chrono::steady_clock::now();
+    if (step > last_step_) {
+      const double seconds = std::chrono::duration<double>(now - last_report_).count();
+      steps.Increment(static_cast<double>(step - last_step_));
+      step_time.Observe(seconds / static_cast<double>(step - last_step_));
+    }
+    last_step_ = step;
+    last_report_ = now;
+  }
+
   JobManager* manager_;
   std::shared_ptr<Job> job_;
   std::string checkpoint_dir_;
+  int64_t last_step_ = 0;
+  std::chrono::steady_clock::time_point last_report_;
 };
 
 absl::Status CheckResumable(const JobRecord& record) {

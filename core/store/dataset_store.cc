@@ -23,6 +23,7 @@
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "core/store/staging_dir.h"
+#include "core/telemetry/cache_metrics.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen {
@@ -362,7 +363,11 @@ absl::StatusOr<std::shared_ptr<const Table>> DatasetStore::Get(const std::string
   bool first = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (std::shared_ptr<const Table> cached = FindCachedLocked(name)) return cached;
+    if (std::shared_ptr<const Table> cached = FindCachedLocked(name)) {
+      telemetry::CacheMetrics::For("dataset").hits.Increment();
+      return cached;
+    }
+    telemetry::CacheMetrics::For("dataset").misses.Increment();
     auto [it, inserted] = loads_.try_emplace(name);
     if (inserted) it->second = std::make_shared<Load>();
     load = it->second;
@@ -482,6 +487,7 @@ void DatasetStore::InsertLocked(const std::string& name, std::shared_ptr<const T
   lru_.push_front(name);
   cache_[name] = CacheEntry{std::move(table), bytes, lru_.begin()};
   cached_bytes_ += bytes;
+  telemetry::CacheMetrics::For("dataset").bytes.Set(static_cast<double>(cached_bytes_));
 }
 
 void DatasetStore::EraseLocked(const std::string& name,
@@ -489,6 +495,7 @@ void DatasetStore::EraseLocked(const std::string& name,
   auto it = cache_.find(name);
   if (it == cache_.end()) return;
   cached_bytes_ -= it->second.bytes;
+  telemetry::CacheMetrics::For("dataset").bytes.Set(static_cast<double>(cached_bytes_));
   lru_.erase(it->second.lru_position);
   dropped->push_back(std::move(it->second.table));
   cache_.erase(it);

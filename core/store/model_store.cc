@@ -12,9 +12,24 @@
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "core/store/staging_dir.h"
+#include "core/telemetry/cache_metrics.h"
 
 namespace evgen {
 namespace fs = std::filesystem;
+
+namespace {
+
+// DirectoryBytes is the size of the regular files directly in `dir`.
+int64_t DirectoryBytes(const std::string& dir) {
+  int64_t bytes = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file(ec)) bytes += static_cast<int64_t>(entry.file_size(ec));
+  }
+  return bytes;
+}
+
+}  // namespace
 
 nlohmann::json ModelRecord::ToJson() const {
   return {{"name", name},
@@ -119,11 +134,20 @@ absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore:
   EVGEN_ASSIGN_OR_RETURN(ModelRecord record, GetRecord(name, version));
   std::lock_guard<std::mutex> lock(mu_);
   const auto key = std::make_pair(record.name, record.version);
-  if (auto it = cache_.find(key); it != cache_.end()) return std::make_pair(record, it->second);
+  const telemetry::CacheMetrics metrics = telemetry::CacheMetrics::For("model");
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    metrics.hits.Increment();
+    return std::make_pair(record, it->second.model);
+  }
+  metrics.misses.Increment();
+  const std::string dir = absl::StrCat(DirOf(name), "/", record.version);
   EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, CreateModel(record.kind, record.config));
-  EVGEN_RETURN_IF_ERROR(model->Load(absl::StrCat(DirOf(name), "/", record.version)));
+  EVGEN_RETURN_IF_ERROR(model->Load(dir));
   std::shared_ptr<const Model> shared = std::move(model);
-  cache_[key] = shared;
+  // A loaded model is about as large as its saved files.
+  const int64_t bytes = DirectoryBytes(dir);
+  cache_[key] = {shared, bytes};
+  metrics.bytes.Increment(static_cast<double>(bytes));
   return std::make_pair(record, shared);
 }
 
@@ -150,8 +174,9 @@ absl::Status ModelStore::Delete(const std::string& name, int version) {
   std::lock_guard<std::mutex> lock(mu_);
   if (Versions(name).empty()) return absl::NotFoundError(absl::StrCat("model: '", name, "' not found"));
   for (auto it = cache_.begin(); it != cache_.end();) {
-    it = (it->first.first == name && (version == 0 || it->first.second == version)) ? cache_.erase(it)
-                                                                                     : std::next(it);
+    const bool drop = it->first.first == name && (version == 0 || it->first.second == version);
+    if (drop) telemetry::CacheMetrics::For("model").bytes.Decrement(static_cast<double>(it->second.bytes));
+    it = drop ? cache_.erase(it) : std::next(it);
   }
   const std::string dir = version == 0 ? DirOf(name) : absl::StrCat(DirOf(name), "/", version);
   return RemoveDirAtomically(root_, dir);

@@ -66,7 +66,11 @@ class ModelStore {
 
   std::string root_;
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, std::shared_ptr<const Model>> cache_;
+  struct Cached {
+    std::shared_ptr<const Model> model;
+    int64_t bytes = 0;  // its saved files' size
+  };
+  std::map<std::pair<std::string, int>, Cached> cache_;
 };
 
 }  // namespace evgen

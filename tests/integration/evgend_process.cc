@@ -35,8 +35,12 @@ absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::StartBinary(const 
                                                                           std::vector<std::string> extra_args) {
   const std::string port_file = data_dir + "/evgend.port";
   ::unlink(port_file.c_str());
-  std::vector<std::string> args = {binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
-                                   "--port-file", port_file};
+  const std::string metrics_port_file = data_dir + "/metrics.port";
+  ::unlink(metrics_port_file.c_str());
+  // Port 0 for /metrics too: tests run many servers at once.
+  std::vector<std::string> args = {binary,      "--listen",       "127.0.0.1:0",    "--data-dir",
+                                   data_dir,    "--port-file",    port_file,        "--metrics-listen",
+                                   "127.0.0.1:0", "--metrics-port-file", metrics_port_file};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   auto process = std::unique_ptr<EvgendProcess>(new EvgendProcess());
   process->pid_ = ::fork();
@@ -56,6 +60,8 @@ absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::StartBinary(const 
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (process->port_ == 0) return absl::DeadlineExceededError("evgend did not write its port file");
+  std::ifstream metrics_in(metrics_port_file);
+  metrics_in >> process->metrics_port_;
   EvgenClient client(process->address());
   absl::Status ready = client.WaitForReady(std::chrono::seconds(30));
   if (!ready.ok()) return ready;

@@ -28,6 +28,8 @@ class EvgendProcess {
   ~EvgendProcess();
 
   int port() const { return port_; }
+  // metrics_port is the port of its GET /metrics listener.
+  int metrics_port() const { return metrics_port_; }
   // pid is the server's process id (for /proc readings), -1 once stopped.
   pid_t pid() const { return pid_; }
   std::string address() const;
@@ -38,6 +40,7 @@ class EvgendProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // RunCliCapture runs the evgen CLI in-process against `server`.
