@@ -56,12 +56,24 @@ EvgenClient::EvgenClient(const std::string& target, ClientOptions options) : opt
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options_.max_receive_bytes);
   args.SetMaxSendMessageSize(64 << 20);
-  channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options_.tls_root_pem.empty()) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = options_.tls_root_pem;
+    tls.pem_cert_chain = options_.tls_cert_pem;
+    tls.pem_private_key = options_.tls_key_pem;
+    credentials = grpc::SslCredentials(tls);
+  }
+  channel_ = grpc::CreateCustomChannel(target, credentials, args);
   datasets_ = v1::DatasetService::NewStub(channel_);
   training_ = v1::TrainingService::NewStub(channel_);
   models_ = v1::ModelService::NewStub(channel_);
   sampling_ = v1::SamplingService::NewStub(channel_);
   metrics_ = v1::MetricsService::NewStub(channel_);
+}
+
+void EvgenClient::AddToken(grpc::ClientContext* context) const {
+  if (!options_.token.empty()) context->AddMetadata("authorization", "Bearer " + options_.token);
 }
 
 void EvgenClient::SetDeadline(grpc::ClientContext* context) const {
@@ -75,6 +87,7 @@ absl::Status EvgenClient::WaitForReady(std::chrono::milliseconds timeout) {
 
 #define EVGEN_UNARY(stub, Method, request)                         \
   grpc::ClientContext context;                                     \
+  AddToken(&context);                                              \
   SetDeadline(&context);                                           \
   return Call(&std::remove_reference_t<decltype(*stub)>::Method, stub.get(), request, &context)
 
@@ -99,6 +112,7 @@ absl::Status EvgenClient::DeleteDataset(const std::string& name) {
   v1::DeleteDatasetRequest r;
   r.set_name(name);
   grpc::ClientContext context;
+  AddToken(&context);
   SetDeadline(&context);
   return Call(&v1::DatasetService::Stub::DeleteDataset, datasets_.get(), r, &context).status();
 }
@@ -143,6 +157,7 @@ absl::Status EvgenClient::DeleteModel(const std::string& name, int version) {
   r.set_name(name);
   r.set_version(version);
   grpc::ClientContext context;
+  AddToken(&context);
   SetDeadline(&context);
   return Call(&v1::ModelService::Stub::DeleteModel, models_.get(), r, &context).status();
 }
@@ -163,6 +178,7 @@ absl::StatusOr<v1::Job> EvgenClient::WatchJob(const std::string& id,
   v1::WatchJobRequest request;
   request.set_id(id);
   grpc::ClientContext context;
+  AddToken(&context);
   std::unique_ptr<grpc::ClientReader<v1::Job>> reader = training_->WatchJob(&context, request);
   v1::Job job;
   v1::Job last;
@@ -180,6 +196,7 @@ absl::StatusOr<v1::Job> EvgenClient::WatchJob(const std::string& id,
 absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
                                  const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk) {
   grpc::ClientContext context;
+  AddToken(&context);
   return ReadStream(sampling_->Sample(&context, r), &context, on_chunk);
 }
 
@@ -203,6 +220,7 @@ absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1:
   }
 
   grpc::ClientContext context;
+  AddToken(&context);
   v1::Dataset dataset;
   std::unique_ptr<grpc::ClientWriter<v1::UploadDatasetRequest>> writer =
       datasets_->UploadDataset(&context, &dataset);
@@ -228,6 +246,7 @@ absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1:
 absl::Status EvgenClient::ExportDataset(const v1::ExportDatasetRequest& r,
                                         const std::function<absl::Status(const v1::DatasetChunk&)>& on_chunk) {
   grpc::ClientContext context;
+  AddToken(&context);
   return ReadStream(datasets_->ExportDataset(&context, r), &context, on_chunk);
 }
 

@@ -41,6 +41,16 @@ struct ClientOptions {
   std::chrono::seconds call_timeout{600};
   // Largest message the client accepts (sample chunks are far smaller).
   int max_receive_bytes = 64 << 20;
+  // Bearer token sent with every call ("authorization" metadata) to a server
+  // run with --auth-tokens; "" sends none.
+  std::string token;
+  // TLS: with tls_root_pem (the CA that signed the server's certificate) the
+  // channel uses TLS; with tls_cert_pem and tls_key_pem as well it presents a
+  // client certificate (a server run with --tls-client-ca needs one). PEM
+  // contents, not paths.
+  std::string tls_root_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 class EvgenClient {
@@ -101,6 +111,7 @@ class EvgenClient {
 
  private:
   void SetDeadline(grpc::ClientContext* context) const;
+  void AddToken(grpc::ClientContext* context) const;
 
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;

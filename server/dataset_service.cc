@@ -5,6 +5,7 @@
 #include "core/status_macros.h"
 #include "core/store/names.h"
 #include "server/convert.h"
+#include "server/authorize.h"
 #include "server/reactors.h"
 #include "server/table_source.h"
 #include "server/table_stream_reactor.h"
@@ -20,12 +21,14 @@ absl::Status DatasetServiceImpl::Describe(const std::string& name, v1::Dataset* 
 
 grpc::ServerReadReactor<v1::UploadDatasetRequest>* DatasetServiceImpl::UploadDataset(
     grpc::CallbackServerContext* context, v1::Dataset* response) {
+  if (auto* denied = DenyRead<v1::UploadDatasetRequest>(*state_, context, Role::kTrainer, "UploadDataset")) return denied;
   return new UploadReactor(state_, context, response);
 }
 
 grpc::ServerUnaryReactor* DatasetServiceImpl::GenerateReference(
     grpc::CallbackServerContext* context, const v1::GenerateReferenceRequest* request,
     v1::Dataset* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kTrainer, "GenerateReference")) return denied;
   return RunHeavy(*state_, context, "GenerateReference", [this, request, response]() -> absl::Status {
     EVGEN_RETURN_IF_ERROR(ValidateName("name", request->name()));
     const int64_t limit = state_->config.max_reference_events;
@@ -48,6 +51,7 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::GenerateReference(
 grpc::ServerUnaryReactor* DatasetServiceImpl::ListReferenceSimulators(
     grpc::CallbackServerContext* context, const v1::ListReferenceSimulatorsRequest*,
     v1::ListReferenceSimulatorsResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "ListReferenceSimulators")) return denied;
   for (const ReferenceSimulatorInfo& info : ReferenceSimulators()) {
     ToProto(info, response->add_simulators());
   }
@@ -57,6 +61,7 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::ListReferenceSimulators(
 grpc::ServerUnaryReactor* DatasetServiceImpl::ListDatasets(grpc::CallbackServerContext* context,
                                                            const v1::ListDatasetsRequest*,
                                                            v1::ListDatasetsResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "ListDatasets")) return denied;
   return RunOnPool(state_->pool, context, [this, response] {
     for (const DatasetInfo& info : state_->datasets.List()) ToProto(info, response->add_datasets());
     return absl::OkStatus();
@@ -66,6 +71,7 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::ListDatasets(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DatasetServiceImpl::DescribeDataset(
     grpc::CallbackServerContext* context, const v1::DescribeDatasetRequest* request,
     v1::Dataset* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "DescribeDataset")) return denied;
   return RunOnPool(state_->pool, context,
                    [this, request, response] { return Describe(request->name(), response); });
 }
@@ -73,12 +79,14 @@ grpc::ServerUnaryReactor* DatasetServiceImpl::DescribeDataset(
 grpc::ServerUnaryReactor* DatasetServiceImpl::DeleteDataset(grpc::CallbackServerContext* context,
                                                             const v1::DeleteDatasetRequest* request,
                                                             v1::DeleteDatasetResponse*) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kAdmin, "DeleteDataset")) return denied;
   return RunOnPool(state_->pool, context,
                    [this, request] { return state_->datasets.Delete(request->name()); });
 }
 
 grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
     grpc::CallbackServerContext* context, const v1::ExportDatasetRequest* request) {
+  if (auto* denied = DenyWrite<v1::DatasetChunk>(*state_, context, Role::kReader, "ExportDataset")) return denied;
   ServerState* state = state_;
   return StartTableStream<v1::DatasetChunk>(
       *state, context, "ExportDataset", [state, request]() -> absl::StatusOr<TableStreamPlan<v1::DatasetChunk>> {
@@ -102,6 +110,7 @@ grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
 grpc::ServerUnaryReactor* DatasetServiceImpl::DeriveDataset(grpc::CallbackServerContext* context,
                                                             const v1::DeriveDatasetRequest* request,
                                                             v1::Dataset* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kTrainer, "DeriveDataset")) return denied;
   return RunHeavy(*state_, context, "DeriveDataset", [this, request, response]() -> absl::Status {
     const DeriveDatasetPlan plan = FromProto(*request);
     EVGEN_ASSIGN_OR_RETURN(Table input, SelectDataset(*state_, request->source(), "source"));

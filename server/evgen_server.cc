@@ -24,6 +24,34 @@
 
 namespace evgen {
 
+namespace {
+
+// Credentials are TLS when --tls-cert and --tls-key are set (mTLS with
+// --tls-client-ca), plaintext otherwise; errors name the flag.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerConfig& c) {
+  if (c.tls_cert.empty() && c.tls_key.empty()) {
+    if (!c.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls-client-ca: needs --tls-cert and --tls-key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (c.tls_cert.empty() || c.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  grpc::SslServerCredentialsOptions tls;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  EVGEN_ASSIGN_OR_RETURN(pair.cert_chain, ReadFileToString(c.tls_cert));
+  EVGEN_ASSIGN_OR_RETURN(pair.private_key, ReadFileToString(c.tls_key));
+  tls.pem_key_cert_pairs.push_back(pair);
+  if (!c.tls_client_ca.empty()) {
+    EVGEN_ASSIGN_OR_RETURN(tls.pem_root_certs, ReadFileToString(c.tls_client_ca));
+    tls.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(tls);
+}
+
+}  // namespace
+
 EvgenServer::EvgenServer(ServerConfig config) : config_(std::move(config)) {}
 
 EvgenServer::~EvgenServer() { Shutdown(); }
@@ -36,6 +64,9 @@ absl::Status EvgenServer::Start() {
   lock_.emplace(std::move(lock));
   if (config_.parse_helper.empty()) config_.parse_helper = DefaultParseHelper();
   state_ = std::make_unique<ServerState>(config_);
+  if (!config_.auth_tokens.empty()) {
+    EVGEN_ASSIGN_OR_RETURN(state_->access, AccessControl::FromFile(config_.auth_tokens));
+  }
   EVGEN_RETURN_IF_ERROR(state_->datasets.Init());
   EVGEN_RETURN_IF_ERROR(state_->models.Init());
   EVGEN_RETURN_IF_ERROR(state_->job_store.Init());
@@ -59,7 +90,8 @@ absl::Status EvgenServer::Start() {
   // gRPC sets SO_REUSEPORT by default, which lets a second server bind the
   // same port and take a share of the calls; a taken port must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(config_));
+  builder.AddListeningPort(config_.listen, credentials, &port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   builder.SetMaxSendMessageSize(static_cast<int>(config_.max_chunk_bytes + (1 << 20)));
   builder.RegisterService(datasets_.get());

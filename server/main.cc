@@ -35,6 +35,11 @@ std::string DefaultDataDir() {
   return "./evgen-data";
 }
 
+// IsLoopback is true for a listen address only this host can reach.
+bool IsLoopback(const std::string& listen) {
+  return listen.rfind("127.", 0) == 0 || listen.rfind("localhost:", 0) == 0 || listen.rfind("[::1]:", 0) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +57,16 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", config.metrics_listen,
                  "address:port of the HTTP listener for Prometheus' GET /metrics (\"\" for none; port 0 picks one)")
       ->capture_default_str();
+  app.add_option("--auth-tokens", config.auth_tokens,
+                 "file of bearer tokens, one 'ROLE NAME TOKEN' per line (roles reader, trainer, admin); "
+                 "without it every caller may do everything")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-cert", config.tls_cert, "TLS certificate chain (PEM) for the gRPC port")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", config.tls_key, "TLS private key (PEM) for --tls-cert")->check(CLI::ExistingFile);
+  app.add_option("--tls-client-ca", config.tls_client_ca,
+                 "require client certificates signed by this CA (PEM): mutual TLS")
+      ->check(CLI::ExistingFile);
   app.add_option("--drain-seconds", config.drain_seconds,
                  "on SIGTERM: health turns NOT_SERVING, running jobs are interrupted, calls in flight get this long")
       ->capture_default_str()->check(CLI::Range(0, 3600));
@@ -97,6 +112,11 @@ int main(int argc, char** argv) {
   }
   spdlog::info("evgend {} listening on port {} (data dir {})", EVGEN_VERSION, server.port(),
                config.data_dir);
+  if (config.auth_tokens.empty() && !IsLoopback(config.listen)) {
+    spdlog::warn("evgend: listening on {} without --auth-tokens: any client that reaches it may train, "
+                 "upload and delete",
+                 config.listen);
+  }
   if (server.metrics_port() > 0) spdlog::info("evgend: GET /metrics on port {}", server.metrics_port());
   std::thread stopper([&server] {
     char signal = 0;

@@ -6,6 +6,7 @@
 #include "core/status_macros.h"
 #include "core/util/stop_check.h"
 #include "server/convert.h"
+#include "server/authorize.h"
 #include "server/reactors.h"
 #include "server/table_source.h"
 
@@ -37,6 +38,7 @@ absl::Status ComputeAll(const google::protobuf::RepeatedPtrField<v1::MetricSpec>
 grpc::ServerUnaryReactor* MetricsServiceImpl::Compare(grpc::CallbackServerContext* context,
                                                       const v1::CompareRequest* request,
                                                       v1::CompareResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "Compare")) return denied;
   return RunHeavy(*state_, context, "Compare", [this, request, response]() -> absl::Status {
     int64_t out_of_range = 0;
     EVGEN_ASSIGN_OR_RETURN(Table reference,
@@ -51,6 +53,7 @@ grpc::ServerUnaryReactor* MetricsServiceImpl::Compare(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* MetricsServiceImpl::EvaluateModel(grpc::CallbackServerContext* context,
                                                             const v1::EvaluateModelRequest* request,
                                                             v1::CompareResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "EvaluateModel")) return denied;
   return RunHeavy(*state_, context, "EvaluateModel", [this, request, response]() -> absl::Status {
     EVGEN_ASSIGN_OR_RETURN(Table reference, SelectDataset(*state_, request->reference(), "reference"));
     EVGEN_RETURN_IF_ERROR(CheckMetricRows(*state_, reference.num_rows(), "reference"));
@@ -64,6 +67,7 @@ grpc::ServerUnaryReactor* MetricsServiceImpl::EvaluateModel(grpc::CallbackServer
 grpc::ServerUnaryReactor* MetricsServiceImpl::ListMetrics(grpc::CallbackServerContext* context,
                                                           const v1::ListMetricsRequest*,
                                                           v1::ListMetricsResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "ListMetrics")) return denied;
   for (const MetricInfo& info : Metrics()) ToProto(info, response->add_metrics());
   return FinishNow(context, absl::OkStatus());
 }

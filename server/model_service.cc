@@ -3,6 +3,7 @@
 #include "core/models/model_registry.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
+#include "server/authorize.h"
 #include "server/reactors.h"
 
 namespace evgen {
@@ -10,6 +11,7 @@ namespace evgen {
 grpc::ServerUnaryReactor* ModelServiceImpl::ListModels(grpc::CallbackServerContext* context,
                                                        const v1::ListModelsRequest* request,
                                                        v1::ListModelsResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "ListModels")) return denied;
   return RunOnPool(state_->pool, context, [this, request, response] {
     for (const ModelRecord& record : state_->models.List()) {
       if (request->name().empty() || request->name() == record.name) {
@@ -23,6 +25,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::ListModels(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(grpc::CallbackServerContext* context,
                                                      const v1::GetModelRequest* request,
                                                      v1::Model* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "GetModel")) return denied;
   return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
     EVGEN_ASSIGN_OR_RETURN(ModelRecord record,
                            state_->models.GetRecord(request->name(), request->version()));
@@ -34,6 +37,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::GetModel(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(grpc::CallbackServerContext* context,
                                                         const v1::DeleteModelRequest* request,
                                                         v1::DeleteModelResponse*) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kAdmin, "DeleteModel")) return denied;
   return RunOnPool(state_->pool, context, [this, request] {
     return state_->models.Delete(request->name(), request->version());
   });
@@ -42,6 +46,7 @@ grpc::ServerUnaryReactor* ModelServiceImpl::DeleteModel(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ModelServiceImpl::ListPresets(grpc::CallbackServerContext* context,
                                                         const v1::ListPresetsRequest*,
                                                         v1::ListPresetsResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "ListPresets")) return denied;
   return RunOnPool(state_->pool, context, [response]() -> absl::Status {
     for (const std::string& kind : ModelKinds()) {
       EVGEN_ASSIGN_OR_RETURN(const ModelFamily* family, FindModelFamily(kind));

@@ -9,6 +9,7 @@
 #include "server/server_telemetry.h"
 #include "server/table_source.h"
 #include "server/table_stream_reactor.h"
+#include "server/authorize.h"
 
 namespace evgen {
 namespace {
@@ -47,6 +48,7 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
 
 grpc::ServerWriteReactor<v1::SampleChunk>* SamplingServiceImpl::Sample(
     grpc::CallbackServerContext* context, const v1::SampleRequest* request) {
+  if (auto* denied = DenyWrite<v1::SampleChunk>(*state_, context, Role::kReader, "Sample")) return denied;
   ServerState* state = state_;
   return StartTableStream<v1::SampleChunk>(*state, context, "Sample",
                                            [state, request] { return PlanStream(*state, *request); });

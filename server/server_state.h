@@ -13,6 +13,7 @@
 #include "core/jobs/job_manager.h"
 #include "core/util/admission_gate.h"
 #include "core/util/thread_pool.h"
+#include "server/access_control.h"
 
 namespace evgen {
 
@@ -45,6 +46,10 @@ struct ServerConfig {
   int64_t max_metric_rows = 10'000'000;      // per side of a Compare or EvaluateModel
   int64_t dataset_cache_bytes = int64_t{1} << 30;  // datasets kept in memory
   std::string parse_helper;                  // evgen-parse-table; "" = beside evgend
+  std::string auth_tokens;                   // --auth-tokens file; "" = open (anonymous admin)
+  // TLS: certificate chain and private key (PEM files) of the gRPC port; with
+  // tls_client_ca, clients must present a certificate that CA signed (mTLS).
+  std::string tls_cert, tls_key, tls_client_ca;
 };
 
 struct ServerState {
@@ -67,6 +72,7 @@ struct ServerState {
   ThreadPool pool;
   ThreadPool heavy_pool;
   AdmissionGate heavy_gate;
+  AccessControl access;  // set from config.auth_tokens before serving
 };
 
 }  // namespace evgen

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
+#include "server/authorize.h"
 #include "server/reactors.h"
 
 namespace evgen {
@@ -97,6 +98,7 @@ JobFunction TrainingJob(ServerState* state, TrainingRequest training) {
 grpc::ServerUnaryReactor* TrainingServiceImpl::SubmitTraining(
     grpc::CallbackServerContext* context, const v1::SubmitTrainingRequest* request,
     v1::Job* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kTrainer, "SubmitTraining")) return denied;
   return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
     EVGEN_ASSIGN_OR_RETURN(TrainingRequest training, FromProto(*request));
     EVGEN_RETURN_IF_ERROR(ValidateTrainingRequest(training, state_->datasets));
@@ -110,6 +112,7 @@ grpc::ServerUnaryReactor* TrainingServiceImpl::SubmitTraining(
 grpc::ServerUnaryReactor* TrainingServiceImpl::GetJob(grpc::CallbackServerContext* context,
                                                       const v1::GetJobRequest* request,
                                                       v1::Job* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "GetJob")) return denied;
   absl::StatusOr<JobRecord> record = state_->jobs.Get(request->id());
   if (record.ok()) ToProto(*record, response);
   return FinishNow(context, record.status());
@@ -118,6 +121,7 @@ grpc::ServerUnaryReactor* TrainingServiceImpl::GetJob(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* TrainingServiceImpl::ListJobs(grpc::CallbackServerContext* context,
                                                         const v1::ListJobsRequest* request,
                                                         v1::ListJobsResponse* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kReader, "ListJobs")) return denied;
   for (const JobRecord& record : state_->jobs.List()) {
     const v1::JobState state = ToProto(record.state);
     const auto& wanted = request->states();
@@ -128,13 +132,15 @@ grpc::ServerUnaryReactor* TrainingServiceImpl::ListJobs(grpc::CallbackServerCont
 }
 
 grpc::ServerWriteReactor<v1::Job>* TrainingServiceImpl::WatchJob(
-    grpc::CallbackServerContext*, const v1::WatchJobRequest* request) {
+    grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
+  if (auto* denied = DenyWrite<v1::Job>(*state_, context, Role::kReader, "WatchJob")) return denied;
   return new JobWatchReactor(&state_->jobs, request->id());
 }
 
 grpc::ServerUnaryReactor* TrainingServiceImpl::CancelJob(grpc::CallbackServerContext* context,
                                                          const v1::CancelJobRequest* request,
                                                          v1::Job* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kTrainer, "CancelJob")) return denied;
   absl::StatusOr<JobRecord> record = state_->jobs.Cancel(request->id());
   if (record.ok()) ToProto(*record, response);
   return FinishNow(context, record.status());
@@ -143,6 +149,7 @@ grpc::ServerUnaryReactor* TrainingServiceImpl::CancelJob(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* TrainingServiceImpl::ResumeJob(grpc::CallbackServerContext* context,
                                                          const v1::ResumeJobRequest* request,
                                                          v1::Job* response) {
+  if (auto* denied = DenyUnary(*state_, context, Role::kTrainer, "ResumeJob")) return denied;
   // On the pool: validation reads the dataset, which may take a while.
   return RunOnPool(state_->pool, context, [this, request, response]() -> absl::Status {
     EVGEN_ASSIGN_OR_RETURN(JobRecord current, state_->jobs.Get(request->id()));

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -38,6 +39,8 @@ namespace {
 
 struct GlobalOptions {
   std::string server;
+  std::string token;
+  std::string tls_ca, tls_cert, tls_key;  // files
   bool json = false;
   int timeout_s = 600;
 };
@@ -60,6 +63,34 @@ void Report(Runner& run, const nlohmann::json& json, const std::string& text) {
   } else {
     *run.out << text << "\n";
   }
+}
+
+// ReadTlsFiles loads the --tls-* files into the client options; the error
+// names the flag and the file.
+absl::Status ReadTlsFiles(const GlobalOptions& global, ClientOptions& options) {
+  if (global.tls_ca.empty()) {
+    if (!global.tls_cert.empty() || !global.tls_key.empty()) {
+      return absl::InvalidArgumentError("--tls-cert/--tls-key: give --tls-ca too (the server's CA)");
+    }
+    return absl::OkStatus();
+  }
+  if (global.tls_cert.empty() != global.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  for (const auto& [flag, path, out] : {std::make_tuple("--tls-ca", &global.tls_ca, &options.tls_root_pem),
+                                        std::make_tuple("--tls-cert", &global.tls_cert, &options.tls_cert_pem),
+                                        std::make_tuple("--tls-key", &global.tls_key, &options.tls_key_pem)}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> pem = ReadFileToString(*path);
+    if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", *path));
+    *out = *std::move(pem);
+  }
+  return absl::OkStatus();
+}
+
+std::string DefaultToken() {
+  const char* env = std::getenv("EVGEN_TOKEN");
+  return env && *env ? env : "";
 }
 
 std::string DefaultServer() {
@@ -758,11 +789,16 @@ std::string CodeName(absl::StatusCode code) {
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-  Runner run{{DefaultServer()}, nullptr, &out, &err};
+  Runner run{{DefaultServer(), DefaultToken()}, nullptr, &out, &err};
   CLI::App app{"evgen: train, sample and evaluate machine-learned event generators on an evgend server"};
   app.set_version_flag("--version", std::string("evgen ") + EVGEN_VERSION);
   app.add_option("--server", run.global.server, "evgend address HOST:PORT (env EVGEN_SERVER)")
       ->capture_default_str();
+  // The token is never echoed: no capture_default_str.
+  app.add_option("--token", run.global.token, "bearer token for a server run with --auth-tokens (env EVGEN_TOKEN)");
+  app.add_option("--tls-ca", run.global.tls_ca, "use TLS, trusting the server certificate's CA in this PEM file");
+  app.add_option("--tls-cert", run.global.tls_cert, "client certificate (PEM) for a server that asks for one");
+  app.add_option("--tls-key", run.global.tls_key, "the client certificate's private key (PEM)");
   app.add_flag("--json", run.global.json, "print JSON for scripts");
   app.add_option("--timeout", run.global.timeout_s, "deadline of each call in seconds")
       ->capture_default_str()->check(CLI::PositiveNumber);
@@ -787,6 +823,11 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (!run.command) return 2;
   ClientOptions options;
   options.call_timeout = std::chrono::seconds(run.global.timeout_s);
+  options.token = run.global.token;
+  if (absl::Status tls = ReadTlsFiles(run.global, options); !tls.ok()) {
+    err << "evgen: " << CodeName(tls.code()) << ": " << tls.message() << "\n";
+    return 1;
+  }
   EvgenClient client(run.global.server, options);
   absl::Status status = run.command(client);
   if (!status.ok()) {

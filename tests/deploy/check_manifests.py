@@ -89,7 +89,7 @@ class Checker:
                 name, value = arg[2:].split("=", 1)
                 flags[name] = value
         wanted = {"listen": f"0.0.0.0:{GRPC_PORT}", "data-dir": "/var/lib/evgen",
-                  "metrics-listen": f"0.0.0.0:{METRICS_PORT}"}
+                  "metrics-listen": f"0.0.0.0:{METRICS_PORT}", "auth-tokens": "/etc/evgen/tokens/tokens"}
         for name, value in wanted.items():
             self.expect(flags.get(name) == value, f"--{name} is {flags.get(name)!r}, want {value!r}")
         for name in ["max-sample-rows", "heavy-threads", "max-heavy-calls", "training-workers"]:
@@ -168,9 +168,7 @@ class Checker:
                         f"data volume claims {claim}, which is not rendered")
             self.expect(not m.get("readOnly"), "the data volume is mounted read-only")
 
-        # evgend does not take --auth-tokens yet; the Secret is mounted where
-        # the flag will point.
-        tokens = flags.get("auth-tokens", "/etc/evgen/tokens/tokens")
+        tokens = flags.get("auth-tokens", "")
         token_dir, token_file = os.path.dirname(tokens), os.path.basename(tokens)
         secrets = [v for v in volumes if "secret" in v]
         mounted = [(v, self.mount_of(c, v["name"])) for v in secrets]

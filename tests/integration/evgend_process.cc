@@ -1,18 +1,24 @@
 #include "tests/integration/evgend_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/cli.h"
 #include "client/evgen_client.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
 
 namespace evgen::testing {
 
@@ -26,13 +32,15 @@ std::string MakeTempDir(const std::string& prefix) {
 }
 
 absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::Start(const std::string& data_dir,
-                                                                    std::vector<std::string> extra_args) {
-  return StartBinary(EVGEN_EVGEND_PATH, data_dir, std::move(extra_args));
+                                                                    std::vector<std::string> extra_args,
+                                                                    const std::string& log_file) {
+  return StartBinary(EVGEN_EVGEND_PATH, data_dir, std::move(extra_args), log_file);
 }
 
 absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::StartBinary(const std::string& binary,
                                                                           const std::string& data_dir,
-                                                                          std::vector<std::string> extra_args) {
+                                                                          std::vector<std::string> extra_args,
+                                                                          const std::string& log_file) {
   const std::string port_file = data_dir + "/evgend.port";
   ::unlink(port_file.c_str());
   const std::string metrics_port_file = data_dir + "/metrics.port";
@@ -46,6 +54,13 @@ absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::StartBinary(const 
   process->pid_ = ::fork();
   if (process->pid_ < 0) return absl::InternalError("fork failed");
   if (process->pid_ == 0) {
+    if (!log_file.empty()) {  // only async-signal-safe calls between fork and exec
+      const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+      }
+    }
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -62,6 +77,9 @@ absl::StatusOr<std::unique_ptr<EvgendProcess>> EvgendProcess::StartBinary(const 
   if (process->port_ == 0) return absl::DeadlineExceededError("evgend did not write its port file");
   std::ifstream metrics_in(metrics_port_file);
   metrics_in >> process->metrics_port_;
+  // A TLS port cannot be probed by a plaintext channel; it listens once the
+  // port file exists.
+  if (std::find(extra_args.begin(), extra_args.end(), "--tls-cert") != extra_args.end()) return process;
   EvgenClient client(process->address());
   absl::Status ready = client.WaitForReady(std::chrono::seconds(30));
   if (!ready.ok()) return ready;
@@ -103,6 +121,38 @@ CliResult RunCliCapture(const std::string& server, std::vector<std::string> args
   result.out = out.str();
   result.err = err.str();
   return result;
+}
+
+// HealthCheck calls grpc.health.v1.Health/Check for `service` through a
+// generic stub (the health proto's generated code is not installed). The
+// request HealthCheckRequest{service} is field 1 as a length-delimited
+// string; the reply HealthCheckResponse{status: SERVING} encodes as 08 01.
+grpc::Status HealthCheck(const std::string& address, const std::string& service, std::string* reply) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  std::string encoded;
+  if (!service.empty()) encoded = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  grpc::Slice slice(encoded);
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && response.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return status;
 }
 
 }  // namespace evgen::testing

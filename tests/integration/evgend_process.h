@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/support/status.h"
 
 namespace evgen::testing {
 
@@ -18,13 +19,16 @@ std::string MakeTempDir(const std::string& prefix);
 class EvgendProcess {
  public:
   // Start launches evgend with --listen 127.0.0.1:0 and waits until it serves.
+  // With `log_file`, evgend's stdout and stderr go to that file.
   static absl::StatusOr<std::unique_ptr<EvgendProcess>> Start(const std::string& data_dir,
-                                                              std::vector<std::string> extra_args = {});
+                                                              std::vector<std::string> extra_args = {},
+                                                              const std::string& log_file = "");
   // StartBinary starts another build of evgend (e.g. one with a test-only
   // model family linked in) the same way.
   static absl::StatusOr<std::unique_ptr<EvgendProcess>> StartBinary(const std::string& binary,
                                                                     const std::string& data_dir,
-                                                                    std::vector<std::string> extra_args = {});
+                                                                    std::vector<std::string> extra_args = {},
+                                                                    const std::string& log_file = "");
   ~EvgendProcess();
 
   int port() const { return port_; }
@@ -50,5 +54,9 @@ struct CliResult {
   std::string err;
 };
 CliResult RunCliCapture(const std::string& server, std::vector<std::string> args);
+
+// HealthCheck calls grpc.health.v1.Health/Check for `service` on `address`
+// and appends the reply's bytes to *reply (08 01 is SERVING).
+grpc::Status HealthCheck(const std::string& address, const std::string& service, std::string* reply);
 
 }  // namespace evgen::testing
