@@ -90,6 +90,15 @@ int main(int argc, char** argv) {
   app.add_option("--max-heavy-calls", config.max_heavy_calls,
                  "heavy calls in progress (running or queued) before new ones get RESOURCE_EXHAUSTED")
       ->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--max-upload-bytes", config.max_upload_bytes, "largest file one upload may send")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--max-message-bytes", config.max_message_bytes,
+                 "largest request message (inline tables in requests)")
+      ->capture_default_str()->check(CLI::Range(1 << 20, 1 << 30));
+  app.add_option("--max-chunk-bytes", config.max_chunk_bytes, "largest stream chunk a client may ask for")
+      ->capture_default_str()->check(CLI::Range(int64_t{1} << 20, int64_t{64} << 20));
+  app.add_option("--keepalive-seconds", config.keepalive_seconds, "HTTP/2 keepalive ping interval on idle connections")
+      ->capture_default_str()->check(CLI::Range(10, 3600));
   app.add_option("--max-metric-rows", config.max_metric_rows,
                  "largest table one side of a metric call may hold (bounds a metric's memory)")
       ->capture_default_str()->check(CLI::PositiveNumber);

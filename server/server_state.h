@@ -29,6 +29,9 @@ struct ServerConfig {
   // and gives calls in flight (sample streams) this long to finish before
   // cancelling them.
   int drain_seconds = 30;
+  // HTTP/2 keepalive pings on idle connections, so a load balancer or NAT
+  // that drops quiet connections does not strand a client mid-job-watch.
+  int keepalive_seconds = 60;
   int64_t max_sample_rows = 100'000'000;     // per Sample or EvaluateModel request
   int64_t max_reference_events = 10'000'000; // per GenerateReference request
   int64_t default_chunk_bytes = 1 << 20;     // 1 MiB

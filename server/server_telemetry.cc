@@ -24,7 +24,9 @@ void SetLimits(const ServerConfig& c) {
       {"heavy_threads", static_cast<double>(c.heavy_threads)},
       {"max_heavy_calls", static_cast<double>(c.max_heavy_calls)},
       {"max_metric_rows", static_cast<double>(c.max_metric_rows)},
-      {"dataset_cache_bytes", static_cast<double>(c.dataset_cache_bytes)}};
+      {"dataset_cache_bytes", static_cast<double>(c.dataset_cache_bytes)},
+      {"drain_seconds", static_cast<double>(c.drain_seconds)},
+      {"keepalive_seconds", static_cast<double>(c.keepalive_seconds)}};
   for (const auto& [name, value] : limits) limit.Add({{"name", name}}).Set(value);
 }
 
