@@ -28,18 +28,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "bench/bench_setup.h"
 #include "client/evgen_client.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
+using evgen::bench::Check;
+using evgen::bench::MakeQcdTemplate;
 
 // Stats collects latencies per method and outcomes per status code.
 class Stats {
@@ -115,19 +111,7 @@ int main(int argc, char** argv) {
   evgen::EvgenClient setup(address);
   Check(setup.WaitForReady(std::chrono::seconds(30)), "ready");
 
-  evgen::v1::GenerateReferenceRequest gen;
-  gen.set_name("qcd");
-  gen.set_simulator("qcd-multijet");
-  gen.set_n_events(50'000);
-  gen.set_seed(1);
-  Check(setup.GenerateReference(gen).status(), "generate");
-  evgen::v1::SubmitTrainingRequest tpl;
-  tpl.set_model_name("tpl");
-  tpl.set_kind("template");
-  tpl.mutable_training_data()->set_dataset("qcd");
-  auto tpl_job = setup.SubmitTraining(tpl);
-  Check(tpl_job.status(), "template");
-  Check(setup.WatchJob(tpl_job->id(), [](const evgen::v1::Job&) {}).status(), "template job");
+  MakeQcdTemplate(setup);
   evgen::v1::SubmitTrainingRequest gan;  // runs for the whole benchmark
   gan.set_model_name("gan");
   gan.set_kind("gan");

@@ -15,12 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_setup.h"
 #include "client/evgen_client.h"
 #include "core/sampling/sample_plan.h"
 #include "core/store/model_store.h"
 #include "server/evgen_server.h"
 
 namespace {
+
+using evgen::bench::Check;
+using evgen::bench::MakeQcdTemplate;
 
 double MedianSeconds(int repeats, const std::function<void()>& body) {
   std::vector<double> times;
@@ -31,13 +35,6 @@ double MedianSeconds(int repeats, const std::function<void()>& body) {
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
-}
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
 }
 
 }  // namespace
@@ -54,19 +51,7 @@ int main(int argc, char** argv) {
   Check(server.Start(), "start");
   evgen::EvgenClient client("127.0.0.1:" + std::to_string(server.port()));
 
-  evgen::v1::GenerateReferenceRequest gen;
-  gen.set_name("qcd");
-  gen.set_simulator("qcd-multijet");
-  gen.set_n_events(50'000);
-  gen.set_seed(1);
-  Check(client.GenerateReference(gen).status(), "generate");
-  evgen::v1::SubmitTrainingRequest train;
-  train.set_model_name("tpl");
-  train.set_kind("template");
-  train.mutable_training_data()->set_dataset("qcd");
-  auto job = client.SubmitTraining(train);
-  Check(job.status(), "train");
-  Check(client.WatchJob(job->id(), [](const evgen::v1::Job&) {}).status(), "watch");
+  MakeQcdTemplate(client);
 
   // The same sample the server plans, planned and drawn through core in
   // chunks of the server's default size.
