@@ -57,9 +57,10 @@ struct FitContext {
   std::string device = "cpu";
   // Checkpoints: a model that trains in steps writes its whole training state
   // (weights, optimiser moments, step, early-stopping state) to
-  // checkpoint_path every checkpoint_every steps and, when the file exists
-  // at the start of Fit(), continues from it, reaching the parameters an
-  // uninterrupted run would have. Empty path: no checkpoints.
+  // checkpoint_path every checkpoint_every steps and when it stops on
+  // cancelled() (a cancel or a server stop then loses no step), and, when
+  // the file exists at the start of Fit(), continues from it, reaching the
+  // parameters an uninterrupted run would have. Empty path: no checkpoints.
   std::string checkpoint_path;
   int64_t checkpoint_every = 0;  // <= 0: the model's own default
   // Called right after each checkpoint was written, with its step, so the

@@ -203,6 +203,23 @@ TEST_F(JobResumeTest, JobInterruptedBySigtermResumesFromItsCheckpoint) {
   RestartAndResume(SIGTERM, "gan-sigterm");
 }
 
+TEST_F(JobResumeTest, SigtermSavesTheStepReachedNotOnlyThePeriodicCheckpoints) {
+  v1::SubmitTrainingRequest request = GanTraining("gan-no-periodic");
+  nlohmann::json config = nlohmann::json::parse(request.config_json());
+  config["checkpoint_every"] = 1000000;  // no periodic checkpoint before the end
+  request.set_config_json(config.dump());
+  absl::StatusOr<v1::Job> job = client_->SubmitTraining(request);
+  ASSERT_TRUE(job.ok()) << job.status();
+  const v1::Job running =
+      WaitFor(job->id(), [](const v1::Job& j) { return JobEnded(j) || j.progress().step() >= 300; });
+  ASSERT_EQ(running.state(), v1::JOB_STATE_RUNNING) << "the job must still run; make it longer";
+  EXPECT_EQ(server_->Stop(SIGTERM), 0);
+  EXPECT_TRUE(fs::exists(CheckpointDir(job->id()) + "/fit.ckpt")) << "the stop saved the step reached";
+  StartServer();
+  EXPECT_GE(ResumeWithCli(job->id()), running.progress().step()) << "it started over instead of resuming";
+  ExpectFinished(job->id(), "gan-no-periodic");
+}
+
 TEST_F(JobResumeTest, JobInterruptedBySigkillResumesFromItsCheckpoint) {
   RestartAndResume(SIGKILL, "gan-sigkill");
 }

@@ -469,8 +469,17 @@ absl::StatusOr<GanTrainingResult> GanTrainer::Run(const GanTrainingData& data, c
   LossAverages averages;
   GanTrainingResult result;
   double metric = s.best_metric;
+  int64_t saved_step = s.step;
   while (s.step < total) {
-    if (ctx.cancelled()) return absl::CancelledError("training cancelled");
+    if (ctx.cancelled()) {
+      // A cancel or a server stop keeps the steps done: the state after any
+      // step resumes exactly, so it is saved here, not only at checkpoint_every.
+      if (checkpoints && s.step > saved_step) {
+        s.Save(ctx.checkpoint_path);
+        ctx.on_checkpoint(s.step);
+      }
+      return absl::CancelledError("training cancelled");
+    }
     s.SetLearningRates(total);
     averages.Add(s.Step(data), s.config.kind);
     const bool validate = s.step % s.config.validation.every == 0 || s.step == total;
@@ -480,6 +489,7 @@ absl::StatusOr<GanTrainingResult> GanTrainer::Run(const GanTrainingData& data, c
     if (checkpoints && (s.step % checkpoint_every == 0 || s.step == total || stop_early)) {
       s.Save(ctx.checkpoint_path);
       ctx.on_checkpoint(s.step);
+      saved_step = s.step;
     }
     if (s.step % report_every == 0 || s.step == total || validate || stop_early) {
       TrainingProgress p;

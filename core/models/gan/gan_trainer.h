@@ -68,8 +68,9 @@ class GanTrainer {
 
   // Run trains until config.steps (or early stop), resuming from
   // ctx.checkpoint_path when that file exists; on return the generator holds
-  // the best validated parameters. Cancelled when ctx.cancelled() turned true
-  // (the last checkpoint stays on disk).
+  // the best validated parameters. Cancelled when ctx.cancelled() turned true,
+  // after saving a checkpoint of the step reached (a cancel or a server stop
+  // loses no step).
   [[nodiscard]] absl::StatusOr<GanTrainingResult> Run(const GanTrainingData& data,
                                                       const FitContext& ctx);
 
