@@ -47,16 +47,16 @@ telemetry::Counter& EventsGenerated(const std::string& model) {
 ServerTelemetry::ServerTelemetry(ServerState& state) {
   SetLimits(state.config);
   telemetry::Family<telemetry::Gauge>& jobs = DefaultRegistry().AddGauge("evgen_jobs", "Jobs by state.");
-  // Every state shows, at 0 too, so a query never meets a missing series.
-  for (const char* name : {"queued", "running", "succeeded", "failed", "cancelled", "interrupted"}) {
-    jobs.Add({{"state", name}});
-  }
   ServerState* s = &state;
   collector_ = DefaultRegistry().AddCollector([s, &jobs] {
-    std::map<std::string, double> counts = {{"queued", 0},    {"running", 0},   {"succeeded", 0},
-                                            {"failed", 0},    {"cancelled", 0}, {"interrupted", 0}};
-    for (const JobRecord& record : s->jobs.List()) counts[JobStateName(record.state)] += 1;
-    for (const auto& [name, n] : counts) jobs.Add({{"state", name}}).Set(n);
+    // Every state shows, at 0 too, so a query never meets a missing series.
+    std::map<JobState, double> counts;
+    for (JobState st : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kFailed,
+                        JobState::kCancelled, JobState::kInterrupted}) {
+      counts[st] = 0;
+    }
+    for (const JobRecord& record : s->jobs.List()) counts[record.state] += 1;
+    for (const auto& [st, n] : counts) jobs.Add({{"state", JobStateName(st)}}).Set(n);
   });
 }
 

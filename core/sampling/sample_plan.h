@@ -57,7 +57,6 @@ struct SampleSpec {
 class SamplePlan {
  public:
   const ModelRecord& record() const { return record_; }
-  const Model& model() const { return *model_; }
   int64_t n() const { return n_; }
   int64_t rows_per_chunk() const { return rows_per_chunk_; }
   // The output's columns: the model's conditions, its targets, the kept ones.

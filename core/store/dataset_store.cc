@@ -30,6 +30,13 @@ namespace evgen {
 namespace fs = std::filesystem;
 namespace {
 
+// DatasetCacheMetrics are the dataset cache's series, looked up once (Get is on
+// every call that reads a dataset).
+const telemetry::CacheMetrics& DatasetCacheMetrics() {
+  static const telemetry::CacheMetrics metrics = telemetry::CacheMetrics::For("dataset");
+  return metrics;
+}
+
 constexpr char kWeightsFile[] = "weights.npy";
 constexpr char kExactFile[] = "exact.i64";
 
@@ -364,10 +371,10 @@ absl::StatusOr<std::shared_ptr<const Table>> DatasetStore::Get(const std::string
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (std::shared_ptr<const Table> cached = FindCachedLocked(name)) {
-      telemetry::CacheMetrics::For("dataset").hits.Increment();
+      DatasetCacheMetrics().hits.Increment();
       return cached;
     }
-    telemetry::CacheMetrics::For("dataset").misses.Increment();
+    DatasetCacheMetrics().misses.Increment();
     auto [it, inserted] = loads_.try_emplace(name);
     if (inserted) it->second = std::make_shared<Load>();
     load = it->second;
@@ -487,7 +494,7 @@ void DatasetStore::InsertLocked(const std::string& name, std::shared_ptr<const T
   lru_.push_front(name);
   cache_[name] = CacheEntry{std::move(table), bytes, lru_.begin()};
   cached_bytes_ += bytes;
-  telemetry::CacheMetrics::For("dataset").bytes.Set(static_cast<double>(cached_bytes_));
+  DatasetCacheMetrics().bytes.Set(static_cast<double>(cached_bytes_));
 }
 
 void DatasetStore::EraseLocked(const std::string& name,
@@ -495,7 +502,7 @@ void DatasetStore::EraseLocked(const std::string& name,
   auto it = cache_.find(name);
   if (it == cache_.end()) return;
   cached_bytes_ -= it->second.bytes;
-  telemetry::CacheMetrics::For("dataset").bytes.Set(static_cast<double>(cached_bytes_));
+  DatasetCacheMetrics().bytes.Set(static_cast<double>(cached_bytes_));
   lru_.erase(it->second.lru_position);
   dropped->push_back(std::move(it->second.table));
   cache_.erase(it);

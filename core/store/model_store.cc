@@ -19,6 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// ModelCacheMetrics are the model cache's series, looked up once (Load is on every
+// sample request's path).
+const telemetry::CacheMetrics& ModelCacheMetrics() {
+  static const telemetry::CacheMetrics metrics = telemetry::CacheMetrics::For("model");
+  return metrics;
+}
+
 // DirectoryBytes is the size of the regular files directly in `dir`.
 int64_t DirectoryBytes(const std::string& dir) {
   int64_t bytes = 0;
@@ -134,7 +141,7 @@ absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore:
   EVGEN_ASSIGN_OR_RETURN(ModelRecord record, GetRecord(name, version));
   std::lock_guard<std::mutex> lock(mu_);
   const auto key = std::make_pair(record.name, record.version);
-  const telemetry::CacheMetrics metrics = telemetry::CacheMetrics::For("model");
+  const telemetry::CacheMetrics& metrics = ModelCacheMetrics();
   if (auto it = cache_.find(key); it != cache_.end()) {
     metrics.hits.Increment();
     return std::make_pair(record, it->second.model);
@@ -175,7 +182,7 @@ absl::Status ModelStore::Delete(const std::string& name, int version) {
   if (Versions(name).empty()) return absl::NotFoundError(absl::StrCat("model: '", name, "' not found"));
   for (auto it = cache_.begin(); it != cache_.end();) {
     const bool drop = it->first.first == name && (version == 0 || it->first.second == version);
-    if (drop) telemetry::CacheMetrics::For("model").bytes.Decrement(static_cast<double>(it->second.bytes));
+    if (drop) ModelCacheMetrics().bytes.Decrement(static_cast<double>(it->second.bytes));
     it = drop ? cache_.erase(it) : std::next(it);
   }
   const std::string dir = version == 0 ? DirOf(name) : absl::StrCat(DirOf(name), "/", version);

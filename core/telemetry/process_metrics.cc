@@ -117,17 +117,18 @@ void AddProcessMetrics(Registry& registry) {
       registry.AddCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.").Add({});
   Gauge& fds = registry.AddGauge("process_open_fds", "Number of open file descriptors.").Add({});
   Gauge& max_fds = registry.AddGauge("process_max_fds", "Maximum number of open file descriptors.").Add({});
-  Gauge& start = registry.AddGauge("process_start_time_seconds",
-                                   "Start time of the process since unix epoch in seconds.").Add({});
+  // The start time never changes: read once, not at every scrape.
+  registry.AddGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
+      .Add({})
+      .Set(StartTimeSeconds());
   static const Nvml* nvml = new Nvml();  // opened once, kept for the process
   Family<Gauge>* gpu = nullptr;
   if (nvml->ok()) gpu = &registry.AddGauge("evgen_gpu_memory_used_bytes", "GPU memory in use, per device (NVML).");
-  registry.AddCollector([&rss, &cpu, &fds, &max_fds, &start, gpu] {
+  registry.AddCollector([&rss, &cpu, &fds, &max_fds, gpu] {
     rss.Set(ResidentBytes());
     cpu.Increment(CpuSeconds() - cpu.value());  // the counter follows the kernel's
     fds.Set(OpenFds());
     max_fds.Set(MaxFds());
-    start.Set(StartTimeSeconds());
     if (gpu == nullptr) return;
     const std::vector<double> used = nvml->UsedBytes();
     for (size_t d = 0; d < used.size(); ++d) gpu->Add({{"device", std::to_string(d)}}).Set(used[d]);

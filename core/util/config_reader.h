@@ -94,7 +94,6 @@ class ConfigReader {
   bool Has(const char* key) const;
   // Name is "<path>.<key>" (or "<key>" for an empty path).
   std::string Name(const std::string& key) const;
-  const std::string& path() const { return path_; }
   // status is the first error so far, without the unknown-key check: for a
   // spec that also holds state written by the program (fitted parameters).
   const absl::Status& status() const { return status_; }

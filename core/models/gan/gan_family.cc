@@ -20,19 +20,21 @@ class GanFamily final : public ModelFamily {
   // config keeps as the JSON it was given, so that every default shows.
   absl::StatusOr<nlohmann::json> ResolveConfig(const std::string& kind,
                                                const nlohmann::json& config) const override {
-    EVGEN_ASSIGN_OR_RETURN(GanConfig c, GanConfig::FromJson(kind, config));
-    // The model fills in what depends on the columns (the default transforms).
+    // The model's config has the preset applied and what depends on the
+    // columns (the default transforms) filled in.
     EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, CreateGanModel(kind, config));
-    EVGEN_ASSIGN_OR_RETURN(NoiseSpec noise, NoiseSpec::FromJson(c.noise, "config.noise"));
-    EVGEN_ASSIGN_OR_RETURN(MlpSpec g, MlpSpec::FromJson(c.generator, "config.generator"));
-    nlohmann::json j = model->Describe()["config"];
+    const nlohmann::json description = model->Describe();
+    nlohmann::json j = description.at("config");
+    EVGEN_ASSIGN_OR_RETURN(NoiseSpec noise, NoiseSpec::FromJson(j["noise"], "config.noise"));
+    EVGEN_ASSIGN_OR_RETURN(MlpSpec g, MlpSpec::FromJson(j["generator"], "config.generator"));
     j["noise"] = noise.ToJson();
     j["generator"] = g.ToJson();
     if (kind != "wgan-u1") {
-      EVGEN_ASSIGN_OR_RETURN(MlpSpec d, MlpSpec::FromJson(c.discriminator, "config.discriminator"));
+      EVGEN_ASSIGN_OR_RETURN(MlpSpec d, MlpSpec::FromJson(j["discriminator"], "config.discriminator"));
       j["discriminator"] = d.ToJson();
     }
-    if (!c.preset.empty()) j["preset"] = c.preset;
+    const std::string preset = description.value("preset", "");
+    if (!preset.empty()) j["preset"] = preset;
     return j;
   }
 
