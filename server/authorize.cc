@@ -33,6 +33,9 @@ void Audit(const std::string& call, const Caller& caller, const std::string& pee
 
 absl::Status Authorize(const ServerState& state, const grpc::CallbackServerContext& context, Role needed,
                        const std::string& call) {
+  if (state.draining.load()) {
+    return absl::UnavailableError("evgend is shutting down and takes no new calls; retry (another replica)");
+  }
   absl::StatusOr<Caller> caller = state.access.Check(Metadata(context, "authorization"), needed);
   if (!caller.ok()) return caller.status();
   if (needed != Role::kReader) Audit(call, *caller, context.peer());

@@ -1,6 +1,7 @@
-// authorize.h: the first line of every evgen handler. It checks the caller's
-// token against the role the call needs (access_control.h) and, for calls
-// that change something (trainer and admin calls), writes an audit line:
+// authorize.h: the first line of every evgen handler. It refuses every call
+// while the server drains (UNAVAILABLE, which clients may retry elsewhere),
+// then checks the caller's token against the role the call needs
+// (access_control.h) and, for calls that change something (trainer and admin calls), writes an audit line:
 // one JSON object per line on stderr with the time, the call, the caller's
 // name and role and its address. Example:
 //   if (auto* denied = DenyUnary(*state_, context, Role::kAdmin, "DeleteModel")) return denied;

@@ -12,6 +12,7 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 using telemetry::Counter;
 using telemetry::Family;
+using telemetry::Gauge;
 using telemetry::Histogram;
 
 struct CallFamilies {
@@ -21,6 +22,10 @@ struct CallFamilies {
   Family<Histogram>& duration = telemetry::DefaultRegistry().AddHistogram(
       "evgen_grpc_request_duration_seconds", "Time from a gRPC call's arrival to its status, in seconds.",
       telemetry::ExponentialBuckets(0.001, 2.5, 15));
+  Gauge& in_flight = telemetry::DefaultRegistry()
+                         .AddGauge("evgen_grpc_calls_in_flight",
+                                   "evgen calls that have arrived and not ended (health checks and reflection aside).")
+                         .Add({});
 };
 
 CallFamilies& Families() {
@@ -36,6 +41,13 @@ class CallTelemetry final : public grpc::experimental::Interceptor {
     const size_t slash = name.rfind('/');
     service_ = slash == std::string::npos || slash == 0 ? "unknown" : name.substr(1, slash - 1);
     method_ = slash == std::string::npos ? name : name.substr(slash + 1);
+    // Health watches last as long as their client likes; the drain must not
+    // wait for them (gRPC ends them itself at shutdown).
+    counted_ = service_.rfind("evgen.", 0) == 0;
+    if (counted_) Families().in_flight.Increment();
+  }
+  ~CallTelemetry() override {
+    if (counted_) Families().in_flight.Decrement();
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -53,6 +65,7 @@ class CallTelemetry final : public grpc::experimental::Interceptor {
  private:
   std::chrono::steady_clock::time_point start_;
   std::string service_, method_;
+  bool counted_ = false;
 };
 
 class CallTelemetryFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
@@ -63,6 +76,8 @@ class CallTelemetryFactory final : public grpc::experimental::ServerInterceptorF
 };
 
 }  // namespace
+
+int64_t EvgenCallsInFlight() { return static_cast<int64_t>(Families().in_flight.value()); }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeCallTelemetryFactory() {
   Families();  // the families exist (empty) before the first call

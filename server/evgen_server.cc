@@ -1,7 +1,9 @@
 #include "server/evgen_server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +23,8 @@
 #include "server/server_telemetry.h"
 #include "server/telemetry_http.h"
 #include "server/training_service.h"
+#include "server/unacked_bytes.h"
+#include "spdlog/spdlog.h"
 
 namespace evgen {
 
@@ -144,14 +148,42 @@ void EvgenServer::Wait() {
 }
 
 void EvgenServer::Shutdown() {
-  // Readiness first, so a load balancer stops sending new calls while the
-  // rest drains. Then jobs: a running job stops at its next step and is
-  // recorded interrupted (resumable after a restart) at once, instead of
-  // training on while gRPC drains; its watchers get that final record.
+  std::call_once(shutdown_once_, [this] { Drain(); });
+}
+
+void EvgenServer::Drain() {
+  using Clock = std::chrono::steady_clock;
+  // Readiness first, so a load balancer stops sending new calls; for the
+  // notice period calls are still taken, since routing changes take a
+  // moment to reach every client.
   if (server_) SetServing(false);
-  if (state_) state_->jobs.Shutdown();
+  if (server_ && config_.drain_notice_seconds > 0) {
+    std::this_thread::sleep_for(std::chrono::seconds(config_.drain_notice_seconds));
+  }
+  // Then new calls are refused, and running jobs stop at their next step,
+  // checkpointed and recorded interrupted (resumable after a restart); their
+  // watchers get that final record.
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(config_.drain_seconds);
+  if (state_) {
+    state_->draining = true;
+    state_->jobs.Shutdown();
+  }
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(config_.drain_seconds));
+    // gRPC closes a connection once its last status is handed to the
+    // kernel; waiting until the calls have ended and every byte sent is
+    // acknowledged keeps a slow reader's last chunks (unacked_bytes.h).
+    spdlog::info("evgend: draining: new calls refused, {} in flight", EvgenCallsInFlight());
+    while (Clock::now() < deadline &&
+           (EvgenCallsInFlight() > 0 || UnackedBytes(port_).value_or(0) > 0)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (EvgenCallsInFlight() > 0) {
+      spdlog::warn("evgend: drain: {} calls still in flight after --drain-seconds; cancelling them",
+                   EvgenCallsInFlight());
+    }
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          std::max(deadline - Clock::now(), Clock::duration::zero())));
     server_->Wait();
     server_.reset();
   }

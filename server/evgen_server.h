@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -39,12 +40,14 @@ class EvgenServer {
   // metrics_port is the bound port of the /metrics listener (0 without one).
   int metrics_port() const;
   void Wait();
-  // Shutdown stops accepting calls, lets running calls end within a grace
-  // period, and records unfinished jobs as interrupted.
+  // Shutdown drains (ServerConfig::drain_notice_seconds, drain_seconds):
+  // health NOT_SERVING, then new calls refused, unfinished jobs recorded
+  // interrupted, running calls given the grace period to end. Idempotent.
   void Shutdown();
 
  private:
   void SetServing(bool serving);
+  void Drain();
 
   ServerConfig config_;
   std::optional<DataDirLock> lock_;  // held from Start() until destruction
@@ -58,6 +61,7 @@ class EvgenServer {
   std::unique_ptr<TelemetryHttpServer> metrics_http_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::once_flag shutdown_once_;
 };
 
 }  // namespace evgen

@@ -67,8 +67,13 @@ int main(int argc, char** argv) {
   app.add_option("--tls-client-ca", config.tls_client_ca,
                  "require client certificates signed by this CA (PEM): mutual TLS")
       ->check(CLI::ExistingFile);
+  app.add_option("--drain-notice-seconds", config.drain_notice_seconds,
+                 "on SIGTERM: health turns NOT_SERVING at once, but calls are still taken for this long (so load "
+                 "balancers route elsewhere first)")
+      ->capture_default_str()->check(CLI::Range(0, 300));
   app.add_option("--drain-seconds", config.drain_seconds,
-                 "on SIGTERM: health turns NOT_SERVING, running jobs are interrupted, calls in flight get this long")
+                 "after the notice: new calls are refused, running jobs are interrupted (checkpointed), calls in "
+                 "flight get this long to finish")
       ->capture_default_str()->check(CLI::Range(0, 3600));
   app.add_option("--metrics-port-file", config.metrics_port_file,
                  "write the bound /metrics port to this file once serving");

@@ -4,6 +4,7 @@
 // pool for heavy calls.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -24,10 +25,13 @@ struct ServerConfig {
   // The HTTP listener for /metrics (Prometheus text format); "" for none.
   std::string metrics_listen;
   std::string metrics_port_file;             // where its bound port is written, if set
-  // Shutdown (SIGTERM) turns health NOT_SERVING, records running jobs
-  // interrupted (resumable from their last checkpoint), refuses new calls
-  // and gives calls in flight (sample streams) this long to finish before
-  // cancelling them.
+  // Shutdown (SIGTERM) turns health NOT_SERVING and keeps taking calls for
+  // drain_notice_seconds (so load balancers see it leave before anything is
+  // refused); then it refuses new calls (UNAVAILABLE), records running jobs
+  // interrupted (resumable from their last checkpoint) and gives calls in
+  // flight (sample streams) drain_seconds to finish and reach their
+  // clients before cancelling them.
+  int drain_notice_seconds = 0;
   int drain_seconds = 30;
   // HTTP/2 keepalive pings on idle connections, so a load balancer or NAT
   // that drops quiet connections does not strand a client mid-job-watch.
@@ -76,6 +80,7 @@ struct ServerState {
   ThreadPool heavy_pool;
   AdmissionGate heavy_gate;
   AccessControl access;  // set from config.auth_tokens before serving
+  std::atomic<bool> draining{false};  // shutting down: new calls are refused
 };
 
 }  // namespace evgen

@@ -95,10 +95,13 @@ class Checker:
         for name in ["max-sample-rows", "heavy-threads", "max-heavy-calls", "training-workers"]:
             self.expect(flags.get(name, "").isdigit(), f"--{name} is {flags.get(name)!r}, want a number")
         drain = flags.get("drain-seconds", "")
-        if self.expect(drain.isdigit(), f"--drain-seconds is {drain!r}, want a number"):
+        notice = flags.get("drain-notice-seconds", "0")
+        if self.expect(drain.isdigit() and notice.isdigit(),
+                       f"--drain-seconds {drain!r} and --drain-notice-seconds {notice!r}: want numbers"):
             grace = pod.get("terminationGracePeriodSeconds", 30)
-            self.expect(grace > int(drain),
-                        f"terminationGracePeriodSeconds {grace} does not outlast --drain-seconds {drain}")
+            self.expect(grace > int(notice) + int(drain),
+                        f"terminationGracePeriodSeconds {grace} does not outlast --drain-notice-seconds "
+                        f"{notice} + --drain-seconds {drain}")
         return flags
 
     def check_deployment(self, dep, pod_labels):

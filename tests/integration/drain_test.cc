@@ -47,11 +47,32 @@ TEST(DrainTest, SigtermLetsAStreamInFlightFinishAndRefusesNewCalls) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_LT(received.load(), kRows) << "the stream must still run when the stop comes";
   EvgenClient late(address);
-  EXPECT_FALSE(late.ListModels("").ok()) << "a draining server takes no new calls";
+  const absl::Status refused = late.ListModels("").status();
+  EXPECT_TRUE(absl::IsUnavailable(refused)) << "a draining server takes no new calls: " << refused;
   stream.join();
   stopper.join();
   EXPECT_TRUE(streamed.ok()) << streamed;
   EXPECT_EQ(received.load(), kRows) << "the stream in flight finished whole";
+  EXPECT_EQ(exit_code.load(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DrainTest, TheNoticeWindowTurnsHealthNotServingWhileCallsAreStillTaken) {
+  const std::string dir = MakeTempDir("evgen-drain-notice");
+  auto server = EvgendProcess::Start(dir + "/data", {"--drain-notice-seconds", "3", "--drain-seconds", "5"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string address = (*server)->address();
+  std::atomic<int> exit_code{-1};
+  const auto signalled = std::chrono::steady_clock::now();
+  std::thread stopper([&] { exit_code = (*server)->Stop(SIGTERM); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::string reply;
+  ASSERT_TRUE(HealthCheck(address, "", &reply).ok());
+  EXPECT_EQ(reply, std::string("\x08\x02", 2)) << "NOT_SERVING from the signal on";
+  EvgenClient client(address);
+  EXPECT_TRUE(client.ListModels("").ok()) << "calls are still taken during the notice";
+  stopper.join();
+  EXPECT_GE(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(3));
   EXPECT_EQ(exit_code.load(), 0);
   std::filesystem::remove_all(dir);
 }
