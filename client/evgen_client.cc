@@ -1,7 +1,10 @@
 #include "client/evgen_client.h"
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +16,7 @@
 #include "core/io/atomic_file.h"
 #include "core/io/table_file.h"
 #include "core/status_macros.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "wire/table_codec.h"
 
@@ -83,6 +87,66 @@ void EvgenClient::SetDeadline(grpc::ClientContext* context) const {
 absl::Status EvgenClient::WaitForReady(std::chrono::milliseconds timeout) {
   if (channel_->WaitForConnected(std::chrono::system_clock::now() + timeout)) return absl::OkStatus();
   return absl::UnavailableError("evgend did not answer in time; is it running at the --server address?");
+}
+
+namespace {
+
+// The health messages are encoded by hand: gRPC does not install the
+// generated code of health.proto. HealthCheckRequest{string service = 1},
+// HealthCheckResponse{ServingStatus status = 1}.
+std::string EncodeHealthRequest(const std::string& service) {
+  if (service.empty()) return "";
+  std::string out = "\x0a";
+  for (uint64_t n = service.size(); ; n >>= 7) {
+    const bool more = n >= 0x80;
+    out.push_back(static_cast<char>((n & 0x7f) | (more ? 0x80 : 0)));
+    if (!more) break;
+  }
+  return out + service;
+}
+
+absl::StatusOr<std::string> DecodeHealthResponse(const std::string& bytes) {
+  int status = 0;  // proto3 leaves a zero field out: UNKNOWN
+  if (bytes.size() == 2 && bytes[0] == 0x08) {
+    status = static_cast<unsigned char>(bytes[1]);
+  } else if (!bytes.empty()) {
+    return absl::InternalError("the server's health reply is not a HealthCheckResponse");
+  }
+  static const char* const kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
+  if (status > 3) return absl::InternalError(absl::StrCat("unknown health status ", status));
+  return std::string(kNames[status]);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> EvgenClient::Health(const std::string& service) {
+  grpc::GenericStub stub(channel_);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  grpc::Slice slice(EncodeHealthRequest(service));
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = std::move(s);
+                   done = true;
+                   cv.notify_one();
+                 });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  if (!status.ok()) return FromGrpcStatus(status);
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (response.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return DecodeHealthResponse(bytes);
 }
 
 #define EVGEN_UNARY(stub, Method, request)                         \

@@ -59,6 +59,10 @@ class EvgenClient {
 
   // WaitForReady blocks until the server answers or `timeout` passes.
   [[nodiscard]] absl::Status WaitForReady(std::chrono::milliseconds timeout);
+  // Health asks grpc.health.v1.Health/Check about `service` ("" for the
+  // server as a whole) and returns the status' name: SERVING, NOT_SERVING,
+  // UNKNOWN or SERVICE_UNKNOWN. Health checks need no token.
+  [[nodiscard]] absl::StatusOr<std::string> Health(const std::string& service);
 
   [[nodiscard]] absl::StatusOr<v1::Dataset> GenerateReference(const v1::GenerateReferenceRequest& r);
   [[nodiscard]] absl::StatusOr<v1::ListReferenceSimulatorsResponse> ListReferenceSimulators();

@@ -551,6 +551,24 @@ void AddModelCommands(CLI::App& app, Runner& run) {
   });
 }
 
+// `evgen health` is the image's HEALTHCHECK and an operator's first
+// question: exit 0 when SERVING, 1 otherwise (NOT_SERVING while draining).
+void AddHealthCommand(CLI::App& app, Runner& run) {
+  auto service = std::make_shared<std::string>();
+  auto* health = app.add_subcommand("health", "ask evgend's grpc.health.v1 service; exit 0 only when SERVING");
+  health->add_option("--service", *service, "one service, e.g. evgen.v1.SamplingService (default: the server)");
+  health->callback([&run, service] {
+    run.command = [&run, service](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(std::string status, client.Health(*service));
+      Report(run, {{"status", status}}, status);
+      if (status != "SERVING") {
+        return absl::UnavailableError(absl::StrCat(service->empty() ? "evgend" : *service, " is ", status));
+      }
+      return absl::OkStatus();
+    };
+  });
+}
+
 void AddSampleCommand(CLI::App& app, Runner& run) {
   auto req = std::make_shared<v1::SampleRequest>();
   auto n = std::make_shared<int64_t>(0);
@@ -811,6 +829,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddJobCommands(app, run);
   AddModelCommands(app, run);
   AddSampleCommand(app, run);
+  AddHealthCommand(app, run);
   AddMetricsCommands(app, run);
   AddReportCommand(app, run);
   AddVersionFlags(app, std::string("evgen ") + EVGEN_VERSION);

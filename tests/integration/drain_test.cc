@@ -66,10 +66,11 @@ TEST(DrainTest, TheNoticeWindowTurnsHealthNotServingWhileCallsAreStillTaken) {
   const auto signalled = std::chrono::steady_clock::now();
   std::thread stopper([&] { exit_code = (*server)->Stop(SIGTERM); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  std::string reply;
-  ASSERT_TRUE(HealthCheck(address, "", &reply).ok());
-  EXPECT_EQ(reply, std::string("\x08\x02", 2)) << "NOT_SERVING from the signal on";
   EvgenClient client(address);
+  EXPECT_EQ(client.Health("").value_or("?"), "NOT_SERVING") << "from the signal on";
+  const CliResult health = RunCliCapture(address, {"health"});
+  EXPECT_EQ(health.code, 1) << "`evgen health` (the image's health check) fails while draining";
+  EXPECT_EQ(health.out, "NOT_SERVING\n");
   EXPECT_TRUE(client.ListModels("").ok()) << "calls are still taken during the notice";
   stopper.join();
   EXPECT_GE(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(3));

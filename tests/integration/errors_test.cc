@@ -221,14 +221,13 @@ TEST_F(ErrorsTest, HealthServiceReportsServingForTheServerAndEachService) {
   for (const std::string service : {"", "evgen.v1.DatasetService", "evgen.v1.TrainingService",
                                     "evgen.v1.ModelService", "evgen.v1.SamplingService",
                                     "evgen.v1.MetricsService"}) {
-    std::string reply;
-    grpc::Status status = HealthCheck(server_->address(), service, &reply);
-    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
-    EXPECT_EQ(reply, std::string("\x08\x01", 2)) << service;
+    EvgenClient client(server_->address());
+    absl::StatusOr<std::string> status = client.Health(service);
+    ASSERT_TRUE(status.ok()) << service << ": " << status.status();
+    EXPECT_EQ(*status, "SERVING") << service;
   }
-  std::string reply;
-  EXPECT_EQ(HealthCheck(server_->address(), "evgen.v1.NoSuchService", &reply).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EvgenClient client(server_->address());
+  EXPECT_TRUE(absl::IsNotFound(client.Health("evgen.v1.NoSuchService").status()));
 }
 
 TEST_F(ErrorsTest, UnknownOrMissingDeviceIsRefused) {

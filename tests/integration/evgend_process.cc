@@ -7,18 +7,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/cli.h"
 #include "client/evgen_client.h"
-#include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/grpcpp.h"
 
 namespace evgen::testing {
 
@@ -121,38 +117,6 @@ CliResult RunCliCapture(const std::string& server, std::vector<std::string> args
   result.out = out.str();
   result.err = err.str();
   return result;
-}
-
-// HealthCheck calls grpc.health.v1.Health/Check for `service` through a
-// generic stub (the health proto's generated code is not installed). The
-// request HealthCheckRequest{service} is field 1 as a length-delimited
-// string; the reply HealthCheckResponse{status: SERVING} encodes as 08 01.
-grpc::Status HealthCheck(const std::string& address, const std::string& service, std::string* reply) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  std::string encoded;
-  if (!service.empty()) encoded = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
-  grpc::Slice slice(encoded);
-  grpc::ByteBuffer request(&slice, 1), response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = s;
-                   done = true;
-                   cv.notify_one();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  std::vector<grpc::Slice> slices;
-  if (status.ok() && response.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return status;
 }
 
 }  // namespace evgen::testing

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "grpcpp/support/status.h"
 
 namespace evgen::testing {
 
@@ -54,9 +53,5 @@ struct CliResult {
   std::string err;
 };
 CliResult RunCliCapture(const std::string& server, std::vector<std::string> args);
-
-// HealthCheck calls grpc.health.v1.Health/Check for `service` on `address`
-// and appends the reply's bytes to *reply (08 01 is SERVING).
-grpc::Status HealthCheck(const std::string& address, const std::string& service, std::string* reply);
 
 }  // namespace evgen::testing
