@@ -7,30 +7,30 @@
 #
 # Build arguments:
 #   BASE         the Debian bookworm image both stages start from.
-#   TORCH_IMAGE  where LibTorch comes from. The default, "debian-torch", is
-#                Debian's CPU LibTorch (libtorch-dev, OpenBLAS). For the GPU
-#                image name an image that holds a CUDA LibTorch in
-#                /opt/libtorch (e.g. PyTorch's libtorch-cxx11-abi
+#   TORCH_IMAGE  where LibTorch comes from. By default (the base image, which
+#                has none) it is Debian's CPU LibTorch (libtorch-dev,
+#                OpenBLAS). For the GPU image name an image that holds a
+#                CUDA LibTorch in /opt/libtorch (e.g. PyTorch's libtorch-cxx11-abi
 #                "shared-with-deps" archive for CUDA 12, unpacked there);
 #                its libraries, CUDA runtime included, are copied into the
 #                runtime stage and the node's driver comes from the NVIDIA
 #                container toolkit. docs/deploy.md says how.
 #   JOBS         parallel compile jobs (default: all cores).
 ARG BASE=docker.io/library/debian:bookworm-slim
-ARG TORCH_IMAGE=debian-torch
+ARG TORCH_IMAGE=${BASE}
 
-# An empty /opt/libtorch: the build then uses Debian's LibTorch.
-FROM ${BASE} AS debian-torch
-RUN mkdir -p /opt/libtorch
-
+# All of /opt is copied because it exists in every Debian image, so the
+# copy never fails; /opt/torch/libtorch exists only with a CUDA LibTorch.
 FROM ${TORCH_IMAGE} AS torch
 
 FROM ${BASE} AS build
 ARG JOBS=
 ENV DEBIAN_FRONTEND=noninteractive
-COPY --from=torch /opt/libtorch /opt/libtorch
+COPY --from=torch /opt /opt/torch
 RUN set -eux; \
-    torch=; [ -e /opt/libtorch/lib/libtorch.so ] || torch="libtorch-dev libopenblas0-pthread"; \
+    if [ -e /opt/torch/libtorch/lib/libtorch.so ]; then mv /opt/torch/libtorch /opt/libtorch; torch=; \
+    else mkdir -p /opt/libtorch/lib; torch="libtorch-dev libopenblas0-pthread"; fi; \
+    rm -rf /opt/torch; \
     apt-get update -q; \
     apt-get install -y -q --no-install-recommends \
       build-essential cmake ninja-build ccache pkg-config ca-certificates $torch \
@@ -63,7 +63,7 @@ RUN set -eu; \
 FROM ${BASE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /opt/evgen /opt/evgen
-COPY --from=torch /opt/libtorch/lib /opt/libtorch/lib
+COPY --from=build /opt/libtorch/lib /opt/libtorch/lib
 RUN set -eux; \
     apt-get update -q; \
     apt-get install -y -q --no-install-recommends $(cat /opt/evgen/share/runtime-packages); \
