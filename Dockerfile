@@ -61,7 +61,7 @@ RUN set -eu; \
     cat /opt/evgen/share/runtime-packages
 
 FROM ${BASE} AS runtime
-ENV DEBIAN_FRONTEND=noninteractive
+ARG DEBIAN_FRONTEND=noninteractive
 COPY --from=build /opt/evgen /opt/evgen
 COPY --from=build /opt/libtorch/lib /opt/libtorch/lib
 RUN set -eux; \

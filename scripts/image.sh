@@ -18,7 +18,7 @@
 #    serves /metrics, then drains and exits 0 on SIGTERM.
 # The last lines (from "image:") are what docs/results.md records.
 # Needs root and the packages mmdebstrap, podman, buildah, uidmap (installed
-# here when missing).
+# here when missing), and Debian's python3-numpy (scripts/setup-debian.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tag=localhost/evgen:dev
@@ -38,7 +38,7 @@ mnt=
 server_pid=
 
 cleanup() {
-  [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true; fi
   if [ -n "$mnt" ]; then
     umount "$mnt/proc" "$mnt/dev" 2>/dev/null || true
   fi
@@ -70,10 +70,10 @@ buildah bud --isolation chroot --format docker --layers \
 build_seconds=$(( $(date +%s) - start ))
 
 # The image's configuration.
-config=$(buildah inspect --type image --format '{{json .Docker.Config}}' "$tag")
-python3 - "$config" <<'EOF' || fail "image configuration"
+buildah inspect --type image "$tag" > "$work/inspect.json"
+python3 - "$work/inspect.json" <<'EOF' || fail "image configuration"
 import json, sys
-c = json.loads(sys.argv[1])
+c = json.load(open(sys.argv[1]))["Docker"]["config"]
 problems = []
 if c.get("User") != "10001:10001": problems.append(f"User is {c.get('User')!r}, want 10001:10001")
 if c.get("Entrypoint") != ["evgend"]: problems.append(f"Entrypoint is {c.get('Entrypoint')!r}, want exec form ['evgend']")
@@ -94,7 +94,9 @@ done
 mount --bind /proc "$mnt/proc"
 mount --bind /dev "$mnt/dev"
 in_image() { chroot --userspec=10001:10001 "$mnt" env PATH=/opt/evgen/bin:/usr/bin:/bin HOME=/var/lib/evgen "$@"; }
-in_image evgend --listen 127.0.0.1:0 --port-file /tmp/port --metrics-listen 127.0.0.1:0 \
+# chroot and env exec, so $! is evgend itself and gets the SIGTERM.
+chroot --userspec=10001:10001 "$mnt" env PATH=/opt/evgen/bin:/usr/bin:/bin HOME=/var/lib/evgen \
+  evgend --listen 127.0.0.1:0 --port-file /tmp/port --metrics-listen 127.0.0.1:0 \
   --metrics-port-file /tmp/metrics-port --data-dir /var/lib/evgen/data --drain-seconds 10 \
   > "$work/evgend.log" 2>&1 &
 server_pid=$!
@@ -105,10 +107,10 @@ cli() { in_image evgen --server "$server" "$@"; }
 health=$(cli health) || fail "evgen health: $health"
 [ "$health" = SERVING ] || fail "evgen health answered $health"
 cli datasets generate qcd-multijet -n 20000 --seed 1 --name qcd >/dev/null || fail "generating a dataset"
-cli train template --dataset qcd --name tpl --wait >/dev/null || fail "training templates"
+cli train template --dataset qcd --name tpl --wait >/dev/null 2>&1 || fail "training templates"
 cli sample 100000 --model tpl --conditions-from qcd --region validation --seed 7 -o /tmp/masses.npy >/dev/null \
   || fail "sampling"
-rows=$(python3 -c "import numpy; print(len(numpy.load('$mnt/tmp/masses.npy')))")
+rows=$(/usr/bin/python3 -c "import numpy; print(len(numpy.load('$mnt/tmp/masses.npy')))")
 [ "$rows" = 100000 ] || fail "the sample has $rows rows, want 100000"
 metrics=$(python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$(cat "$mnt/tmp/metrics-port")/metrics').read().decode())")
 grep -q '^evgen_events_generated_total{model="tpl"} 100000' <<<"$metrics" || fail "/metrics lacks the sample's events"
