@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "bench/bench_setup.h"
+#include "bench/evgend_child.h"
 #include "client/evgen_client.h"
 
 namespace {
@@ -36,6 +37,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using evgen::bench::Check;
 using evgen::bench::MakeQcdTemplate;
+using evgen::bench::ReadPort;
+using evgen::bench::RssMiB;
+using evgen::bench::StartEvgend;
 
 // Stats collects latencies per method and outcomes per status code.
 class Stats {
@@ -68,35 +72,6 @@ void Timed(Stats& stats, const std::string& method, Call call) {
   stats.Add(method, std::chrono::duration<double>(Clock::now() - start).count(), s.code());
 }
 
-double RssMiB(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/statm");
-  long pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
-}
-
-pid_t StartEvgend(const std::string& dir) {
-  const std::string evgend = (std::filesystem::path(EVGEN_BENCH_DIR) / "../server/evgend").string();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl(evgend.c_str(), "evgend", "--listen", "127.0.0.1:0", "--metrics-listen", "", "--data-dir",
-            (dir + "/data").c_str(), "--port-file", (dir + "/port").c_str(), "--max-heavy-calls", "64",
-            static_cast<char*>(nullptr));
-    std::_Exit(127);
-  }
-  return pid;
-}
-
-int ReadPort(const std::string& dir) {
-  for (int i = 0; i < 600; ++i) {
-    std::ifstream in(dir + "/port");
-    int port = 0;
-    if (in >> port && port > 0) return port;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,7 +79,7 @@ int main(int argc, char** argv) {
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 60;
   const std::string dir = std::filesystem::temp_directory_path() / ("evgen-load-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const pid_t server = StartEvgend(dir);
+  const pid_t server = StartEvgend(dir, {"--max-heavy-calls", "64"});
   const int port = ReadPort(dir);
   if (port == 0) return std::fprintf(stderr, "evgend did not start\n"), 1;
   const std::string address = "127.0.0.1:" + std::to_string(port);

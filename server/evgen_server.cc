@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/data/device.h"
 #include "core/io/atomic_file.h"
 #include "core/io/isolated_reader.h"
 #include "core/status_macros.h"
@@ -67,6 +68,7 @@ absl::Status EvgenServer::Start() {
   EVGEN_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::Acquire(config_.data_dir));
   lock_.emplace(std::move(lock));
   if (config_.parse_helper.empty()) config_.parse_helper = DefaultParseHelper();
+  SetIntraOpThreads(config_.intra_op_threads);
   state_ = std::make_unique<ServerState>(config_);
   if (!config_.auth_tokens.empty()) {
     EVGEN_ASSIGN_OR_RETURN(state_->access, AccessControl::FromFile(config_.auth_tokens));

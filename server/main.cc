@@ -104,6 +104,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(int64_t{1} << 20, int64_t{64} << 20));
   app.add_option("--keepalive-seconds", config.keepalive_seconds, "HTTP/2 keepalive ping interval on idle connections")
       ->capture_default_str()->check(CLI::Range(10, 3600));
+  app.add_option("--intra-op-threads", config.intra_op_threads,
+                 "threads one LibTorch operation may use (0: one per core); concurrent requests and training "
+                 "jobs run side by side on --heavy-threads and --training-workers")
+      ->capture_default_str()->check(CLI::Range(0, 1024));
   app.add_option("--max-metric-rows", config.max_metric_rows,
                  "largest table one side of a metric call may hold (bounds a metric's memory)")
       ->capture_default_str()->check(CLI::PositiveNumber);

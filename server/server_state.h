@@ -45,6 +45,7 @@ struct ServerConfig {
   int training_workers = 1;                  // one training job per device
   int max_queued_jobs = 16;
   int pool_threads = 4;                      // cheap blocking work off the gRPC threads
+  int intra_op_threads = 0;                  // LibTorch and OpenBLAS threads per operation (0: one per core)
   // Heavy calls (metrics, model samples, generation, uploads, exports) run
   // on their own threads so cheap calls never wait behind them, and at most
   // max_heavy_calls of them are in progress (running or queued).

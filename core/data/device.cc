@@ -1,5 +1,6 @@
 #include "core/data/device.h"
 
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
@@ -26,5 +27,19 @@ absl::StatusOr<DeviceInfo> ResolveDevice(const std::string& requested) {
   return absl::InvalidArgumentError(
       absl::StrCat("device: '", requested, "' is not one of auto, cpu, cuda"));
 }
+
+void SetIntraOpThreads(int threads) {
+  if (threads <= 0) return;
+  torch::set_num_threads(threads);
+  // OpenBLAS (Debian's libblas.so.3 when libopenblas0-pthread is installed)
+  // runs its own threads, which LibTorch's setting does not reach; another
+  // BLAS lacks the symbol and is left alone.
+  using SetBlasThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetBlasThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(threads);
+  }
+}
+
+void InitComputeThread() { at::init_num_threads(); }
 
 }  // namespace evgen

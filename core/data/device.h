@@ -21,4 +21,16 @@ struct DeviceInfo {
 // InvalidArgument for other names, FailedPrecondition for "cuda" without one.
 [[nodiscard]] absl::StatusOr<DeviceInfo> ResolveDevice(const std::string& requested);
 
+// SetIntraOpThreads sets how many threads one LibTorch operation may use
+// (evgend's --intra-op-threads): LibTorch's OpenMP count and OpenBLAS' own
+// pool; <= 0 keeps the defaults (one per core). Small networks and
+// concurrent requests run faster with fewer: a forward pass split over two
+// threads can spend more time handing work over than computing
+// (docs/results.md).
+void SetIntraOpThreads(int threads);
+
+// InitComputeThread applies that count to the calling thread: OpenMP keeps
+// its thread count per thread, so worker threads call it before their work.
+void InitComputeThread();
+
 }  // namespace evgen

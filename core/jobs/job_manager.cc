@@ -1,5 +1,6 @@
 #include "core/jobs/job_manager.h"
 
+
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -7,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/data/device.h"
 #include "core/random/counter_rng.h"
 #include "core/telemetry/metrics.h"
 
@@ -263,6 +265,7 @@ void JobManager::WorkerLoop() {
       job->record.started_unix_ms = NowMs();
       PublishLocked(*job, /*persist=*/true);
     }
+    InitComputeThread();
     Run(job);
   }
 }

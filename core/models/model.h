@@ -90,6 +90,11 @@ class Model {
 
   [[nodiscard]] virtual absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows,
                                                      uint64_t seed, int64_t first_row) const = 0;
+  // sample_block_rows: a model that generates in fixed blocks of rows
+  // aligned to absolute row numbers (for reproducible BLAS sums) computes a
+  // whole block even for a part of it; chunks that are multiples of this
+  // waste nothing. 1 for models without blocks.
+  virtual int64_t sample_block_rows() const { return 1; }
   // SampleFor is Sample for a conditional model: one row per conditions row.
   [[nodiscard]] absl::StatusOr<Table> SampleFor(const Table& conditions, uint64_t seed,
                                                 int64_t first_row) const {

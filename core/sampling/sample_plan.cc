@@ -68,6 +68,10 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   const int64_t row_bytes = static_cast<int64_t>(sizeof(float)) * std::max(1, plan.num_columns());
   plan.rows_per_chunk_ =
       spec.chunk_value_bytes > 0 ? std::max<int64_t>(1, spec.chunk_value_bytes / row_bytes) : spec.n;
+  // Whole blocks of the model per chunk, when a chunk holds at least one:
+  // a block cut by a chunk boundary would be generated twice.
+  const int64_t block = plan.model_->sample_block_rows();
+  if (block > 1 && plan.rows_per_chunk_ >= block) plan.rows_per_chunk_ -= plan.rows_per_chunk_ % block;
   return plan;
 }
 

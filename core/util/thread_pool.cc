@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "core/data/device.h"
+
 namespace evgen {
 
 ThreadPool::ThreadPool(int threads) {
@@ -39,6 +41,7 @@ void ThreadPool::Loop() {
     // Tasks finish their own calls with an error status; this is the last
     // line of defence, so that a task that forgot to cannot end the process.
     try {
+      InitComputeThread();
       task();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "evgen: a pool task failed: %s\n", e.what());

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <mutex>
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
@@ -30,12 +29,13 @@ using nlohmann::json;
 constexpr uint64_t kSplitLabel = 0x53504c4954000000ULL;
 constexpr uint64_t kInitLabel = 0x494e495400000000ULL;
 constexpr uint64_t kDropoutLabel = 0x44524f5000000000ULL;
+constexpr uint64_t kNoiseLabel = 0x4e4f495345000000ULL;
 // Sampling runs the generator on blocks of exactly kSampleBlock rows that
 // start at multiples of kSampleBlock in absolute row numbers. BLAS kernels
 // may sum in a different order for a different batch size, so a fixed block
 // geometry is what makes row r's value independent of how a request is cut
 // into chunks (rows outside the request are zero padding).
-constexpr int64_t kSampleBlock = 1024;
+constexpr int64_t kSampleBlock = 4096;
 
 json DefaultTransforms(const std::vector<std::string>& targets) {
   return json::array({{{"kind", "standardize"}, {"columns", targets}}});
@@ -53,6 +53,7 @@ class GanModel final : public Model {
   const std::vector<std::string>& condition_columns() const override { return config_.condition_columns; }
   const std::vector<std::string>& target_columns() const override { return config_.target_columns; }
   std::vector<ConditionRange> condition_ranges() const override { return cond_range_; }
+  int64_t sample_block_rows() const override { return kSampleBlock; }
 
   absl::Status Fit(const Table& train, const FitContext& ctx) override;
   absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows, uint64_t seed,
@@ -170,28 +171,30 @@ torch::Tensor GanModel::Conditions(const Table& table, int64_t rows) const {
 
 torch::Tensor GanModel::GenerateAligned(const torch::Tensor& conditions, uint64_t seed,
                                         int64_t first_row) const {
+  c10::InferenceMode inference;
   const int64_t rows = conditions.size(0);
   const int64_t n_cond = conditions.size(1);
+  // Noise and dropout masks are keyed by absolute row (block_random.h), so
+  // a block's random numbers do not depend on which of its rows a request
+  // wants; the fixed block geometry keeps the BLAS summation order.
+  const uint64_t noise_key = DeriveSeed(seed, kNoiseLabel);
+  const uint64_t dropout_key = DeriveSeed(seed, kDropoutLabel);
+  const bool dropout = config_.sampling_dropout && g_spec_.dropout > 0 && generator_.mlp;
   torch::Tensor out = torch::empty({rows, static_cast<int64_t>(model_columns_.size())}, torch::kFloat32);
   for (int64_t block = first_row / kSampleBlock * kSampleBlock; block < first_row + rows;
        block += kSampleBlock) {
     const int64_t begin = std::max(block, first_row);  // absolute rows [begin, end)
     const int64_t end = std::min(block + kSampleBlock, first_row + rows);
-    torch::Tensor noise = torch::zeros({kSampleBlock, noise_.dim}, torch::kFloat32);
-    torch::Tensor cond = torch::zeros({kSampleBlock, n_cond}, torch::kFloat32);
-    for (int64_t r = begin; r < end; ++r) {
-      CounterRng rng(seed, static_cast<uint64_t>(r));
-      FillNoiseRow(noise_, rng, noise.data_ptr<float>() + (r - block) * noise_.dim);
+    torch::Tensor cond = conditions.slice(0, begin - first_row, end - first_row);
+    if (end - begin < kSampleBlock) {
+      // A partial block is padded (rows outside the request are discarded).
+      torch::Tensor padded = torch::zeros({kSampleBlock, n_cond}, torch::kFloat32);
+      padded.slice(0, begin - block, end - block).copy_(cond);
+      cond = padded;
     }
-    cond.slice(0, begin - block, end - block).copy_(conditions.slice(0, begin - first_row, end - first_row));
-    // Dropout masks of a block come from (seed, block number), like its noise
-    // from (seed, row), so they too are independent of the request's chunking.
-    c10::optional<at::Generator> dropout;
-    if (config_.sampling_dropout && g_spec_.dropout > 0) {
-      dropout = at::make_generator<at::CPUGeneratorImpl>(
-          DeriveSeed(seed ^ kDropoutLabel, static_cast<uint64_t>(block / kSampleBlock)));
-    }
-    const torch::Tensor generated = RunGenerator(generator_, noise, cond, torch::kCPU, dropout);
+    const torch::Tensor input = torch::cat({BlockNoise(noise_, noise_key, block, kSampleBlock), cond}, 1);
+    const torch::Tensor generated =
+        dropout ? generator_.mlp->ForwardWithKeyedDropout(input, dropout_key, block) : generator_.forward(input);
     out.slice(0, begin - first_row, end - first_row).copy_(generated.slice(0, begin - block, end - block));
   }
   return out;

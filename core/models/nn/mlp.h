@@ -60,6 +60,11 @@ class MlpImpl : public torch::nn::Module {
   // concurrent calls are safe. A GAN generator trained with dropout samples
   // this way, since the dropout noise is part of the distribution it learnt.
   torch::Tensor ForwardWithDropout(torch::Tensor x, at::Generator generator);
+  // ForwardWithKeyedDropout is ForwardWithDropout for sampling: the mask of
+  // hidden layer k for absolute row r comes from stream (key, k) at
+  // position r * width (block_random.h), so rows do not depend on how a
+  // request is cut into blocks, and masks cost little next to the forward.
+  torch::Tensor ForwardWithKeyedDropout(torch::Tensor x, uint64_t key, int64_t first_row);
   // The generator dropout masks are drawn from (a CPU generator); nullopt
   // uses LibTorch's default generator.
   void set_noise_generator(std::optional<at::Generator> generator);

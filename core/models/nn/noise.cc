@@ -7,6 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/physics/constants.h"
+#include "core/random/block_random.h"
+#include "core/random/counter_rng.h"
 #include "core/status_macros.h"
 #include "core/util/config_reader.h"
 
@@ -48,23 +51,36 @@ torch::Tensor DrawNoise(const NoiseSpec& spec, int64_t rows, at::Generator& gene
   return torch::randn(shape, generator, options);
 }
 
-void FillNoiseRow(const NoiseSpec& spec, CounterRng& rng, float* out) {
+namespace {
+
+// StandardNormals: [rows, dim] normals from uniforms of two derived streams
+// (Box-Muller's radius and angle), in vectorised LibTorch operations.
+torch::Tensor StandardNormals(uint64_t key, uint64_t first, int64_t rows, int64_t dim) {
+  const auto options = torch::TensorOptions().dtype(torch::kFloat32);
+  torch::Tensor radius = torch::empty({rows, dim}, options);
+  torch::Tensor angle = torch::empty({rows, dim}, options);
+  FillUniform(DeriveSeed(key, 1), first, radius.data_ptr<float>(), rows * dim);
+  FillUniform(DeriveSeed(key, 2), first, angle.data_ptr<float>(), rows * dim);
+  return radius.log_().mul_(-2.0).sqrt_().mul_(angle.mul_(2 * physics::kPi).cos_());
+}
+
+}  // namespace
+
+torch::Tensor BlockNoise(const NoiseSpec& spec, uint64_t key, int64_t first_row, int64_t rows) {
+  const uint64_t first = static_cast<uint64_t>(first_row) * static_cast<uint64_t>(spec.dim);
   if (spec.kind == "uniform") {
-    for (int64_t d = 0; d < spec.dim; ++d) out[d] = static_cast<float>(rng.Uniform());
-    return;
+    torch::Tensor u = torch::empty({rows, spec.dim}, torch::kFloat32);
+    FillUniform(key, first, u.data_ptr<float>(), rows * spec.dim);
+    return u;
   }
   if (spec.kind == "skew-normal") {
     const double delta = SkewDelta(spec.alpha);
-    const double rest = std::sqrt(1 - delta * delta);
-    for (int64_t d = 0; d < spec.dim; ++d) {
-      const double u0 = rng.Normal();
-      const double u1 = rng.Normal();
-      out[d] = static_cast<float>(delta * std::fabs(u0) + rest * u1);
-    }
-    return;
+    const torch::Tensor u0 = StandardNormals(DeriveSeed(key, 3), first, rows, spec.dim);
+    const torch::Tensor u1 = StandardNormals(DeriveSeed(key, 4), first, rows, spec.dim);
+    return u0.abs_().mul_(delta).add_(u1, std::sqrt(1 - delta * delta));
   }
-  TORCH_CHECK(spec.kind == "normal", "FillNoiseRow: unknown noise kind '", spec.kind, "'");
-  for (int64_t d = 0; d < spec.dim; ++d) out[d] = static_cast<float>(rng.Normal());
+  TORCH_CHECK(spec.kind == "normal", "BlockNoise: unknown noise kind '", spec.kind, "'");
+  return StandardNormals(key, first, rows, spec.dim);
 }
 
 }  // namespace evgen

@@ -8,8 +8,8 @@
 // delta = alpha / sqrt(1 + alpha^2) (Azzalini's representation).
 //
 // Two ways to draw: DrawNoise fills a training batch from a torch generator;
-// FillNoiseRow draws one sample row from a CounterRng, so sampled row r
-// depends only on (seed, r) however the request is chunked.
+// BlockNoise fills sample rows from a keyed stream (block_random.h), so
+// sampled row r depends only on (key, r) however the request is chunked.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +18,6 @@
 #include <torch/torch.h>
 
 #include "absl/status/statusor.h"
-#include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen {
@@ -38,7 +37,9 @@ struct NoiseSpec {
 // DrawNoise returns a float32 CPU tensor [rows, spec.dim].
 torch::Tensor DrawNoise(const NoiseSpec& spec, int64_t rows, at::Generator& generator);
 
-// FillNoiseRow writes spec.dim deviates to out.
-void FillNoiseRow(const NoiseSpec& spec, CounterRng& rng, float* out);
+// BlockNoise returns a float32 CPU tensor [rows, spec.dim] holding the
+// deviates of absolute rows [first_row, first_row + rows) of stream `key`.
+// Normals are Box-Muller pairs of 24-bit uniforms (tails reach 5.8 sigma).
+torch::Tensor BlockNoise(const NoiseSpec& spec, uint64_t key, int64_t first_row, int64_t rows);
 
 }  // namespace evgen

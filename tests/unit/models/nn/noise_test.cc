@@ -73,16 +73,20 @@ TEST(NoiseTest, DrawNoiseSkewNormalHasAzzaliniMoments) {
   ExpectSkewNormalAlpha5(Values(z));
 }
 
-TEST(NoiseTest, FillNoiseRowSkewNormalHasAzzaliniMoments) {
-  const NoiseSpec spec = Spec("skew-normal", 5, 4);
-  std::vector<double> values;
-  std::vector<float> row(4);
-  for (uint64_t r = 0; r < 50000; ++r) {
-    CounterRng rng(3, r);
-    FillNoiseRow(spec, rng, row.data());
-    values.insert(values.end(), row.begin(), row.end());
-  }
-  ExpectSkewNormalAlpha5(values);
+TEST(NoiseTest, BlockNoiseSkewNormalHasAzzaliniMoments) {
+  ExpectSkewNormalAlpha5(Values(BlockNoise(Spec("skew-normal", 5, 4), 3, 0, 50000)));
+}
+
+TEST(NoiseTest, BlockNoiseNormalAndUniformMoments) {
+  const Moments normal = MomentsOf(Values(BlockNoise(Spec("normal", 0, 8), 8, 1000, 25000)));
+  EXPECT_NEAR(normal.mean, 0, 0.01);
+  EXPECT_NEAR(normal.variance, 1, 0.02);
+  EXPECT_NEAR(normal.third, 0, 0.05);
+  const torch::Tensor u = BlockNoise(Spec("uniform", 0, 8), 8, 0, 25000);
+  EXPECT_GT(u.min().item<float>(), 0.0f);
+  EXPECT_LT(u.max().item<float>(), 1.0f);
+  EXPECT_NEAR(MomentsOf(Values(u)).mean, 0.5, 0.005);
+  EXPECT_NEAR(MomentsOf(Values(u)).variance, 1.0 / 12, 0.002);
 }
 
 TEST(NoiseTest, NormalAndUniformMoments) {
@@ -116,21 +120,16 @@ TEST(NoiseTest, DrawNoiseIsReproducibleFromTheGeneratorSeed) {
   }
 }
 
-TEST(NoiseTest, FillNoiseRowDependsOnlyOnSeedAndRow) {
+TEST(NoiseTest, BlockNoiseRowsDependOnlyOnKeyAndAbsoluteRow) {
   for (const char* kind : {"normal", "uniform", "skew-normal"}) {
-    const NoiseSpec spec = Spec(kind, 5, 6);
-    std::vector<float> first(6), again(6), other_row(6), other_seed(6);
-    CounterRng a(11, 5);
-    FillNoiseRow(spec, a, first.data());
-    CounterRng unrelated(11, 4);  // drawing another row first changes nothing
-    FillNoiseRow(spec, unrelated, other_row.data());
-    CounterRng b(11, 5);
-    FillNoiseRow(spec, b, again.data());
-    CounterRng c(12, 5);
-    FillNoiseRow(spec, c, other_seed.data());
-    EXPECT_EQ(first, again) << kind;
-    EXPECT_NE(first, other_row) << kind;
-    EXPECT_NE(first, other_seed) << kind;
+    const NoiseSpec spec = Spec(kind, 5, 3);  // odd dim: rows straddle hash boundaries
+    const torch::Tensor whole = BlockNoise(spec, 11, 100, 40);
+    // Rows 117..129 drawn alone, from an odd start, equal the same rows drawn
+    // within the block.
+    EXPECT_TRUE(torch::equal(BlockNoise(spec, 11, 117, 13), whole.slice(0, 17, 30))) << kind;
+    EXPECT_FALSE(torch::equal(BlockNoise(spec, 12, 117, 13), whole.slice(0, 17, 30))) << kind;
+    EXPECT_FALSE(torch::equal(BlockNoise(spec, 11, 118, 13), whole.slice(0, 17, 30))) << kind;
+    EXPECT_TRUE(torch::isfinite(whole).all().item<bool>()) << kind;
   }
 }
 

@@ -1,0 +1,289 @@
+// sample_throughput: events/s of GAN sampling at three levels, measured in
+// one run for the ttbar-mmd-gan generator (10 x 512; weights after one
+// training step, which is all speed depends on) and jetmass-gan-small:
+//   (a) a raw LibTorch forward of the same network on pre-drawn inputs, at
+//       its best batch size and intra-op thread count (LibTorch's and
+//       OpenBLAS' threads together, as evgend's --intra-op-threads sets them);
+//   (b) evgen's core sampler: Model::Sample through SampleRows in the chunks
+//       a SamplePlan makes for the server (noise, dropout masks, inverse
+//       transforms, tables), at the same thread count;
+//   (c) through evgend on loopback (a child process), with 1 client and with
+//       8 concurrent clients, and evgend's peak resident memory.
+// It prints each figure, the ratios b/a and c/a, and the medians of
+// --repeats runs. Without the server (the core-only build for GPU machines)
+// it measures (a) and (b).
+//
+// Usage: evgen_bench_sample_throughput [--rows N] [--repeats R] [--only ttbar|jetmass]
+//                                      [--server-threads T]
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/data/device.h"
+#include "core/models/model_registry.h"
+#include "core/models/nn/mlp.h"
+#include "core/physics/reference_simulators.h"
+#include "core/sampling/sample_rows.h"
+
+#ifdef EVGEN_BENCH_WITH_SERVER
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "bench/evgend_child.h"
+#include "client/evgen_client.h"
+#endif
+
+namespace {
+
+using evgen::Model;
+using evgen::Table;
+
+struct Options {
+  int64_t rows = 400'000;
+  int repeats = 3;
+  std::string only;
+  int server_threads = 1;
+};
+
+struct Arch {
+  const char* name;
+  const char* kind;
+  const char* preset;
+  int steps;
+  const char* simulator;
+  int64_t events;
+  std::vector<std::string> conditions;  // columns taken from the reference
+  int64_t rows_scale;                   // the big network samples fewer rows
+};
+
+void Fail(const std::string& what) {
+  std::fprintf(stderr, "sample_throughput: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double Seconds(const std::function<void()>& body) {
+  const auto start = std::chrono::steady_clock::now();
+  body();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double Median(int repeats, const std::function<void()>& body) {
+  std::vector<double> t;
+  for (int i = 0; i < repeats; ++i) t.push_back(Seconds(body));
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+std::unique_ptr<Model> FitModel(const Arch& arch, const Table& data) {
+  auto model = evgen::CreateModel(arch.kind, {{"preset", arch.preset}, {"steps", arch.steps}});
+  if (!model.ok()) Fail(model.status().ToString());
+  evgen::FitContext ctx;
+  ctx.seed = 1;
+  if (absl::Status s = (*model)->Fit(data, ctx); !s.ok()) Fail(s.ToString());
+  return std::move(*model);
+}
+
+struct Raw {
+  double events_per_s = 0;
+  int64_t batch = 0;
+  int threads = 0;
+};
+
+// (a): the generator's network alone, for each batch size and thread count.
+Raw BestRawForward(const Model& model, int64_t rows, int repeats) {
+  const nlohmann::json d = model.Describe();
+  auto spec = evgen::MlpSpec::FromJson(d["config"]["generator"], "generator");
+  if (!spec.ok()) Fail(spec.status().ToString());
+  const int64_t inputs = d["config"]["noise"]["dim"].get<int64_t>() +
+                         static_cast<int64_t>(model.condition_columns().size());
+  const int64_t outputs = static_cast<int64_t>(d["model_columns"].size());
+  evgen::Mlp net(inputs, outputs, *spec);
+  net->eval();
+  c10::InferenceMode inference;
+  const torch::Tensor input = torch::randn({rows, inputs});
+  Raw best;
+  for (int threads : {1, 2}) {
+    evgen::SetIntraOpThreads(threads);
+    for (int64_t batch : {1024, 4096, 16384, 65536}) {
+      double checksum = 0;
+      const double s = Median(repeats, [&] {
+        for (int64_t b = 0; b < rows; b += batch) {
+          checksum += net->forward(input.slice(0, b, std::min(rows, b + batch)))[0][0].item<double>();
+        }
+      });
+      const double rate = rows / s;
+      std::printf("  (a) raw forward  batch %6lld  threads %d  %10.3g events/s  (checksum %.3g)\n",
+                  static_cast<long long>(batch), threads, rate, checksum);
+      if (rate > best.events_per_s) best = {rate, batch, threads};
+    }
+  }
+  return best;
+}
+
+// Conditions rows for a conditional model: the reference's columns.
+Table ConditionsOf(const Arch& arch, const Table& data) {
+  if (arch.conditions.empty()) return Table();
+  auto t = data.SelectColumns(arch.conditions);
+  if (!t.ok()) Fail(t.status().ToString());
+  return *t;
+}
+
+// (b): SampleRows in the chunks the server's plan uses (1 MiB of values,
+// whole sampling blocks).
+double CoreSampler(const Model& model, const Table& conditions, int64_t rows, int repeats) {
+  const int columns = static_cast<int>(model.condition_columns().size() + model.target_columns().size());
+  int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 20) / (4 * columns));
+  const int64_t block = model.sample_block_rows();
+  if (block > 1 && chunk >= block) chunk -= chunk % block;
+  const double s = Median(repeats, [&] {
+    for (int64_t b = 0; b < rows; b += chunk) {
+      auto t = evgen::SampleRows(model, conditions, b, std::min(rows, b + chunk), 7);
+      if (!t.ok()) Fail(t.status().ToString());
+    }
+  });
+  return rows / s;
+}
+
+#ifdef EVGEN_BENCH_WITH_SERVER
+void CheckOk(const absl::Status& s, const char* what) {
+  if (!s.ok()) Fail(std::string(what) + ": " + s.ToString());
+}
+
+struct Service {
+  pid_t pid = 0;
+  std::string dir, address;
+};
+
+Service StartService(int threads) {
+  Service s;
+  s.dir = std::filesystem::temp_directory_path() / ("evgen-throughput-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(s.dir);
+  s.pid = evgen::bench::StartEvgend(s.dir, {"--intra-op-threads", std::to_string(threads), "--max-heavy-calls", "64"});
+  const int port = evgen::bench::ReadPort(s.dir);
+  if (port == 0) Fail("evgend did not start");
+  s.address = "127.0.0.1:" + std::to_string(port);
+  return s;
+}
+
+void TrainOnService(evgen::EvgenClient& client, const Arch& arch) {
+  evgen::v1::GenerateReferenceRequest gen;
+  gen.set_name(arch.name);
+  gen.set_simulator(arch.simulator);
+  gen.set_n_events(arch.events);
+  gen.set_seed(1);
+  CheckOk(client.GenerateReference(gen).status(), "generate");
+  evgen::v1::SubmitTrainingRequest train;
+  train.set_model_name(arch.name);
+  train.set_kind(arch.kind);
+  train.mutable_training_data()->set_dataset(arch.name);
+  train.set_config_json(nlohmann::json{{"preset", arch.preset}, {"steps", arch.steps}}.dump());
+  auto job = client.SubmitTraining(train);
+  CheckOk(job.status(), "train");
+  auto done = client.WatchJob(job->id(), [](const evgen::v1::Job&) {});
+  CheckOk(done.status(), "watch");
+  if (done->state() != evgen::v1::JOB_STATE_SUCCEEDED) Fail("training on evgend failed: " + done->error());
+}
+
+// (c): `clients` concurrent Sample streams of rows / clients each.
+double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clients, int repeats) {
+  const double seconds = Median(repeats, [&] {
+    std::vector<std::thread> threads;
+    std::atomic<int64_t> received{0};
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        evgen::EvgenClient client(s.address);
+        evgen::v1::SampleRequest r;
+        r.set_model(arch.name);
+        r.set_n(rows / clients);
+        r.set_seed(static_cast<uint64_t>(c + 1));
+        if (!arch.conditions.empty()) r.mutable_conditions_from()->set_dataset(arch.name);
+        CheckOk(client.Sample(r,
+                              [&](const evgen::v1::SampleChunk& chunk) {
+                                received += chunk.table().rows();
+                                return absl::OkStatus();
+                              }),
+                "sample");
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    if (received != rows / clients * clients) Fail("rows went missing");
+  });
+  return static_cast<double>(rows / clients * clients) / seconds;
+}
+#endif
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--rows")) {
+      o.rows = std::atoll(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--repeats")) {
+      o.repeats = std::atoi(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--only")) {
+      o.only = argv[i + 1];
+    } else if (!std::strcmp(argv[i], "--server-threads")) {
+      o.server_threads = std::atoi(argv[i + 1]);
+    } else {
+      Fail(std::string("unknown option ") + argv[i] + " (--rows, --repeats, --only, --server-threads)");
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = Parse(argc, argv);
+  const std::vector<Arch> archs = {
+      {"ttbar", "rjs-gan", "ttbar-mmd-gan", 1, "ttbar-allhad", 4096, {}, 8},
+      {"jetmass", "gan", "jetmass-gan-small", 10, "qcd-multijet", 20000, {"pt_gev", "eta", "n_track"}, 1},
+  };
+#ifdef EVGEN_BENCH_WITH_SERVER
+  const Service service = StartService(options.server_threads);
+  evgen::EvgenClient setup(service.address);
+  CheckOk(setup.WaitForReady(std::chrono::seconds(30)), "ready");
+#endif
+  for (const Arch& arch : archs) {
+    if (!options.only.empty() && options.only != arch.name) continue;
+    const int64_t rows = std::max<int64_t>(4096, options.rows / arch.rows_scale);
+    auto data = evgen::GenerateReference(arch.simulator, arch.events, 1, {});
+    if (!data.ok()) Fail(data.status().ToString());
+    const std::unique_ptr<Model> model = FitModel(arch, *data);
+    std::printf("%s (%s preset %s), %lld rows per run, median of %d\n", arch.name, arch.kind, arch.preset,
+                static_cast<long long>(rows), options.repeats);
+    const Raw a = BestRawForward(*model, rows, options.repeats);
+    std::printf("  (a) best raw forward: %.3g events/s (batch %lld, %d threads)\n", a.events_per_s,
+                static_cast<long long>(a.batch), a.threads);
+    evgen::SetIntraOpThreads(a.threads);
+    const double b = CoreSampler(*model, ConditionsOf(arch, *data), rows, options.repeats);
+    std::printf("  (b) core sampler:     %.3g events/s, b/a %.2f (%d threads)\n", b, b / a.events_per_s, a.threads);
+#ifdef EVGEN_BENCH_WITH_SERVER
+    TrainOnService(setup, arch);
+    for (int clients : {1, 8}) {
+      const double c = ThroughService(service, arch, rows, clients, options.repeats);
+      std::printf("  (c) evgend, %d client%s: %.3g events/s, c/a %.2f\n", clients, clients > 1 ? "s" : " ", c,
+                  c / a.events_per_s);
+    }
+    std::printf("  evgend peak RSS so far: %.0f MiB (--intra-op-threads %d)\n",
+                evgen::bench::PeakRssMiB(service.pid), options.server_threads);
+#endif
+  }
+#ifdef EVGEN_BENCH_WITH_SERVER
+  ::kill(service.pid, SIGTERM);
+  ::waitpid(service.pid, nullptr, 0);
+  std::filesystem::remove_all(service.dir);
+#endif
+  return 0;
+}
