@@ -121,40 +121,37 @@ torch::Tensor MlpImpl::Dropout(const torch::Tensor& x, const c10::optional<at::G
   return x * keep / (1.0 - spec_.dropout);
 }
 
-torch::Tensor MlpImpl::forward(torch::Tensor x) { return Run(std::move(x), generator_, is_training()); }
+torch::Tensor MlpImpl::forward(torch::Tensor x) {
+  const bool active = is_training();
+  return Run(std::move(x), [&](size_t, const torch::Tensor& h) { return Dropout(h, generator_, active); });
+}
 
 torch::Tensor MlpImpl::ForwardWithDropout(torch::Tensor x, at::Generator generator) {
   TORCH_CHECK(generator.device().is_cpu(), "Mlp: the dropout generator must be a CPU generator");
-  return Run(std::move(x), generator, /*dropout=*/true);
+  const c10::optional<at::Generator> g = generator;
+  return Run(std::move(x), [&](size_t, const torch::Tensor& h) { return Dropout(h, g, /*active=*/true); });
 }
 
 torch::Tensor MlpImpl::ForwardWithKeyedDropout(torch::Tensor x, uint64_t key, int64_t first_row) {
   c10::InferenceMode inference;  // sampling only: the masks are applied in place
-  if (spec_.dropout <= 0) return Run(std::move(x), c10::nullopt, /*dropout=*/false);
   const DropoutMask mask(1.0 - spec_.dropout);
-  const size_t layers = linears_.size();
-  for (size_t k = 0; k < layers; ++k) {
-    x = torch::nn::functional::linear(x, Weight(k), linears_[k]->bias);
-    if (k + 1 == layers) break;
-    if (!batch_norms_.empty()) x = batch_norms_[k]->forward(x);
-    if (!layer_norms_.empty()) x = layer_norms_[k]->forward(x);
-    x = Activate(k, x);
-    torch::Tensor m = torch::empty(x.sizes(), torch::kFloat32);
-    const int64_t width = x.size(1);
+  return Run(std::move(x), [&](size_t k, torch::Tensor h) {
+    if (spec_.dropout <= 0) return h;
+    torch::Tensor m = torch::empty(h.sizes(), torch::kFloat32);
+    const int64_t width = h.size(1);
     mask.Fill(DeriveSeed(key, k), static_cast<uint64_t>(first_row * width), m.data_ptr<float>(), m.numel());
-    x = x.mul_(m.to(x.device()));
-  }
-  return spec_.output == "sigmoid" ? torch::sigmoid(x) : x;
+    return h.mul_(m.to(h.device()));
+  });
 }
 
-torch::Tensor MlpImpl::Run(torch::Tensor x, const c10::optional<at::Generator>& generator, bool dropout) {
+torch::Tensor MlpImpl::Run(torch::Tensor x, const HiddenHook& after_activation) {
   const size_t layers = linears_.size();
   for (size_t k = 0; k < layers; ++k) {
     x = torch::nn::functional::linear(x, Weight(k), linears_[k]->bias);
     if (k + 1 == layers) break;
     if (!batch_norms_.empty()) x = batch_norms_[k]->forward(x);
     if (!layer_norms_.empty()) x = layer_norms_[k]->forward(x);
-    x = Dropout(Activate(k, x), generator, dropout);
+    x = after_activation(k, Activate(k, x));
   }
   return spec_.output == "sigmoid" ? torch::sigmoid(x) : x;
 }

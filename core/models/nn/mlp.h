@@ -25,6 +25,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,7 +78,10 @@ class MlpImpl : public torch::nn::Module {
   torch::Tensor Activate(size_t k, const torch::Tensor& x);
   torch::Tensor Dropout(const torch::Tensor& x, const c10::optional<at::Generator>& generator,
                         bool active);
-  torch::Tensor Run(torch::Tensor x, const c10::optional<at::Generator>& generator, bool dropout);
+  // Run is the forward pass; after_activation(k, h) gets hidden layer k's
+  // activations and returns them with dropout applied (or as they are).
+  using HiddenHook = std::function<torch::Tensor(size_t, torch::Tensor)>;
+  torch::Tensor Run(torch::Tensor x, const HiddenHook& after_activation);
 
   MlpSpec spec_;
   // Registered as linear<k>, norm<k>, swish_beta<k> and the buffer sn_u<k>
