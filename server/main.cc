@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   app.add_option("--keepalive-seconds", config.keepalive_seconds, "HTTP/2 keepalive ping interval on idle connections")
       ->capture_default_str()->check(CLI::Range(10, 3600));
   app.add_option("--intra-op-threads", config.intra_op_threads,
-                 "threads one LibTorch operation may use (0: one per core); concurrent requests and training "
-                 "jobs run side by side on --heavy-threads and --training-workers")
+                 "threads one LibTorch or OpenBLAS operation may use (0: one per core); samples are reproducible "
+                 "for a given count, another count may change their last bits")
       ->capture_default_str()->check(CLI::Range(0, 1024));
   app.add_option("--max-metric-rows", config.max_metric_rows,
                  "largest table one side of a metric call may hold (bounds a metric's memory)")
