@@ -1,6 +1,8 @@
 #include "core/data/device.h"
 
 #include <dlfcn.h>
+
+#include <atomic>
 #include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
@@ -28,8 +30,13 @@ absl::StatusOr<DeviceInfo> ResolveDevice(const std::string& requested) {
       absl::StrCat("device: '", requested, "' is not one of auto, cpu, cuda"));
 }
 
+namespace {
+std::atomic<int> configured_threads{0};  // 0: LibTorch's and OpenBLAS' defaults
+}  // namespace
+
 void SetIntraOpThreads(int threads) {
   if (threads <= 0) return;
+  configured_threads = threads;
   torch::set_num_threads(threads);
   // OpenBLAS (Debian's libblas.so.3 when libopenblas0-pthread is installed)
   // runs its own threads, which LibTorch's setting does not reach; another
@@ -40,6 +47,9 @@ void SetIntraOpThreads(int threads) {
   }
 }
 
-void InitComputeThread() { at::init_num_threads(); }
+void InitComputeThread() {
+  // Without a configured count threads keep the defaults untouched.
+  if (const int threads = configured_threads.load(); threads > 0) torch::set_num_threads(threads);
+}
 
 }  // namespace evgen
