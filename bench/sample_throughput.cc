@@ -31,6 +31,8 @@
 #include "core/models/model_registry.h"
 #include "core/models/nn/mlp.h"
 #include "core/physics/reference_simulators.h"
+#include "bench/timing.h"
+#include "core/sampling/sample_plan.h"
 #include "core/sampling/sample_rows.h"
 
 #ifdef EVGEN_BENCH_WITH_SERVER
@@ -48,6 +50,7 @@
 namespace {
 
 using evgen::Model;
+using evgen::bench::MedianSeconds;
 using evgen::Table;
 
 struct Options {
@@ -71,19 +74,6 @@ struct Arch {
 void Fail(const std::string& what) {
   std::fprintf(stderr, "sample_throughput: %s\n", what.c_str());
   std::exit(1);
-}
-
-double Seconds(const std::function<void()>& body) {
-  const auto start = std::chrono::steady_clock::now();
-  body();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double Median(int repeats, const std::function<void()>& body) {
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) t.push_back(Seconds(body));
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
 }
 
 std::unique_ptr<Model> FitModel(const Arch& arch, const Table& data) {
@@ -118,7 +108,7 @@ Raw BestRawForward(const Model& model, int64_t rows, int repeats) {
     evgen::SetIntraOpThreads(threads);
     for (int64_t batch : {1024, 4096, 16384, 65536}) {
       double checksum = 0;
-      const double s = Median(repeats, [&] {
+      const double s = MedianSeconds(repeats, [&] {
         for (int64_t b = 0; b < rows; b += batch) {
           checksum += net->forward(input.slice(0, b, std::min(rows, b + batch)))[0][0].item<double>();
         }
@@ -144,10 +134,8 @@ Table ConditionsOf(const Arch& arch, const Table& data) {
 // whole sampling blocks).
 double CoreSampler(const Model& model, const Table& conditions, int64_t rows, int repeats) {
   const int columns = static_cast<int>(model.condition_columns().size() + model.target_columns().size());
-  int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 20) / (4 * columns));
-  const int64_t block = model.sample_block_rows();
-  if (block > 1 && chunk >= block) chunk -= chunk % block;
-  const double s = Median(repeats, [&] {
+  const int64_t chunk = evgen::SampleChunkRows(model, columns, int64_t{1} << 20, rows);
+  const double s = MedianSeconds(repeats, [&] {
     for (int64_t b = 0; b < rows; b += chunk) {
       auto t = evgen::SampleRows(model, conditions, b, std::min(rows, b + chunk), 7);
       if (!t.ok()) Fail(t.status().ToString());
@@ -198,7 +186,7 @@ void TrainOnService(evgen::EvgenClient& client, const Arch& arch) {
 
 // (c): `clients` concurrent Sample streams of rows / clients each.
 double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clients, int repeats) {
-  const double seconds = Median(repeats, [&] {
+  const double seconds = MedianSeconds(repeats, [&] {
     std::vector<std::thread> threads;
     std::atomic<int64_t> received{0};
     for (int c = 0; c < clients; ++c) {

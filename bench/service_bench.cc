@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/bench_setup.h"
+#include "bench/timing.h"
 #include "client/evgen_client.h"
 #include "core/sampling/sample_plan.h"
 #include "core/store/model_store.h"
@@ -25,17 +26,7 @@ namespace {
 
 using evgen::bench::Check;
 using evgen::bench::MakeQcdTemplate;
-
-double MedianSeconds(int repeats, const std::function<void()>& body) {
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using evgen::bench::MedianSeconds;
 
 }  // namespace
 

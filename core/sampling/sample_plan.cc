@@ -64,15 +64,20 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   plan.conditions_ = std::make_shared<const Table>(std::move(arranged));
   plan.n_ = spec.n;
   plan.seed_ = spec.seed;
+  plan.rows_per_chunk_ = SampleChunkRows(*plan.model_, plan.num_columns(), spec.chunk_value_bytes, spec.n);
+  return plan;
+}
+
+int64_t SampleChunkRows(const Model& model, int columns, int64_t chunk_value_bytes, int64_t n) {
+  if (chunk_value_bytes <= 0) return n;
   // A row wider than the bound still travels, one per chunk.
-  const int64_t row_bytes = static_cast<int64_t>(sizeof(float)) * std::max(1, plan.num_columns());
-  plan.rows_per_chunk_ =
-      spec.chunk_value_bytes > 0 ? std::max<int64_t>(1, spec.chunk_value_bytes / row_bytes) : spec.n;
+  const int64_t row_bytes = static_cast<int64_t>(sizeof(float)) * std::max(1, columns);
+  int64_t rows = std::max<int64_t>(1, chunk_value_bytes / row_bytes);
   // Whole blocks of the model per chunk, when a chunk holds at least one:
   // a block cut by a chunk boundary would be generated twice.
-  const int64_t block = plan.model_->sample_block_rows();
-  if (block > 1 && plan.rows_per_chunk_ >= block) plan.rows_per_chunk_ -= plan.rows_per_chunk_ % block;
-  return plan;
+  const int64_t block = model.sample_block_rows();
+  if (block > 1 && rows >= block) rows -= rows % block;
+  return rows;
 }
 
 }  // namespace evgen

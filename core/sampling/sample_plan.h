@@ -54,6 +54,11 @@ struct SampleSpec {
   std::string conditions_field;
 };
 
+// SampleChunkRows is how many rows of `columns` float32 values one chunk of
+// chunk_value_bytes takes (at least 1; all n when the bound is 0), cut down
+// to whole sampling blocks of the model when a chunk holds one.
+int64_t SampleChunkRows(const Model& model, int columns, int64_t chunk_value_bytes, int64_t n);
+
 class SamplePlan {
  public:
   const ModelRecord& record() const { return record_; }
