@@ -85,6 +85,9 @@ int main(int argc, char** argv) {
   app.add_option("--dataset-cache-bytes", config.dataset_cache_bytes,
                  "memory kept for datasets read recently; larger ones are read for each use")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--model-cache-bytes", config.model_cache_bytes,
+                 "memory kept for loaded models (their saved size), least recently used evicted first")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--training-workers", config.training_workers, "training jobs run at once")
       ->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--max-queued-jobs", config.max_queued_jobs, "jobs that may wait in the queue")

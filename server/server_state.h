@@ -53,6 +53,7 @@ struct ServerConfig {
   int max_heavy_calls = 8;
   int64_t max_metric_rows = 10'000'000;      // per side of a Compare or EvaluateModel
   int64_t dataset_cache_bytes = int64_t{1} << 30;  // datasets kept in memory
+  int64_t model_cache_bytes = int64_t{1} << 30;    // loaded models kept in memory
   std::string parse_helper;                  // evgen-parse-table; "" = beside evgend
   std::string auth_tokens;                   // --auth-tokens file; "" = open (anonymous admin)
   // TLS: certificate chain and private key (PEM files) of the gRPC port; with
@@ -64,7 +65,7 @@ struct ServerState {
   explicit ServerState(const ServerConfig& c)
       : config(c),
         datasets(c.data_dir + "/datasets", DatasetStoreConfig{c.dataset_cache_bytes}),
-        models(c.data_dir + "/models"),
+        models(c.data_dir + "/models", ModelStoreConfig{c.model_cache_bytes}),
         job_store(c.data_dir + "/jobs"),
         jobs(&job_store,
              JobManagerConfig{c.training_workers, c.max_queued_jobs, c.data_dir + "/checkpoints"}),

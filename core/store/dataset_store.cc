@@ -473,39 +473,23 @@ absl::Status DatasetStore::Delete(const std::string& name) {
 
 int64_t DatasetStore::cached_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return cached_bytes_;
+  return cache_.bytes();
 }
 
 std::shared_ptr<const Table> DatasetStore::FindCachedLocked(const std::string& name) {
-  auto it = cache_.find(name);
-  if (it == cache_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second.lru_position);
-  return it->second.table;
+  return cache_.Find(name);
 }
 
 void DatasetStore::InsertLocked(const std::string& name, std::shared_ptr<const Table> table,
                                 int64_t bytes, std::vector<std::shared_ptr<const Table>>* dropped) {
-  EraseLocked(name, dropped);
-  if (bytes > config_.cache_bytes) return;
-  while (cached_bytes_ + bytes > config_.cache_bytes) {
-    const std::string oldest = lru_.back();
-    EraseLocked(oldest, dropped);
-  }
-  lru_.push_front(name);
-  cache_[name] = CacheEntry{std::move(table), bytes, lru_.begin()};
-  cached_bytes_ += bytes;
-  DatasetCacheMetrics().bytes.Set(static_cast<double>(cached_bytes_));
+  cache_.Insert(name, std::move(table), bytes, dropped);
+  DatasetCacheMetrics().bytes.Set(static_cast<double>(cache_.bytes()));
 }
 
 void DatasetStore::EraseLocked(const std::string& name,
                                std::vector<std::shared_ptr<const Table>>* dropped) {
-  auto it = cache_.find(name);
-  if (it == cache_.end()) return;
-  cached_bytes_ -= it->second.bytes;
-  DatasetCacheMetrics().bytes.Set(static_cast<double>(cached_bytes_));
-  lru_.erase(it->second.lru_position);
-  dropped->push_back(std::move(it->second.table));
-  cache_.erase(it);
+  cache_.Erase(name, dropped);
+  DatasetCacheMetrics().bytes.Set(static_cast<double>(cache_.bytes()));
 }
 
 }  // namespace evgen

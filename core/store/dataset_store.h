@@ -23,7 +23,6 @@
 
 #include <cstdint>
 #include <future>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/io/table.h"
+#include "core/util/byte_lru.h"
 
 namespace evgen {
 
@@ -87,7 +87,7 @@ struct DatasetStoreConfig {
 class DatasetStore {
  public:
   explicit DatasetStore(std::string root, DatasetStoreConfig config = {})
-      : root_(std::move(root)), config_(config) {}
+      : root_(std::move(root)), config_(config), cache_(config.cache_bytes) {}
 
   [[nodiscard]] absl::Status Init();
   // Put stores `table` as a new dataset; AlreadyExists when the name is
@@ -120,11 +120,6 @@ class DatasetStore {
     std::promise<TableOrStatus> promise;
     std::shared_future<TableOrStatus> result = promise.get_future().share();
   };
-  struct CacheEntry {
-    std::shared_ptr<const Table> table;
-    int64_t bytes = 0;
-    std::list<std::string>::iterator lru_position;
-  };
   struct Record;  // a parsed meta.json and its text
 
   std::string DirOf(const std::string& name) const { return root_ + "/" + name; }
@@ -141,9 +136,7 @@ class DatasetStore {
   const std::string root_;
   const DatasetStoreConfig config_;
   mutable std::mutex mu_;
-  std::map<std::string, CacheEntry> cache_;
-  std::list<std::string> lru_;  // cached names, the most recently used first
-  int64_t cached_bytes_ = 0;
+  ByteLru<std::string, const Table> cache_;
   std::map<std::string, std::shared_ptr<Load>> loads_;
 };
 

@@ -139,12 +139,13 @@ absl::StatusOr<ModelRecord> ModelStore::GetRecord(const std::string& name, int v
 absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore::Load(
     const std::string& name, int version) {
   EVGEN_ASSIGN_OR_RETURN(ModelRecord record, GetRecord(name, version));
+  ByteLru<std::pair<std::string, int>, const Model>::Dropped dropped;  // freed after unlocking
   std::lock_guard<std::mutex> lock(mu_);
   const auto key = std::make_pair(record.name, record.version);
   const telemetry::CacheMetrics& metrics = ModelCacheMetrics();
-  if (auto it = cache_.find(key); it != cache_.end()) {
+  if (std::shared_ptr<const Model> cached = cache_.Find(key)) {
     metrics.hits.Increment();
-    return std::make_pair(record, it->second.model);
+    return std::make_pair(record, cached);
   }
   metrics.misses.Increment();
   const std::string dir = absl::StrCat(DirOf(name), "/", record.version);
@@ -152,9 +153,8 @@ absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore:
   EVGEN_RETURN_IF_ERROR(model->Load(dir));
   std::shared_ptr<const Model> shared = std::move(model);
   // A loaded model is about as large as its saved files.
-  const int64_t bytes = DirectoryBytes(dir);
-  cache_[key] = {shared, bytes};
-  metrics.bytes.Increment(static_cast<double>(bytes));
+  cache_.Insert(key, shared, DirectoryBytes(dir), &dropped);
+  metrics.bytes.Set(static_cast<double>(cache_.bytes()));
   return std::make_pair(record, shared);
 }
 
@@ -178,13 +178,15 @@ std::vector<ModelRecord> ModelStore::List() const {
 absl::Status ModelStore::Delete(const std::string& name, int version) {
   EVGEN_RETURN_IF_ERROR(ValidateName("model", name));
   if (version != 0) EVGEN_RETURN_IF_ERROR(GetRecord(name, version).status());
+  ByteLru<std::pair<std::string, int>, const Model>::Dropped dropped;  // freed after unlocking
   std::lock_guard<std::mutex> lock(mu_);
   if (Versions(name).empty()) return absl::NotFoundError(absl::StrCat("model: '", name, "' not found"));
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    const bool drop = it->first.first == name && (version == 0 || it->first.second == version);
-    if (drop) ModelCacheMetrics().bytes.Decrement(static_cast<double>(it->second.bytes));
-    it = drop ? cache_.erase(it) : std::next(it);
-  }
+  cache_.EraseIf(
+      [&](const std::pair<std::string, int>& key) {
+        return key.first == name && (version == 0 || key.second == version);
+      },
+      &dropped);
+  ModelCacheMetrics().bytes.Set(static_cast<double>(cache_.bytes()));
   const std::string dir = version == 0 ? DirOf(name) : absl::StrCat(DirOf(name), "/", version);
   return RemoveDirAtomically(root_, dir);
 }

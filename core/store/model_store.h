@@ -4,13 +4,15 @@
 // metrics.json, train.jsonl}. Versions count up from 1; a new version is built
 // in a staging directory and renamed into place, so a half-saved model is
 // never listed. Loaded models are cached and shared read-only (Model::Sample
-// is const and thread-safe).
+// is const and thread-safe), up to ModelStoreConfig::cache_bytes counted as
+// their saved files' size; the least recently used are evicted first. Keys
+// are (name, version), so a new version is loaded fresh when "latest" moves
+// to it, and Delete drops what it removes.
 //
 // Threading: all methods are thread-safe.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/models/model.h"
+#include "core/util/byte_lru.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen {
@@ -43,9 +46,14 @@ struct ModelRecord {
   [[nodiscard]] static absl::StatusOr<ModelRecord> FromJson(const nlohmann::json& j);
 };
 
+struct ModelStoreConfig {
+  int64_t cache_bytes = int64_t{1} << 30;
+};
+
 class ModelStore {
  public:
-  explicit ModelStore(std::string root) : root_(std::move(root)) {}
+  explicit ModelStore(std::string root, ModelStoreConfig config = {})
+      : root_(std::move(root)), cache_(config.cache_bytes) {}
 
   [[nodiscard]] absl::Status Init();
   // Put saves `model` as the next version of record.name and returns the
@@ -66,11 +74,7 @@ class ModelStore {
 
   std::string root_;
   mutable std::mutex mu_;
-  struct Cached {
-    std::shared_ptr<const Model> model;
-    int64_t bytes = 0;  // its saved files' size
-  };
-  std::map<std::pair<std::string, int>, Cached> cache_;
+  ByteLru<std::pair<std::string, int>, const Model> cache_;
 };
 
 }  // namespace evgen

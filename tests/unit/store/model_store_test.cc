@@ -56,5 +56,59 @@ TEST(ModelStoreTest, VersionsCountUpAndLoadGivesTheSameSamples) {
   EXPECT_EQ(reopened.Delete("tpl", 0).code(), absl::StatusCode::kNotFound);
 }
 
+// DirBytes is what the store counts for one loaded model: its saved files.
+int64_t DirBytes(const std::string& dir) {
+  int64_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file()) bytes += static_cast<int64_t>(entry.file_size());
+  }
+  return bytes;
+}
+
+TEST(ModelStoreTest, TheCacheKeepsTheRecentlyUsedModelsWithinItsBytesAndForgetsDeletedOnes) {
+  const std::string dir = FreshDir("models-cache");
+  {
+    ModelStore writer(dir);
+    ASSERT_TRUE(writer.Init().ok());
+    std::unique_ptr<Model> model = FittedTemplate();
+    ModelRecord record;
+    record.name = "tpl";
+    for (int v = 1; v <= 2; ++v) ASSERT_TRUE(writer.Put(record, *model, {}).ok());
+  }
+  const int64_t one = DirBytes(dir + "/tpl/1");
+  ASSERT_GT(one, 0);
+  // Room for one model and a half: loading a second evicts the first.
+  ModelStore store(dir, ModelStoreConfig{one + one / 2});
+  ASSERT_TRUE(store.Init().ok());
+  std::shared_ptr<const Model> first = store.Load("tpl", 1)->second;
+  EXPECT_EQ(store.Load("tpl", 1)->second, first) << "a cached model is shared, not loaded again";
+  std::shared_ptr<const Model> second = store.Load("tpl", 2)->second;
+  EXPECT_NE(second, first);
+  EXPECT_EQ(store.Load("tpl", 2)->second, second);
+  EXPECT_NE(store.Load("tpl", 1)->second, first) << "version 1 was evicted by version 2";
+
+  // "latest" follows a new version, and a deleted version is not served
+  // from the cache.
+  {
+    ModelStore writer(dir);
+    ModelRecord record;
+    record.name = "tpl";
+    ASSERT_TRUE(writer.Put(record, *FittedTemplate(), {}).ok());
+  }
+  auto latest = store.Load("tpl", 0);
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->first.version, 3);
+  ASSERT_TRUE(store.Delete("tpl", 3).ok());
+  EXPECT_EQ(store.Load("tpl", 3).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store.Load("tpl", 0)->first.version, 2);
+
+  // A cache of 0 bytes keeps nothing and still serves every load.
+  ModelStore uncached(dir, ModelStoreConfig{0});
+  ASSERT_TRUE(uncached.Init().ok());
+  std::shared_ptr<const Model> a = uncached.Load("tpl", 1)->second;
+  ASSERT_NE(a, nullptr);
+  EXPECT_NE(uncached.Load("tpl", 1)->second, a);
+}
+
 }  // namespace
 }  // namespace evgen
