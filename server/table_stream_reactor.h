@@ -2,10 +2,18 @@
 // large table (samples, dataset exports) to a client in bounded chunks.
 //
 // A Plan is made on the server's pool (loading models or datasets may take a
-// while); then one chunk at a time is produced on the pool and written, and
-// the next is produced only after that write completed, so memory holds one
-// chunk whatever the table's size. Each pool task ends with StartWrite or
-// Finish and touches nothing after it: from then on gRPC may call OnDone.
+// while); then chunks are produced on the pool and written, two at a time:
+// chunk k+1 is produced while chunk k is on its way to the client, so
+// generation overlaps serialisation and sending. Chunk k+2 is produced only
+// once chunk k's write completed, so memory holds two chunks whatever the
+// table's size and a slow client slows production instead of making the
+// server buffer (backpressure through gRPC's flow control).
+//
+// Lifetime: after Finish, gRPC may call OnDone (which deletes the reactor)
+// at any moment, so Finish is called only when no write is in flight and no
+// pool task runs, and nothing touches the reactor after StartWrite or
+// Finish. Every decision is taken under mu_ (Step), and the gRPC calls it
+// decides are made after unlocking.
 //
 // Streams are heavy calls: StartTableStream admits them through the server's
 // gate, they run on the heavy pool, each pool task runs under the call's
@@ -18,6 +26,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "core/io/table.h"
@@ -62,44 +71,103 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) return this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
-    if (next_row_ >= plan_.total_rows) return this->Finish(grpc::Status::OK);
-    pool_->Schedule([this] { ProduceNext(); });
+    std::unique_lock<std::mutex> lock(mu_);
+    writing_ = false;
+    if (!ok) Fail(absl::CancelledError("client went away"));
+    Step(std::move(lock));
   }
-  void OnCancel() override { cancelled_ = true; }
+  void OnCancel() override {
+    std::unique_lock<std::mutex> lock(mu_);
+    Fail(absl::CancelledError("stream cancelled"));
+    // A write in flight or a pool task still running calls Step when it ends.
+    Step(std::move(lock));
+  }
   void OnDone() override {
     telemetry_.active.Decrement();
     delete this;
   }
 
  private:
+  // A chunk being produced, waiting or being written.
+  struct Slot {
+    Message message;
+    int64_t begin = 0, end = 0;
+  };
+
   void Prepare() {
     StopScope scope(CallStopCheck(context_));
     absl::StatusOr<Plan> plan = Guarded([this]() -> absl::StatusOr<Plan> {
       EVGEN_RETURN_IF_ERROR(CheckStop());
       return planner_();
     });
-    if (!plan.ok()) return this->Finish(ToGrpcStatus(plan.status()));
-    plan_ = *std::move(plan);
-    if (plan_.total_rows == 0) return this->Finish(grpc::Status::OK);
-    ProduceNext();
+    std::unique_lock<std::mutex> lock(mu_);
+    producing_ = false;
+    if (plan.ok()) {
+      plan_ = *std::move(plan);
+    } else {
+      Fail(plan.status());
+    }
+    Step(std::move(lock));
   }
 
-  void ProduceNext() {
-    if (cancelled_) return this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+  // Produce fills `slot` with its rows on the pool, then hands over to Step.
+  void Produce(Slot* slot) {
     StopScope scope(CallStopCheck(context_));
-    const int64_t end = std::min(plan_.total_rows, next_row_ + plan_.rows_per_chunk);
     const absl::Status produced = Guarded([&]() -> absl::Status {
       EVGEN_RETURN_IF_ERROR(CheckStop());
-      EVGEN_ASSIGN_OR_RETURN(Table rows, plan_.produce(next_row_, end));
-      message_.Clear();
-      plan_.fill(rows, next_row_, &message_);
+      EVGEN_ASSIGN_OR_RETURN(Table rows, plan_.produce(slot->begin, slot->end));
+      slot->message.Clear();
+      plan_.fill(rows, slot->begin, &slot->message);
       return absl::OkStatus();
     });
-    if (!produced.ok()) return this->Finish(ToGrpcStatus(produced));
-    next_row_ = end;
-    telemetry_.bytes.Increment(static_cast<double>(message_.ByteSizeLong()));
-    this->StartWrite(&message_);
+    std::unique_lock<std::mutex> lock(mu_);
+    producing_ = false;
+    if (produced.ok()) {
+      ready_ = slot;
+    } else {
+      Fail(produced);
+    }
+    Step(std::move(lock));
+  }
+
+  void Fail(const absl::Status& status) {
+    if (error_.ok()) error_ = status;
+  }
+
+  // Step decides what happens next from the state under `lock`: finish when
+  // nothing is in flight, write a ready chunk when the line is free, produce
+  // the next chunk when a slot is free. It unlocks before calling gRPC or
+  // the pool, scheduling before writing (a write's completion may end the
+  // call), and touches nothing after the last call.
+  void Step(std::unique_lock<std::mutex> lock) {
+    if (finished_) return;
+    if (!error_.ok() || (ready_ == nullptr && next_row_ >= plan_.total_rows)) {
+      if (writing_ || producing_) return;  // the one in flight calls Step again
+      finished_ = true;
+      const grpc::Status status = error_.ok() ? grpc::Status::OK : ToGrpcStatus(error_);
+      lock.unlock();
+      return this->Finish(status);
+    }
+    Slot* write = nullptr;
+    if (ready_ != nullptr && !writing_) {
+      write = ready_;
+      ready_ = nullptr;
+      writing_ = true;
+    }
+    Slot* produce = nullptr;
+    if (!producing_ && ready_ == nullptr && next_row_ < plan_.total_rows) {
+      produce = &slots_[chunks_started_++ % 2];
+      produce->begin = next_row_;
+      produce->end = std::min(plan_.total_rows, next_row_ + plan_.rows_per_chunk);
+      next_row_ = produce->end;
+      producing_ = true;
+    }
+    lock.unlock();
+    if (produce != nullptr) pool_->Schedule([this, produce] { Produce(produce); });
+    if (write != nullptr) {
+      telemetry_.bytes.Increment(static_cast<double>(write->message.ByteSizeLong()));
+      this->StartWrite(&write->message);
+    }
   }
 
   ThreadPool* pool_;
@@ -107,10 +175,17 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   grpc::CallbackServerContext* context_;
   Planner planner_;
   Plan plan_;
-  int64_t next_row_ = 0;
-  Message message_;
-  std::atomic<bool> cancelled_{false};
   StreamTelemetry telemetry_;
+
+  std::mutex mu_;
+  Slot slots_[2];
+  int64_t chunks_started_ = 0;
+  int64_t next_row_ = 0;           // the first row not yet handed to a Produce
+  Slot* ready_ = nullptr;          // produced, waiting for the line
+  bool writing_ = false;           // a StartWrite awaits its OnWriteDone
+  bool producing_ = true;          // Prepare or Produce runs on the pool
+  bool finished_ = false;
+  absl::Status error_;
 };
 
 // StartTableStream admits a streaming call through the server's heavy gate

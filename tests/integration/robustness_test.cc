@@ -5,6 +5,8 @@
 // careless peer tried against a real evgend.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -230,6 +232,49 @@ TEST_F(HeavyCallsTest, ExpiredDeadlineOrCancelStopsTheServersWorkWithinASecond) 
   // The gate's places came back: a full set of heavy calls is admitted.
   EvgenClient client(server_->address());
   EXPECT_TRUE(client.Compare(HeavyCompare(1000)).ok());
+}
+
+// A client that goes away mid-stream (killed, so no cancel is sent: the
+// server sees the connection drop) must free everything its stream held:
+// the work stops, and every place in the heavy gate comes back.
+TEST_F(HeavyCallsTest, ClientsKilledMidStreamFreeTheirPlacesAndStopTheWork) {
+  std::vector<pid_t> clients;
+  for (int i = 0; i < kMaxHeavyCalls; ++i) {
+    const std::string out = absl::StrCat(*dir_, "/killed", i, ".npy");
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execl(EVGEN_CLI_PATH, EVGEN_CLI_PATH, "--server", server_->address().c_str(), "sample", "40000000",
+              "--model", "gan", "--conditions-from", "qcd", "-o", out.c_str(), nullptr);
+      std::_Exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    clients.push_back(pid);
+  }
+  // Mid-stream: the server is busy with them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const double busy = CpuAfter(std::chrono::milliseconds(0), std::chrono::milliseconds(500));
+  std::printf("server CPU over 0.5 s while %d clients stream: %.3f s\n", kMaxHeavyCalls, busy);
+  ASSERT_GT(busy, 0.2) << "the streams should keep the server busy; the check below could not fail";
+  for (pid_t pid : clients) ::kill(pid, SIGKILL);
+  for (pid_t pid : clients) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status)) << "a client finished 40M rows before it was killed";
+  }
+  const double cpu = CpuAfter(std::chrono::milliseconds(1000), std::chrono::milliseconds(1000));
+  std::printf("server CPU in the second after the clients were killed + 1 s: %.3f s\n", cpu);
+  EXPECT_LT(cpu, 0.1);
+  // Every place came back: a full set of heavy calls runs at once.
+  std::vector<absl::Status> results(kMaxHeavyCalls);
+  std::vector<std::thread> calls;
+  for (int i = 0; i < kMaxHeavyCalls; ++i) {
+    calls.emplace_back([&, i] { results[i] = EvgenClient(server_->address()).Compare(HeavyCompare(1000)).status(); });
+  }
+  for (std::thread& t : calls) t.join();
+  for (const absl::Status& s : results) EXPECT_TRUE(s.ok()) << s;
+  for (int i = 0; i < kMaxHeavyCalls; ++i) {
+    EXPECT_FALSE(std::filesystem::exists(absl::StrCat(*dir_, "/killed", i, ".npy"))) << "half-written output";
+  }
 }
 
 // The peer's finding: NaN or inf conditions gave NaN masses with status OK,
