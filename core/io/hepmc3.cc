@@ -498,7 +498,7 @@ absl::StatusOr<Listing> ScanListing(LineReader* lines, const std::string& source
 class SourceBuf : public std::streambuf {
  public:
   SourceBuf(ByteSource* source, uint64_t limit)
-      : source_(source), left_(limit), block_(LineReader::kBlockBytes) {}
+      : source_(source), left_(limit), block_(new char[LineReader::kBlockBytes]) {}
   // status is the source's error, if reading ended on one.
   const absl::Status& status() const { return status_; }
 
@@ -506,19 +506,19 @@ class SourceBuf : public std::streambuf {
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
     if (left_ == 0 || !status_.ok()) return traits_type::eof();
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(block_.size(), left_));
-    absl::StatusOr<size_t> n = source_->Read(block_.data(), want);
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(LineReader::kBlockBytes, left_));
+    absl::StatusOr<size_t> n = source_->Read(block_.get(), want);
     if (!n.ok()) status_ = n.status();
     if (!n.ok() || *n == 0) return traits_type::eof();
     left_ -= *n;
-    setg(block_.data(), block_.data(), block_.data() + *n);
+    setg(block_.get(), block_.get(), block_.get() + *n);
     return traits_type::to_int_type(*gptr());
   }
 
  private:
   ByteSource* source_;
   uint64_t left_;
-  std::vector<char> block_;
+  std::unique_ptr<char[]> block_;  // kBlockBytes, uninitialised
   absl::Status status_;
 };
 

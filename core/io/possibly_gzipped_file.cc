@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -56,7 +57,7 @@ absl::StatusOr<std::unique_ptr<PossiblyGzippedFile>> PossiblyGzippedFile::Open(
 
 PossiblyGzippedFile::PossiblyGzippedFile(std::string path, std::FILE* plain, void* gz)
     : path_(std::move(path)), plain_(plain), gz_(gz), gzipped_(gz != nullptr) {
-  if (gz_ != nullptr) block_.resize(kInflateBlock);
+  if (gz_ != nullptr) block_.reset(new char[kInflateBlock]);
 }
 
 PossiblyGzippedFile::~PossiblyGzippedFile() {
@@ -79,7 +80,7 @@ absl::StatusOr<size_t> PossiblyGzippedFile::Read(char* buffer, size_t size) {
     if (!status_.ok()) return status_;
   }
   const size_t n = std::min(size, block_end_ - block_begin_);
-  std::memcpy(buffer, block_.data() + block_begin_, n);
+  std::memcpy(buffer, block_.get() + block_begin_, n);
   block_begin_ += n;
   return n;
 }
@@ -96,7 +97,7 @@ absl::Status PossiblyGzippedFile::CheckRest() {
 
 // Inflate refills block_ with the next inflated bytes, or ends the stream.
 absl::Status PossiblyGzippedFile::Inflate() {
-  const int n = gzread(Gz(gz_), block_.data(), static_cast<unsigned>(block_.size()));
+  const int n = gzread(Gz(gz_), block_.get(), static_cast<unsigned>(kInflateBlock));
   if (n < 0) {
     int errnum = 0;
     return absl::InvalidArgumentError(absl::StrCat(path_, ": corrupt gzip stream after ", inflated_,

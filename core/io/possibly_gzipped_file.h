@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -55,7 +54,7 @@ class PossiblyGzippedFile final : public ByteSource {
   // caller asks for: zlib drops the bytes of a read that hits a corrupt
   // block, so the count in the error ("after N bytes") depends on the block
   // size, and stays what it was when files were inflated whole.
-  std::vector<char> block_;
+  std::unique_ptr<char[]> block_;  // kInflateBlock bytes, uninitialised
   size_t block_begin_ = 0, block_end_ = 0;
   uint64_t inflated_ = 0;
   bool ended_ = false;
