@@ -98,7 +98,7 @@ class LineReader {
     dropped_ += std::min(pos_, window_.size());
     scanned_ = kept;
     pos_ = 0;
-    if (kept >= max_line_) {
+    if (kept > max_line_) {
       status_ = absl::InvalidArgumentError(absl::StrCat(
           name_, ":", line_ + 1, ": line longer than ", max_line_ >> 20, " MiB"));
       return false;

@@ -99,11 +99,15 @@ TEST(LineReaderTest, AnOverLongLineIsAnError) {
   EXPECT_EQ(reader.status().message(), "f.lhe:2: line longer than 1 MiB");
   EXPECT_EQ(reader.Finish().message(), "f.lhe:2: line longer than 1 MiB");
 
-  TrickleSource fits("ok\n" + std::string(limit, 'x') + "\n", 4096);
-  LineReader whole(&fits, "f.lhe", limit);
-  ASSERT_TRUE(whole.Next(&line));
-  ASSERT_TRUE(whole.Next(&line));
-  EXPECT_EQ(line.size(), limit);
+  // A line of exactly the limit reads, wherever its '\n' arrives.
+  for (size_t step : {size_t{4096}, size_t{1000}, limit}) {
+    TrickleSource fits(std::string(limit, 'x') + "\nok", step);
+    LineReader whole(&fits, "f.lhe", limit);
+    ASSERT_TRUE(whole.Next(&line)) << whole.status();
+    EXPECT_EQ(line.size(), limit);
+    ASSERT_TRUE(whole.Next(&line));
+    EXPECT_EQ(line, "ok");
+  }
 }
 
 // The source's error ends the text (no partial line is returned) and is the
