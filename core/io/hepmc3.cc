@@ -244,22 +244,24 @@ struct EventShape {
   int64_t particles = 0;  // P lines
 };
 
-// Listing is what the pre-scan checked: the events' shapes and the bytes up
-// to the end of the footer line. libHepMC3 reads on past the footer, so it is
-// handed those bytes alone.
+// Listing is what the pre-scan checked: the events' shapes (16 bytes an
+// event, all the reader keeps of the text) and the bytes up to the end of
+// the footer line. libHepMC3 reads on past the footer, so it is handed those
+// bytes alone.
 struct Listing {
   std::vector<EventShape> events;
-  size_t bytes = 0;
+  uint64_t bytes = 0;
 };
 
-// ScanListing checks the listing's structure line by line (see the header).
-absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& source,
+// ScanListing checks the listing's structure line by line (see the header),
+// reading the whole text from `lines`.
+absl::StatusOr<Listing> ScanListing(LineReader* lines, const std::string& source,
                                     HepMCFormat* format) {
   const bool v3 = *format == HepMCFormat::kAsciiV3;
   const char* footer = v3 ? kV3End : kV2End;
   Listing listing;
   std::vector<EventShape>& events = listing.events;
-  LineReader reader(text);
+  LineReader& reader = *lines;
   std::string_view line;
   bool started = false;
   bool ended = false;
@@ -490,14 +492,34 @@ absl::StatusOr<Listing> ScanListing(const std::string& text, const std::string& 
   return listing;
 }
 
-// TextViewBuf lets libHepMC3 read part of the text in place, without a copy.
-class TextViewBuf : public std::streambuf {
+// SourceBuf lets libHepMC3 read the first `limit` bytes of a ByteSource
+// through a std::istream, a block at a time, so that the text is never held
+// whole. It only reads forward, as libHepMC3 does (getline and peek).
+class SourceBuf : public std::streambuf {
  public:
-  TextViewBuf(const std::string& text, size_t size) {
-    // streambuf's get area takes char*; nothing writes through it.
-    char* begin = const_cast<char*>(text.data());
-    setg(begin, begin, begin + size);
+  SourceBuf(ByteSource* source, uint64_t limit)
+      : source_(source), left_(limit), block_(new char[LineReader::kBlockBytes]) {}
+  // status is the source's error, if reading ended on one.
+  const absl::Status& status() const { return status_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (left_ == 0 || !status_.ok()) return traits_type::eof();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(LineReader::kBlockBytes, left_));
+    absl::StatusOr<size_t> n = source_->Read(block_.get(), want);
+    if (!n.ok()) status_ = n.status();
+    if (!n.ok() || *n == 0) return traits_type::eof();
+    left_ -= *n;
+    setg(block_.get(), block_.get(), block_.get() + *n);
+    return traits_type::to_int_type(*gptr());
   }
+
+ private:
+  ByteSource* source_;
+  uint64_t left_;
+  std::unique_ptr<char[]> block_;  // kBlockBytes, uninitialised
+  absl::Status status_;
 };
 
 // AtomicFileBuf lets HepMC3::WriterAscii stream into an AtomicFileWriter, so
@@ -535,59 +557,64 @@ class AtomicFileBuf : public std::streambuf {
 
 }  // namespace
 
-absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& source,
-                                 const ParticleSelection& selection, HepMCFileInfo* info) {
-  EVGEN_ASSIGN_OR_RETURN(ParticleTableBuilder builder, ParticleTableBuilder::Create(selection));
-  HepMCFileInfo local;
-  HepMCFileInfo& out = info != nullptr ? *info : local;
-  const bool gz = out.gzipped;
-  out = HepMCFileInfo();
-  out.gzipped = gz;
+namespace {
 
-  // The format: the first listing line after optional HepMC::Version lines.
-  HepMCFormat format = HepMCFormat::kUnknown;
-  {
-    LineReader reader(text);
-    std::string_view line;
-    bool any = false;
-    while (reader.Next(&line)) {
-      if (line.empty()) continue;
-      any = true;
-      if (line == kV3Start) {
-        format = HepMCFormat::kAsciiV3;
-      } else if (line == kV2Start) {
-        format = HepMCFormat::kIoGenEvent;
-      } else if (absl::StartsWith(Absl(line), "HepMC::Version")) {
-        continue;
-      } else {
-        std::string shown(line.substr(0, 60));
-        return absl::InvalidArgumentError(
-            absl::StrCat(source, ":", reader.line(), ": not a HepMC ASCII file: expected '",
-                         kV3Start, "' or '", kV2Start, "', found '", shown, "'"));
-      }
-      break;
-    }
-    if (!any) return absl::InvalidArgumentError(absl::StrCat(source, ": empty file"));
-    if (format == HepMCFormat::kUnknown) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": truncated: no START_EVENT_LISTING line"));
-    }
+// OpenText opens the text to read, once for each pass: `*text` when given
+// (ParseHepMC), else the file `path`, plain or gzipped.
+absl::StatusOr<std::unique_ptr<ByteSource>> OpenText(const std::string* text,
+                                                     const std::string& path) {
+  if (text != nullptr) return std::unique_ptr<ByteSource>(std::make_unique<StringSource>(*text));
+  EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<PossiblyGzippedFile> file, PossiblyGzippedFile::Open(path));
+  return std::unique_ptr<ByteSource>(std::move(file));
+}
+
+// DetectFormat reads the first listing line after optional HepMC::Version
+// lines.
+absl::StatusOr<HepMCFormat> DetectFormat(LineReader* reader, const std::string& source) {
+  std::string_view line;
+  bool any = false;
+  while (reader->Next(&line)) {
+    if (line.empty()) continue;
+    any = true;
+    if (line == kV3Start) return HepMCFormat::kAsciiV3;
+    if (line == kV2Start) return HepMCFormat::kIoGenEvent;
+    if (absl::StartsWith(Absl(line), "HepMC::Version")) continue;
+    std::string shown(line.substr(0, 60));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", reader->line(), ": not a HepMC ASCII file: expected '", kV3Start,
+                     "' or '", kV2Start, "', found '", shown, "'"));
   }
-  out.format = format;
-  EVGEN_ASSIGN_OR_RETURN(const Listing listing, ScanListing(text, source, &format));
+  if (!any) return absl::InvalidArgumentError(absl::StrCat(source, ": empty file"));
+  return absl::InvalidArgumentError(absl::StrCat(source, ": truncated: no START_EVENT_LISTING line"));
+}
+
+// EventParticles lists an event's particles in record order, in GeV.
+void EventParticles(HepMC3::GenEvent* event, std::vector<EventParticle>* particles) {
+  event->set_units(HepMC3::Units::GEV, HepMC3::Units::MM);
+  particles->clear();
+  for (const HepMC3::ConstGenParticlePtr& p :
+       static_cast<const HepMC3::GenEvent&>(*event).particles()) {
+    EventParticle q;
+    q.pdg_id = p->pid();
+    q.status = p->status();
+    const HepMC3::FourVector& m = p->momentum();
+    q.e = m.e();
+    q.px = m.px();
+    q.py = m.py();
+    q.pz = m.pz();
+    q.m = p->generated_mass();
+    particles->push_back(q);
+  }
+}
+
+// ReadEvents has libHepMC3 read the checked listing event by event into
+// `builder`, comparing each event with its shape; it returns the events read.
+absl::StatusOr<int64_t> ReadEvents(HepMC3::Reader* reader, const Listing& listing,
+                                   const std::string& source, ParticleTableBuilder* builder) {
   const std::vector<EventShape>& shapes = listing.events;
-
-  TextViewBuf buffer(text, listing.bytes);
-  std::istream stream(&buffer);
-  std::unique_ptr<HepMC3::Reader> reader;
-  if (format == HepMCFormat::kAsciiV3) {
-    reader = std::make_unique<HepMC3::ReaderAscii>(stream);
-  } else {
-    reader = std::make_unique<HepMC3::ReaderAsciiHepMC2>(stream);
-  }
   std::vector<EventParticle> particles;
   size_t index = 0;
-  while (!builder.done()) {
+  while (!builder->done()) {
     HepMC3::GenEvent event;
     bool ok = false;
     try {
@@ -600,52 +627,97 @@ absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& sou
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": libHepMC3 found more events than the listing's ", shapes.size()));
     }
-    const std::string where =
-        absl::StrCat(source, ":", shapes[index].line, ": event ", index + 1);
+    const std::string where = absl::StrCat(source, ":", shapes[index].line, ": event ", index + 1);
     if (!ok) return absl::InvalidArgumentError(absl::StrCat(where, ": libHepMC3 could not parse it"));
     if (static_cast<int64_t>(event.particles().size()) != shapes[index].particles) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": libHepMC3 kept ",
                                                      event.particles().size(), " of ",
                                                      shapes[index].particles, " particles"));
     }
-    event.set_units(HepMC3::Units::GEV, HepMC3::Units::MM);
-    particles.clear();
-    for (const HepMC3::ConstGenParticlePtr& p :
-         static_cast<const HepMC3::GenEvent&>(event).particles()) {
-      EventParticle q;
-      q.pdg_id = p->pid();
-      q.status = p->status();
-      const HepMC3::FourVector& m = p->momentum();
-      q.e = m.e();
-      q.px = m.px();
-      q.py = m.py();
-      q.pz = m.pz();
-      q.m = p->generated_mass();
-      particles.push_back(q);
-    }
+    EventParticles(&event, &particles);
     const double weight = event.weights().empty() ? 1.0 : event.weights()[0];
-    EVGEN_RETURN_IF_ERROR(builder.AddEvent(particles, weight, where));
+    EVGEN_RETURN_IF_ERROR(builder->AddEvent(particles, weight, where));
     ++index;
   }
-  if (!builder.done() && index != shapes.size()) {
+  if (!builder->done() && index != shapes.size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         source, ":", index < shapes.size() ? shapes[index].line : 0, ": event ", index + 1,
         ": libHepMC3 stopped after ", index, " of ", shapes.size(), " events"));
   }
-  out.events_in_file = static_cast<int64_t>(index);
-  out.events_skipped = builder.skipped();
-  out.report = ReadReport();
-  return builder.Finish(source, &out.report);
+  return static_cast<int64_t>(index);
+}
+
+// ParseListing reads the text in three streamed passes: the format from
+// its first lines, the pre-scan of the whole listing, then libHepMC3 over
+// the checked bytes. An error of the file itself (a corrupt gzip stream)
+// comes before any other, as when files were inflated whole before parsing.
+absl::StatusOr<Table> ParseListing(const std::string* text, const std::string& source,
+                                   const ParticleSelection& selection, HepMCFileInfo* out) {
+  absl::StatusOr<ParticleTableBuilder> builder = ParticleTableBuilder::Create(selection);
+  absl::StatusOr<HepMCFormat> format = absl::UnknownError("not read");
+  {
+    EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> head_source, OpenText(text, source));
+    LineReader head(head_source.get(), source);
+    if (builder.ok()) format = DetectFormat(&head, source);
+    if (!builder.ok() || !format.ok()) {
+      EVGEN_RETURN_IF_ERROR(head.Finish());
+      return builder.ok() ? format.status() : builder.status();
+    }
+  }
+  out->format = *format;
+
+  EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> scan_source, OpenText(text, source));
+  LineReader lines(scan_source.get(), source);
+  absl::StatusOr<Listing> listing = ScanListing(&lines, source, &*format);
+  EVGEN_RETURN_IF_ERROR(lines.Finish());
+  if (!listing.ok()) return listing.status();
+
+  EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> event_source, OpenText(text, source));
+  SourceBuf buffer(event_source.get(), listing->bytes);
+  std::istream stream(&buffer);
+  std::unique_ptr<HepMC3::Reader> reader;
+  if (*format == HepMCFormat::kAsciiV3) {
+    reader = std::make_unique<HepMC3::ReaderAscii>(stream);
+  } else {
+    reader = std::make_unique<HepMC3::ReaderAsciiHepMC2>(stream);
+  }
+  absl::StatusOr<int64_t> events = ReadEvents(reader.get(), *listing, source, &*builder);
+  EVGEN_RETURN_IF_ERROR(buffer.status());
+  if (!events.ok()) return events.status();
+  out->events_in_file = *events;
+  out->events_skipped = builder->skipped();
+  out->report = ReadReport();
+  return builder->Finish(source, &out->report);
+}
+
+// ResetInfo clears *info (or a local) for a new read, keeping `gzipped`.
+HepMCFileInfo& ResetInfo(HepMCFileInfo* info, HepMCFileInfo* local, bool gzipped) {
+  HepMCFileInfo& out = info != nullptr ? *info : *local;
+  out = HepMCFileInfo();
+  out.gzipped = gzipped;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Table> ParseHepMC(const std::string& text, const std::string& source,
+                                 const ParticleSelection& selection, HepMCFileInfo* info) {
+  HepMCFileInfo local;
+  HepMCFileInfo& out = ResetInfo(info, &local, info != nullptr && info->gzipped);
+  return ParseListing(&text, source, selection, &out);
 }
 
 absl::StatusOr<Table> ReadHepMC(const std::string& path, const ParticleSelection& selection,
                                 HepMCFileInfo* info) {
   bool gzipped = false;
-  EVGEN_ASSIGN_OR_RETURN(std::string text, ReadPossiblyGzippedFile(path, &gzipped));
+  {
+    // The first open says whether the file is gzipped, and that it exists.
+    EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<PossiblyGzippedFile> file, PossiblyGzippedFile::Open(path));
+    gzipped = file->gzipped();
+  }
   HepMCFileInfo local;
-  HepMCFileInfo& out = info != nullptr ? *info : local;
-  out.gzipped = gzipped;
-  return ParseHepMC(text, path, selection, &out);
+  HepMCFileInfo& out = ResetInfo(info, &local, gzipped);
+  return ParseListing(nullptr, path, selection, &out);
 }
 
 absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,

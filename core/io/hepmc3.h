@@ -4,7 +4,9 @@
 // file name: "HepMC::Asciiv3-START_EVENT_LISTING" is HepMC3 ASCII (read with
 // HepMC3::ReaderAscii), "HepMC::IO_GenEvent-START_EVENT_LISTING" is a HepMC2
 // IO_GenEvent file (read with HepMC3::ReaderAsciiHepMC2); gzipped files are
-// inflated first. Particles are selected into rows exactly as for LHE files
+// inflated as they are read. Each pass over the file (the format, the check
+// below, libHepMC3) streams it in blocks, so that a read holds its table and
+// 16 bytes per event, not the file. Particles are selected into rows exactly as for LHE files
 // (ParticleSelection in particle_selection.h, layouts included), by PDG id
 // and HepMC status (1 = final state); momenta are converted to GeV. The first event weight
 // becomes the Table weight (1 when an event has none).

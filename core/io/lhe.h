@@ -2,7 +2,9 @@
 // Table, as MadGraph5_aMC@NLO, POWHEG and Pythia write them.
 //
 // Reading parses the <init> block and every <event> block, plain or gzipped
-// (recognised by the gzip magic bytes, not by the name), and selects particles
+// (recognised by the gzip magic bytes, not by the name), streamed a line at
+// a time (line_reader.h), so that a read holds its table, not the file (a
+// 1 GB file gives a 58 MB table in 87 MB; docs/formats.md), and selects particles
 // into rows (ParticleSelection in particle_selection.h: one row per event,
 // padded or not, or one row per particle). Anything else inside an
 // event after its particle lines (<mgrwt>, <rwgt>, <weights>, <clustering>,
