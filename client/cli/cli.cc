@@ -40,7 +40,7 @@ namespace {
 struct GlobalOptions {
   std::string server;
   std::string token;
-  std::string tls_ca, tls_cert, tls_key;  // files
+  std::string tls_ca{}, tls_cert{}, tls_key{};  // files
   bool json = false;
   int timeout_s = 600;
 };

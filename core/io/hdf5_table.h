@@ -95,16 +95,16 @@ struct Hdf5Array {
   std::vector<int64_t> shape;
   std::vector<float> values;
   // column_names, when not empty, is written as the "columns" attribute.
-  std::vector<std::string> column_names;
+  std::vector<std::string> column_names{};
   // store_float64 writes the dataset as float64 (for tools that want double;
   // the values still pass through float32).
   bool store_float64 = false;
   // int64_values, when not empty, is the dataset's content instead of
   // `values`, written and read as exact int64 (identifier columns).
-  std::vector<int64_t> int64_values;
+  std::vector<int64_t> int64_values{};
   // string_attributes are variable-length UTF-8 string attributes; Read
   // fills the ones evgen writes (category_labels, category_columns).
-  std::map<std::string, std::vector<std::string>> string_attributes;
+  std::map<std::string, std::vector<std::string>> string_attributes{};
 };
 
 // WriteHdf5Arrays writes the arrays as datasets (float32 unless
