@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/io/atomic_file.h"
 #include "core/io/colour_flow.h"
+#include "core/io/event_resonances.h"
 #include "core/io/particle_table.h"
 #include "core/io/table_particle_view.h"
 #include "core/io/text_fields.h"
@@ -20,57 +21,6 @@ namespace {
 
 // kFlushBytes: events are written out in pieces of about this size.
 constexpr size_t kFlushBytes = size_t{1} << 20;
-
-// Resonance is an intermediate particle (status 2) the record shows: its
-// momentum is the sum of its final-state descendants `finals` (indices into
-// the spec's particles); `mother` is the index of the resonance it comes
-// from, or -1 for the incoming partons.
-struct Resonance {
-  int pdg_id = 0;
-  int mother = -1;
-  std::vector<int> finals;
-  ColourTags colour;
-};
-
-// Charge3 is three times the electric charge of a quark or lepton, or
-// nullopt for other ids.
-std::optional<int> Charge3(int pdg_id) {
-  const int a = std::abs(pdg_id), sign = pdg_id > 0 ? 1 : -1;
-  if (a >= 1 && a <= 6) return sign * (a % 2 == 0 ? 2 : -1);
-  if (a == 11 || a == 13 || a == 15) return sign * -3;
-  if (a == 12 || a == 14 || a == 16) return 0;
-  return std::nullopt;
-}
-
-// SumCharge3 is the summed Charge3 of particles `ids` of the spec, or
-// nullopt if one has none.
-std::optional<int> SumCharge3(const EventWriteSpec& spec, std::initializer_list<int> ids) {
-  int sum = 0;
-  for (int i : ids) {
-    std::optional<int> q = Charge3(spec.particles[i].pdg_id);
-    if (!q) return std::nullopt;
-    sum += *q;
-  }
-  return sum;
-}
-
-// TtbarResonances returns t, tbar, W+, W- for the ttbar-allhad layout of
-// core/physics/ttbar.h (p1 + p2 = W-, p1 + p2 + p3 = tbar, p4 + p5 = W+,
-// p4 + p5 + p6 = t), recognised by the column groups p1..p6 and charges that
-// fit (any W decay, b or other down-type quarks), or nothing.
-std::vector<Resonance> TtbarResonances(const EventWriteSpec& spec) {
-  if (spec.particles.size() != 6) return {};
-  for (size_t i = 0; i < 6; ++i) {
-    if (spec.particles[i].prefix != absl::StrCat("p", i + 1)) return {};
-  }
-  const int b = spec.particles[5].pdg_id, bbar = spec.particles[2].pdg_id;
-  if (!IsQuark(b) || !IsAntiquark(bbar)) return {};
-  if (SumCharge3(spec, {0, 1}) != -3 || SumCharge3(spec, {0, 1, 2}) != -2 ||
-      SumCharge3(spec, {3, 4}) != 3 || SumCharge3(spec, {3, 4, 5}) != 2) {
-    return {};
-  }
-  return {{6, -1, {3, 4, 5}, {}}, {-6, -1, {0, 1, 2}, {}}, {24, 0, {3, 4}, {}}, {-24, 1, {0, 1}, {}}};
-}
 
 // NetColour is the colour a resonance carries: its descendants' tags less
 // the ones joined among themselves.
@@ -151,6 +101,7 @@ struct LheWriter::Impl {
   std::vector<std::string> columns;
   ColourFlow colour;
   std::vector<Resonance> resonances;
+  std::vector<ColourTags> resonance_colour;
   // final_mother: per final-state particle, its record line's MOTHUP.
   std::vector<int> final_mother;
   AtomicFileWriter file;
@@ -187,7 +138,8 @@ absl::Status LheWriter::Impl::PlanRecord() {
   const int first_resonance_line = two_incoming() ? 3 : 1;
   final_mother.assign(spec.particles.size(), two_incoming() ? 1 : 0);
   for (size_t r = 0; r < resonances.size(); ++r) {
-    EVGEN_ASSIGN_OR_RETURN(resonances[r].colour, NetColour(resonances[r], colour));
+    EVGEN_ASSIGN_OR_RETURN(const ColourTags tags, NetColour(resonances[r], colour));
+    resonance_colour.push_back(tags);
     // The innermost resonance is listed last, so it wins.
     for (int f : resonances[r].finals) final_mother[f] = first_resonance_line + static_cast<int>(r);
   }
@@ -229,12 +181,13 @@ void LheWriter::Impl::AddEvent(float weight) {
     AddLine(spec.incoming_pdg_ids[1], -1, 0, 0, colour.incoming[1], FourMomentum{e2, 0, 0, -e2}, 0);
   }
   const int first_resonance_line = two_incoming() ? 3 : 1;
-  for (const Resonance& r : resonances) {
+  for (size_t i = 0; i < resonances.size(); ++i) {
+    const Resonance& r = resonances[i];
     FourMomentum p;
     for (int f : r.finals) p.Add(finals[f]);
     const int mother = r.mother >= 0 ? first_resonance_line + r.mother : (two_incoming() ? 1 : 0);
     const int mother2 = r.mother >= 0 ? mother : (two_incoming() ? 2 : 0);
-    AddLine(r.pdg_id, 2, mother, mother2, r.colour, p, p.Mass());
+    AddLine(r.pdg_id, 2, mother, mother2, resonance_colour[i], p, p.Mass());
   }
   for (size_t i = 0; i < finals.size(); ++i) {
     const EventParticle& p = finals[i];
