@@ -251,10 +251,11 @@ struct StreamingTableWriter::Impl {
 absl::Status StreamingTableWriter::Impl::OpenEvents(int64_t promised_values) {
   if (format == "lhe" || format == "hepmc3") {
     // The spec reads only the column names.
-    EVGEN_ASSIGN_OR_RETURN(const EventWriteSpec spec, ParseEventWriteSpec(Table(columns), options));
+    absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(Table(columns), options);
+    if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", spec.status().message()));
     mode = format == "lhe" ? Mode::kLhe : Mode::kHepMC3;
-    return format == "lhe" ? lhe.Open(path, columns, spec, rows_expected)
-                           : hepmc3.Open(path, columns, spec);
+    return format == "lhe" ? lhe.Open(path, columns, *spec, rows_expected)
+                           : hepmc3.Open(path, columns, *spec);
   }
   if (format == "hdf5") {
     EVGEN_ASSIGN_OR_RETURN(const Hdf5TableOptions hdf5_options, ParseHdf5TableOptions(options));
