@@ -48,7 +48,9 @@ Table AllhadTable(int rows, bool weights, unsigned seed = 3) {
     t.AppendRow(row.data());
     w.push_back(0.5f + static_cast<float>(r % 5));
   }
-  if (weights) EXPECT_TRUE(t.SetWeights(w).ok());
+  if (weights) {
+    EXPECT_TRUE(t.SetWeights(w).ok());
+  }
   return t;
 }
 
