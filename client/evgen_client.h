@@ -100,12 +100,17 @@ class EvgenClient {
   // stream and is returned.
   [[nodiscard]] absl::Status Sample(const v1::SampleRequest& r,
                                     const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk);
-  // SampleToFile writes the stream to a file, published atomically: on any
-  // error no file (and no partial file) is left.
+  // SampleToFile writes the stream to a file in any format of
+  // StreamingTableWriter (npy, csv, hdf5, lhe, hepmc3), chunk by chunk as it
+  // arrives, so memory does not grow with the rows; the file is published
+  // atomically: on any error no file (and no partial file) is left.
   // *conditions_out_of_range, when given, receives the rows whose conditions
-  // lie outside the model's training range.
+  // lie outside the model's training range. on_progress, when set, is called
+  // after each chunk is written with the rows written and the total.
+  using RowProgress = std::function<void(int64_t written, int64_t total)>;
   [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
-                                          int64_t* conditions_out_of_range = nullptr);
+                                          int64_t* conditions_out_of_range = nullptr,
+                                          const RowProgress& on_progress = nullptr);
   // ExportToFile writes a dataset (or a region or columns of it) to a file.
   [[nodiscard]] absl::Status ExportToFile(const v1::ExportDatasetRequest& r, const OutputFile& out);
 

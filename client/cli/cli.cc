@@ -40,7 +40,7 @@ namespace {
 struct GlobalOptions {
   std::string server;
   std::string token;
-  std::string tls_ca, tls_cert, tls_key;  // files
+  std::string tls_ca{}, tls_cert{}, tls_key{};  // files
   bool json = false;
   int timeout_s = 600;
 };
@@ -305,7 +305,8 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
     run.command = [&run, file, header, upload_options](EvgenClient& client) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(auto kv, ParseKeyValues(*upload_options, "--option"));
       header->mutable_options()->insert(kv.begin(), kv.end());
-      UploadProgressLine progress(*run.err, ::isatty(STDERR_FILENO) == 1);
+      TransferProgressLine progress(*run.err, ::isatty(STDERR_FILENO) == 1, "upload",
+                                    TransferProgressLine::Unit::kBytes);
       absl::StatusOr<v1::Dataset> uploaded = client.UploadFile(
           *file, *header, [&progress](int64_t sent, int64_t total) { progress.Update(sent, total); });
       progress.Done();
@@ -569,15 +570,47 @@ void AddHealthCommand(CLI::App& app, Runner& run) {
   });
 }
 
+// SampleToOutput streams a sample into `out` with a progress line on stderr,
+// then reports the rows, the time and the rows out of the training range.
+absl::Status SampleToOutput(Runner& run, EvgenClient& client, const v1::SampleRequest& req,
+                            const OutputFile& out) {
+  const auto start = std::chrono::steady_clock::now();
+  int64_t out_of_range = 0;
+  TransferProgressLine progress(*run.err, ::isatty(STDERR_FILENO) == 1, "sample",
+                                TransferProgressLine::Unit::kEvents);
+  const absl::Status sampled = client.SampleToFile(
+      req, out, &out_of_range, [&progress](int64_t written, int64_t total) { progress.Update(written, total); });
+  progress.Done();
+  EVGEN_RETURN_IF_ERROR(sampled);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (out_of_range > 0) {
+    *run.err << "warning: " << out_of_range << " of " << req.n()
+             << " rows have conditions outside the model's training range (extrapolated); "
+                "--refuse-out-of-range refuses them\n";
+  }
+  if (run.global.json) {
+    PrintJson(nlohmann::json{{"output", out.path},
+                             {"rows", req.n()},
+                             {"seconds", seconds},
+                             {"conditions_out_of_range", out_of_range}},
+              *run.out);
+  } else {
+    *run.out << "wrote " << req.n() << " rows to " << out.path << " in " << seconds << " s\n";
+  }
+  return absl::OkStatus();
+}
+
 void AddSampleCommand(CLI::App& app, Runner& run) {
   auto req = std::make_shared<v1::SampleRequest>();
   auto n = std::make_shared<int64_t>(0);
   auto seed = std::make_shared<uint64_t>(1);
   auto conditions_file = std::make_shared<std::string>();
-  auto output = std::make_shared<std::string>();
+  auto out = std::make_shared<OutputFile>();
+  auto write_options = std::make_shared<std::vector<std::string>>();
   auto* sample = app.add_subcommand(
       "sample",
-      "draw N events from a model into a .npy or .csv file (conditions rows are reused in turn when N exceeds them)");
+      "draw N events from a model into a file (npy, csv, hdf5, lhe, hepmc3), written as they arrive "
+      "(conditions rows are reused in turn when N exceeds them)");
   sample->add_option("n", *n, "number of rows to generate")->required();
   sample->add_option("--model", *req->mutable_model(), "model name")->required();
   sample->add_option("--model-version", [req](const CLI::results_t& r) {
@@ -595,41 +628,31 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   auto keep = std::make_shared<std::vector<std::string>>();
   sample->add_option("--keep", *keep, "condition column to copy into the output (repeatable), e.g. n_track");
   sample->add_option("--seed", *seed, "random seed")->capture_default_str();
-  sample->add_option("-o,--output", *output, "output file (.npy or .csv)")->required();
+  sample->add_option("-o,--output", out->path,
+                     "output file: .npy, .csv, .h5/.hdf5, .lhe or .hepmc/.hepmc3 (four-vector models: "
+                     "columns <particle>_px_gev ..., docs/formats.md)")
+      ->required();
+  sample->add_option("--format", out->format, "output format: csv, hdf5, hepmc3, lhe or npy (default: from the extension)");
+  sample->add_option("-O,--write-option", *write_options,
+                     "writer option KEY=VALUE (repeatable), e.g. pdg_ids=13,-13 for lhe/hepmc3 (docs/formats.md)");
   sample->add_flag("--refuse-out-of-range",
                    [req](int64_t) { req->set_refuse_out_of_range(true); },
                    "refuse conditions outside the model's training range instead of flagging them");
   sample->add_option("--device", *req->mutable_device(), "device to sample on: auto, cpu or cuda (the server's)");
-  sample->callback([&run, req, n, seed, conditions_file, output, keep] {
-    run.command = [&run, req, n, seed, conditions_file, output, keep](EvgenClient& client) -> absl::Status {
+  sample->callback([&run, req, n, seed, conditions_file, out, write_options, keep] {
+    run.command = [&run, req, n, seed, conditions_file, out, write_options, keep](EvgenClient& client) -> absl::Status {
       req->set_n(*n);
       for (const std::string& k : *keep) req->add_keep_columns(k);
       req->set_seed(*seed);
+      EVGEN_ASSIGN_OR_RETURN(out->options, ParseKeyValues(*write_options, "--write-option"));
+      EVGEN_RETURN_IF_ERROR(CheckTableFormat(out->format));
       if (!conditions_file->empty()) {
         EVGEN_ASSIGN_OR_RETURN(Table conditions, ReadTableFile(*conditions_file));
         EncodeTable(conditions, req->mutable_conditions_table());
       } else if (req->conditions_from().dataset().empty()) {
         req->clear_conditions_from();
       }
-      const auto start = std::chrono::steady_clock::now();
-      int64_t out_of_range = 0;
-      EVGEN_RETURN_IF_ERROR(client.SampleToFile(*req, OutputFile{*output, "", {}}, &out_of_range));
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (out_of_range > 0) {
-        *run.err << "warning: " << out_of_range << " of " << *n
-                 << " rows have conditions outside the model's training range (extrapolated); "
-                    "--refuse-out-of-range refuses them\n";
-      }
-      if (run.global.json) {
-        PrintJson(nlohmann::json{{"output", *output},
-                                 {"rows", *n},
-                                 {"seconds", seconds},
-                                 {"conditions_out_of_range", out_of_range}},
-                  *run.out);
-      } else {
-        *run.out << "wrote " << *n << " rows to " << *output << " in " << seconds << " s\n";
-      }
-      return absl::OkStatus();
+      return SampleToOutput(run, client, *req, *out);
     };
   });
 }

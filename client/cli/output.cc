@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -288,30 +289,37 @@ void ProgressBar::Done() {
   if (terminal_ && drawn_) out_ << "\n";
 }
 
-UploadProgressLine::UploadProgressLine(std::ostream& out, bool terminal)
-    : out_(out), terminal_(terminal), start_ms_(NowMs()) {}
+TransferProgressLine::TransferProgressLine(std::ostream& out, bool terminal, std::string label,
+                                           Unit unit)
+    : out_(out), terminal_(terminal), label_(std::move(label)), unit_(unit), start_ms_(NowMs()) {}
 
-void UploadProgressLine::Update(int64_t sent, int64_t total) {
+std::string TransferProgressLine::Amount(int64_t done, int64_t total, double seconds) const {
+  if (unit_ == Unit::kBytes) {
+    const double mib = done / 1048576.0;
+    return absl::StrFormat("%.1f MiB, %.1f MiB/s", mib, mib / seconds);
+  }
+  return absl::StrFormat("%d/%d events, %.0f events/s", done, total, done / seconds);
+}
+
+void TransferProgressLine::Update(int64_t done, int64_t total) {
   const int64_t now = NowMs();
   // A terminal redraws at most 10 times a second; logs get a line every 5 s.
   const int64_t every_ms = terminal_ ? 100 : 5000;
-  if (now - last_print_ms_ < every_ms && sent < total) return;
+  if (now - last_print_ms_ < every_ms && done < total) return;
   if (!terminal_ && now - start_ms_ < every_ms) return;
   last_print_ms_ = now;
-  const double fraction = total > 0 ? static_cast<double>(sent) / total : 1.0;
-  const double mib = sent / 1048576.0;
-  const double rate = mib / std::max(1e-3, (now - start_ms_) / 1000.0);
+  const double fraction = total > 0 ? static_cast<double>(done) / total : 1.0;
+  const std::string amount = Amount(done, total, std::max(1e-3, (now - start_ms_) / 1000.0));
   if (terminal_) {
-    out_ << "\r" << absl::StrFormat("upload [%s] %3.0f%% %.1f MiB, %.1f MiB/s   ", Bar(fraction),
-                                    100 * fraction, mib, rate)
+    out_ << "\r" << absl::StrFormat("%s [%s] %3.0f%% %s   ", label_, Bar(fraction), 100 * fraction, amount)
          << std::flush;
     drawn_ = true;
     return;
   }
-  out_ << absl::StrFormat("upload %3.0f%% %.1f MiB, %.1f MiB/s\n", 100 * fraction, mib, rate);
+  out_ << absl::StrFormat("%s %3.0f%% %s\n", label_, 100 * fraction, amount);
 }
 
-void UploadProgressLine::Done() {
+void TransferProgressLine::Done() {
   if (terminal_ && drawn_) out_ << "\n";
 }
 

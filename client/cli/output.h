@@ -46,18 +46,25 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
-// UploadProgressLine shows an upload's bytes sent: a redrawn bar on a
-// terminal, a line every few seconds otherwise (and none for a quick upload).
-class UploadProgressLine {
+// TransferProgressLine shows a transfer's progress and rate: an upload's
+// bytes, or a sample's events as they are written. A redrawn bar on a
+// terminal, a line every few seconds otherwise (and none for a quick one).
+class TransferProgressLine {
  public:
-  UploadProgressLine(std::ostream& out, bool terminal);
-  void Update(int64_t sent, int64_t total);
-  // Done ends the bar's line; the server then reads the file.
+  enum class Unit { kBytes, kEvents };
+  // `label` starts the line ("upload", "sample").
+  TransferProgressLine(std::ostream& out, bool terminal, std::string label, Unit unit);
+  void Update(int64_t done, int64_t total);
+  // Done ends the bar's line.
   void Done();
 
  private:
+  std::string Amount(int64_t done, int64_t total, double seconds) const;
+
   std::ostream& out_;
   bool terminal_;
+  std::string label_;
+  Unit unit_;
   int64_t start_ms_ = 0;
   int64_t last_print_ms_ = 0;
   bool drawn_ = false;

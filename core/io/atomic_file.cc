@@ -1,5 +1,6 @@
 #include "core/io/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,21 +16,39 @@ namespace {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-// UniqueTempPath names a temporary file beside `path`, unique across threads
-// and processes so concurrent writers of one target never share a temp file.
-std::string UniqueTempPath(const std::string& path) {
+}  // namespace
+
+// TempPathFor is unique across threads and processes so concurrent writers
+// of one target never share a temp file.
+std::string TempPathFor(const std::string& path) {
   static std::atomic<uint64_t> counter{0};
   return absl::StrCat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1));
 }
 
-}  // namespace
+absl::Status PublishTempFile(const std::string& temp_path, const std::string& path) {
+  const int fd = ::open(temp_path.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  const std::string why = ErrnoText();
+  if (fd >= 0) ::close(fd);
+  if (!synced) {
+    std::remove(temp_path.c_str());
+    return absl::ResourceExhaustedError(absl::StrCat("flushing ", path, ": ", why));
+  }
+  if (std::rename(temp_path.c_str(), path.c_str()) != 0) {
+    const std::string rename_why = ErrnoText();
+    std::remove(temp_path.c_str());
+    return absl::InternalError(absl::StrCat("renaming onto ", path, ": ", rename_why));
+  }
+  return absl::OkStatus();
+}
 
 AtomicFileWriter::~AtomicFileWriter() { Abandon(); }
 
 absl::Status AtomicFileWriter::Open(const std::string& path) {
   Abandon();
   path_ = path;
-  temp_path_ = UniqueTempPath(path);
+  temp_path_ = TempPathFor(path);
+  size_ = 0;
   file_ = std::fopen(temp_path_.c_str(), "wb");
   if (file_ == nullptr) {
     return absl::PermissionDeniedError(
@@ -45,6 +64,24 @@ absl::Status AtomicFileWriter::Write(std::string_view bytes) {
 absl::Status AtomicFileWriter::Write(const void* data, size_t size) {
   if (file_ == nullptr) return absl::FailedPreconditionError("AtomicFileWriter: not open");
   if (size > 0 && std::fwrite(data, 1, size, file_) != size) {
+    return absl::ResourceExhaustedError(absl::StrCat("writing ", path_, ": ", ErrnoText()));
+  }
+  size_ += static_cast<int64_t>(size);
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileWriter::WriteAt(int64_t offset, std::string_view bytes) {
+  if (file_ == nullptr) return absl::FailedPreconditionError("AtomicFileWriter: not open");
+  if (offset < 0 || offset + static_cast<int64_t>(bytes.size()) > size_) {
+    return absl::OutOfRangeError(absl::StrCat("writing ", path_, ": bytes ", offset, "..",
+                                              offset + static_cast<int64_t>(bytes.size()),
+                                              " are not all written yet (", size_, " are)"));
+  }
+  // The stream's buffer goes out first, so that pwrite overwrites what is
+  // really on disk; pwrite leaves the stream's position at the end.
+  if (std::fflush(file_) != 0 ||
+      ::pwrite(::fileno(file_), bytes.data(), bytes.size(), offset) !=
+          static_cast<ssize_t>(bytes.size())) {
     return absl::ResourceExhaustedError(absl::StrCat("writing ", path_, ": ", ErrnoText()));
   }
   return absl::OkStatus();

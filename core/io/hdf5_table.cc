@@ -2,6 +2,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -412,8 +413,8 @@ absl::Status WriteHdf5Arrays(const std::string& path, const std::vector<Hdf5Arra
       if (!a.column_names.empty()) {
         EVGEN_RETURN_IF_ERROR(WriteStringAttribute(d.get(), "columns", a.column_names, where));
       }
-      for (const auto& [name, strings] : a.string_attributes) {
-        EVGEN_RETURN_IF_ERROR(WriteStringAttribute(d.get(), name.c_str(), strings, where));
+      for (const auto& [attribute, strings] : a.string_attributes) {
+        EVGEN_RETURN_IF_ERROR(WriteStringAttribute(d.get(), attribute.c_str(), strings, where));
       }
     }
     if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) {
@@ -539,40 +540,251 @@ absl::StatusOr<Table> ReadHdf5TableWithOptions(const std::string& path,
 
 absl::Status WriteHdf5Table(const std::string& path, const Table& table,
                             const Hdf5TableOptions& options) {
-  if (table.num_rows() == 0 || table.num_columns() == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": nothing to write, the table has no rows"));
+  Hdf5TableWriter writer;
+  EVGEN_RETURN_IF_ERROR(writer.Open(path, table.columns(), table.num_rows(), options));
+  EVGEN_RETURN_IF_ERROR(writer.Append(table));
+  return writer.Commit();
+}
+
+// ---------------------------------------------------------------------------
+// Streamed tables.
+
+namespace {
+
+// WriteRowBlock writes `n` rows of `cols` values (cols 0: a 1-D dataset)
+// from `data` into rows first..first+n-1 of `dataset`.
+absl::Status WriteRowBlock(hid_t dataset, hid_t memory_type, const void* data, int64_t first,
+                           int64_t n, int64_t cols, const std::string& where) {
+  const int rank = cols > 0 ? 2 : 1;
+  const hsize_t start[2] = {static_cast<hsize_t>(first), 0};
+  const hsize_t count[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(cols)};
+  Handle file_space(H5Dget_space(dataset), H5Sclose);
+  Handle memory_space(H5Screate_simple(rank, count, nullptr), H5Sclose);
+  if (!file_space.ok() || !memory_space.ok() ||
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+      H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
+    return absl::InternalError(
+        absl::StrCat(where, ": writing rows ", first + 1, "..", first + n, " failed"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// Impl holds the open file and datasets (HDF5 ids, closed under Hdf5Call).
+struct Hdf5TableWriter::Impl {
+  std::string path;
+  std::string temp_path;
+  Hdf5TableOptions options;
+  std::vector<std::string> columns;
+  int64_t rows_expected = 0;
+  int64_t rows_written = 0;
+  hid_t file = -1, table = -1, weights = -1, exact = -1;
+  // The first rows decide the weights, exact columns and categories.
+  bool started = false;
+  bool weighted = false;
+  std::vector<std::string> exact_columns;
+  std::vector<std::string> labels, category_columns;
+
+  ~Impl() { Close(true); }
+  // Close closes every id (false if closing the file failed) and, when
+  // `remove`, deletes the temporary file.
+  bool Close(bool remove);
+  hid_t CreateDataset(const std::string& name, hid_t type, std::vector<hsize_t> dims);
+  absl::Status Start(const Table& rows);
+  absl::Status CheckSameTypes(const Table& rows) const;
+  absl::Status WriteBlock(const Table& rows);
+};
+
+bool Hdf5TableWriter::Impl::Close(bool remove) {
+  bool closed = true;
+  if (file >= 0) {
+    Hdf5Call call;
+    for (hid_t* d : {&table, &weights, &exact}) {
+      if (*d >= 0) closed = H5Dclose(*d) >= 0 && closed;
+      *d = -1;
+    }
+    closed = H5Fclose(file) >= 0 && closed;
+    file = -1;
+  }
+  if (remove && !temp_path.empty()) std::remove(temp_path.c_str());
+  if (remove) temp_path.clear();
+  return closed;
+}
+
+namespace {
+// kChunkBytes is about the size of one chunk of a streamed dataset.
+constexpr int64_t kChunkBytes = int64_t{1} << 20;
+}  // namespace
+
+// CreateDataset makes a dataset of its final shape (under an Hdf5Call),
+// chunked by rows: only the chunks written take space, so a promised row
+// count (which may come from a peer) sizes nothing on disk, and values are
+// never pre-filled, as every row gets written.
+hid_t Hdf5TableWriter::Impl::CreateDataset(const std::string& name, hid_t type,
+                                           std::vector<hsize_t> dims) {
+  const hsize_t row_bytes = H5Tget_size(type) * (dims.size() > 1 ? dims[1] : 1);
+  std::vector<hsize_t> chunk = dims;
+  chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], kChunkBytes / std::max<hsize_t>(1, row_bytes)));
+  for (size_t i = 1; i < chunk.size(); ++i) chunk[i] = std::max<hsize_t>(1, dims[i]);
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+  if (!space.ok()) return -1;
+  return H5Dcreate2(file, name.c_str(), type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT);
+}
+
+// Start creates what the first rows show the table has besides its values.
+absl::Status Hdf5TableWriter::Impl::Start(const Table& rows) {
+  started = true;
+  weighted = rows.has_weights();
+  for (const auto& [name, values] : rows.int64_columns()) exact_columns.push_back(name);
+  labels = rows.category_labels();
+  category_columns = rows.category_columns();
+  const hsize_t n = static_cast<hsize_t>(rows_expected);
+  if (weighted) {
+    if (options.weights_dataset.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": the table has weights but weights_dataset is empty"));
+    }
+    weights = CreateDataset(options.weights_dataset, H5T_IEEE_F32LE, {n});
+    if (weights < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": cannot create dataset '",
+                                                     options.weights_dataset, "'"));
+    }
+  }
+  if (!exact_columns.empty()) {
+    const std::string name = ExactDatasetName(options);
+    exact = CreateDataset(name, H5T_STD_I64LE, {n, exact_columns.size()});
+    if (exact < 0) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot create dataset '", name, "'"));
+    EVGEN_RETURN_IF_ERROR(WriteStringAttribute(exact, "columns", exact_columns,
+                                               absl::StrCat(path, ": dataset '", name, "'")));
+  }
+  if (!category_columns.empty()) {
+    const std::string where = absl::StrCat(path, ": dataset '", options.dataset, "'");
+    EVGEN_RETURN_IF_ERROR(WriteStringAttribute(table, "category_labels", labels, where));
+    EVGEN_RETURN_IF_ERROR(WriteStringAttribute(table, "category_columns", category_columns, where));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Hdf5TableWriter::Impl::CheckSameTypes(const Table& rows) const {
+  const std::string which = absl::StrCat(path, ": rows ", rows_written + 1, "..", rows_written + rows.num_rows());
+  if (rows.has_weights() != weighted) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        which, weighted ? " have no weights, the rows before had" : " have weights, the rows before had none"));
+  }
+  std::vector<std::string> exact_names;
+  for (const auto& [name, values] : rows.int64_columns()) exact_names.push_back(name);
+  if (exact_names != exact_columns) {
+    return absl::InvalidArgumentError(absl::StrCat(which, " have exact integer columns [",
+                                                   absl::StrJoin(exact_names, ", "), "], the rows before [",
+                                                   absl::StrJoin(exact_columns, ", "), "]"));
+  }
+  if (rows.category_labels() != labels || rows.category_columns() != category_columns) {
+    return absl::InvalidArgumentError(absl::StrCat(which, " have other category labels than the rows before"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Hdf5TableWriter::Impl::WriteBlock(const Table& rows) {
+  const int64_t n = rows.num_rows();
+  const std::string where = absl::StrCat(path, ": dataset '", options.dataset, "'");
+  EVGEN_RETURN_IF_ERROR(WriteRowBlock(table, H5T_NATIVE_FLOAT, rows.values().data(), rows_written, n,
+                                      rows.num_columns(), where));
+  if (weighted) {
+    EVGEN_RETURN_IF_ERROR(WriteRowBlock(weights, H5T_NATIVE_FLOAT, rows.weights().data(), rows_written,
+                                        n, 0, absl::StrCat(path, ": dataset '", options.weights_dataset, "'")));
+  }
+  if (!exact_columns.empty()) {
+    // Row-major [n, k], in the columns' (sorted) order, as the names say.
+    const int64_t k = static_cast<int64_t>(exact_columns.size());
+    std::vector<int64_t> values(static_cast<size_t>(n * k));
+    int64_t c = 0;
+    for (const auto& [name, column] : rows.int64_columns()) {
+      for (int64_t r = 0; r < n; ++r) values[r * k + c] = column[r];
+      ++c;
+    }
+    EVGEN_RETURN_IF_ERROR(WriteRowBlock(exact, H5T_NATIVE_INT64, values.data(), rows_written, n, k,
+                                        absl::StrCat(path, ": dataset '", ExactDatasetName(options), "'")));
+  }
+  return absl::OkStatus();
+}
+
+Hdf5TableWriter::Hdf5TableWriter() : impl_(std::make_unique<Impl>()) {}
+Hdf5TableWriter::~Hdf5TableWriter() = default;
+
+absl::Status Hdf5TableWriter::Open(const std::string& path, const std::vector<std::string>& columns,
+                                   int64_t rows, const Hdf5TableOptions& options) {
+  impl_ = std::make_unique<Impl>();
+  Impl& d = *impl_;
+  if (rows <= 0 || columns.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": nothing to write, the table has no rows"));
   }
   if (options.dataset.empty() || options.dataset == options.weights_dataset) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the dataset and weights dataset need distinct, non-empty names"));
   }
-  std::vector<Hdf5Array> arrays;
-  arrays.push_back(Hdf5Array{options.dataset, {table.num_rows(), table.num_columns()},
-                             table.values(), table.columns()});
-  if (!table.category_columns().empty()) {
-    arrays.back().string_attributes["category_labels"] = table.category_labels();
-    arrays.back().string_attributes["category_columns"] = table.category_columns();
+  d.path = path;
+  d.options = options;
+  d.columns = columns;
+  d.rows_expected = rows;
+  d.temp_path = TempPathFor(path);
+  Hdf5Call call;
+  d.file = H5Fcreate(d.temp_path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  if (d.file < 0) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot create ", d.temp_path, " for writing ", path));
   }
-  if (!table.int64_columns().empty()) {
-    // The exact identifiers, row-major [rows, k], named by "columns".
-    Hdf5Array exact{ExactDatasetName(options), {table.num_rows(), 0}, {}, {}};
-    for (const auto& [column, values] : table.int64_columns()) exact.column_names.push_back(column);
-    exact.shape[1] = static_cast<int64_t>(exact.column_names.size());
-    exact.int64_values.reserve(table.num_rows() * exact.column_names.size());
-    for (int64_t r = 0; r < table.num_rows(); ++r) {
-      for (const auto& [column, values] : table.int64_columns()) exact.int64_values.push_back(values[r]);
-    }
-    arrays.push_back(std::move(exact));
+  d.table = d.CreateDataset(options.dataset, H5T_IEEE_F32LE,
+                            {static_cast<hsize_t>(rows), static_cast<hsize_t>(columns.size())});
+  const std::string where = absl::StrCat(path, ": dataset '", options.dataset, "'");
+  if (d.table < 0) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot create the dataset"));
+  return WriteStringAttribute(d.table, "columns", columns, where);
+}
+
+absl::Status Hdf5TableWriter::Append(const Table& rows) {
+  Impl& d = *impl_;
+  if (d.file < 0) return absl::FailedPreconditionError("Hdf5TableWriter: not open");
+  if (rows.columns() != d.columns) {
+    return absl::InvalidArgumentError(absl::StrCat(d.path, ": appended rows have columns [",
+                                                   absl::StrJoin(rows.columns(), ", "), "], expected [",
+                                                   absl::StrJoin(d.columns, ", "), "]"));
   }
-  if (table.has_weights()) {
-    if (options.weights_dataset.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": the table has weights but weights_dataset is empty"));
-    }
-    arrays.push_back(Hdf5Array{options.weights_dataset, {table.num_rows()}, table.weights(), {}});
+  if (rows.num_rows() == 0) return absl::OkStatus();
+  if (d.rows_written + rows.num_rows() > d.rows_expected) {
+    return absl::OutOfRangeError(absl::StrCat(d.path, ": more than the promised ", d.rows_expected, " rows"));
   }
-  return WriteHdf5Arrays(path, arrays);
+  Hdf5Call call;
+  if (!d.started) EVGEN_RETURN_IF_ERROR(d.Start(rows));
+  EVGEN_RETURN_IF_ERROR(d.CheckSameTypes(rows));
+  EVGEN_RETURN_IF_ERROR(d.WriteBlock(rows));
+  d.rows_written += rows.num_rows();
+  return absl::OkStatus();
+}
+
+absl::Status Hdf5TableWriter::Commit() {
+  Impl& d = *impl_;
+  if (d.file < 0) return absl::FailedPreconditionError("Hdf5TableWriter: not open");
+  if (d.rows_written != d.rows_expected) {
+    d.Close(true);
+    return absl::DataLossError(absl::StrCat(d.path, ": ", d.rows_written, " rows written, ",
+                                            d.rows_expected, " promised; nothing was saved"));
+  }
+  bool flushed = false;
+  {
+    Hdf5Call call;
+    flushed = H5Fflush(d.file, H5F_SCOPE_GLOBAL) >= 0;
+  }
+  const std::string temp = d.temp_path;
+  if (!flushed || !d.Close(false)) {
+    d.Close(true);
+    return absl::InternalError(absl::StrCat(d.path, ": writing the HDF5 file failed"));
+  }
+  d.temp_path.clear();  // PublishTempFile renames it, or removes it on failure
+  return PublishTempFile(temp, d.path);
 }
 
 }  // namespace evgen

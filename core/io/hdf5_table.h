@@ -21,8 +21,10 @@
 // claims more values than the file could hold, and a malformed global heap
 // (checked before libhdf5 reads variable-length names; hdf5_global_heap.h).
 //
-// Files are built in memory (HDF5's core driver) and published with
-// AtomicFileWriter semantics, so no half-written file is ever visible. The
+// Tables are written row block by row block (Hdf5TableWriter, which
+// WriteHdf5Table uses too) into a temporary file beside the target, renamed
+// onto it once complete; other arrays (WriteHdf5Arrays) are built in memory
+// (HDF5's core driver). Either way no half-written file is ever visible. The
 // Debian HDF5 build is not thread-safe: every HDF5 call here runs under one
 // process-wide mutex, and HDF5's automatic error printing is switched off
 // for the duration of each call (errors come back as Status instead).
@@ -34,6 +36,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,6 +63,31 @@ struct Hdf5TableOptions {
 [[nodiscard]] absl::Status WriteHdf5Table(const std::string& path, const Table& table,
                                           const Hdf5TableOptions& options = {});
 
+// Hdf5TableWriter streams a table of known size into the layout above: the
+// datasets are created with their full shape when the file is opened (the
+// weights and exact-integer datasets, and the category attributes, when the
+// first rows show the table has them; later rows must agree) and each
+// appended block is written as a hyperslab, so memory does not grow with the
+// rows. The file is written to a temporary file beside `path` and renamed
+// onto it at Commit(); an abandoned or failed write removes it.
+class Hdf5TableWriter {
+ public:
+  Hdf5TableWriter();
+  ~Hdf5TableWriter();
+  Hdf5TableWriter(const Hdf5TableWriter&) = delete;
+  Hdf5TableWriter& operator=(const Hdf5TableWriter&) = delete;
+
+  [[nodiscard]] absl::Status Open(const std::string& path, const std::vector<std::string>& columns,
+                                  int64_t rows, const Hdf5TableOptions& options = {});
+  [[nodiscard]] absl::Status Append(const Table& rows);
+  // Commit publishes the file once exactly the promised rows are in.
+  [[nodiscard]] absl::Status Commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Hdf5Array is one N-D float32 dataset, row-major; the building block of the
 // table and JetNet layouts.
 struct Hdf5Array {
@@ -67,16 +95,16 @@ struct Hdf5Array {
   std::vector<int64_t> shape;
   std::vector<float> values;
   // column_names, when not empty, is written as the "columns" attribute.
-  std::vector<std::string> column_names;
+  std::vector<std::string> column_names{};
   // store_float64 writes the dataset as float64 (for tools that want double;
   // the values still pass through float32).
   bool store_float64 = false;
   // int64_values, when not empty, is the dataset's content instead of
   // `values`, written and read as exact int64 (identifier columns).
-  std::vector<int64_t> int64_values;
+  std::vector<int64_t> int64_values{};
   // string_attributes are variable-length UTF-8 string attributes; Read
   // fills the ones evgen writes (category_labels, category_columns).
-  std::map<std::string, std::vector<std::string>> string_attributes;
+  std::map<std::string, std::vector<std::string>> string_attributes{};
 };
 
 // WriteHdf5Arrays writes the arrays as datasets (float32 unless

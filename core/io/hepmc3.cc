@@ -5,30 +5,25 @@
 #include <cstdlib>
 #include <memory>
 #include <istream>
-#include <ostream>
 #include <streambuf>
 #include <string_view>
 #include <vector>
 
-#include "HepMC3/GenCrossSection.h"
 #include "HepMC3/GenEvent.h"
 #include "HepMC3/GenParticle.h"
-#include "HepMC3/GenRunInfo.h"
 #include "HepMC3/GenVertex.h"
 #include "HepMC3/ReaderAscii.h"
 #include "HepMC3/ReaderAsciiHepMC2.h"
 #include "HepMC3/Units.h"
-#include "HepMC3/WriterAscii.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "core/io/atomic_file.h"
 #include "core/io/checked_size.h"
 #include "core/io/line_reader.h"
+#include "core/io/particle_table.h"
 #include "core/io/possibly_gzipped_file.h"
-#include "core/io/table_particle_view.h"
 #include "core/io/text_fields.h"
 #include "core/status_macros.h"
 
@@ -522,39 +517,6 @@ class SourceBuf : public std::streambuf {
   absl::Status status_;
 };
 
-// AtomicFileBuf lets HepMC3::WriterAscii stream into an AtomicFileWriter, so
-// memory stays flat however many events are written.
-class AtomicFileBuf : public std::streambuf {
- public:
-  explicit AtomicFileBuf(AtomicFileWriter* file) : file_(file), buffer_(size_t{1} << 20) {
-    setp(buffer_.data(), buffer_.data() + buffer_.size());
-  }
-  absl::Status status() const { return status_; }
-
- protected:
-  int_type overflow(int_type ch) override {
-    if (Flush() != 0) return traits_type::eof();
-    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(ch);
-      pbump(1);
-    }
-    return traits_type::not_eof(ch);
-  }
-  int sync() override { return Flush(); }
-
- private:
-  int Flush() {
-    const std::ptrdiff_t n = pptr() - pbase();
-    if (n > 0 && status_.ok()) status_ = file_->Write(pbase(), static_cast<size_t>(n));
-    setp(buffer_.data(), buffer_.data() + buffer_.size());
-    return status_.ok() ? 0 : -1;
-  }
-
-  AtomicFileWriter* file_;
-  std::vector<char> buffer_;
-  absl::Status status_;
-};
-
 }  // namespace
 
 namespace {
@@ -728,68 +690,6 @@ absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,
   absl::StatusOr<Table> table = ReadHepMC(path, selection, &info);
   if (table.ok() && report != nullptr) *report = std::move(info.report);
   return table;
-}
-
-absl::Status WriteHepMC3(const std::string& path, const Table& events, const EventWriteSpec& spec) {
-  absl::StatusOr<TableParticleView> view = TableParticleView::Create(events, spec);
-  if (!view.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", view.status().message()));
-  double sum_w = 0;
-  for (int64_t r = 0; r < events.num_rows(); ++r) sum_w += events.weight(r);
-  const double xsec = spec.cross_section_pb > 0
-                          ? spec.cross_section_pb
-                          : sum_w / static_cast<double>(events.num_rows());
-
-  auto run = std::make_shared<HepMC3::GenRunInfo>();
-  run->set_weight_names({"default"});
-  HepMC3::GenRunInfo::ToolInfo tool;
-  tool.name = "evgen";
-  tool.version = "1";
-  tool.description = "evgen WriteHepMC3";
-  run->tools().push_back(tool);
-
-  AtomicFileWriter file;
-  EVGEN_RETURN_IF_ERROR(file.Open(path));
-  AtomicFileBuf buffer(&file);
-  std::ostream stream(&buffer);
-  std::vector<EventParticle> particles;
-  {
-    HepMC3::WriterAscii writer(stream, run);
-    for (int64_t r = 0; r < events.num_rows(); ++r) {
-      absl::Status row_status = view->Row(r, &particles);
-      if (!row_status.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ": ", row_status.message()));
-      }
-      HepMC3::GenEvent event(run, HepMC3::Units::GEV, HepMC3::Units::MM);
-      event.set_event_number(static_cast<int>(r + 1));
-      auto vertex = std::make_shared<HepMC3::GenVertex>();
-      vertex->add_particle_in(std::make_shared<HepMC3::GenParticle>(
-          HepMC3::FourVector(0, 0, spec.beam1_energy_gev, spec.beam1_energy_gev),
-          spec.beam1_pdg_id, 4));
-      vertex->add_particle_in(std::make_shared<HepMC3::GenParticle>(
-          HepMC3::FourVector(0, 0, -spec.beam2_energy_gev, spec.beam2_energy_gev),
-          spec.beam2_pdg_id, 4));
-      for (const EventParticle& p : particles) {
-        auto out = std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(p.px, p.py, p.pz, p.e),
-                                                         p.pdg_id, 1);
-        out->set_generated_mass(p.m);
-        vertex->add_particle_out(out);
-      }
-      event.add_vertex(vertex);
-      event.weights() = {static_cast<double>(events.weight(r))};
-      auto cross_section = std::make_shared<HepMC3::GenCrossSection>();
-      cross_section->set_cross_section(xsec, 0.0);
-      event.set_cross_section(cross_section);
-      writer.write_event(event);
-      if (writer.failed()) {
-        return absl::InternalError(absl::StrCat(path, ": libHepMC3 failed writing event ", r + 1));
-      }
-    }
-    writer.close();
-  }
-  stream.flush();
-  EVGEN_RETURN_IF_ERROR(buffer.status());
-  if (!stream) return absl::InternalError(absl::StrCat(path, ": writing failed"));
-  return file.Commit();
 }
 
 }  // namespace evgen

@@ -21,13 +21,7 @@
 // attribute names, out-of-range particle references; docs/formats.md).
 // Errors are InvalidArgument naming the file, the line and the event.
 //
-// Writing (WriteHepMC3) writes HepMC3 ASCII (Asciiv3), atomically: per row an
-// event (GeV, mm) with the two beams of the spec (status 4, along +-z,
-// massless) entering one vertex whose outgoing particles are the table's
-// particles (status 1, generated mass sqrt(E^2 - p^2)); the event weight and
-// the spec's cross section are attached. Beam remnants are not written, so
-// momentum is not balanced at that vertex: the record is a parton-level
-// final state, not a full history. docs/formats.md has the details.
+// Writing is in hepmc3_writer.h (HepMC3Writer, WriteHepMC3).
 //
 // Example:
 //   ParticleSelection muons;
@@ -73,11 +67,5 @@ struct HepMCFileInfo {
 [[nodiscard]] absl::StatusOr<Table> ReadHepMCWithOptions(const std::string& path,
                                               const std::map<std::string, std::string>& options,
                                               ReadReport* report = nullptr);
-
-// WriteHepMC3 writes one HepMC3 ASCII event per row; see the banner. Options
-// for the spec come from ParseEventWriteSpec (event_write_spec.h);
-// incoming_pdg_ids is not used (the beams are written instead).
-[[nodiscard]] absl::Status WriteHepMC3(const std::string& path, const Table& events,
-                                       const EventWriteSpec& spec);
 
 }  // namespace evgen

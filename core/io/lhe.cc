@@ -9,7 +9,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "core/io/atomic_file.h"
 #include "core/io/line_reader.h"
 #include "core/io/text_fields.h"
 #include "core/status_macros.h"
@@ -416,129 +415,6 @@ absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
   absl::StatusOr<Table> table = ReadLhe(path, selection, &info);
   if (table.ok() && report != nullptr) *report = std::move(info.report);
   return table;
-}
-
-// ---------------------------------------------------------------------------
-// Writing.
-
-namespace {
-
-// ChooseIdwtup returns `requested` if it describes the table's weights,
-// or, for 0, the IDWTUP that does (lhe.h, EventWriteSpec::idwtup).
-absl::StatusOr<int> ChooseIdwtup(const Table& events, int requested) {
-  int64_t negative = -1, unequal = -1;
-  for (int64_t r = 0; r < events.num_rows(); ++r) {
-    const float w = events.weight(r);
-    if (negative < 0 && w < 0) negative = r;
-    if (unequal < 0 && std::abs(w) != std::abs(events.weight(0))) unequal = r;
-  }
-  if (requested == 0) {
-    if (unequal < 0) return negative < 0 ? 3 : -3;
-    return negative < 0 ? 4 : -4;
-  }
-  if (requested > 0 && negative >= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "idwtup ", requested, " means non-negative weights; row ", negative + 1, " has weight ",
-        events.weight(negative), " (use idwtup ", -requested, ")"));
-  }
-  if (std::abs(requested) == 3 && unequal >= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "idwtup ", requested, " means unweighted events (weights of one magnitude); row ",
-        unequal + 1, " has weight ", events.weight(unequal), ", row 1 ", events.weight(0),
-        " (use idwtup ", requested > 0 ? 4 : -4, ")"));
-  }
-  return requested;
-}
-
-}  // namespace
-
-absl::Status WriteLhe(const std::string& path, const Table& events, const EventWriteSpec& spec) {
-  absl::StatusOr<TableParticleView> view = TableParticleView::Create(events, spec);
-  if (!view.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", view.status().message()));
-  }
-  const bool two_incoming = spec.incoming_pdg_ids.size() == 2;
-  if (!spec.incoming_pdg_ids.empty() && !two_incoming) {
-    return absl::InvalidArgumentError("incoming_pdg_ids: give two ids or none");
-  }
-  double sum_w = 0, max_w = 0;
-  for (int64_t r = 0; r < events.num_rows(); ++r) {
-    sum_w += events.weight(r);
-    max_w = std::max(max_w, std::abs(static_cast<double>(events.weight(r))));
-  }
-  const double xsec =
-      spec.cross_section_pb > 0 ? spec.cross_section_pb : sum_w / static_cast<double>(events.num_rows());
-  absl::StatusOr<int> idwtup_or = ChooseIdwtup(events, spec.idwtup);
-  if (!idwtup_or.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", idwtup_or.status().message()));
-  }
-  const int idwtup = *idwtup_or;
-
-  // Streamed in blocks so that memory stays flat for millions of events.
-  AtomicFileWriter file;
-  EVGEN_RETURN_IF_ERROR(file.Open(path));
-  std::string out;
-  out.reserve(size_t{1} << 23);
-  absl::StrAppend(&out, "<LesHouchesEvents version=\"3.0\">\n<header>\n<!-- written by evgen: ",
-                  events.num_rows(), " events, particles");
-  for (const EventWriteSpec::Particle& p : spec.particles) {
-    absl::StrAppend(&out, " ", p.prefix, "=", p.pdg_id);
-  }
-  absl::StrAppend(&out, " -->\n</header>\n<init>\n");
-  char buffer[512];
-  std::snprintf(buffer, sizeof buffer, " %d %d %.10e %.10e 0 0 0 0 %d 1\n", spec.beam1_pdg_id,
-                spec.beam2_pdg_id, spec.beam1_energy_gev, spec.beam2_energy_gev, idwtup);
-  out += buffer;
-  std::snprintf(buffer, sizeof buffer, " %.10e %.10e %.10e %d\n", xsec, 0.0,
-                max_w > 0 ? max_w : 1.0, spec.process_id);
-  out += buffer;
-  out += "<generator name='evgen' version='1'>evgen WriteLhe</generator>\n</init>\n";
-
-  std::vector<EventParticle> final_state;
-  for (int64_t r = 0; r < events.num_rows(); ++r) {
-    absl::Status row_status = view->Row(r, &final_state);
-    if (!row_status.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", row_status.message()));
-    }
-    double e = 0, px = 0, py = 0, pz = 0;
-    for (const EventParticle& p : final_state) {
-      e += p.e;
-      px += p.px;
-      py += p.py;
-      pz += p.pz;
-    }
-    const double m2 = e * e - px * px - py * py - pz * pz;
-    const double scale = spec.scale_gev > 0 ? spec.scale_gev : (m2 > 0 ? std::sqrt(m2) : 0.0);
-    const int nup = static_cast<int>(final_state.size()) + (two_incoming ? 2 : 0);
-    const std::string xwgtup = text::ShortestFloat(events.weight(r));
-    std::snprintf(buffer, sizeof buffer, "<event>\n %d %d %s %.10e %.10e %.10e\n", nup,
-                  spec.process_id, xwgtup.c_str(), scale, spec.alpha_qed, spec.alpha_qcd);
-    out += buffer;
-    if (two_incoming) {
-      // Massless partons along the beams carrying the final state's E and pz.
-      const double e1 = 0.5 * (e + pz), e2 = 0.5 * (e - pz);
-      std::snprintf(buffer, sizeof buffer,
-                    " %8d -1 0 0 0 0 %.10e %.10e %.10e %.10e %.10e 0 9\n"
-                    " %8d -1 0 0 0 0 %.10e %.10e %.10e %.10e %.10e 0 9\n",
-                    spec.incoming_pdg_ids[0], 0.0, 0.0, e1, e1, 0.0, spec.incoming_pdg_ids[1], 0.0,
-                    0.0, -e2, e2, 0.0);
-      out += buffer;
-    }
-    const int mother = two_incoming ? 1 : 0;
-    for (const EventParticle& p : final_state) {
-      std::snprintf(buffer, sizeof buffer, " %8d 1 %d %d 0 0 %.10e %.10e %.10e %.10e %.10e 0 9\n",
-                    p.pdg_id, mother, two_incoming ? 2 : 0, p.px, p.py, p.pz, p.e, p.m);
-      out += buffer;
-    }
-    out += "</event>\n";
-    if (out.size() > (size_t{1} << 22)) {
-      EVGEN_RETURN_IF_ERROR(file.Write(out));
-      out.clear();
-    }
-  }
-  out += "</LesHouchesEvents>\n";
-  EVGEN_RETURN_IF_ERROR(file.Write(out));
-  return file.Commit();
 }
 
 }  // namespace evgen

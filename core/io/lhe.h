@@ -16,13 +16,7 @@
 // event number, e.g. "events.lhe:1234: event 17: <event> block has 7 particle
 // lines, NUP says 8".
 //
-// Writing (WriteLhe) turns a table of generated parton-level events into a
-// valid LHE v3 file: a header, an <init> block with the beams from the spec,
-// and one <event> per row with two incoming partons (status -1) balancing the
-// final state's energy and longitudinal momentum, then the final-state
-// particles (status 1, mothers 1 2) with PUP5 = sqrt(E^2 - p^2). Reading the
-// file back with the same PDG ids gives the same table to float precision.
-// docs/formats.md documents the layout, options and errors.
+// Writing is in lhe_writer.h (LheWriter, WriteLhe).
 //
 // What is not LHE-specific lives in files of its own, shared with hepmc3.h
 // and included here for the callers that found it in lhe.h: the particle
@@ -86,13 +80,5 @@ struct LheFileInfo {
 [[nodiscard]] absl::StatusOr<Table> ReadLheWithOptions(const std::string& path,
                                             const std::map<std::string, std::string>& options,
                                             ReadReport* report = nullptr);
-
-// WriteLhe writes one <event> per row, atomically (no partial file is ever
-// visible). A weighted table's weights are the XWGTUP, printed with the
-// fewest digits that read back to the same float32 (so a weight read with up
-// to 6 significant digits is printed with the same digits); a table without
-// weights writes XWGTUP = 1. IDWTUP is spec.idwtup, or chosen from the weights.
-[[nodiscard]] absl::Status WriteLhe(const std::string& path, const Table& events,
-                                    const EventWriteSpec& spec);
 
 }  // namespace evgen

@@ -13,8 +13,10 @@
 #include "core/io/csv.h"
 #include "core/io/hdf5_table.h"
 #include "core/io/hepmc3.h"
+#include "core/io/hepmc3_writer.h"
 #include "core/io/jetnet.h"
 #include "core/io/lhe.h"
+#include "core/io/lhe_writer.h"
 #include "core/io/npy.h"
 #include "core/status_macros.h"
 
@@ -218,15 +220,18 @@ absl::Status WriteTableFile(const std::string& path, const Table& table, const s
 
 namespace evgen {
 
-// Impl streams .npy and .csv row blocks straight to disk; the other formats
-// are written in one piece by their writers, so their rows are gathered first.
+// Impl streams every format but JetNet straight to disk; a JetNet file pads
+// whole jets, so its rows are gathered and written at Commit().
 struct StreamingTableWriter::Impl {
-  enum class Mode { kNpy, kCsv, kBuffered } mode = Mode::kNpy;
+  enum class Mode { kNpy, kCsv, kHdf5, kLhe, kHepMC3, kBuffered } mode = Mode::kNpy;
   std::string path;
   std::string format;
   std::map<std::string, std::string> options;
   NpyWriter npy;
   AtomicFileWriter text;
+  Hdf5TableWriter hdf5;
+  LheWriter lhe;
+  HepMC3Writer hepmc3;
   Table buffered;
   std::vector<std::string> columns;
   int64_t rows_expected = 0;
@@ -237,9 +242,32 @@ struct StreamingTableWriter::Impl {
   bool weighted = false;
   bool csv_header_written = false;
 
+  absl::Status OpenEvents(int64_t promised_values);
   absl::Status CheckWeights(const Table& rows);
   absl::Status AppendCsv(const Table& rows);
 };
+
+// OpenEvents opens the writer of every format but npy and csv.
+absl::Status StreamingTableWriter::Impl::OpenEvents(int64_t promised_values) {
+  if (format == "lhe" || format == "hepmc3") {
+    // The spec reads only the column names.
+    absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(Table(columns), options);
+    if (!spec.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", spec.status().message()));
+    mode = format == "lhe" ? Mode::kLhe : Mode::kHepMC3;
+    return format == "lhe" ? lhe.Open(path, columns, *spec, rows_expected)
+                           : hepmc3.Open(path, columns, *spec);
+  }
+  if (format == "hdf5") {
+    EVGEN_ASSIGN_OR_RETURN(const Hdf5TableOptions hdf5_options, ParseHdf5TableOptions(options));
+    mode = Mode::kHdf5;
+    return hdf5.Open(path, columns, rows_expected, hdf5_options);
+  }
+  EVGEN_RETURN_IF_ERROR(ParseJetNetWriteOptions(options).status());
+  mode = Mode::kBuffered;
+  buffered = Table(columns);
+  if (promised_values <= kMaxReservedValues) buffered.Reserve(rows_expected);
+  return absl::OkStatus();
+}
 
 absl::Status StreamingTableWriter::Impl::CheckWeights(const Table& rows) {
   if (rows.num_rows() == 0) return absl::OkStatus();
@@ -298,10 +326,7 @@ absl::Status StreamingTableWriter::Open(const std::string& path, std::vector<std
     d.mode = Impl::Mode::kCsv;
     return d.text.Open(path);
   }
-  d.mode = Impl::Mode::kBuffered;
-  d.buffered = Table(std::move(columns));
-  if (promised_values <= kMaxReservedValues) d.buffered.Reserve(rows);
-  return absl::OkStatus();
+  return d.OpenEvents(promised_values);
 }
 
 absl::Status StreamingTableWriter::Append(const Table& rows) {
@@ -321,6 +346,12 @@ absl::Status StreamingTableWriter::Append(const Table& rows) {
       return d.npy.Append(rows);
     case Impl::Mode::kCsv:
       return d.AppendCsv(rows);
+    case Impl::Mode::kHdf5:
+      return d.hdf5.Append(rows);
+    case Impl::Mode::kLhe:
+      return d.lhe.Append(rows);
+    case Impl::Mode::kHepMC3:
+      return d.hepmc3.Append(rows);
     case Impl::Mode::kBuffered:
       return d.buffered.Append(rows);
   }
@@ -341,7 +372,16 @@ absl::Status StreamingTableWriter::Commit() {
     }
     return d.text.Commit();
   }
-  return WriteTableFile(d.path, d.buffered, d.format, d.options);
+  switch (d.mode) {
+    case Impl::Mode::kHdf5:
+      return d.hdf5.Commit();
+    case Impl::Mode::kLhe:
+      return d.lhe.Commit();
+    case Impl::Mode::kHepMC3:
+      return d.hepmc3.Commit();
+    default:
+      return WriteTableFile(d.path, d.buffered, d.format, d.options);
+  }
 }
 
 }  // namespace evgen

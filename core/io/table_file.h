@@ -54,8 +54,10 @@ namespace evgen {
 
 // StreamingTableWriter writes a table of known size row block by row block,
 // publishing the file atomically on Commit(); abandoned writes leave nothing
-// behind. .npy and .csv stream with memory independent of the table size;
-// the other formats gather the rows and write them at Commit(). Rows with
+// behind. Every format but JetNet (which pads whole jets) streams with
+// memory independent of the table size: npy, csv, hdf5 (Hdf5TableWriter),
+// lhe (LheWriter) and hepmc3 (HepMC3Writer); JetNet gathers the rows and
+// writes them at Commit(). Rows with
 // weights are written with them, in .npy and .csv as the last column
 // "event_weight": the first rows appended decide, and all rows must then
 // have weights, or none.

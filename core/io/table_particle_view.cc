@@ -8,15 +8,14 @@
 namespace evgen {
 
 absl::StatusOr<TableParticleView> TableParticleView::Create(const Table& table,
-                                                          const EventWriteSpec& spec) {
+                                                          const EventWriteSpec& spec,
+                                                          int64_t first_row) {
   if (spec.particles.empty()) {
     return absl::InvalidArgumentError("the write spec lists no particles");
   }
-  if (table.num_rows() == 0) {
-    return absl::InvalidArgumentError("nothing to write, the table has no rows");
-  }
   TableParticleView view;
   view.table_ = &table;
+  view.first_row_ = first_row;
   for (const EventWriteSpec::Particle& p : spec.particles) {
     Columns c;
     c.pdg_id = p.pdg_id;
@@ -58,7 +57,7 @@ absl::Status TableParticleView::Row(int64_t row, std::vector<EventParticle>* par
     if (!std::isfinite(p.e) || !std::isfinite(p.px) || !std::isfinite(p.py) ||
         !std::isfinite(p.pz)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("row ", row, ", particle ", i + 1, ": non-finite momentum"));
+          absl::StrCat("row ", first_row_ + row, ", particle ", i + 1, ": non-finite momentum"));
     }
     particles->push_back(p);
   }

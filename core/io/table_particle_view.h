@@ -22,11 +22,14 @@
 namespace evgen {
 
 // TableParticleView maps a table row to its final-state particles (status 1)
-// as an EventWriteSpec says. The table must outlive the view.
+// as an EventWriteSpec says. The table must outlive the view. `first_row` is
+// the number of rows written before `table` (a streamed block), so that
+// errors name the row of the whole output.
 class TableParticleView {
  public:
   [[nodiscard]] static absl::StatusOr<TableParticleView> Create(const Table& table,
-                                                               const EventWriteSpec& spec);
+                                                               const EventWriteSpec& spec,
+                                                               int64_t first_row = 0);
   [[nodiscard]] absl::Status Row(int64_t row, std::vector<EventParticle>* particles) const;
 
  private:
@@ -36,6 +39,7 @@ class TableParticleView {
     std::optional<double> mass_gev;
   };
   const Table* table_ = nullptr;
+  int64_t first_row_ = 0;
   std::vector<Columns> columns_;
 };
 

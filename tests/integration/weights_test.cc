@@ -61,7 +61,9 @@ class WeightsTest : public RestartableServerTest {
     EXPECT_EQ(uploaded->rows(), 3000);
     // Every LHE event carries XWGTUP, so both uploads are weighted.
     EXPECT_TRUE(uploaded->weighted());
-    if (!weighted) EXPECT_EQ(uploaded->weight_sum(), 3000);
+    if (!weighted) {
+      EXPECT_EQ(uploaded->weight_sum(), 3000);
+    }
   }
 
   // Figures are the relative-mean-difference and KS values of the weighted

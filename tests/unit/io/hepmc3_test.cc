@@ -1,4 +1,5 @@
 #include "core/io/hepmc3.h"
+#include "core/io/hepmc3_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

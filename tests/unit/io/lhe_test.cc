@@ -1,4 +1,5 @@
 #include "core/io/lhe.h"
+#include "core/io/lhe_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -503,7 +504,7 @@ TEST_F(LheRealFileTest, WeightsAndIdwtupSurviveAReadAndAWrite) {
     // The padded table's slots p1..pN become the written particles (the
     // writer refuses a table with the count column, as its padding would be
     // written as particles; here only the weights matter); the PDG ids
-    // written do not matter either.
+    // written do not matter either (photons: no colour lines to balance).
     std::vector<std::string> slots(t->columns().begin() + 1, t->columns().end());
     ASSERT_EQ(t->columns()[0], "n_particles");
     absl::StatusOr<Table> without_count = t->SelectColumns(slots);
@@ -511,7 +512,7 @@ TEST_F(LheRealFileTest, WeightsAndIdwtupSurviveAReadAndAWrite) {
     t = std::move(without_count);
     std::map<std::string, std::string> options = report.write_options;
     std::string ids;
-    for (int i = 0; i < t->num_columns() / 5; ++i) ids += i == 0 ? "1" : ",1";
+    for (int i = 0; i < t->num_columns() / 5; ++i) ids += i == 0 ? "22" : ",22";
     options["pdg_ids"] = ids;
     options["incoming_pdg_ids"] = "none";
     absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(*t, options);
