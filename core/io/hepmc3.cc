@@ -263,6 +263,11 @@ absl::StatusOr<Listing> ScanListing(LineReader* lines, const std::string& source
   // Per event: declared and seen counts.
   long long declared_vertices = 0, declared_particles = -1;
   long long seen_vertices = 0;
+  // HepMC3 writes a vertex with one incoming particle and no attributes (a
+  // decay) without a V line: its outgoing particles name the parent
+  // particle's id instead of a vertex id. The E line counts those vertices.
+  std::vector<bool> implicit_parent;  // by particle id - 1
+  long long implicit_vertices = 0;
   long long vertex_expected = 0, vertex_seen = 0;  // IO_GenEvent: P lines after a V line
   VertexGraphV2 graph;                              // IO_GenEvent
   int64_t vertex_line = 0;
@@ -278,10 +283,12 @@ absl::StatusOr<Listing> ScanListing(LineReader* lines, const std::string& source
           " particle lines, its V line says ", vertex_expected,
           " (orphan incoming + outgoing)"));
     }
-    if (seen_vertices != declared_vertices) {
-      return absl::InvalidArgumentError(absl::StrCat(where, seen_vertices,
-                                                     " vertex lines, the E line says ",
-                                                     declared_vertices));
+    if (seen_vertices + implicit_vertices != declared_vertices) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, seen_vertices, " vertex lines",
+          implicit_vertices > 0 ? absl::StrCat(" and ", implicit_vertices, " decay vertices without one")
+                                : std::string(),
+          ", the E line says ", declared_vertices));
     }
     if (v3 && e.particles != declared_particles) {
       return absl::InvalidArgumentError(absl::StrCat(where, e.particles,
@@ -397,6 +404,8 @@ absl::StatusOr<Listing> ScanListing(LineReader* lines, const std::string& source
       events.push_back(EventShape{line_number, 0});
       graph.Clear();
       seen_vertices = 0;
+      implicit_parent.clear();
+      implicit_vertices = 0;
       vertex_expected = 0;
       vertex_seen = 0;
       continue;
@@ -405,6 +414,21 @@ absl::StatusOr<Listing> ScanListing(LineReader* lines, const std::string& source
       if (v3) {
         if (f.size() != 10) return wrong_count("9 (id parent pdg_id px py pz e m status)");
         EVGEN_RETURN_IF_ERROR(numeric_from(1, 10));
+        long long parent = 0;
+        if (IsInteger(f[2], &parent) && parent > 0) {
+          // A decay vertex without a V line: the parent must be listed already.
+          const int64_t listed = events.back().particles;
+          if (parent > listed) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                at(line_number), "P line: parent particle ", parent, " is not among the ",
+                listed, " particles listed before it"));
+          }
+          implicit_parent.resize(static_cast<size_t>(listed), false);
+          if (!implicit_parent[static_cast<size_t>(parent - 1)]) {
+            implicit_parent[static_cast<size_t>(parent - 1)] = true;
+            ++implicit_vertices;
+          }
+        }
       } else {
         const std::string expected =
             "12 + 2 x flows (barcode pdg_id px py pz e m status theta phi end_vertex n_flow "

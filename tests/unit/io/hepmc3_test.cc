@@ -10,6 +10,10 @@
 #include <random>
 
 #include "core/io/atomic_file.h"
+#include "HepMC3/GenEvent.h"
+#include "HepMC3/GenParticle.h"
+#include "HepMC3/GenVertex.h"
+#include "HepMC3/WriterAscii.h"
 
 namespace evgen {
 namespace {
@@ -143,6 +147,69 @@ TEST(HepMC3Test, ReadsAllFinalStateParticlesAndOptionsFromAMap) {
   absl::StatusOr<Table> bad = ReadHepMCWithOptions(path, {{"pdgs", "13"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("unknown option 'pdgs'"), std::string::npos);
+}
+
+// A decay chain as libHepMC3 writes it (Pythia's HepMC3 output looks the
+// same): g g -> t tbar at a V line, then t -> b W+, W+ -> u dbar in vertices
+// with one incoming particle and no attributes, which WriterAscii leaves out:
+// their particles name the parent particle (a positive id), and the E line
+// still counts them. Such files were refused ("1 vertex lines, the E line
+// says 5").
+TEST(HepMC3Test, DecayVerticesWithoutVLinesAreRead) {
+  const std::string path = TempPath("decays.hepmc3");
+  {
+    auto run = std::make_shared<HepMC3::GenRunInfo>();
+    HepMC3::WriterAscii writer(path, run);
+    for (int n = 1; n <= 3; ++n) {
+      HepMC3::GenEvent event(run, HepMC3::Units::GEV, HepMC3::Units::MM);
+      event.set_event_number(n);
+      auto particle = [](double px, double py, double pz, double e, int pdg, int status) {
+        return std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(px, py, pz, e), pdg, status);
+      };
+      auto hard = std::make_shared<HepMC3::GenVertex>();
+      hard->add_particle_in(particle(0, 0, 300, 300, 21, 4));
+      hard->add_particle_in(particle(0, 0, -300, 300, 21, 4));
+      auto top = particle(10.0 * n, 0, 50, 270, 6, 2);
+      hard->add_particle_out(top);
+      hard->add_particle_out(particle(-10.0 * n, 0, -50, 270, -6, 1));
+      event.add_vertex(hard);
+      auto t_decay = std::make_shared<HepMC3::GenVertex>();
+      t_decay->add_particle_in(top);
+      auto w = particle(5.0 * n, 20, 30, 150, 24, 2);
+      t_decay->add_particle_out(w);
+      t_decay->add_particle_out(particle(5.0 * n, -20, 20, 120, 5, 1));
+      event.add_vertex(t_decay);
+      auto w_decay = std::make_shared<HepMC3::GenVertex>();
+      w_decay->add_particle_in(w);
+      w_decay->add_particle_out(particle(2.0 * n, 30, 10, 80, 2, 1));
+      w_decay->add_particle_out(particle(3.0 * n, -10, 20, 70, -1, 1));
+      event.add_vertex(w_decay);
+      writer.write_event(event);
+    }
+    writer.close();
+  }
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  ASSERT_TRUE(text.ok());
+  ASSERT_EQ(text->find("\nV -2"), std::string::npos) << "libHepMC3 wrote the decay vertices after all:\n" << *text;
+
+  absl::StatusOr<Table> table = ReadHepMCWithOptions(path, {{"pdg_ids", "5,2,-1"}});
+  ASSERT_TRUE(table.ok()) << table.status() << "\n" << *text;
+  ASSERT_EQ(table->num_rows(), 3);
+  EXPECT_EQ(table->at(2, *table->ColumnIndex("p1_px_gev")), 15.f);
+  EXPECT_EQ(table->at(1, *table->ColumnIndex("p2_px_gev")), 4.f);
+  absl::StatusOr<Table> tops = ReadHepMCWithOptions(path, {{"pdg_ids", "6"}, {"statuses", "2"}});
+  ASSERT_TRUE(tops.ok()) << tops.status();
+  EXPECT_EQ(tops->at(0, *tops->ColumnIndex("p1_e_gev")), 270.f);
+
+  // A parent that is not listed before its daughter is refused, naming it.
+  std::string bad = *text;
+  const size_t daughter = bad.find("\nP 5 3 ");
+  ASSERT_NE(daughter, std::string::npos) << bad;
+  bad.replace(daughter, 8, "\nP 5 7 ");
+  ASSERT_TRUE(WriteFileAtomically(path, bad).ok());
+  absl::Status refused = ReadHepMCWithOptions(path, {{"pdg_ids", "5,2,-1"}}).status();
+  EXPECT_NE(refused.message().find("P line: parent particle 7 is not among the 4 particles listed before it"),
+            std::string::npos) << refused;
 }
 
 // A two-event HepMC2 IO_GenEvent listing written by hand: beams into one
