@@ -14,6 +14,7 @@
 #include "HepMC3/WriterAscii.h"
 #include "absl/strings/str_cat.h"
 #include "core/io/atomic_file.h"
+#include "core/io/event_resonances.h"
 #include "core/io/particle_table.h"
 #include "core/io/table_particle_view.h"
 #include "core/status_macros.h"
@@ -81,6 +82,10 @@ struct HepMC3Writer::Impl {
   int64_t events = 0;
   double sum_w = 0, sum_w2 = 0;
   std::vector<EventParticle> particles;
+  // The intermediate particles of a known decay chain (event_resonances.h),
+  // each written with its own decay vertex.
+  std::vector<Resonance> resonances;
+  std::vector<int> final_parent;  // per particle: its innermost resonance, or -1
 
   absl::Status WriteEvent(float weight);
 };
@@ -93,13 +98,31 @@ absl::Status HepMC3Writer::Impl::WriteEvent(float weight) {
       HepMC3::FourVector(0, 0, spec.beam1_energy_gev, spec.beam1_energy_gev), spec.beam1_pdg_id, 4));
   vertex->add_particle_in(std::make_shared<HepMC3::GenParticle>(
       HepMC3::FourVector(0, 0, -spec.beam2_energy_gev, spec.beam2_energy_gev), spec.beam2_pdg_id, 4));
-  for (const EventParticle& p : particles) {
+  event.add_vertex(vertex);
+  // Each resonance leaves its mother's vertex (or the hard one) and decays
+  // in a vertex of its own; mothers come before their daughters.
+  std::vector<std::shared_ptr<HepMC3::GenVertex>> decay(resonances.size());
+  for (size_t r = 0; r < resonances.size(); ++r) {
+    HepMC3::FourVector sum;
+    for (int f : resonances[r].finals) {
+      const EventParticle& p = particles[f];
+      sum += HepMC3::FourVector(p.px, p.py, p.pz, p.e);
+    }
+    auto resonance = std::make_shared<HepMC3::GenParticle>(sum, resonances[r].pdg_id, 2);
+    resonance->set_generated_mass(sum.m());
+    const int mother = resonances[r].mother;
+    (mother >= 0 ? decay[mother] : vertex)->add_particle_out(resonance);
+    decay[r] = std::make_shared<HepMC3::GenVertex>();
+    decay[r]->add_particle_in(resonance);
+    event.add_vertex(decay[r]);
+  }
+  for (size_t i = 0; i < particles.size(); ++i) {
+    const EventParticle& p = particles[i];
     auto out = std::make_shared<HepMC3::GenParticle>(HepMC3::FourVector(p.px, p.py, p.pz, p.e),
                                                      p.pdg_id, 1);
     out->set_generated_mass(p.m);
-    vertex->add_particle_out(out);
+    (final_parent[i] >= 0 ? decay[final_parent[i]] : vertex)->add_particle_out(out);
   }
-  event.add_vertex(vertex);
   event.weights() = {static_cast<double>(weight)};
   ++events;
   sum_w += weight;
@@ -133,6 +156,12 @@ absl::Status HepMC3Writer::Open(const std::string& path, const std::vector<std::
   const Table shape(columns);
   absl::Status valid = TableParticleView::Create(shape, spec).status();
   if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
+  d.resonances = TtbarResonances(spec);
+  d.final_parent.assign(spec.particles.size(), -1);
+  // The innermost resonance is listed last, so it wins.
+  for (size_t r = 0; r < d.resonances.size(); ++r) {
+    for (int f : d.resonances[r].finals) d.final_parent[f] = static_cast<int>(r);
+  }
   EVGEN_RETURN_IF_ERROR(d.file.Open(path));
   d.run = RunInfo();
   d.writer = std::make_unique<HepMC3::WriterAscii>(d.stream, d.run);

@@ -73,6 +73,60 @@ TEST(HepMC3WriterTest, StreamedBlocksReadBackBitExactWithARunningCrossSection) {
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1) << "no temporary left";
 }
 
+// The ttbar-allhad layout: six quarks with t, tbar, W+ and W- between them
+// and the hard vertex. The file reads back to the same six final-state
+// momenta, and each resonance is the sum of its daughters: W- = p1 + p2,
+// tbar = W- + p3, W+ = p4 + p5, t = W+ + p6.
+TEST(HepMC3WriterTest, TtbarEventsCarryTheirTopAndWResonances) {
+  const std::string dir = FreshDir("hepmc-ttbar");
+  std::vector<std::string> columns;
+  for (int i = 1; i <= 6; ++i) {
+    for (const char* c : {"_e_gev", "_px_gev", "_py_gev", "_pz_gev"}) columns.push_back("p" + std::to_string(i) + c);
+  }
+  Table t(columns);
+  {
+    for (int r = 0; r < 5; ++r) {
+      std::vector<float> row;
+      for (int i = 0; i < 6; ++i) {
+        const float x = 10.f * (i + 1) + r, y = 5.f - i, z = 20.f * (i - 2) + r;
+        row.insert(row.end(), {std::sqrt(x * x + y * y + z * z) + 1.f, x, y, z});
+      }
+      t.AppendRow(row.data());
+    }
+  }
+  const std::string path = dir + "/tt.hepmc3";
+  absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(t, {});
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  HepMC3Writer writer;
+  ASSERT_TRUE(writer.Open(path, t.columns(), *spec).ok());
+  ASSERT_TRUE(writer.Append(t).ok());
+  ASSERT_TRUE(writer.Commit().ok());
+
+  absl::StatusOr<Table> finals = ReadTableFile(path, "hepmc3", {{"pdg_ids", "1,-2,-5,2,-1,5"}});
+  ASSERT_TRUE(finals.ok()) << finals.status();
+  for (int i = 1; i <= 6; ++i) {
+    for (const char* c : {"_px_gev", "_py_gev", "_pz_gev"}) {
+      const std::string column = "p" + std::to_string(i) + c;
+      EXPECT_EQ(finals->Column(*finals->ColumnIndex(column)), t.Column(*t.ColumnIndex(column))) << column;
+    }
+  }
+  absl::StatusOr<Table> resonances =
+      ReadTableFile(path, "hepmc3", {{"pdg_ids", "6,-6,24,-24"}, {"statuses", "2"}});
+  ASSERT_TRUE(resonances.ok()) << resonances.status();
+  for (int64_t r = 0; r < t.num_rows(); ++r) {
+    auto sum = [&](std::initializer_list<int> finals_of) {
+      double px = 0;
+      for (int i : finals_of) px += t.at(r, *t.ColumnIndex("p" + std::to_string(i) + "_px_gev"));
+      return px;
+    };
+    auto px = [&](int slot) { return resonances->at(r, *resonances->ColumnIndex("p" + std::to_string(slot) + "_px_gev")); };
+    EXPECT_NEAR(px(1), sum({4, 5, 6}), 1e-3) << "t";
+    EXPECT_NEAR(px(2), sum({1, 2, 3}), 1e-3) << "tbar";
+    EXPECT_NEAR(px(3), sum({4, 5}), 1e-3) << "W+";
+    EXPECT_NEAR(px(4), sum({1, 2}), 1e-3) << "W-";
+  }
+}
+
 TEST(HepMC3WriterTest, AGivenCrossSectionIsWrittenOnEveryEvent) {
   const Table t = Dimuons(3);
   const std::string path = FreshDir("hepmc-xsec") + "/mm.hepmc3";
