@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -174,6 +175,9 @@ TEST_F(SampleFormatsTest, ClientMemoryDoesNotGrowWithTheRowsInAnyFormat) {
     EXPECT_LT(all - quarter, 12) << "client peak RSS " << all << " MiB for " << c.rows << " rows vs "
                                  << quarter << " MiB for " << c.rows / 4;
     EXPECT_GT(std::filesystem::file_size(path), static_cast<uintmax_t>(c.rows) * 24 * 4) << "every row is in";
+    std::printf("[ client   ] %s: peak RSS %ld MiB for %lld rows, %ld MiB for %lld (file %.0f MB)\n", c.name, quarter,
+                static_cast<long long>(c.rows / 4), all, static_cast<long long>(c.rows),
+                static_cast<double>(std::filesystem::file_size(path)) / 1e6);
     std::filesystem::remove(path);
   }
 }
