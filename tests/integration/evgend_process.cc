@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +118,25 @@ CliResult RunCliCapture(const std::string& server, std::vector<std::string> args
   result.out = out.str();
   result.err = err.str();
   return result;
+}
+
+long CliPeakRssMiB(const std::string& server, const std::vector<std::string>& args) {
+  std::vector<std::string> full = {EVGEN_CLI_PATH, "--server", server};
+  full.insert(full.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : full) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execv(EVGEN_CLI_PATH, argv.data());
+    std::_Exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  if (pid < 0 || ::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return -1;
+  }
+  return usage.ru_maxrss / 1024;
 }
 
 }  // namespace evgen::testing

@@ -54,4 +54,10 @@ struct CliResult {
 };
 CliResult RunCliCapture(const std::string& server, std::vector<std::string> args);
 
+// CliPeakRssMiB runs the evgen executable against `server` with `args` in a
+// process of its own and returns that process' peak resident memory in MiB,
+// or -1 when it did not exit with 0 (memory tests need a real process: the
+// test binary's own pages would hide the CLI's).
+long CliPeakRssMiB(const std::string& server, const std::vector<std::string>& args);
+
 }  // namespace evgen::testing

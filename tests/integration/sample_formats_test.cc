@@ -132,23 +132,6 @@ TEST_F(SampleFormatsTest, OutputsThatCannotHoldTheSampleAreRefusedAndLeaveNoFile
   EXPECT_TRUE(std::filesystem::is_empty(dir));
 }
 
-// PeakRssMiB runs the evgen CLI in a process of its own, sampling n rows to
-// `out`, and returns that process' peak resident memory (-1 on failure).
-long PeakRssMiB(const std::string& server, int64_t n, const std::string& out) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const std::string rows = std::to_string(n);
-    ::execl(EVGEN_CLI_PATH, EVGEN_CLI_PATH, "--server", server.c_str(), "sample", rows.c_str(), "--model",
-            "tt4", "-o", out.c_str(), nullptr);
-    std::_Exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  if (pid < 0 || ::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return -1;
-  }
-  return usage.ru_maxrss / 1024;
-}
 
 TEST_F(SampleFormatsTest, ClientMemoryDoesNotGrowWithTheRowsInAnyFormat) {
 #if defined(__SANITIZE_ADDRESS__)
@@ -168,8 +151,8 @@ TEST_F(SampleFormatsTest, ClientMemoryDoesNotGrowWithTheRowsInAnyFormat) {
                         Case{"big.lhe", 300'000}, Case{"big.hepmc3", 300'000}}) {
     SCOPED_TRACE(c.name);
     const std::string path = *dir_ + "/" + c.name;
-    const long quarter = PeakRssMiB(server_->address(), c.rows / 4, path);
-    const long all = PeakRssMiB(server_->address(), c.rows, path);
+    const long quarter = CliPeakRssMiB(server_->address(), {"sample", std::to_string(c.rows / 4), "--model", "tt4", "-o", path});
+    const long all = CliPeakRssMiB(server_->address(), {"sample", std::to_string(c.rows), "--model", "tt4", "-o", path});
     ASSERT_GT(quarter, 0);
     ASSERT_GT(all, 0);
     EXPECT_LT(all - quarter, 12) << "client peak RSS " << all << " MiB for " << c.rows << " rows vs "

@@ -95,23 +95,6 @@ TEST_F(SamplingTest, SameSeedGivesByteIdenticalSamples) {
   EXPECT_LE(largest, size_t{64} * 1024);
 }
 
-// PeakRssMiB runs the evgen CLI sampling n rows to `out` and returns the
-// child's peak resident memory.
-long PeakRssMiB(const std::string& server, int64_t n, const std::string& out) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const std::string rows = std::to_string(n);
-    ::execl(EVGEN_CLI_PATH, EVGEN_CLI_PATH, "--server", server.c_str(), "sample", rows.c_str(), "--model",
-            "tpl", "--conditions-from", "qcd", "--region", "validation", "-o", out.c_str(), nullptr);
-    std::_Exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  if (pid < 0 || ::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return -1;
-  }
-  return usage.ru_maxrss / 1024;
-}
 
 TEST_F(SamplingTest, CliMemoryStaysBoundedWhileWritingLargeSamples) {
 #if defined(__SANITIZE_ADDRESS__)
@@ -120,8 +103,12 @@ TEST_F(SamplingTest, CliMemoryStaysBoundedWhileWritingLargeSamples) {
   // 4 million rows x 3 float32 columns = 48 MB of output; a client that
   // buffered the stream would need at least that much more memory than one
   // writing a thousand rows.
-  const long small = PeakRssMiB(server_->address(), 1000, *dir_ + "/small.npy");
-  const long big = PeakRssMiB(server_->address(), 4'000'000, *dir_ + "/big.npy");
+  auto peak = [&](int64_t n, const std::string& out) {
+    return CliPeakRssMiB(server_->address(), {"sample", std::to_string(n), "--model", "tpl", "--conditions-from",
+                                              "qcd", "--region", "validation", "-o", out});
+  };
+  const long small = peak(1000, *dir_ + "/small.npy");
+  const long big = peak(4'000'000, *dir_ + "/big.npy");
   ASSERT_GT(small, 0);
   ASSERT_GT(big, 0);
   EXPECT_LT(big - small, 16) << "client peak RSS " << big << " MiB for 48 MB vs " << small

@@ -17,4 +17,11 @@ inline std::string FreshDir(const std::string& name) {
   return dir;
 }
 
+// FreshEmptyDir is FreshDir, created.
+inline std::string FreshEmptyDir(const std::string& name) {
+  std::string dir = FreshDir(name);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace evgen::testing

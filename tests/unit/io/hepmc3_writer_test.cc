@@ -11,17 +11,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "core/io/table_file.h"
+#include "tests/unit/test_dirs.h"
 
 namespace evgen {
 namespace {
 
-std::string FreshDir(const std::string& name) {
-  const std::string dir =
-      std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) + "-" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using ::evgen::testing::FreshEmptyDir;
 
 // Dimuons: two muons (E, px, py, pz) per row, weights 1, 2, 3, ...
 Table Dimuons(int rows) {
@@ -52,7 +47,7 @@ std::vector<double> CrossSections(const std::string& path) {
 }
 
 TEST(HepMC3WriterTest, StreamedBlocksReadBackBitExactWithARunningCrossSection) {
-  const std::string dir = FreshDir("hepmc-blocks");
+  const std::string dir = FreshEmptyDir("hepmc-blocks");
   const Table t = Dimuons(9);
   const std::string path = dir + "/mm.hepmc3";
   absl::StatusOr<EventWriteSpec> spec = ParseEventWriteSpec(t, {{"pdg_ids", "13,-13"}});
@@ -78,7 +73,7 @@ TEST(HepMC3WriterTest, StreamedBlocksReadBackBitExactWithARunningCrossSection) {
 // momenta, and each resonance is the sum of its daughters: W- = p1 + p2,
 // tbar = W- + p3, W+ = p4 + p5, t = W+ + p6.
 TEST(HepMC3WriterTest, TtbarEventsCarryTheirTopAndWResonances) {
-  const std::string dir = FreshDir("hepmc-ttbar");
+  const std::string dir = FreshEmptyDir("hepmc-ttbar");
   std::vector<std::string> columns;
   for (int i = 1; i <= 6; ++i) {
     for (const char* c : {"_e_gev", "_px_gev", "_py_gev", "_pz_gev"}) columns.push_back("p" + std::to_string(i) + c);
@@ -129,7 +124,7 @@ TEST(HepMC3WriterTest, TtbarEventsCarryTheirTopAndWResonances) {
 
 TEST(HepMC3WriterTest, AGivenCrossSectionIsWrittenOnEveryEvent) {
   const Table t = Dimuons(3);
-  const std::string path = FreshDir("hepmc-xsec") + "/mm.hepmc3";
+  const std::string path = FreshEmptyDir("hepmc-xsec") + "/mm.hepmc3";
   ASSERT_TRUE(WriteHepMC3(path, t,
                           *ParseEventWriteSpec(t, {{"pdg_ids", "13,-13"}, {"cross_section_pb", "42.5"}}))
                   .ok());
@@ -137,7 +132,7 @@ TEST(HepMC3WriterTest, AGivenCrossSectionIsWrittenOnEveryEvent) {
 }
 
 TEST(HepMC3WriterTest, AbandonedAndEmptyWritesLeaveNoFile) {
-  const std::string dir = FreshDir("hepmc-abandon");
+  const std::string dir = FreshEmptyDir("hepmc-abandon");
   const Table t = Dimuons(4);
   const EventWriteSpec spec = *ParseEventWriteSpec(t, {{"pdg_ids", "13,-13"}});
   {

@@ -13,17 +13,12 @@
 #include "absl/strings/match.h"
 #include "core/io/lhe.h"
 #include "core/io/table_file.h"
+#include "tests/unit/test_dirs.h"
 
 namespace evgen {
 namespace {
 
-std::string FreshDir(const std::string& name) {
-  const std::string dir =
-      std::string(::testing::TempDir()) + "/" + std::to_string(::getpid()) + "-" + name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using ::evgen::testing::FreshEmptyDir;
 
 // AllhadTable is the ttbar-allhad layout p1..p6 (E, px, py, pz) of random
 // light and b quarks; `weights` adds weights 0.5, 1.5, ...
@@ -66,7 +61,7 @@ absl::Status WriteInBlocks(const std::string& path, const Table& t, const EventW
 }
 
 TEST(LheWriterTest, StreamedBlocksReadBackAsTheSameFinalState) {
-  const std::string dir = FreshDir("lhe-blocks");
+  const std::string dir = FreshEmptyDir("lhe-blocks");
   const Table t = AllhadTable(40, true);
   const std::string path = dir + "/tt.lhe";
   ASSERT_TRUE(WriteInBlocks(path, t, *ParseEventWriteSpec(t, {}), 7).ok());
@@ -86,7 +81,7 @@ TEST(LheWriterTest, StreamedBlocksReadBackAsTheSameFinalState) {
 }
 
 TEST(LheWriterTest, LhefReaderAcceptsTheEventsAndColourIsConserved) {
-  const std::string path = FreshDir("lhe-lhef") + "/tt.lhe";
+  const std::string path = FreshEmptyDir("lhe-lhef") + "/tt.lhe";
   const Table t = AllhadTable(25, false);
   ASSERT_TRUE(WriteInBlocks(path, t, *ParseEventWriteSpec(t, {}), 10).ok());
   std::ifstream in(path);
@@ -134,7 +129,7 @@ TEST(LheWriterTest, LhefReaderAcceptsTheEventsAndColourIsConserved) {
 }
 
 TEST(LheWriterTest, ResonancesReadBackAsTheSumsOfTheirDecays) {
-  const std::string path = FreshDir("lhe-res") + "/tt.lhe";
+  const std::string path = FreshEmptyDir("lhe-res") + "/tt.lhe";
   const Table t = AllhadTable(10, false);
   ASSERT_TRUE(WriteLhe(path, t, *ParseEventWriteSpec(t, {})).ok());
   absl::StatusOr<Table> tops =
@@ -153,7 +148,7 @@ TEST(LheWriterTest, OtherLayoutsHaveNoResonances) {
   Table t({"mu1_e_gev", "mu1_px_gev", "mu1_py_gev", "mu1_pz_gev", "j_e_gev", "j_px_gev",
            "j_py_gev", "j_pz_gev"});
   t.AppendRow({50.f, 30.f, 4.f, 39.f, 60.f, -30.f, -4.f, 51.f});
-  const std::string path = FreshDir("lhe-mu") + "/mu.lhe";
+  const std::string path = FreshEmptyDir("lhe-mu") + "/mu.lhe";
   ASSERT_TRUE(WriteLhe(path, t, *ParseEventWriteSpec(t, {{"pdg_ids", "13,21"}})).ok());
   std::ifstream in(path);
   LHEF::Reader reader(in);
@@ -164,7 +159,7 @@ TEST(LheWriterTest, OtherLayoutsHaveNoResonances) {
 TEST(LheWriterTest, UnconservableColourIsRefusedBeforeAnythingIsWritten) {
   Table t({"q_e_gev", "q_px_gev", "q_py_gev", "q_pz_gev"});
   t.AppendRow({50.f, 30.f, 4.f, 39.f});
-  const std::string dir = FreshDir("lhe-colour");
+  const std::string dir = FreshEmptyDir("lhe-colour");
   LheWriter writer;
   absl::Status s = writer.Open(dir + "/q.lhe", t.columns(), *ParseEventWriteSpec(t, {{"pdg_ids", "2"}}), 1);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -173,7 +168,7 @@ TEST(LheWriterTest, UnconservableColourIsRefusedBeforeAnythingIsWritten) {
 }
 
 TEST(LheWriterTest, AbandonedAndRefusedWritesLeaveNoFile) {
-  const std::string dir = FreshDir("lhe-abandon");
+  const std::string dir = FreshEmptyDir("lhe-abandon");
   const Table t = AllhadTable(6, true);
   {
     LheWriter writer;
