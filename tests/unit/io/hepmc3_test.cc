@@ -205,7 +205,7 @@ TEST(HepMC3Test, DecayVerticesWithoutVLinesAreRead) {
   std::string bad = *text;
   const size_t daughter = bad.find("\nP 5 3 ");
   ASSERT_NE(daughter, std::string::npos) << bad;
-  bad.replace(daughter, 8, "\nP 5 7 ");
+  bad.replace(daughter, 7, "\nP 5 7 ");
   ASSERT_TRUE(WriteFileAtomically(path, bad).ok());
   absl::Status refused = ReadHepMCWithOptions(path, {{"pdg_ids", "5,2,-1"}}).status();
   EXPECT_NE(refused.message().find("P line: parent particle 7 is not among the 4 particles listed before it"),
