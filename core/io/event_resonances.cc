@@ -48,4 +48,13 @@ std::vector<Resonance> TtbarResonances(const EventWriteSpec& spec) {
   return {{6, -1, {3, 4, 5}}, {-6, -1, {0, 1, 2}}, {24, 0, {3, 4}}, {-24, 1, {0, 1}}};
 }
 
+std::vector<int> InnermostResonance(const std::vector<Resonance>& resonances, size_t particles) {
+  std::vector<int> innermost(particles, -1);
+  // Daughters are listed after their mothers, so the last one wins.
+  for (size_t r = 0; r < resonances.size(); ++r) {
+    for (int f : resonances[r].finals) innermost[f] = static_cast<int>(r);
+  }
+  return innermost;
+}
+
 }  // namespace evgen

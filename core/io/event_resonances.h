@@ -32,4 +32,9 @@ struct Resonance {
 // bbar u dbar b, or c sbar, e- nubar, ...), and nothing otherwise.
 std::vector<Resonance> TtbarResonances(const EventWriteSpec& spec);
 
+// InnermostResonance gives, for each of `particles` final-state particles,
+// the index of the innermost resonance it descends from (the W before the
+// top), or -1 for a particle of the hard process.
+std::vector<int> InnermostResonance(const std::vector<Resonance>& resonances, size_t particles);
+
 }  // namespace evgen

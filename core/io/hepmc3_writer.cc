@@ -157,11 +157,7 @@ absl::Status HepMC3Writer::Open(const std::string& path, const std::vector<std::
   absl::Status valid = TableParticleView::Create(shape, spec).status();
   if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", valid.message()));
   d.resonances = TtbarResonances(spec);
-  d.final_parent.assign(spec.particles.size(), -1);
-  // The innermost resonance is listed last, so it wins.
-  for (size_t r = 0; r < d.resonances.size(); ++r) {
-    for (int f : d.resonances[r].finals) d.final_parent[f] = static_cast<int>(r);
-  }
+  d.final_parent = InnermostResonance(d.resonances, spec.particles.size());
   EVGEN_RETURN_IF_ERROR(d.file.Open(path));
   d.run = RunInfo();
   d.writer = std::make_unique<HepMC3::WriterAscii>(d.stream, d.run);

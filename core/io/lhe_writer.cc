@@ -136,12 +136,13 @@ absl::Status LheWriter::Impl::PlanRecord() {
   }
   EVGEN_ASSIGN_OR_RETURN(colour, AssignColours(spec.incoming_pdg_ids, final_ids, singlets));
   const int first_resonance_line = two_incoming() ? 3 : 1;
-  final_mother.assign(spec.particles.size(), two_incoming() ? 1 : 0);
-  for (size_t r = 0; r < resonances.size(); ++r) {
-    EVGEN_ASSIGN_OR_RETURN(const ColourTags tags, NetColour(resonances[r], colour));
+  for (const Resonance& r : resonances) {
+    EVGEN_ASSIGN_OR_RETURN(const ColourTags tags, NetColour(r, colour));
     resonance_colour.push_back(tags);
-    // The innermost resonance is listed last, so it wins.
-    for (int f : resonances[r].finals) final_mother[f] = first_resonance_line + static_cast<int>(r);
+  }
+  final_mother.clear();
+  for (int r : InnermostResonance(resonances, spec.particles.size())) {
+    final_mother.push_back(r >= 0 ? first_resonance_line + r : (two_incoming() ? 1 : 0));
   }
   return absl::OkStatus();
 }
