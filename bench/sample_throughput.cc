@@ -8,13 +8,17 @@
 //       a SamplePlan makes for the server (noise, dropout masks, inverse
 //       transforms, tables), at the same thread count;
 //   (c) through evgend on loopback (a child process), with 1 client and with
-//       8 concurrent clients, and evgend's peak resident memory.
+//       8 concurrent clients, and evgend's peak resident memory;
+//   (d) many small requests through evgend: 8 clients each asking several
+//       times for a few hundred events (new seed each time), with dynamic
+//       batching off (--batch-delay-us -1), at the default (0: share passes
+//       with requests already waiting) and with a 2 ms queue delay.
 // It prints each figure, the ratios b/a and c/a, and the medians of
 // --repeats runs. Without the server (the core-only build for GPU machines)
 // it measures (a) and (b).
 //
 // Usage: evgen_bench_sample_throughput [--rows N] [--repeats R] [--only ttbar|jetmass]
-//                                      [--server-threads T]
+//                                      [--server-threads T] [--small-rows N]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -34,6 +38,7 @@
 #include "bench/timing.h"
 #include "core/sampling/sample_plan.h"
 #include "core/sampling/sample_rows.h"
+#include "core/util/allocator_tuning.h"
 
 #ifdef EVGEN_BENCH_WITH_SERVER
 #include <signal.h>
@@ -58,6 +63,7 @@ struct Options {
   int repeats = 3;
   std::string only;
   int server_threads = 1;
+  int64_t small_rows = 256;
 };
 
 struct Arch {
@@ -154,11 +160,14 @@ struct Service {
   std::string dir, address;
 };
 
-Service StartService(int threads) {
+Service StartService(int threads, int64_t batch_delay_us = 0) {
+  static int started = 0;
   Service s;
-  s.dir = std::filesystem::temp_directory_path() / ("evgen-throughput-" + std::to_string(::getpid()));
+  s.dir = std::filesystem::temp_directory_path() /
+          ("evgen-throughput-" + std::to_string(::getpid()) + "-" + std::to_string(started++));
   std::filesystem::create_directories(s.dir);
-  s.pid = evgen::bench::StartEvgend(s.dir, {"--intra-op-threads", std::to_string(threads), "--max-heavy-calls", "64"});
+  s.pid = evgen::bench::StartEvgend(s.dir, {"--intra-op-threads", std::to_string(threads), "--max-heavy-calls", "64",
+                                            "--batch-delay-us", std::to_string(batch_delay_us)});
   const int port = evgen::bench::ReadPort(s.dir);
   if (port == 0) Fail("evgend did not start");
   s.address = "127.0.0.1:" + std::to_string(port);
@@ -210,6 +219,51 @@ double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clie
   });
   return static_cast<double>(rows / clients * clients) / seconds;
 }
+
+void StopService(const Service& s) {
+  ::kill(s.pid, SIGTERM);
+  ::waitpid(s.pid, nullptr, 0);
+  std::filesystem::remove_all(s.dir);
+}
+
+// (d): `clients` clients each asking `requests` times, one after the other,
+// for `small` rows with a new seed, on an evgend with --batch-delay-us
+// `delay_us`; returns events/s over all of them.
+double SmallRequests(const Arch& arch, int threads, int64_t delay_us, int64_t small, int repeats) {
+  constexpr int kClients = 8, kRequests = 6;
+  const Service s = StartService(threads, delay_us);
+  evgen::EvgenClient setup(s.address);
+  CheckOk(setup.WaitForReady(std::chrono::seconds(30)), "ready");
+  TrainOnService(setup, arch);
+  uint64_t next_seed = 1;
+  const double seconds = MedianSeconds(repeats, [&] {
+    std::vector<std::thread> workers;
+    std::atomic<int64_t> received{0};
+    for (int c = 0; c < kClients; ++c) {
+      workers.emplace_back([&, first_seed = next_seed + c * kRequests] {
+        evgen::EvgenClient client(s.address);
+        for (int k = 0; k < kRequests; ++k) {
+          evgen::v1::SampleRequest r;
+          r.set_model(arch.name);
+          r.set_n(small);
+          r.set_seed(first_seed + k);
+          if (!arch.conditions.empty()) r.mutable_conditions_from()->set_dataset(arch.name);
+          CheckOk(client.Sample(r,
+                                [&](const evgen::v1::SampleChunk& chunk) {
+                                  received += chunk.table().rows();
+                                  return absl::OkStatus();
+                                }),
+                  "sample");
+        }
+      });
+    }
+    for (std::thread& t : workers) t.join();
+    next_seed += kClients * kRequests;
+    if (received != small * kClients * kRequests) Fail("rows went missing");
+  });
+  StopService(s);
+  return static_cast<double>(small * kClients * kRequests) / seconds;
+}
 #endif
 
 Options Parse(int argc, char** argv) {
@@ -223,8 +277,11 @@ Options Parse(int argc, char** argv) {
       o.only = argv[i + 1];
     } else if (!std::strcmp(argv[i], "--server-threads")) {
       o.server_threads = std::atoi(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--small-rows")) {
+      o.small_rows = std::atoll(argv[i + 1]);
     } else {
-      Fail(std::string("unknown option ") + argv[i] + " (--rows, --repeats, --only, --server-threads)");
+      Fail(std::string("unknown option ") + argv[i] +
+           " (--rows, --repeats, --only, --server-threads, --small-rows)");
     }
   }
   return o;
@@ -233,6 +290,7 @@ Options Parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  evgen::TuneAllocatorForTensors();  // as evgend does, so (a) and (b) run with the service's allocator
   const Options options = Parse(argc, argv);
   const std::vector<Arch> archs = {
       {"ttbar", "rjs-gan", "ttbar-mmd-gan", 1, "ttbar-allhad", 4096, {}, 8},
@@ -266,12 +324,17 @@ int main(int argc, char** argv) {
     }
     std::printf("  evgend peak RSS so far: %.0f MiB (--intra-op-threads %d)\n",
                 evgen::bench::PeakRssMiB(service.pid), options.server_threads);
+    for (int64_t delay_us : {-1, 0, 2000}) {
+      const double d = SmallRequests(arch, options.server_threads, delay_us, options.small_rows, options.repeats);
+      std::printf("  (d) evgend, 8 clients x 6 requests of %lld rows, --batch-delay-us %5lld: %.3g events/s, "
+                  "d/a %.3f\n",
+                  static_cast<long long>(options.small_rows), static_cast<long long>(delay_us), d,
+                  d / a.events_per_s);
+    }
 #endif
   }
 #ifdef EVGEN_BENCH_WITH_SERVER
-  ::kill(service.pid, SIGTERM);
-  ::waitpid(service.pid, nullptr, 0);
-  std::filesystem::remove_all(service.dir);
+  StopService(service);
 #endif
   return 0;
 }

@@ -111,6 +111,11 @@ int main(int argc, char** argv) {
                  "threads one LibTorch or OpenBLAS operation may use (0: one per core); samples are reproducible "
                  "for a given count, another count may change their last bits")
       ->capture_default_str()->check(CLI::Range(0, 1024));
+  app.add_option("--batch-delay-us", config.batch_delay_us,
+                 "dynamic batching: how long (microseconds) a small sample request may wait for concurrent ones "
+                 "to share its forward pass (the bytes stay the same); 0 shares only with requests already "
+                 "waiting, -1 turns batching off")
+      ->capture_default_str()->check(CLI::Range(int64_t{-1}, int64_t{1'000'000}));
   app.add_option("--max-metric-rows", config.max_metric_rows,
                  "largest table one side of a metric call may hold (bounds a metric's memory)")
       ->capture_default_str()->check(CLI::PositiveNumber);

@@ -26,7 +26,7 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(state, request.max_chunk_bytes()));
   EVGEN_ASSIGN_OR_RETURN(SampleSpec spec, FromProto(request));
   spec.chunk_value_bytes = chunk_bytes - kChunkOverheadBytes;
-  EVGEN_ASSIGN_OR_RETURN(SamplePlan sample, PlanSample(spec, state.models, state.datasets));
+  EVGEN_ASSIGN_OR_RETURN(SamplePlan sample, PlanSample(spec, state.models, state.datasets, &state.batchers));
   auto plan = std::make_shared<const SamplePlan>(std::move(sample));
   SamplePlanStream stream;
   stream.total_rows = plan->n();
@@ -50,8 +50,8 @@ grpc::ServerWriteReactor<v1::SampleChunk>* SamplingServiceImpl::Sample(
     grpc::CallbackServerContext* context, const v1::SampleRequest* request) {
   if (auto* denied = DenyWrite<v1::SampleChunk>(*state_, context, Role::kReader, "Sample")) return denied;
   ServerState* state = state_;
-  return StartTableStream<v1::SampleChunk>(*state, context, "Sample",
-                                           [state, request] { return PlanStream(*state, *request); });
+  return StartTableStream<v1::SampleChunk>(
+      *state, context, "Sample", [state, request] { return PlanStream(*state, *request); }, &state->sample_pool);
 }
 
 }  // namespace evgen

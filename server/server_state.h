@@ -4,10 +4,13 @@
 // pool for heavy calls.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
+#include "core/sampling/sample_batcher.h"
 #include "core/store/dataset_store.h"
 #include "core/store/job_store.h"
 #include "core/store/model_store.h"
@@ -46,6 +49,10 @@ struct ServerConfig {
   int max_queued_jobs = 16;
   int pool_threads = 4;                      // cheap blocking work off the gRPC threads
   int intra_op_threads = 0;                  // LibTorch and OpenBLAS threads per operation (0: one per core)
+  // Dynamic batching of concurrent Sample streams' partial blocks
+  // (core/sampling/sample_batcher.h): how long the oldest may wait for
+  // company; negative turns batching off.
+  int64_t batch_delay_us = 0;
   // Heavy calls (metrics, model samples, generation, uploads, exports) run
   // on their own threads so cheap calls never wait behind them, and at most
   // max_heavy_calls of them are in progress (running or queued).
@@ -71,7 +78,10 @@ struct ServerState {
              JobManagerConfig{c.training_workers, c.max_queued_jobs, c.data_dir + "/checkpoints"}),
         pool(c.pool_threads),
         heavy_pool(c.heavy_threads),
-        heavy_gate(c.max_heavy_calls, "--max-heavy-calls") {}
+        heavy_gate(c.max_heavy_calls, "--max-heavy-calls"),
+        sample_pool(c.max_heavy_calls),
+        batchers(BatchingConfig{c.batch_delay_us >= 0, std::chrono::microseconds(std::max<int64_t>(0, c.batch_delay_us)),
+                                c.heavy_threads}) {}
 
   ServerConfig config;
   DatasetStore datasets;
@@ -81,6 +91,11 @@ struct ServerState {
   ThreadPool pool;
   ThreadPool heavy_pool;
   AdmissionGate heavy_gate;
+  // Sample streams produce on their own pool, one thread per admitted
+  // heavy call, so that requests can wait in a batcher's queue for company;
+  // the batchers let at most heavy_threads passes compute at once.
+  ThreadPool sample_pool;
+  SampleBatchers batchers;  // one per model in use by Sample streams
   AccessControl access;  // set from config.auth_tokens before serving
   std::atomic<bool> draining{false};  // shutting down: new calls are refused
 };

@@ -29,6 +29,7 @@ void SetLimits(const ServerConfig& c) {
       {"drain_notice_seconds", static_cast<double>(c.drain_notice_seconds)},
       {"drain_seconds", static_cast<double>(c.drain_seconds)},
       {"intra_op_threads", static_cast<double>(c.intra_op_threads)},
+      {"batch_delay_us", static_cast<double>(c.batch_delay_us)},
       {"keepalive_seconds", static_cast<double>(c.keepalive_seconds)}};
   for (const auto& [name, value] : limits) limit.Add({{"name", name}}).Set(value);
 }

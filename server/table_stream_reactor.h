@@ -189,15 +189,17 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
 };
 
 // StartTableStream admits a streaming call through the server's heavy gate
-// (`what` names it in a refusal) and starts it on the heavy pool.
+// (`what` names it in a refusal) and starts it on `pool` (the heavy pool
+// unless given).
 template <typename Message>
 grpc::ServerWriteReactor<Message>* StartTableStream(ServerState& state, grpc::CallbackServerContext* context,
                                                     const std::string& what,
-                                                    typename TableStreamReactor<Message>::Planner planner) {
+                                                    typename TableStreamReactor<Message>::Planner planner,
+                                                    ThreadPool* pool = nullptr) {
   absl::StatusOr<std::shared_ptr<AdmissionGate::Ticket>> ticket = state.heavy_gate.Enter(what);
   if (!ticket.ok()) return new FinishedWriteReactor<Message>(ToGrpcStatus(ticket.status()));
-  return new TableStreamReactor<Message>(&state.heavy_pool, *std::move(ticket), context, what,
-                                         std::move(planner));
+  return new TableStreamReactor<Message>(pool != nullptr ? pool : &state.heavy_pool, *std::move(ticket), context,
+                                         what, std::move(planner));
 }
 
 // ChunkRows is how many rows of `columns` float32 columns fit a chunk of

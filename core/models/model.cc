@@ -5,6 +5,13 @@
 
 namespace evgen {
 
+std::vector<absl::StatusOr<Table>> Model::SampleShared(const std::vector<SampleShare>& shares) const {
+  std::vector<absl::StatusOr<Table>> out;
+  out.reserve(shares.size());
+  for (const SampleShare& s : shares) out.push_back(Sample(*s.conditions, s.rows, s.seed, s.first_row));
+  return out;
+}
+
 absl::Status CheckSampleArguments(const Model& model, const Table& conditions, int64_t rows,
                                   int64_t first_row) {
   if (rows < 0 || first_row < 0) {

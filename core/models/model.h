@@ -95,6 +95,28 @@ class Model {
   // whole block even for a part of it; chunks that are multiples of this
   // waste nothing. 1 for models without blocks.
   virtual int64_t sample_block_rows() const { return 1; }
+  // sample_block_phase: where a block's rows sit in its forward pass. Row r
+  // of stream `seed` sits at position (r mod B + phase) mod B of the pass
+  // of its block (B = sample_block_rows()). A seed-dependent phase spreads
+  // small requests over the pass, so that those of different seeds rarely
+  // overlap and can share one pass (SampleShared).
+  virtual int64_t sample_block_phase(uint64_t /*seed*/) const { return 0; }
+  // SampleShare is part of one block of one request: rows
+  // [first_row, first_row + rows) of stream `seed`, with their conditions.
+  struct SampleShare {
+    const Table* conditions = nullptr;
+    int64_t rows = 0;
+    uint64_t seed = 0;
+    int64_t first_row = 0;
+  };
+  // SampleShared samples shares that each lie within one block and occupy
+  // disjoint pass positions (sample_block_phase) in one forward pass; result
+  // i is byte for byte Sample(*shares[i].conditions, shares[i].rows,
+  // shares[i].seed, shares[i].first_row), since a row's value depends only
+  // on its inputs and its position in a pass of fixed size. The default
+  // samples the shares one by one.
+  [[nodiscard]] virtual std::vector<absl::StatusOr<Table>> SampleShared(
+      const std::vector<SampleShare>& shares) const;
   // SampleFor is Sample for a conditional model: one row per conditions row.
   [[nodiscard]] absl::StatusOr<Table> SampleFor(const Table& conditions, uint64_t seed,
                                                 int64_t first_row) const {

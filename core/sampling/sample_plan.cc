@@ -43,18 +43,20 @@ absl::StatusOr<Table> SamplePlan::Rows(int64_t begin, int64_t end) const {
   if (begin < 0 || end > n_ || begin > end) {
     return absl::OutOfRangeError(absl::StrCat("sample rows [", begin, ", ", end, ") outside [0, ", n_, ")"));
   }
-  return SampleRows(*model_, *conditions_, begin, end, seed_);
+  return SampleRows(*model_, *conditions_, begin, end, seed_, batcher_.get());
 }
 
 absl::StatusOr<Table> SamplePlan::All() const { return SampleAll(*model_, *conditions_, n_, seed_); }
 
-absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models, DatasetStore& datasets) {
+absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models, DatasetStore& datasets,
+                                      SampleBatchers* batchers) {
   if (spec.n <= 0) return absl::InvalidArgumentError(absl::StrCat("n: must be >= 1, got ", spec.n));
   if (spec.model.empty()) return absl::InvalidArgumentError("model: must name a stored model");
   SamplePlan plan;
   EVGEN_ASSIGN_OR_RETURN(auto loaded, models.Load(spec.model, spec.version));
   plan.record_ = std::move(loaded.first);
   plan.model_ = std::move(loaded.second);
+  if (batchers != nullptr) plan.batcher_ = batchers->For(plan.model_);
   const std::string field = ConditionsField(spec);
   EVGEN_ASSIGN_OR_RETURN(Table given, GivenConditions(spec, *plan.model_, datasets, field));
   EVGEN_ASSIGN_OR_RETURN(Table arranged,

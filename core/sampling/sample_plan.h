@@ -30,6 +30,7 @@
 #include "core/io/table.h"
 #include "core/models/model.h"
 #include "core/sampling/dataset_query.h"
+#include "core/sampling/sample_batcher.h"
 #include "core/sampling/sample_rows.h"
 #include "core/store/dataset_store.h"
 #include "core/store/model_store.h"
@@ -74,10 +75,11 @@ class SamplePlan {
   [[nodiscard]] absl::StatusOr<Table> All() const;
 
  private:
-  friend absl::StatusOr<SamplePlan> PlanSample(const SampleSpec&, ModelStore&, DatasetStore&);
+  friend absl::StatusOr<SamplePlan> PlanSample(const SampleSpec&, ModelStore&, DatasetStore&, SampleBatchers*);
 
   ModelRecord record_;
   std::shared_ptr<const Model> model_;
+  std::shared_ptr<SampleBatcher> batcher_;  // null: every request alone
   std::shared_ptr<const Table> conditions_;  // arranged as SampleRows expects
   ConditionReport report_;
   int64_t n_ = 0;
@@ -90,7 +92,9 @@ class SamplePlan {
 // field, keep_columns) for a bad spec; NotFound for an unknown model or
 // dataset; the conditions' out-of-range rows are counted, or refused with
 // refuse_out_of_range.
+// With `batchers`, concurrent plans of one model share forward passes
+// (sample_batcher.h); the rows are the same bytes either way.
 [[nodiscard]] absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models,
-                                                    DatasetStore& datasets);
+                                                    DatasetStore& datasets, SampleBatchers* batchers = nullptr);
 
 }  // namespace evgen

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/sampling/sample_batcher.h"
 #include "core/status_macros.h"
 #include "core/util/stop_check.h"
 
@@ -50,23 +51,27 @@ absl::StatusOr<Table> ArrangeConditions(const Model& model, const Table& conditi
 }
 
 absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions, int64_t begin,
-                                 int64_t end, uint64_t seed) {
+                                 int64_t end, uint64_t seed, SampleBatcher* batcher) {
+  auto generate = [&](const Table& model_conditions) {
+    return batcher != nullptr ? batcher->Sample(model_conditions, end - begin, seed, begin)
+                              : model.Sample(model_conditions, end - begin, seed, begin);
+  };
   const int model_columns = static_cast<int>(model.condition_columns().size());
-  if (conditions.num_columns() == 0) return model.Sample(Table(), end - begin, seed, begin);
+  if (conditions.num_columns() == 0) return generate(Table());
   const int64_t available = conditions.num_rows();
   if (available == 0) return absl::InvalidArgumentError("conditions: hold no rows to take kept columns from");
   std::vector<int64_t> rows;
   rows.reserve(end - begin);
   for (int64_t i = begin; i < end; ++i) rows.push_back(i % available);
   const Table slice = conditions.SelectRows(rows);
-  if (slice.num_columns() == model_columns) return model.Sample(slice, end - begin, seed, begin);
+  if (slice.num_columns() == model_columns) return generate(slice);
 
   const std::vector<std::string>& all = slice.columns();
   Table model_part;
   if (model_columns > 0) {
     EVGEN_ASSIGN_OR_RETURN(model_part, slice.SelectColumns({all.begin(), all.begin() + model_columns}));
   }
-  EVGEN_ASSIGN_OR_RETURN(Table generated, model.Sample(model_part, end - begin, seed, begin));
+  EVGEN_ASSIGN_OR_RETURN(Table generated, generate(model_part));
   std::vector<std::string> columns = generated.columns();
   columns.insert(columns.end(), all.begin() + model_columns, all.end());
   Table out(columns);

@@ -23,8 +23,13 @@
 
 namespace evgen {
 
+class SampleBatcher;
+
+// With a batcher (for `model`), partial blocks share passes with concurrent
+// requests (sample_batcher.h); the rows are the same bytes either way.
 [[nodiscard]] absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions,
-                                               int64_t begin, int64_t end, uint64_t seed);
+                                               int64_t begin, int64_t end, uint64_t seed,
+                                               SampleBatcher* batcher = nullptr);
 
 // SampleAll draws rows [0, n) in memory, block by block so that a StopScope
 // (core/util/stop_check.h) ends it within one block once the caller gave up.

@@ -23,6 +23,7 @@
 #include "client/evgen_client.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
+#include "tests/integration/metrics_scrape.h"
 
 namespace evgen::testing {
 namespace {
@@ -39,17 +40,7 @@ std::string Scrape(int port) {
   return r->body;
 }
 
-// Value returns the sample of `series` (name and labels exactly as exposed),
-// or -1 when the text has none.
-double Value(const std::string& text, const std::string& series) {
-  const std::string prefix = series + " ";
-  size_t at = 0;
-  while ((at = text.find(prefix, at)) != std::string::npos) {
-    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + prefix.size()));
-    at += prefix.size();
-  }
-  return -1;
-}
+double Value(const std::string& text, const std::string& series) { return MetricValue(text, series); }
 
 // FreePort asks the kernel for a loopback port nobody holds right now.
 int FreePort() {

@@ -30,12 +30,24 @@ constexpr uint64_t kSplitLabel = 0x53504c4954000000ULL;
 constexpr uint64_t kInitLabel = 0x494e495400000000ULL;
 constexpr uint64_t kDropoutLabel = 0x44524f5000000000ULL;
 constexpr uint64_t kNoiseLabel = 0x4e4f495345000000ULL;
-// Sampling runs the generator on blocks of exactly kSampleBlock rows that
-// start at multiples of kSampleBlock in absolute row numbers. BLAS kernels
-// may sum in a different order for a different batch size, so a fixed block
-// geometry is what makes row r's value independent of how a request is cut
-// into chunks (rows outside the request are zero padding).
+constexpr uint64_t kPhaseLabel = 0x5048415345000000ULL;
+// Sampling runs the generator on passes of exactly kSampleBlock rows, one
+// per block of absolute rows [k B, (k + 1) B). BLAS kernels may sum in a
+// different order for a different batch size or another row position, so a
+// fixed pass size, with row r always at position (r mod B + phase(seed))
+// mod B, is what makes row r's value independent of how a request is cut
+// into chunks and of which other requests share its pass (rows outside the
+// requests are zero padding).
 constexpr int64_t kSampleBlock = 4096;
+
+// PassSpan: `rows` consecutive rows of one request, from absolute row
+// first_row of its noise and dropout streams, at pass rows
+// [position, position + rows); `cond` holds their standardized conditions.
+struct PassSpan {
+  uint64_t noise_key = 0, dropout_key = 0;
+  int64_t first_row = 0, position = 0, rows = 0;
+  torch::Tensor cond;
+};
 
 json DefaultTransforms(const std::vector<std::string>& targets) {
   return json::array({{{"kind", "standardize"}, {"columns", targets}}});
@@ -54,10 +66,14 @@ class GanModel final : public Model {
   const std::vector<std::string>& target_columns() const override { return config_.target_columns; }
   std::vector<ConditionRange> condition_ranges() const override { return cond_range_; }
   int64_t sample_block_rows() const override { return kSampleBlock; }
+  int64_t sample_block_phase(uint64_t seed) const override {
+    return static_cast<int64_t>(DeriveSeed(seed, kPhaseLabel) % kSampleBlock);
+  }
 
   absl::Status Fit(const Table& train, const FitContext& ctx) override;
   absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows, uint64_t seed,
                                int64_t first_row) const override;
+  std::vector<absl::StatusOr<Table>> SampleShared(const std::vector<SampleShare>& shares) const override;
   json Describe() const override;
   absl::Status Save(const std::string& dir) const override;
   absl::Status Load(const std::string& dir) override;
@@ -67,6 +83,9 @@ class GanModel final : public Model {
   void FitConditionScaling(const Table& space);
   torch::Tensor Conditions(const Table& table, int64_t rows) const;
   torch::Tensor GenerateAligned(const torch::Tensor& conditions, uint64_t seed, int64_t first_row) const;
+  void AppendSpans(const torch::Tensor& cond, uint64_t seed, int64_t first_row, std::vector<PassSpan>* spans) const;
+  torch::Tensor RunPass(const std::vector<PassSpan>& spans) const;
+  absl::StatusOr<Table> Finish(const Table& conditions, const torch::Tensor& generated) const;
   Network BuildGenerator();
   Network BuildDiscriminator();
   absl::StatusOr<GanTrainingData> Split(const Table& space, uint64_t seed) const;
@@ -169,33 +188,58 @@ torch::Tensor GanModel::Conditions(const Table& table, int64_t rows) const {
   return out;
 }
 
+// AppendSpans adds the spans of rows [first_row, first_row + cond.size(0))
+// of stream `seed`, which lie within one block: one span, or two where the
+// phase wraps them around the end of the pass.
+void GanModel::AppendSpans(const torch::Tensor& cond, uint64_t seed, int64_t first_row,
+                           std::vector<PassSpan>* spans) const {
+  const int64_t rows = cond.size(0);
+  const int64_t start = (first_row % kSampleBlock + sample_block_phase(seed)) % kSampleBlock;
+  const int64_t before_wrap = std::min(rows, kSampleBlock - start);
+  PassSpan span{DeriveSeed(seed, kNoiseLabel), DeriveSeed(seed, kDropoutLabel), first_row, start, before_wrap,
+                cond.slice(0, 0, before_wrap)};
+  spans->push_back(span);
+  if (before_wrap == rows) return;
+  span.first_row = first_row + before_wrap;
+  span.position = 0;
+  span.rows = rows - before_wrap;
+  span.cond = cond.slice(0, before_wrap, rows);
+  spans->push_back(span);
+}
+
+// RunPass runs the generator on one pass of kSampleBlock rows holding the
+// spans' noise and conditions (zeros elsewhere) and returns its outputs.
+torch::Tensor GanModel::RunPass(const std::vector<PassSpan>& spans) const {
+  const int64_t dim = noise_.dim;
+  const int64_t n_cond = static_cast<int64_t>(config_.condition_columns.size());
+  torch::Tensor input = torch::zeros({kSampleBlock, dim + n_cond}, torch::kFloat32);
+  std::vector<MlpImpl::KeyedRows> masks;
+  for (const PassSpan& s : spans) {
+    torch::Tensor rows = input.slice(0, s.position, s.position + s.rows);
+    rows.slice(1, 0, dim).copy_(BlockNoise(noise_, s.noise_key, s.first_row, s.rows));
+    if (n_cond > 0) rows.slice(1, dim, dim + n_cond).copy_(s.cond);
+    masks.push_back({s.dropout_key, s.first_row, s.position, s.rows});
+  }
+  const bool dropout = config_.sampling_dropout && g_spec_.dropout > 0 && generator_.mlp;
+  return dropout ? generator_.mlp->ForwardWithKeyedDropout(input, masks) : generator_.forward(input);
+}
+
 torch::Tensor GanModel::GenerateAligned(const torch::Tensor& conditions, uint64_t seed,
                                         int64_t first_row) const {
   c10::InferenceMode inference;
   const int64_t rows = conditions.size(0);
-  const int64_t n_cond = conditions.size(1);
-  // Noise and dropout masks are keyed by absolute row (block_random.h), so
-  // a block's random numbers do not depend on which of its rows a request
-  // wants; the fixed block geometry keeps the BLAS summation order.
-  const uint64_t noise_key = DeriveSeed(seed, kNoiseLabel);
-  const uint64_t dropout_key = DeriveSeed(seed, kDropoutLabel);
-  const bool dropout = config_.sampling_dropout && g_spec_.dropout > 0 && generator_.mlp;
   torch::Tensor out = torch::empty({rows, static_cast<int64_t>(model_columns_.size())}, torch::kFloat32);
   for (int64_t block = first_row / kSampleBlock * kSampleBlock; block < first_row + rows;
        block += kSampleBlock) {
     const int64_t begin = std::max(block, first_row);  // absolute rows [begin, end)
     const int64_t end = std::min(block + kSampleBlock, first_row + rows);
-    torch::Tensor cond = conditions.slice(0, begin - first_row, end - first_row);
-    if (end - begin < kSampleBlock) {
-      // A partial block is padded (rows outside the request are discarded).
-      torch::Tensor padded = torch::zeros({kSampleBlock, n_cond}, torch::kFloat32);
-      padded.slice(0, begin - block, end - block).copy_(cond);
-      cond = padded;
+    std::vector<PassSpan> spans;
+    AppendSpans(conditions.slice(0, begin - first_row, end - first_row), seed, begin, &spans);
+    const torch::Tensor generated = RunPass(spans);
+    for (const PassSpan& s : spans) {
+      out.slice(0, s.first_row - first_row, s.first_row - first_row + s.rows)
+          .copy_(generated.slice(0, s.position, s.position + s.rows));
     }
-    const torch::Tensor input = torch::cat({BlockNoise(noise_, noise_key, block, kSampleBlock), cond}, 1);
-    const torch::Tensor generated =
-        dropout ? generator_.mlp->ForwardWithKeyedDropout(input, dropout_key, block) : generator_.forward(input);
-    out.slice(0, begin - first_row, end - first_row).copy_(generated.slice(0, begin - block, end - block));
   }
   return out;
 }
@@ -281,8 +325,47 @@ absl::StatusOr<Table> GanModel::Sample(const Table& conditions, int64_t rows, ui
                                        int64_t first_row) const {
   if (!fitted_) return absl::FailedPreconditionError("model: not fitted or loaded");
   EVGEN_RETURN_IF_ERROR(CheckSampleArguments(*this, conditions, rows, first_row));
-  const torch::Tensor out = GenerateAligned(Conditions(conditions, rows), seed, first_row);
-  EVGEN_ASSIGN_OR_RETURN(Table space, TensorToTable(out, model_columns_));
+  return Finish(conditions, GenerateAligned(Conditions(conditions, rows), seed, first_row));
+}
+
+std::vector<absl::StatusOr<Table>> GanModel::SampleShared(const std::vector<SampleShare>& shares) const {
+  std::vector<absl::Status> checked(shares.size());
+  std::vector<PassSpan> spans;
+  std::vector<size_t> first_span(shares.size() + 1, 0);
+  for (size_t i = 0; i < shares.size(); ++i) {
+    const SampleShare& s = shares[i];
+    checked[i] = !fitted_ ? absl::FailedPreconditionError("model: not fitted or loaded")
+                          : CheckSampleArguments(*this, *s.conditions, s.rows, s.first_row);
+    const bool one_block = s.rows == 0 || s.first_row / kSampleBlock == (s.first_row + s.rows - 1) / kSampleBlock;
+    if (checked[i].ok() && !one_block) checked[i] = absl::InternalError("SampleShared: a share spans two blocks");
+    if (checked[i].ok()) AppendSpans(Conditions(*s.conditions, s.rows), s.seed, s.first_row, &spans);
+    first_span[i + 1] = spans.size();
+  }
+  c10::InferenceMode inference;
+  const torch::Tensor generated = spans.empty() ? torch::Tensor() : RunPass(spans);
+  std::vector<absl::StatusOr<Table>> out;
+  for (size_t i = 0; i < shares.size(); ++i) {
+    if (!checked[i].ok()) {
+      out.push_back(checked[i]);
+      continue;
+    }
+    std::vector<torch::Tensor> parts;
+    for (size_t k = first_span[i]; k < first_span[i + 1]; ++k) {
+      parts.push_back(generated.slice(0, spans[k].position, spans[k].position + spans[k].rows));
+    }
+    const torch::Tensor rows = parts.empty()
+        ? torch::empty({0, static_cast<int64_t>(model_columns_.size())}, torch::kFloat32)
+        : torch::cat(parts, 0);
+    out.push_back(Finish(*shares[i].conditions, rows));
+  }
+  return out;
+}
+
+// Finish maps generated model-space rows back through the transform chain
+// and returns them beside their conditions.
+absl::StatusOr<Table> GanModel::Finish(const Table& conditions, const torch::Tensor& generated) const {
+  const int64_t rows = generated.size(0);
+  EVGEN_ASSIGN_OR_RETURN(Table space, TensorToTable(generated, model_columns_));
   EVGEN_ASSIGN_OR_RETURN(Table physical, chain_.Inverse(space));
   EVGEN_ASSIGN_OR_RETURN(Table targets, physical.SelectColumns(config_.target_columns));
   EVGEN_ASSIGN_OR_RETURN(Table result, conditions.SelectColumns(config_.condition_columns));

@@ -132,14 +132,21 @@ torch::Tensor MlpImpl::ForwardWithDropout(torch::Tensor x, at::Generator generat
   return Run(std::move(x), [&](size_t, const torch::Tensor& h) { return Dropout(h, g, /*active=*/true); });
 }
 
-torch::Tensor MlpImpl::ForwardWithKeyedDropout(torch::Tensor x, uint64_t key, int64_t first_row) {
+torch::Tensor MlpImpl::ForwardWithKeyedDropout(torch::Tensor x, const std::vector<KeyedRows>& spans) {
   c10::InferenceMode inference;  // sampling only: the masks are applied in place
   const DropoutMask mask(1.0 - spec_.dropout);
+  int64_t covered = 0;
+  for (const KeyedRows& s : spans) covered += s.rows;
+  const bool padded = covered < x.size(0);  // spans never overlap
   return Run(std::move(x), [&](size_t k, torch::Tensor h) {
     if (spec_.dropout <= 0) return h;
-    torch::Tensor m = torch::empty(h.sizes(), torch::kFloat32);
+    torch::Tensor m = padded ? torch::zeros(h.sizes(), torch::kFloat32) : torch::empty(h.sizes(), torch::kFloat32);
     const int64_t width = h.size(1);
-    mask.Fill(DeriveSeed(key, k), static_cast<uint64_t>(first_row * width), m.data_ptr<float>(), m.numel());
+    float* out = m.data_ptr<float>();
+    for (const KeyedRows& s : spans) {
+      mask.Fill(DeriveSeed(s.key, k), static_cast<uint64_t>(s.first_row * width), out + s.position * width,
+                s.rows * width);
+    }
     return h.mul_(m.to(h.device()));
   });
 }

@@ -61,11 +61,20 @@ class MlpImpl : public torch::nn::Module {
   // concurrent calls are safe. A GAN generator trained with dropout samples
   // this way, since the dropout noise is part of the distribution it learnt.
   torch::Tensor ForwardWithDropout(torch::Tensor x, at::Generator generator);
+  // KeyedRows: rows [first_row, first_row + rows) of a keyed mask stream,
+  // placed at rows [position, position + rows) of a forward pass.
+  struct KeyedRows {
+    uint64_t key = 0;
+    int64_t first_row = 0, position = 0, rows = 0;
+  };
   // ForwardWithKeyedDropout is ForwardWithDropout for sampling: the mask of
-  // hidden layer k for absolute row r comes from stream (key, k) at
-  // position r * width (block_random.h), so rows do not depend on how a
-  // request is cut into blocks, and masks cost little next to the forward.
-  torch::Tensor ForwardWithKeyedDropout(torch::Tensor x, uint64_t key, int64_t first_row);
+  // hidden layer k for absolute row r of stream `key` comes from stream
+  // (key, k) at position r * width (block_random.h), so rows do not depend
+  // on how a request is cut into blocks or where in the pass they sit, and
+  // masks cost little next to the forward. Rows of x that no span covers are
+  // zeroed after each hidden layer (they are padding). Spans may come from
+  // different streams: several requests can share one pass.
+  torch::Tensor ForwardWithKeyedDropout(torch::Tensor x, const std::vector<KeyedRows>& spans);
   // The generator dropout masks are drawn from (a CPU generator); nullopt
   // uses LibTorch's default generator.
   void set_noise_generator(std::optional<at::Generator> generator);
