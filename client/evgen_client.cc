@@ -276,6 +276,13 @@ absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
   return ReadStream(sampling_->Sample(&context, r), &context, on_chunk);
 }
 
+absl::Status EvgenClient::Unweight(const v1::UnweightRequest& r,
+                                   const std::function<absl::Status(const v1::UnweightChunk&)>& on_chunk) {
+  grpc::ClientContext context;
+  AddToken(&context);
+  return ReadStream(sampling_->Unweight(&context, r), &context, on_chunk);
+}
+
 absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1::UploadHeader header,
                                                     const UploadProgress& on_progress) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
@@ -373,6 +380,20 @@ absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const OutputF
     if (on_progress) on_progress(writer.received(), chunk.total_rows());
     return absl::OkStatus();
   }));
+  return writer.Commit();
+}
+
+absl::Status EvgenClient::UnweightToFile(const v1::UnweightRequest& r, const OutputFile& out,
+                                         v1::UnweightChunk* summary) {
+  ChunkFileWriter writer(out);
+  bool any = false;
+  EVGEN_RETURN_IF_ERROR(Unweight(r, [&](const v1::UnweightChunk& chunk) {
+    any = true;
+    *summary = chunk;
+    summary->clear_table();
+    return writer.Add(chunk.table(), chunk.total_rows());
+  }));
+  if (!any) return absl::FailedPreconditionError("unweight: no event was kept; nothing to write");
   return writer.Commit();
 }
 

@@ -111,6 +111,13 @@ class EvgenClient {
   [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
                                           int64_t* conditions_out_of_range = nullptr,
                                           const RowProgress& on_progress = nullptr);
+  // Unweight streams the kept events of a weighted dataset to on_chunk.
+  [[nodiscard]] absl::Status Unweight(const v1::UnweightRequest& r,
+                                      const std::function<absl::Status(const v1::UnweightChunk&)>& on_chunk);
+  // UnweightToFile writes the kept events to a file (as SampleToFile) and
+  // fills `summary` (its table empty) with the efficiency and weights.
+  [[nodiscard]] absl::Status UnweightToFile(const v1::UnweightRequest& r, const OutputFile& out,
+                                            v1::UnweightChunk* summary);
   // ExportToFile writes a dataset (or a region or columns of it) to a file.
   [[nodiscard]] absl::Status ExportToFile(const v1::ExportDatasetRequest& r, const OutputFile& out);
 

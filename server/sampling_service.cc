@@ -4,6 +4,7 @@
 
 #include "core/data/device.h"
 #include "core/sampling/sample_plan.h"
+#include "core/sampling/unweight.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
 #include "server/server_telemetry.h"
@@ -44,7 +45,46 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   return stream;
 }
 
+using UnweightStream = TableStreamPlan<v1::UnweightChunk>;
+
+// PlanUnweight selects the events, lets core unweight them and streams the
+// kept rows with the efficiency in every chunk.
+absl::StatusOr<UnweightStream> PlanUnweight(ServerState& state, const v1::UnweightRequest& request) {
+  EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(state, request.max_chunk_bytes()));
+  if (request.events().dataset().empty()) return absl::InvalidArgumentError("events.dataset: name a stored dataset");
+  EVGEN_ASSIGN_OR_RETURN(Table weighted, SelectDataset(state, request.events(), "events"));
+  UnweightSpec spec;
+  spec.log_target_column = request.log_target_column();
+  spec.log_proposal_column = request.log_proposal_column();
+  spec.seed = request.seed();
+  spec.field = "events";
+  EVGEN_ASSIGN_OR_RETURN(UnweightResult result, evgen::Unweight(weighted, spec));
+  auto shared = std::make_shared<const UnweightResult>(std::move(result));
+  UnweightStream stream;
+  stream.total_rows = shared->events.num_rows();
+  stream.rows_per_chunk = ChunkRows(shared->events.num_columns(), chunk_bytes);
+  stream.produce = [shared](int64_t begin, int64_t end) { return shared->events.SliceRows(begin, end); };
+  stream.fill = [shared](const Table& rows, int64_t begin, v1::UnweightChunk* chunk) {
+    EncodeTable(rows, chunk->mutable_table());
+    chunk->mutable_table()->set_first_row(begin);
+    chunk->set_total_rows(shared->events.num_rows());
+    chunk->set_input_rows(shared->input_rows);
+    chunk->set_mean_weight(shared->mean_weight);
+    chunk->set_max_weight(shared->max_weight);
+    chunk->set_efficiency(shared->efficiency);
+  };
+  return stream;
+}
+
 }  // namespace
+
+grpc::ServerWriteReactor<v1::UnweightChunk>* SamplingServiceImpl::Unweight(
+    grpc::CallbackServerContext* context, const v1::UnweightRequest* request) {
+  if (auto* denied = DenyWrite<v1::UnweightChunk>(*state_, context, Role::kReader, "Unweight")) return denied;
+  ServerState* state = state_;
+  return StartTableStream<v1::UnweightChunk>(*state, context, "Unweight",
+                                             [state, request] { return PlanUnweight(*state, *request); });
+}
 
 grpc::ServerWriteReactor<v1::SampleChunk>* SamplingServiceImpl::Sample(
     grpc::CallbackServerContext* context, const v1::SampleRequest* request) {

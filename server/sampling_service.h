@@ -1,6 +1,7 @@
 // sampling_service.h: SamplingServiceImpl, evgen.v1.SamplingService: streams
 // a model's samples in bounded chunks, produced one at a time on the server's
-// pool so memory stays flat however large n is.
+// pool so memory stays flat however large n is, and unweights weighted
+// events (core/sampling/unweight.h).
 #pragma once
 
 #include "evgen/v1/sampling_service.grpc.pb.h"
@@ -14,6 +15,8 @@ class SamplingServiceImpl final : public v1::SamplingService::CallbackService {
 
   grpc::ServerWriteReactor<v1::SampleChunk>* Sample(grpc::CallbackServerContext* context,
                                                     const v1::SampleRequest* request) override;
+  grpc::ServerWriteReactor<v1::UnweightChunk>* Unweight(grpc::CallbackServerContext* context,
+                                                        const v1::UnweightRequest* request) override;
 
  private:
   ServerState* state_;

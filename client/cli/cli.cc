@@ -657,6 +657,49 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   });
 }
 
+void AddUnweightCommand(CLI::App& app, Runner& run) {
+  auto req = std::make_shared<v1::UnweightRequest>();
+  auto out = std::make_shared<OutputFile>();
+  auto* unweight = app.add_subcommand(
+      "unweight",
+      "turn a stored dataset's weighted events into events of weight one (accept-reject); prints the "
+      "unweighting efficiency <w>/w_max");
+  unweight->add_option("dataset", *req->mutable_events()->mutable_dataset(), "weighted dataset")->required();
+  unweight->add_option("--region", *req->mutable_events()->mutable_region(), "only this region");
+  unweight->add_option("--log-target", *req->mutable_log_target_column(),
+                       "column of log target densities: weights exp(log_target - log_proposal) instead of the "
+                       "events' own");
+  unweight->add_option("--log-proposal", *req->mutable_log_proposal_column(),
+                       "column of log proposal densities (with --log-target)");
+  unweight->add_option("--seed", [req](const CLI::results_t& r) {
+    uint64_t seed = 0;
+    if (!absl::SimpleAtoi(r[0], &seed)) return false;
+    req->set_seed(seed);
+    return true;
+  }, "random seed (default 1)");
+  req->set_seed(1);
+  unweight->add_option("-o,--output", out->path, "output file: .npy, .csv, .h5, .lhe or .hepmc3")->required();
+  unweight->add_option("--format", out->format, "output format (default: from the extension)");
+  unweight->callback([&run, req, out] {
+    run.command = [&run, req, out](EvgenClient& client) -> absl::Status {
+      EVGEN_RETURN_IF_ERROR(CheckTableFormat(out->format));
+      v1::UnweightChunk summary;
+      EVGEN_RETURN_IF_ERROR(client.UnweightToFile(*req, *out, &summary));
+      Report(run,
+             {{"output", out->path},
+              {"input_rows", summary.input_rows()},
+              {"kept_rows", summary.total_rows()},
+              {"mean_weight", summary.mean_weight()},
+              {"max_weight", summary.max_weight()},
+              {"efficiency", summary.efficiency()}},
+             absl::StrCat("kept ", summary.total_rows(), " of ", summary.input_rows(), " events (efficiency <w>/w_max = ",
+                          summary.efficiency(), ", <w> ", summary.mean_weight(), ", w_max ", summary.max_weight(),
+                          ") into ", out->path));
+      return absl::OkStatus();
+    };
+  });
+}
+
 void AddMetricsCommands(CLI::App& app, Runner& run) {
   CLI::App* metrics = app.add_subcommand("metrics", "compare generated and reference samples");
   metrics->require_subcommand(1);
@@ -852,6 +895,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddJobCommands(app, run);
   AddModelCommands(app, run);
   AddSampleCommand(app, run);
+  AddUnweightCommand(app, run);
   AddHealthCommand(app, run);
   AddMetricsCommands(app, run);
   AddReportCommand(app, run);

@@ -58,6 +58,8 @@ class Table {
   // weight returns the event weight of `row`, 1 for unweighted tables.
   float weight(int64_t row) const { return weights_.empty() ? 1.f : weights_[row]; }
   [[nodiscard]] absl::Status SetWeights(std::vector<float> weights);
+  // ClearWeights makes the table unweighted (every row weight 1).
+  void ClearWeights() { weights_.clear(); }
 
   // Exact integer columns. Run and event numbers and other identifiers above
   // 2^24 change in float32, so such a column also keeps its exact int64

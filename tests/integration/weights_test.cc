@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
 #include "client/evgen_client.h"
 #include "core/io/atomic_file.h"
 #include "tests/integration/evgend_process.h"
@@ -106,6 +109,69 @@ TEST_F(WeightsTest, MetricsAgainstAnUnweightedCopyAreTheSameAfterAKillAndRestart
   EXPECT_TRUE(described->weighted());
   EXPECT_GT(described->weight_sum(), 0);
   EXPECT_EQ(client_->DescribeDataset("flat")->weight_sum(), 3000);
+}
+
+TEST_F(WeightsTest, UnweightingKeepsMeanOverMaxOfTheEventsAndTheirWeightedMeans) {
+  Upload("weighted", true);
+  // <w> / w_max of the weights LheWithWeights writes.
+  double sum = 0, max = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const double w = 0.05 + (20.0 + (i * 37 % 400) * 0.25) / 40.0;
+    sum += w;
+    max = std::max(max, w);
+  }
+  const double expected = sum / 3000 / max;
+  const std::string out = dir_ + "/kept.csv";
+  CliResult r = RunCliCapture(server_->address(), {"--json", "unweight", "weighted", "--seed", "4", "-o", out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::cout << "unweight figure: " << j.dump() << " expected efficiency " << expected << "\n";
+  EXPECT_NEAR(j["efficiency"].get<double>(), expected, 1e-5);
+  EXPECT_EQ(j["input_rows"].get<int64_t>(), 3000);
+  const double kept = j["kept_rows"].get<double>();
+  EXPECT_NEAR(kept, expected * 3000, 5 * std::sqrt(3000 * expected * (1 - expected)));
+
+  // The same seed keeps the same events; another seed others.
+  const std::string again = dir_ + "/again.csv", other = dir_ + "/other.csv";
+  ASSERT_EQ(RunCliCapture(server_->address(), {"unweight", "weighted", "--seed", "4", "-o", again}).code, 0);
+  ASSERT_EQ(RunCliCapture(server_->address(), {"unweight", "weighted", "--seed", "5", "-o", other}).code, 0);
+  EXPECT_EQ(*ReadFileToString(again), *ReadFileToString(out));
+  EXPECT_NE(*ReadFileToString(other), *ReadFileToString(out));
+
+  // The kept events, unweighted, have the weighted sample's means: the
+  // relative mean difference of the lepton energies, which the weights
+  // raise by about a sixth, stays within the statistical error.
+  v1::UploadHeader header;
+  header.set_name("kept");
+  ASSERT_TRUE(client_->UploadFile(out, header).ok());
+  absl::StatusOr<v1::Dataset> kept_info = client_->DescribeDataset("kept");
+  ASSERT_TRUE(kept_info.ok());
+  EXPECT_FALSE(kept_info->weighted());
+  std::vector<std::string> energies;
+  for (const std::string& c : kept_info->columns()) {
+    if (c.size() > 6 && c.compare(c.size() - 6, 6, "_e_gev") == 0 && c.rfind("p2", 0) == 0) energies.push_back(c);
+  }
+  ASSERT_FALSE(energies.empty()) << "no lepton energy column among " << kept_info->columns_size();
+  v1::CompareRequest cmp;
+  cmp.mutable_reference()->mutable_dataset()->set_dataset("weighted");
+  cmp.mutable_candidate()->mutable_dataset()->set_dataset("kept");
+  for (const std::string& c : energies) {
+    cmp.mutable_reference()->mutable_dataset()->add_columns(c);
+    cmp.mutable_candidate()->mutable_dataset()->add_columns(c);
+  }
+  cmp.add_metrics()->set_name("relative-mean-difference");
+  cmp.set_seed(3);
+  absl::StatusOr<v1::CompareResponse> response = client_->Compare(cmp);
+  ASSERT_TRUE(response.ok()) << response.status();
+  std::cout << "unweight figure: relative mean difference of " << energies.front() << " against the weighted "
+            << response->results(0).value() << "\n";
+  EXPECT_LT(response->results(0).value(), 0.03);
+
+  CliResult half = RunCliCapture(server_->address(),
+                                 {"unweight", "weighted", "--log-target", "p2_e_gev", "-o", dir_ + "/bad.csv"});
+  EXPECT_NE(half.code, 0);
+  EXPECT_NE(half.err.find("log_proposal_column"), std::string::npos) << half.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/bad.csv"));
 }
 
 }  // namespace
