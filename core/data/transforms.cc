@@ -58,10 +58,18 @@ class ColumnwiseTransform : public Transform {
   // Check returns an error text for an invalid input value, or "".
   using Check = std::function<std::string(double)>;
 
+  // LogSlope is ln|dy/dx| at (x, a, b); NaN where the map is flat, which
+  // `flat` then explains in the error.
+  struct LogSlope {
+    Map log_slope;
+    std::string flat;
+  };
+
   ColumnwiseTransform(std::string kind, std::vector<std::string> columns, Fitter fit, Map forward,
-                      Map inverse, Check check)
+                      Map inverse, Check check, LogSlope slope)
       : kind_(std::move(kind)), columns_(std::move(columns)), fit_(std::move(fit)),
-        forward_(std::move(forward)), inverse_(std::move(inverse)), check_(std::move(check)) {}
+        forward_(std::move(forward)), inverse_(std::move(inverse)), check_(std::move(check)),
+        slope_(std::move(slope)) {}
 
   std::string kind() const override { return kind_; }
 
@@ -80,6 +88,26 @@ class ColumnwiseTransform : public Transform {
 
   absl::StatusOr<Table> Forward(const Table& table) const override { return Apply(table, forward_, true); }
   absl::StatusOr<Table> Inverse(const Table& table) const override { return Apply(table, inverse_, false); }
+
+  absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table& table) const override {
+    if (a_.size() != columns_.size()) return absl::FailedPreconditionError(absl::StrCat("transform ", kind_, ": not fitted"));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, columns_, kind_));
+    std::vector<double> out(static_cast<size_t>(table.num_rows()), 0.0);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      for (int64_t r = 0; r < table.num_rows(); ++r) {
+        const double x = table.at(r, idx[k]);
+        const std::string problem = check_ ? check_(x) : "";
+        const double slope = problem.empty() ? slope_.log_slope(x, a_[k], b_[k]) : std::nan("");
+        if (!std::isfinite(slope)) {
+          return Bad(kind_, absl::StrCat("column '", columns_[k], "' row ", r, ": ", x, " ",
+                                         problem.empty() ? slope_.flat : problem,
+                                         ", so it has no density there"));
+        }
+        out[r] += slope;
+      }
+    }
+    return out;
+  }
 
   Json ToJson() const override {
     Json j = extra_;
@@ -130,6 +158,7 @@ class ColumnwiseTransform : public Transform {
   Fitter fit_;
   Map forward_, inverse_;
   Check check_;
+  LogSlope slope_;
   std::vector<double> a_, b_;
   Json extra_ = Json::object();  // the spec's own options, kept for ToJson
 };
@@ -163,17 +192,23 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeColumnwise(const Json& spec, cons
           return hi > lo ? low + (x - lo) / (hi - lo) * (high - low) : low;
         },
         [low, high](double y, double lo, double hi) { return lo + (y - low) / (high - low) * (hi - lo); },
-        nullptr);
+        nullptr,
+        ColumnwiseTransform::LogSlope{[low, high](double, double lo, double hi) {
+           return hi > lo ? std::log((high - low) / (hi - lo)) : std::nan("");
+         },
+         "lies in a column that was constant in training (min-max maps it to one value)"});
   } else if (kind == "standardize") {
     t = std::make_unique<ColumnwiseTransform>(
         kind, columns, MeanStdOf, [](double x, double mean, double sd) { return (x - mean) / sd; },
-        [](double y, double mean, double sd) { return mean + y * sd; }, nullptr);
+        [](double y, double mean, double sd) { return mean + y * sd; }, nullptr,
+        ColumnwiseTransform::LogSlope{[](double, double, double sd) { return -std::log(sd); }, ""});
   } else if (kind == "log") {
     EVGEN_ASSIGN_OR_RETURN(double offset, NumberField(spec, kind, "offset", 0));
     t = std::make_unique<ColumnwiseTransform>(
         kind, columns, nullptr, [offset](double x, double, double) { return std::log(x + offset); },
         [offset](double y, double, double) { return std::exp(y) - offset; },
-        [offset](double x) { return x + offset > 0 ? "" : std::string("is not above -offset"); });
+        [offset](double x) { return x + offset > 0 ? "" : std::string("is not above -offset"); },
+        ColumnwiseTransform::LogSlope{[offset](double x, double, double) { return -std::log(x + offset); }, ""});
   } else if (kind == "logit") {
     EVGEN_ASSIGN_OR_RETURN(double eps, NumberField(spec, kind, "epsilon", 1e-6, Interval::Open(0, 0.5)));
     t = std::make_unique<ColumnwiseTransform>(
@@ -183,7 +218,12 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeColumnwise(const Json& spec, cons
           return std::log(c / (1 - c));
         },
         [](double y, double, double) { return 1 / (1 + std::exp(-y)); },
-        [](double x) { return (x >= 0 && x <= 1) ? "" : std::string("is outside [0, 1]"); });
+        [](double x) { return (x >= 0 && x <= 1) ? "" : std::string("is outside [0, 1]"); },
+        // Outside [eps, 1 - eps] the forward map is clamped, i.e. flat.
+        ColumnwiseTransform::LogSlope{[eps](double x, double, double) {
+           return x >= eps && x <= 1 - eps ? -std::log(x * (1 - x)) : std::nan("");
+         },
+         "is outside [epsilon, 1 - epsilon], where logit is clamped"});
   }
   EVGEN_RETURN_IF_ERROR(t->Restore(spec));
   // Parameter-free transforms are fitted from the start.
@@ -227,6 +267,10 @@ class TailCut final : public Transform {
     return table.SelectRows(keep);
   }
   absl::StatusOr<Table> Inverse(const Table& table) const override { return table; }
+  absl::StatusOr<Table> MapEveryRow(const Table& table) const override { return table; }
+  absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table& table) const override {
+    return std::vector<double>(static_cast<size_t>(table.num_rows()), 0.0);
+  }
 
   Json ToJson() const override {
     Json j = {{"kind", kind()}, {"columns", columns_}, {"percentile", percentile_}};
@@ -313,6 +357,11 @@ class Periodic final : public Transform {
     return out;
   }
 
+  absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table&) const override {
+    return Bad(kind(), "maps each angle onto a circle in two dimensions, where model space has no "
+                       "density; a density model cannot use it (leave angles untransformed)");
+  }
+
   Json ToJson() const override { return {{"kind", kind()}, {"columns", columns_}}; }
 
  private:
@@ -380,6 +429,12 @@ class OnShell final : public Transform {
       out.AppendRow(row.data());
     }
     return out;
+  }
+
+  // The energies are functions of the 3-momenta on the mass shell, so the
+  // density is per unit of the 3-momenta and dropping E adds nothing.
+  absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table& table) const override {
+    return std::vector<double>(static_cast<size_t>(table.num_rows()), 0.0);
   }
 
   Json ToJson() const override {
@@ -485,6 +540,18 @@ absl::StatusOr<Table> TransformChain::Forward(const Table& table) const {
   Table current = table;
   for (const auto& t : transforms_) {
     EVGEN_ASSIGN_OR_RETURN(current, t->Forward(current));
+  }
+  return current;
+}
+
+absl::StatusOr<Table> TransformChain::ForwardWithLogAbsDet(const Table& table,
+                                                           std::vector<double>* log_abs_det) const {
+  log_abs_det->assign(static_cast<size_t>(table.num_rows()), 0.0);
+  Table current = table;
+  for (const auto& t : transforms_) {
+    EVGEN_ASSIGN_OR_RETURN(std::vector<double> part, t->ForwardLogAbsDet(current));
+    for (size_t r = 0; r < part.size(); ++r) (*log_abs_det)[r] += part[r];
+    EVGEN_ASSIGN_OR_RETURN(current, t->MapEveryRow(current));
   }
   return current;
 }

@@ -21,6 +21,16 @@
 //       drops <prefix>_e_gev (a model then generates 3-momenta); Inverse puts
 //       E = sqrt(p^2 + m^2) back, so every generated particle is on its mass shell
 //
+// Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
+// + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
+// Forward (ForwardLogAbsDet). min-max and standardize have constant slopes,
+// log has 1 / (x + offset), logit 1 / (x (1 - x)); tail-cut is the identity
+// on the rows it keeps (the density stays the untruncated one, as generated
+// values are not clipped either); on-shell drops energies that the 3-momenta
+// fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.
+// periodic maps one angle onto a circle in two dimensions, where no density
+// exists, and is refused.
+//
 // Example:
 //   EVGEN_ASSIGN_OR_RETURN(TransformChain chain, TransformChain::FromJson(spec));
 //   EVGEN_RETURN_IF_ERROR(chain.Fit(train));
@@ -46,6 +56,14 @@ class Transform {
   [[nodiscard]] virtual absl::Status Fit(const Table& table) = 0;
   [[nodiscard]] virtual absl::StatusOr<Table> Forward(const Table& table) const = 0;
   [[nodiscard]] virtual absl::StatusOr<Table> Inverse(const Table& table) const = 0;
+  // MapEveryRow is Forward without dropping rows: what a density evaluation
+  // maps (tail-cut drops rows only from training data).
+  [[nodiscard]] virtual absl::StatusOr<Table> MapEveryRow(const Table& table) const { return Forward(table); }
+  // ForwardLogAbsDet returns ln|det dForward/dx| for each row of `table` (this
+  // transform's input), over the columns it maps. InvalidArgument naming the
+  // transform where Forward has no Jacobian determinant, or naming the column
+  // and row of a value where it is not differentiable.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table& table) const = 0;
   // ToJson includes fitted parameters; FromJson of it restores a fitted transform.
   virtual nlohmann::json ToJson() const = 0;
 };
@@ -64,6 +82,12 @@ class TransformChain {
   [[nodiscard]] absl::Status Fit(const Table& table);
   [[nodiscard]] absl::StatusOr<Table> Forward(const Table& table) const;
   [[nodiscard]] absl::StatusOr<Table> Inverse(const Table& table) const;
+  // ForwardWithLogAbsDet maps every row (no tail cut) and adds to
+  // (*log_abs_det)[r] (resized to the rows, zeros) the sum of the transforms'
+  // ln|det dForward/dx| of row r: the term a density in model space needs to
+  // become one in physical units.
+  [[nodiscard]] absl::StatusOr<Table> ForwardWithLogAbsDet(const Table& table,
+                                                           std::vector<double>* log_abs_det) const;
   bool empty() const { return transforms_.empty(); }
 
  private:

@@ -12,6 +12,10 @@ std::vector<absl::StatusOr<Table>> Model::SampleShared(const std::vector<SampleS
   return out;
 }
 
+absl::StatusOr<std::vector<double>> Model::LogDensity(const Table&) const {
+  return absl::FailedPreconditionError(absl::StrCat(kind(), " models have no density"));
+}
+
 absl::Status CheckSampleArguments(const Model& model, const Table& conditions, int64_t rows,
                                   int64_t first_row) {
   if (rows < 0 || first_row < 0) {

@@ -18,8 +18,9 @@
 //   row's conditions), so the server can split a request into chunks without
 //   changing a single byte of the result.
 // - Threading: Fit() runs on one job thread and may block for a long time; it
-//   polls FitContext::cancelled between steps. Sample(), Describe() and Save()
-//   are const and may run concurrently from many threads once fitting ended.
+//   polls FitContext::cancelled between steps. Sample(), Describe(), Save() and
+//   LogDensity() are const and may run concurrently from many threads once
+//   fitting ended.
 // - Ownership: tables are passed by const reference and never retained.
 #pragma once
 
@@ -122,6 +123,16 @@ class Model {
                                                 int64_t first_row) const {
     return Sample(conditions, conditions.num_rows(), seed, first_row);
   }
+
+  // LogDensity returns, for each row of `events`, the model's log density
+  // log p(x | c) of its target columns x given its condition columns c (both
+  // read by name; extra columns are ignored), in the physical units of the
+  // columns: a density model includes the log-Jacobian of its transforms.
+  // InvalidArgument naming the column (and row) for a missing column or a
+  // value that is not finite or outside the transforms' domain;
+  // FailedPrecondition before Fit/Load. The default is FailedPrecondition
+  // "<kind> models have no density" (a GAN only samples).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<double>> LogDensity(const Table& events) const;
 
   // Describe returns a JSON object with the model's configuration and what
   // fitting found (e.g. empty template cells), for `evgen models get`.

@@ -130,8 +130,8 @@ TEST_F(ErrorsTest, UnknownModelKindIsInvalidArgument) {
   t.set_kind("diffusion-transformer");
   absl::Status s = client.SubmitTraining(t).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("kind: unknown model kind 'diffusion-transformer'; allowed: gan, lsgan, "
-                             "rjs-gan, template, wgan-clip, wgan-gp, wgan-u1"),
+  EXPECT_NE(s.message().find("kind: unknown model kind 'diffusion-transformer'; allowed: cinn, flow-affine, "
+                             "flow-rqs, gan, lsgan, rjs-gan, template, wgan-clip, wgan-gp, wgan-u1"),
             std::string::npos) << s;
 }
 

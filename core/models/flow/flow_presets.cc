@@ -1,0 +1,124 @@
+#include "core/models/flow/flow_presets.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/store/names.h"
+
+namespace evgen {
+namespace {
+
+using nlohmann::json;
+
+// Size is what separates a preset from its -small variant.
+struct Size {
+  int64_t blocks;
+  int64_t width;
+  int64_t batch;
+  int64_t steps;
+};
+
+constexpr Size kFull{10, 256, 1024, 50000};
+constexpr Size kSmall{6, 64, 256, 3000};
+
+json Base(const Size& s, json targets, json transforms) {
+  const bool small = s.steps == kSmall.steps;
+  return {{"target_columns", std::move(targets)},
+          {"transforms", std::move(transforms)},
+          {"blocks", s.blocks},
+          {"subnet", {{"hidden", {s.width, s.width}}, {"activation", "relu"}}},
+          {"optimizer", {{"lr", small ? 2e-3 : 5e-4}, {"lr_decay_to", 0.1}}},
+          {"batch_size", s.batch},
+          {"steps", s.steps},
+          {"validation", {{"fraction", 0.1}, {"every", small ? 250 : 1000}, {"patience", small ? 0 : 10}}},
+          {"checkpoint_every", small ? 500 : 2000}};
+}
+
+json Standardize(const json& columns) { return {{"kind", "standardize"}, {"columns", columns}}; }
+
+// LogThenStandardize: momenta and masses have long high tails that a
+// logarithm (1 GeV offset, so 0 stays finite) turns into near-Gaussian ones
+// the spline's [-B, B] covers.
+json LogThenStandardize(const json& logged, const json& all) {
+  return {{{"kind", "log"}, {"columns", logged}, {"offset", 1}}, Standardize(all)};
+}
+
+json Camel(const Size& s) { return Base(s, {"x0"}, {Standardize({"x0"})}); }
+
+json Camel2d(const Size& s) {
+  json c = Base(s, {"x0", "x1"}, {Standardize({"x0", "x1"})});
+  c["mixing"] = "rotation";
+  return c;
+}
+
+json QcdMultijet(const Size& s) {
+  return Base(s, {"pt_gev", "eta", "mass_gev"},
+              LogThenStandardize({"pt_gev", "mass_gev"}, {"pt_gev", "eta", "mass_gev"}));
+}
+
+json JetMassCinn(const Size& s) {
+  json c = Base(s, {"mass_gev"}, LogThenStandardize({"mass_gev"}, {"mass_gev"}));
+  c["condition_columns"] = {"pt_gev", "eta", "n_track"};
+  c["coupling"] = "rqs";
+  return c;
+}
+
+json Dilepton(const Size& s) {
+  const json features = {"pt_l0_gev", "pt_l1_gev", "pt_ll_gev", "m_ll_gev",
+                         "met_gev",   "mt_gev",    "dphi_ll",   "dr_ll"};
+  return Base(s, features,
+              LogThenStandardize({"pt_l0_gev", "pt_l1_gev", "pt_ll_gev", "m_ll_gev", "met_gev", "mt_gev"}, features));
+}
+
+json TtbarAllhad(const Size& s) {
+  json particles = json::array(), momenta = json::array(), targets = json::array();
+  for (int i = 1; i <= 6; ++i) {
+    const bool bottom = i == 3 || i == 6;
+    particles.push_back({{"prefix", absl::StrCat("p", i)}, {"mass_gev", bottom ? 4.7 : 0.0}});
+    for (const char* c : {"e", "px", "py", "pz"}) {
+      targets.push_back(absl::StrCat("p", i, "_", c, "_gev"));
+      if (std::string(c) != "e") momenta.push_back(absl::StrCat("p", i, "_", c, "_gev"));
+    }
+  }
+  return Base(s, targets, {{{"kind", "on-shell"}, {"particles", particles}}, Standardize(momenta)});
+}
+
+json DrellYan(const Size& s) {
+  const json muons = {"pt1", "eta1", "phi1", "pt2", "eta2", "phi2"};
+  return Base(s, muons, LogThenStandardize({"pt1", "pt2"}, muons));
+}
+
+std::vector<ModelPreset> MakePresets() {
+  std::vector<ModelPreset> presets;
+  auto add = [&presets](const std::string& name, const std::string& kind, const std::string& what,
+                        json (*make)(const Size&)) {
+    presets.push_back({name, kind, what, make(kFull)});
+    presets.push_back({name + "-small", kind, what + ", trained for minutes on a CPU", make(kSmall)});
+  };
+  add("camel-flow", "flow-rqs", "spline flow of the 1-D camel-back", Camel);
+  add("camel-affine", "flow-affine", "RealNVP flow of the 2-D camel-back (dimensions = 2)", Camel2d);
+  add("qcd-multijet-flow", "flow-rqs", "spline flow of qcd-multijet jets' pT, eta and mass", QcdMultijet);
+  add("jetmass-cinn", "cinn", "cINN of the jet mass given pT, eta and N_track (qcd-multijet)", JetMassCinn);
+  add("ttbar-dilepton-flow", "flow-rqs", "spline flow of the 8 ttbar-dilepton features", Dilepton);
+  add("ttbar-allhad-flow", "flow-rqs", "spline flow of ttbar-allhad's six on-shell quarks", TtbarAllhad);
+  add("drell-yan-flow", "flow-rqs", "spline flow of the drell-yan muons' pT, eta, phi", DrellYan);
+  return presets;
+}
+
+}  // namespace
+
+const std::vector<ModelPreset>& FlowPresets() {
+  static const std::vector<ModelPreset> presets = MakePresets();
+  return presets;
+}
+
+absl::StatusOr<ModelPreset> FindFlowPreset(const std::string& name) {
+  std::vector<std::string> names;
+  for (const ModelPreset& p : FlowPresets()) {
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("config.preset: unknown preset '", EchoValue(name),
+                                                 "'; allowed: ", absl::StrJoin(names, ", ")));
+}
+
+}  // namespace evgen
