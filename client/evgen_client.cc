@@ -1,5 +1,6 @@
 #include "client/evgen_client.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -274,6 +275,40 @@ absl::Status EvgenClient::Sample(const v1::SampleRequest& r,
   grpc::ClientContext context;
   AddToken(&context);
   return ReadStream(sampling_->Sample(&context, r), &context, on_chunk);
+}
+
+absl::StatusOr<std::vector<double>> EvgenClient::Density(const std::string& model, int version,
+                                                         const Table& events, int64_t rows_per_chunk) {
+  grpc::ClientContext context;
+  AddToken(&context);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::DensityRequest, v1::DensityChunk>> stream =
+      sampling_->Density(&context);
+  std::vector<double> out;
+  out.reserve(static_cast<size_t>(events.num_rows()));
+  // One chunk in flight: write it, read its answer (the server answers each
+  // chunk before reading the next).
+  for (int64_t begin = 0; begin < std::max<int64_t>(events.num_rows(), 1); begin += rows_per_chunk) {
+    v1::DensityRequest request;
+    if (begin == 0) {
+      request.set_model(model);
+      request.set_version(version);
+    }
+    EncodeTable(events.SliceRows(begin, std::min(events.num_rows(), begin + rows_per_chunk)),
+                request.mutable_events());
+    v1::DensityChunk chunk;
+    if (!stream->Write(request) || !stream->Read(&chunk)) break;  // Finish says why
+    if (chunk.first_row() != begin) {
+      context.TryCancel();
+      return absl::DataLossError(absl::StrCat("density: answer for row ", chunk.first_row(), ", expected ", begin));
+    }
+    out.insert(out.end(), chunk.log_density().begin(), chunk.log_density().end());
+  }
+  stream->WritesDone();
+  EVGEN_RETURN_IF_ERROR(FromGrpcStatus(stream->Finish()));
+  if (static_cast<int64_t>(out.size()) != events.num_rows()) {
+    return absl::DataLossError(absl::StrCat("density: ", out.size(), " values for ", events.num_rows(), " rows"));
+  }
+  return out;
 }
 
 absl::Status EvgenClient::Unweight(const v1::UnweightRequest& r,

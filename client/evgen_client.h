@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/io/table.h"
 #include "evgen/v1/dataset_service.grpc.pb.h"
 #include "evgen/v1/metrics_service.grpc.pb.h"
 #include "evgen/v1/model_service.grpc.pb.h"
@@ -111,6 +112,10 @@ class EvgenClient {
   [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
                                           int64_t* conditions_out_of_range = nullptr,
                                           const RowProgress& on_progress = nullptr);
+  // Density streams `events` to the server in chunks of at most
+  // rows_per_chunk rows and returns log p(x | c) of every row, in order.
+  [[nodiscard]] absl::StatusOr<std::vector<double>> Density(const std::string& model, int version,
+                                                            const Table& events, int64_t rows_per_chunk = 65536);
   // Unweight streams the kept events of a weighted dataset to on_chunk.
   [[nodiscard]] absl::Status Unweight(const v1::UnweightRequest& r,
                                       const std::function<absl::Status(const v1::UnweightChunk&)>& on_chunk);

@@ -64,7 +64,7 @@ void ToProto(const JobRecord& record, v1::Job* out) {
   p->set_step(record.progress.step);
   p->set_total_steps(record.progress.total_steps);
   for (const auto& [name, value] : record.progress.losses) (*p->mutable_losses())[name] = value;
-  p->set_has_validation_metric(record.progress.validation_metric >= 0);
+  p->set_has_validation_metric(record.progress.has_validation_metric || record.progress.validation_metric >= 0);
   p->set_validation_metric(record.progress.validation_metric);
   p->set_events_per_second(record.events_per_second);
   p->set_eta_seconds(record.eta_seconds);

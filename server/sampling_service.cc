@@ -7,6 +7,7 @@
 #include "core/sampling/unweight.h"
 #include "core/status_macros.h"
 #include "server/convert.h"
+#include "server/density_reactor.h"
 #include "server/server_telemetry.h"
 #include "server/table_source.h"
 #include "server/table_stream_reactor.h"
@@ -84,6 +85,23 @@ grpc::ServerWriteReactor<v1::UnweightChunk>* SamplingServiceImpl::Unweight(
   ServerState* state = state_;
   return StartTableStream<v1::UnweightChunk>(*state, context, "Unweight",
                                              [state, request] { return PlanUnweight(*state, *request); });
+}
+
+// FinishedBidiReactor ends a bidi call at once with a refusal.
+class FinishedBidiReactor final : public grpc::ServerBidiReactor<v1::DensityRequest, v1::DensityChunk> {
+ public:
+  explicit FinishedBidiReactor(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+grpc::ServerBidiReactor<v1::DensityRequest, v1::DensityChunk>* SamplingServiceImpl::Density(
+    grpc::CallbackServerContext* context) {
+  if (absl::Status allowed = Authorize(*state_, *context, Role::kReader, "Density"); !allowed.ok()) {
+    return new FinishedBidiReactor(ToGrpcStatus(allowed));
+  }
+  absl::StatusOr<std::shared_ptr<AdmissionGate::Ticket>> ticket = state_->heavy_gate.Enter("Density");
+  if (!ticket.ok()) return new FinishedBidiReactor(ToGrpcStatus(ticket.status()));
+  return new DensityReactor(state_, *std::move(ticket));
 }
 
 grpc::ServerWriteReactor<v1::SampleChunk>* SamplingServiceImpl::Sample(

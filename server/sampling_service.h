@@ -17,6 +17,8 @@ class SamplingServiceImpl final : public v1::SamplingService::CallbackService {
                                                     const v1::SampleRequest* request) override;
   grpc::ServerWriteReactor<v1::UnweightChunk>* Unweight(grpc::CallbackServerContext* context,
                                                         const v1::UnweightRequest* request) override;
+  grpc::ServerBidiReactor<v1::DensityRequest, v1::DensityChunk>* Density(
+      grpc::CallbackServerContext* context) override;
 
  private:
   ServerState* state_;

@@ -657,6 +657,49 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   });
 }
 
+void AddDensityCommand(CLI::App& app, Runner& run) {
+  auto model = std::make_shared<std::string>();
+  auto version = std::make_shared<int>(0);
+  auto input = std::make_shared<std::string>();
+  auto out = std::make_shared<OutputFile>();
+  auto* density = app.add_subcommand(
+      "density",
+      "log p(x | c) of the events in a file under a model with a density (flows, cINNs), written beside "
+      "them as a log_density column");
+  density->add_option("events", *input, "events file (.npy, .csv, .h5, .lhe, .hepmc3)")->required();
+  density->add_option("--model", *model, "model name")->required();
+  density->add_option("--model-version", *version, "model version (default: latest)");
+  density->add_option("-o,--output", out->path, "output file: the events and their log_density")->required();
+  density->add_option("--format", out->format, "output format (default: from the extension)");
+  density->callback([&run, model, version, input, out] {
+    run.command = [&run, model, version, input, out](EvgenClient& client) -> absl::Status {
+      EVGEN_RETURN_IF_ERROR(CheckTableFormat(out->format));
+      EVGEN_ASSIGN_OR_RETURN(Table events, ReadTableFile(*input));
+      if (events.HasColumn("log_density")) {
+        return absl::InvalidArgumentError(absl::StrCat(*input, ": already has a column 'log_density'"));
+      }
+      EVGEN_ASSIGN_OR_RETURN(std::vector<double> log_p, client.Density(*model, *version, events));
+      std::vector<std::string> columns = events.columns();
+      columns.push_back("log_density");
+      Table result(columns);
+      result.Reserve(events.num_rows());
+      std::vector<float> row(columns.size());
+      for (int64_t r = 0; r < events.num_rows(); ++r) {
+        std::copy(events.row(r), events.row(r) + events.num_columns(), row.begin());
+        row.back() = static_cast<float>(log_p[r]);
+        result.AppendRow(row.data());
+      }
+      if (events.has_weights()) EVGEN_RETURN_IF_ERROR(result.SetWeights(events.weights()));
+      EVGEN_RETURN_IF_ERROR(WriteTableFile(out->path, result, out->format, out->options));
+      double mean = 0;
+      for (double v : log_p) mean += v / static_cast<double>(std::max<size_t>(1, log_p.size()));
+      Report(run, {{"output", out->path}, {"rows", events.num_rows()}, {"mean_log_density", mean}},
+             absl::StrCat("wrote log p of ", events.num_rows(), " events to ", out->path, " (mean log p ", mean, ")"));
+      return absl::OkStatus();
+    };
+  });
+}
+
 void AddUnweightCommand(CLI::App& app, Runner& run) {
   auto req = std::make_shared<v1::UnweightRequest>();
   auto out = std::make_shared<OutputFile>();
@@ -896,6 +939,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   AddModelCommands(app, run);
   AddSampleCommand(app, run);
   AddUnweightCommand(app, run);
+  AddDensityCommand(app, run);
   AddHealthCommand(app, run);
   AddMetricsCommands(app, run);
   AddReportCommand(app, run);

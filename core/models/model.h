@@ -43,6 +43,9 @@ struct TrainingProgress {
   int64_t total_steps = 0;
   std::map<std::string, double> losses;
   double validation_metric = -1;  // negative when the model has none
+  // Set by models whose metric may be negative (a flow's validation
+  // negative log-likelihood), for which the sign cannot say "none".
+  bool has_validation_metric = false;
   std::string message;
   // Measured by the model since this Fit() began (after a resume too);
   // negative when it does not know, and the job runner estimates them.

@@ -27,7 +27,7 @@ absl::StatusOr<std::vector<double>> LogWeights(const Table& t, const UnweightSpe
     for (int64_t r = 0; r < t.num_rows(); ++r) {
       const double w = t.weight(r);
       if (!std::isfinite(w) || w < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(spec.field, ": row ", r + 1, " has weight ", w,
+        return absl::InvalidArgumentError(absl::StrCat(spec.field, ": row ", r, " has weight ", w,
                                                        "; unweighting needs finite weights >= 0"));
       }
       log_w[r] = w > 0 ? std::log(w) : -std::numeric_limits<double>::infinity();
@@ -45,7 +45,7 @@ absl::StatusOr<std::vector<double>> LogWeights(const Table& t, const UnweightSpe
     // A target density of zero (log -inf) is a valid zero weight; a zero
     // proposal density for a drawn event, or NaN, is not.
     if (std::isnan(lt) || lt == std::numeric_limits<double>::infinity() || !std::isfinite(lq)) {
-      return absl::InvalidArgumentError(absl::StrCat(spec.field, ": row ", r + 1, " has ", spec.log_target_column,
+      return absl::InvalidArgumentError(absl::StrCat(spec.field, ": row ", r, " has ", spec.log_target_column,
                                                      " = ", lt, " and ", spec.log_proposal_column, " = ", lq,
                                                      "; the log proposal must be finite, the log target "
                                                      "finite or -inf"));

@@ -48,7 +48,7 @@ struct UnweightResult {
 };
 
 // Unweight keeps each row with probability w / w_max. InvalidArgument
-// (naming spec.field, the row counted from 1 and the value) for a negative
+// (naming spec.field, the row index from 0 and the value) for a negative
 // or non-finite weight, a missing density column, or a table without
 // weights and no density columns; FailedPrecondition when no row has a
 // positive weight.

@@ -32,6 +32,7 @@ nlohmann::json JobRecord::ToJson() const {
             {"total_steps", progress.total_steps},
             {"losses", progress.losses},
             {"validation_metric", progress.validation_metric},
+            {"has_validation_metric", progress.has_validation_metric},
             {"message", progress.message}}},
           {"events_per_second", events_per_second},
           {"eta_seconds", eta_seconds},
@@ -64,6 +65,7 @@ absl::StatusOr<JobRecord> JobRecord::FromJson(const nlohmann::json& j) {
     r.progress.total_steps = p.value("total_steps", int64_t{0});
     r.progress.losses = p.value("losses", std::map<std::string, double>{});
     r.progress.validation_metric = p.value("validation_metric", -1.0);
+    r.progress.has_validation_metric = p.value("has_validation_metric", false);
     r.progress.message = p.value("message", "");
     r.events_per_second = j.value("events_per_second", 0.0);
     r.eta_seconds = j.value("eta_seconds", -1.0);

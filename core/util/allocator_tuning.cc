@@ -1,8 +1,5 @@
 #include "core/util/allocator_tuning.h"
 
-#include <algorithm>
-#include <thread>
-
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -17,7 +14,6 @@ void TuneAllocatorForTensors() {
   constexpr int kTrimThresholdBytes = 1 << 30;
   mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
   mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
-  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
 #endif
 }
 

@@ -17,8 +17,10 @@
 // Each arena keeps what it held at its peak, and glibc gives every thread
 // its own arena up to 8 per core. evgend's sample streams wait on many
 // threads (sample_batcher.h), and with 8 clients sampling ttbar its peak
-// RSS grew from 716 to 1648 MiB; with one arena per core (at least two) it
-// was 638 MiB at the same throughput (bench/sample_throughput).
+// RSS grew from 716 to 1648 MiB; one arena per core (M_ARENA_MAX) brought
+// it to 638 MiB at the same throughput, but then CacheTest's bound on the
+// RSS left after reading ten datasets failed under a loaded ctest run (269
+// against 265 MiB). Not capped; docs/results.md (issue 15, third part).
 #pragma once
 
 namespace evgen {

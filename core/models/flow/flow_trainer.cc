@@ -242,6 +242,7 @@ absl::StatusOr<FlowTrainingResult> FlowTrainer::Run(const FlowTrainingData& data
       p.losses["nll"] = nll_sum / static_cast<double>(std::max<int64_t>(1, nll_count));
       if (validating && s.best_step >= 0) p.losses["validation_nll"] = validation_nll;
       p.validation_metric = validation_nll;
+      p.has_validation_metric = true;
       nll_sum = 0;
       nll_count = 0;
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();

@@ -77,7 +77,7 @@ TEST(UnweightTest, BadWeightsAreRefusedNamingTheRow) {
   auto negative = Unweight(t, UnweightSpec{});
   ASSERT_FALSE(negative.ok());
   EXPECT_EQ(negative.status().message(),
-            "events: row 7 has weight -0.5; unweighting needs finite weights >= 0");
+            "events: row 6 has weight -0.5; unweighting needs finite weights >= 0");
 
   Table flat({"x"});
   flat.AppendRow({1.f});

@@ -1,0 +1,114 @@
+// Densities through a real evgend: a flow trained as a job answers
+// `evgen density` and the client's streamed Density call with finite log p,
+// the same for any chunking and run; a GAN is refused with
+// FAILED_PRECONDITION, bad events with INVALID_ARGUMENT naming the column
+// and the stream's row.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include "client/evgen_client.h"
+#include "core/io/atomic_file.h"
+#include "core/io/table_file.h"
+#include "tests/integration/evgend_process.h"
+
+namespace evgen::testing {
+namespace {
+
+class DensityTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(MakeTempDir("evgen-density"));
+    auto server = EvgendProcess::Start(*dir_ + "/data");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    ASSERT_EQ(Cli({"datasets", "generate", "qcd-multijet", "-n", "3000", "--seed", "2", "--name", "qcd"}).code, 0);
+    CliResult flow = Cli({"train", "flow-rqs", "--dataset", "qcd", "--region", "control", "--name", "qf", "--config",
+                          R"({"preset": "qcd-multijet-flow-small", "steps": 60})", "--seed", "3", "--wait"});
+    ASSERT_EQ(flow.code, 0) << flow.err << flow.out;
+    CliResult gan = Cli({"train", "gan", "--dataset", "qcd", "--region", "control", "--name", "jm", "--config",
+                         R"({"preset": "jetmass-gan-small", "steps": 5})", "--seed", "3", "--wait"});
+    ASSERT_EQ(gan.code, 0) << gan.err << gan.out;
+    ASSERT_EQ(Cli({"datasets", "export", "qcd", "--region", "validation", "-o", *dir_ + "/jets.csv"}).code, 0);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  static CliResult Cli(const std::vector<std::string>& args) { return RunCliCapture(server_->address(), args); }
+
+  static std::string* dir_;
+  static EvgendProcess* server_;
+};
+
+std::string* DensityTest::dir_ = nullptr;
+EvgendProcess* DensityTest::server_ = nullptr;
+
+TEST_F(DensityTest, TheCliWritesEveryEventWithItsLogDensityTheSameEachRun) {
+  const std::string out = *dir_ + "/log_p.csv", again = *dir_ + "/log_p_again.csv";
+  CliResult r = Cli({"density", *dir_ + "/jets.csv", "--model", "qf", "-o", out});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::cout << "density figure: " << r.out;
+  ASSERT_EQ(Cli({"density", *dir_ + "/jets.csv", "--model", "qf", "-o", again}).code, 0);
+  EXPECT_EQ(*ReadFileToString(out), *ReadFileToString(again));
+  absl::StatusOr<Table> jets = ReadTableFile(*dir_ + "/jets.csv");
+  absl::StatusOr<Table> with = ReadTableFile(out);
+  ASSERT_TRUE(jets.ok() && with.ok());
+  ASSERT_EQ(with->num_rows(), jets->num_rows());
+  const int column = *with->ColumnIndex("log_density");
+  for (int64_t i = 0; i < with->num_rows(); ++i) ASSERT_TRUE(std::isfinite(with->at(i, column))) << "row " << i;
+}
+
+TEST_F(DensityTest, ChunkingDoesNotChangeTheDensities) {
+  absl::StatusOr<Table> jets = ReadTableFile(*dir_ + "/jets.csv");
+  ASSERT_TRUE(jets.ok());
+  EvgenClient client(server_->address());
+  absl::StatusOr<std::vector<double>> whole = client.Density("qf", 0, *jets);
+  absl::StatusOr<std::vector<double>> pieces = client.Density("qf", 0, *jets, 97);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_TRUE(pieces.ok()) << pieces.status();
+  ASSERT_EQ(whole->size(), static_cast<size_t>(jets->num_rows()));
+  ASSERT_EQ(pieces->size(), whole->size());
+  double mean = 0;
+  for (size_t i = 0; i < whole->size(); ++i) {
+    // Passes are cut where the chunks are, so BLAS may sum in another order.
+    EXPECT_NEAR((*pieces)[i], (*whole)[i], 1e-5 * (1 + std::abs((*whole)[i]))) << "row " << i;
+    mean += (*whole)[i] / static_cast<double>(whole->size());
+  }
+  std::cout << "density figure: mean log p of " << whole->size() << " validation jets " << mean << "\n";
+}
+
+TEST_F(DensityTest, GansAndBadEventsAreRefusedWithTheirReason) {
+  absl::StatusOr<Table> jets = ReadTableFile(*dir_ + "/jets.csv");
+  ASSERT_TRUE(jets.ok());
+  EvgenClient client(server_->address());
+  absl::StatusOr<std::vector<double>> gan = client.Density("jm", 0, *jets);
+  ASSERT_FALSE(gan.ok());
+  EXPECT_EQ(gan.status().code(), absl::StatusCode::kFailedPrecondition) << gan.status();
+  EXPECT_NE(gan.status().message().find("no density"), std::string::npos) << gan.status();
+
+  Table broken = *jets;
+  broken.at(150, *broken.ColumnIndex("eta")) = std::numeric_limits<float>::quiet_NaN();
+  absl::StatusOr<std::vector<double>> nan = client.Density("qf", 0, broken, 100);
+  ASSERT_FALSE(nan.ok());
+  EXPECT_EQ(nan.status().code(), absl::StatusCode::kInvalidArgument) << nan.status();
+  EXPECT_NE(nan.status().message().find("eta"), std::string::npos) << nan.status();
+  EXPECT_NE(nan.status().message().find("row 150"), std::string::npos) << nan.status().message();
+
+  absl::StatusOr<Table> no_mass = jets->SelectColumns({"pt_gev", "eta"});
+  ASSERT_TRUE(no_mass.ok());
+  absl::StatusOr<std::vector<double>> missing = client.Density("qf", 0, *no_mass);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("mass_gev"), std::string::npos) << missing.status();
+
+  absl::StatusOr<std::vector<double>> unknown = client.Density("no-such-model", 0, *jets);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound) << unknown.status();
+}
+
+}  // namespace
+}  // namespace evgen::testing
