@@ -9,24 +9,15 @@
 #include <vector>
 
 #include "core/models/model_registry.h"
-#include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
+#include "tests/unit/models/linear_toy.h"
 
 namespace evgen {
 namespace {
 
 using nlohmann::json;
 
-// Toy: condition c uniform in [-1, 1], target y = 2 c + 0.3 N(0, 1).
-Table Toy(int64_t rows, uint64_t seed) {
-  Table t({"c", "y"});
-  for (int64_t r = 0; r < rows; ++r) {
-    CounterRng rng(seed, r);
-    const float c = static_cast<float>(2 * rng.Uniform() - 1);
-    t.AppendRow({c, static_cast<float>(2 * c + 0.3 * rng.Normal())});
-  }
-  return t;
-}
+using testing::LinearToy;  // c uniform in [-1, 1], y = 2 c + 0.3 N(0, 1)
 
 // A conditional generator with dropout kept at sampling (as the jet-mass
 // GAN's), so that noise, conditions and dropout masks all come per share.
@@ -43,7 +34,7 @@ std::shared_ptr<const Model> FittedToy() {
   EXPECT_TRUE(model.ok()) << model.status();
   FitContext ctx;
   ctx.seed = 3;
-  EXPECT_TRUE((*model)->Fit(Toy(500, 1), ctx).ok());
+  EXPECT_TRUE((*model)->Fit(LinearToy(500, 1), ctx).ok());
   return std::shared_ptr<const Model>(std::move(*model));
 }
 
@@ -65,7 +56,7 @@ TEST(SampleBatcherTest, SharesOfOnePassAreTheBytesEachGetsAlone) {
   ASSERT_GT(block, 1);
   // Seeds whose 300-row shares at row 0 sit at disjoint positions (the
   // phases spread them), the first one wrapping around the end of the pass.
-  const Table conditions = Toy(300, 9);
+  const Table conditions = LinearToy(300, 9);
   std::vector<Model::SampleShare> shares;
   std::vector<char> used(block, 0);
   for (uint64_t seed = 1; shares.size() < 6 && seed < 100000; ++seed) {
@@ -92,7 +83,7 @@ TEST(SampleBatcherTest, SharesOfOnePassAreTheBytesEachGetsAlone) {
 TEST(SampleBatcherTest, ConcurrentRequestsMergeAndGetTheirOwnBytes) {
   const std::shared_ptr<const Model> model = FittedToy();
   const int64_t block = model->sample_block_rows();
-  const Table conditions = Toy(3 * block, 7);
+  const Table conditions = LinearToy(3 * block, 7);
   // Small requests, requests that cross a block boundary, and one with a
   // partial head, whole blocks and a partial tail.
   std::vector<Request> requests;
@@ -134,7 +125,7 @@ TEST(SampleBatcherTest, ConcurrentRequestsMergeAndGetTheirOwnBytes) {
 
 TEST(SampleBatcherTest, BatchingOffRunsEachRequestAlone) {
   const std::shared_ptr<const Model> model = FittedToy();
-  const Table conditions = Toy(100, 7);
+  const Table conditions = LinearToy(100, 7);
   auto counts = std::make_shared<BatchingCounts>();
   SampleBatcher batcher(model, BatchingConfig{false, {}}, counts);
   auto t = batcher.Sample(conditions, 100, 5, 0);

@@ -9,8 +9,8 @@
 #include "core/models/gan/gan_presets.h"
 #include "core/models/model_registry.h"
 #include "core/physics/reference_simulators.h"
-#include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
+#include "tests/unit/models/linear_toy.h"
 #include "tests/unit/test_dirs.h"
 
 namespace evgen {
@@ -18,16 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// ToyTable: condition c uniform in [-1, 1], target y = 2 c + 0.3 N(0, 1).
-Table ToyTable(int64_t rows, uint64_t seed) {
-  Table t({"c", "y"});
-  for (int64_t r = 0; r < rows; ++r) {
-    CounterRng rng(seed, r);
-    const float c = static_cast<float>(2 * rng.Uniform() - 1);
-    t.AppendRow({c, static_cast<float>(2 * c + 0.3 * rng.Normal())});
-  }
-  return t;
-}
+using testing::LinearToy;  // c uniform in [-1, 1], y = 2 c + 0.3 N(0, 1)
 
 json ToyConfig(int64_t steps) {
   return {{"condition_columns", {"c"}}, {"target_columns", {"y"}},
@@ -42,7 +33,7 @@ std::unique_ptr<Model> FittedToy(const std::string& kind, int64_t steps, uint64_
   EXPECT_TRUE(model.ok()) << model.status();
   FitContext ctx;
   ctx.seed = seed;
-  EXPECT_TRUE((*model)->Fit(ToyTable(4000, 1), ctx).ok());
+  EXPECT_TRUE((*model)->Fit(LinearToy(4000, 1), ctx).ok());
   return std::move(*model);
 }
 
@@ -102,7 +93,7 @@ TEST(GanConfigTest, EveryPresetParses) {
 
 TEST(GanModelTest, SampleIsAFunctionOfSeedAndRowOnly) {
   std::unique_ptr<Model> model = FittedToy("gan", 30);
-  const Table conditions = ToyTable(1000, 9);
+  const Table conditions = LinearToy(1000, 9);
   auto whole = model->SampleFor(conditions, 42, 0);
   ASSERT_TRUE(whole.ok()) << whole.status();
   ASSERT_EQ(whole->columns(), (std::vector<std::string>{"c", "y"}));
@@ -124,7 +115,7 @@ TEST(GanModelTest, SaveAndLoadSampleTheSame) {
   auto loaded = CreateModel("wgan-gp", ToyConfig(20));
   ASSERT_TRUE(loaded.ok());
   ASSERT_TRUE((*loaded)->Load(dir).ok());
-  const Table conditions = ToyTable(500, 5);
+  const Table conditions = LinearToy(500, 5);
   EXPECT_EQ((*loaded)->SampleFor(conditions, 7, 0)->values(), model->SampleFor(conditions, 7, 0)->values());
   EXPECT_EQ((*loaded)->Describe()["fit"], model->Describe()["fit"]);
 }
