@@ -6,7 +6,7 @@
 # the acceptance metrics beside a truth-vs-truth baseline (a second reference
 # sample of another seed), then stops evgend.
 #
-# Usage: scripts/flow-results.sh [dilepton]   (default: all)
+# Usage: scripts/flow-results.sh [dilepton] [zmumu]   (default: all)
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release), EVGEN_FLOW_SIZE (small|full), EVGEN_FLOW_CONFIG
 # (extra JSON keys merged into every flow config, e.g. '{"steps": 20000}').
@@ -21,7 +21,7 @@ size=${EVGEN_FLOW_SIZE:-small}
 suffix=$([ "$size" = small ] && echo "-small" || echo "")
 extra=${EVGEN_FLOW_CONFIG:-"{}"}
 experiments=("$@")
-[ ${#experiments[@]} -eq 0 ] && experiments=(dilepton)
+[ ${#experiments[@]} -eq 0 ] && experiments=(dilepton zmumu)
 mkdir -p "$work"
 
 source scripts/start-evgend.sh
@@ -47,11 +47,23 @@ print("   step %s, train NLL %s, validation NLL %s (per event, physical units)" 
     p.get("step"), p.get("losses", {}).get("nll"), p.get("losses", {}).get("validation_nll")))' "$2" || true
 }
 
+# against_gaussian MODEL: the model's best validation NLL beside that of a
+# full-covariance Gaussian fitted to the same training rows in the same
+# model space (gaussian_baseline.h), both per event in physical units.
+against_gaussian() {
+  "$evgen" --json models get "$1" | python3 -c '
+import json, sys
+f = json.loads(json.load(sys.stdin)["description_json"])["fit"]
+print("   validation NLL per event: flow %.4f (best, step %s), full-covariance Gaussian %.4f" % (
+    f["best_validation_nll"], f["best_step"], f["gaussian_validation_nll"]))'
+}
+
 dilepton() {
   echo "== dilepton flow (ttbar-dilepton, 200k events; the WGAN-GP's figures are in the GAN section)"
   "$evgen" datasets generate ttbar-dilepton -n 200000 --seed 1 --name dilepton > /dev/null
   "$evgen" datasets generate ttbar-dilepton -n 200000 --seed 2 --name dilepton2 > /dev/null
   train flow-rqs dilepton-flow dilepton "ttbar-dilepton-flow$suffix"
+  against_gaussian dilepton-flow
   "$evgen" sample 200000 --model dilepton-flow --seed 2 -o "$work/dilepton-flow.npy" > /dev/null
   local features=pt_l0_gev,pt_l1_gev,pt_ll_gev,m_ll_gev,met_gev,mt_gev,dphi_ll,dr_ll
   echo "-- flow against the reference"
@@ -60,6 +72,34 @@ dilepton() {
   echo "-- truth against truth (seed 1 against seed 2)"
   "$evgen" metrics compare dilepton dilepton2 -m relative-mean-difference -m correlations \
     -m classifier-auc -O columns=$features --seed 3
+}
+
+# zmumu: a generator fitted to real data. The CMS 2011 opposite-charge
+# pairs are split by run (before run 167102 for training, the rest held
+# out: a split in time, with no event in both halves); the cINN is
+# conditioned on the first muon's charge and sampled with the held-out
+# charges in turn. Beside it, the truth-vs-truth floor: the training half
+# against the held-out half.
+zmumu() {
+  local csv=${EVGEN_SHARED_DATA:-../shared/data}/cms-dilepton-2011/Zmumu_Run2011A.csv
+  echo "== CMS 2011 Z->mumu cINN (pairs of opposite charge, split by run)"
+  "$evgen" datasets upload "$csv" --name cms > /dev/null
+  "$evgen" datasets derive cms --where 'Q1*Q2 < 0 && Run < 167102' --name cms-train | head -1
+  "$evgen" datasets derive cms --where 'Q1*Q2 < 0 && Run >= 167102' --name cms-held | head -1
+  train cinn zmumu-cinn cms-train "cms-zmumu-cinn$suffix"
+  against_gaussian zmumu-cinn
+  "$evgen" sample 100000 --model zmumu-cinn --conditions-from cms-held --seed 2 -o "$work/zmumu-cinn.npy" > /dev/null
+  "$evgen" datasets upload "$work/zmumu-cinn.npy" --name zmumu-gen > /dev/null
+  local peak=(-m mass-peak -O particles=1,2 -O particle_mass_gev=0.1056583755 -O lower_gev=70 -O upper_gev=110)
+  local features=pt1,eta1,phi1,pt2,eta2,phi2
+  echo "-- cINN sample against the held-out data"
+  "$evgen" report cms-held zmumu-gen -o "$work/zmumu-cinn-report.html" "${peak[@]}" \
+    --reference-column 'm_mumu = mass(pt1,eta1,phi1,0.1056583755, pt2,eta2,phi2,0.1056583755)' \
+    --columns m_mumu,pt1,pt2,eta1,eta2 | grep -i -A3 "peak" || true
+  "$evgen" metrics compare cms-held zmumu-gen -m classifier-auc -m relative-mean-difference -O columns=$features --seed 3
+  echo "-- truth against truth (training half against held-out half)"
+  "$evgen" metrics compare cms-held cms-train "${peak[@]}"
+  "$evgen" metrics compare cms-held cms-train -m classifier-auc -m relative-mean-difference -O columns=$features --seed 3
 }
 
 for e in "${experiments[@]}"; do "$e"; done

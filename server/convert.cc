@@ -166,6 +166,7 @@ absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request) {
   if (request.has_conditions_from()) spec.conditions_from = QueryOf(request.conditions_from());
   spec.keep_columns.assign(request.keep_columns().begin(), request.keep_columns().end());
   spec.refuse_out_of_range = request.refuse_out_of_range();
+  spec.with_log_density = request.with_log_density();
   return spec;
 }
 

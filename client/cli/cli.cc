@@ -638,6 +638,9 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   sample->add_flag("--refuse-out-of-range",
                    [req](int64_t) { req->set_refuse_out_of_range(true); },
                    "refuse conditions outside the model's training range instead of flagging them");
+  sample->add_flag("--with-log-density",
+                   [req](int64_t) { req->set_with_log_density(true); },
+                   "add a log_density column: log p(x | c) of each event under the model (flows, cINNs)");
   sample->add_option("--device", *req->mutable_device(), "device to sample on: auto, cpu or cuda (the server's)");
   sample->callback([&run, req, n, seed, conditions_file, out, write_options, keep] {
     run.command = [&run, req, n, seed, conditions_file, out, write_options, keep](EvgenClient& client) -> absl::Status {
@@ -679,17 +682,9 @@ void AddDensityCommand(CLI::App& app, Runner& run) {
         return absl::InvalidArgumentError(absl::StrCat(*input, ": already has a column 'log_density'"));
       }
       EVGEN_ASSIGN_OR_RETURN(std::vector<double> log_p, client.Density(*model, *version, events));
-      std::vector<std::string> columns = events.columns();
-      columns.push_back("log_density");
-      Table result(columns);
-      result.Reserve(events.num_rows());
-      std::vector<float> row(columns.size());
-      for (int64_t r = 0; r < events.num_rows(); ++r) {
-        std::copy(events.row(r), events.row(r) + events.num_columns(), row.begin());
-        row.back() = static_cast<float>(log_p[r]);
-        result.AppendRow(row.data());
-      }
-      if (events.has_weights()) EVGEN_RETURN_IF_ERROR(result.SetWeights(events.weights()));
+      // AppendColumn keeps the file's weights, exact integer columns and labels.
+      Table result = events;
+      EVGEN_RETURN_IF_ERROR(result.AppendColumn("log_density", std::vector<float>(log_p.begin(), log_p.end())));
       EVGEN_RETURN_IF_ERROR(WriteTableFile(out->path, result, out->format, out->options));
       double mean = 0;
       for (double v : log_p) mean += v / static_cast<double>(std::max<size_t>(1, log_p.size()));

@@ -20,6 +20,9 @@
 //   {"kind": "on-shell", "particles": [{"prefix": "p1", "mass_gev": 4.7}, ...]}
 //       drops <prefix>_e_gev (a model then generates 3-momenta); Inverse puts
 //       E = sqrt(p^2 + m^2) back, so every generated particle is on its mass shell
+//   {"kind": "pair-mass", "first": [pt, eta, phi], "second": [pt, eta, phi],
+//    "masses_gev": [m1, m2], "column": "m_pair"}   the second pT -> the pair's
+//       invariant mass (pair_mass.h), so a resonance is one coordinate
 //
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
@@ -28,6 +31,7 @@
 // on the rows it keeps (the density stays the untruncated one, as generated
 // values are not clipped either); on-shell drops energies that the 3-momenta
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.
+// pair-mass has ln(dm/dpT2).
 // periodic maps one angle onto a circle in two dimensions, where no density
 // exists, and is refused.
 //

@@ -141,6 +141,26 @@ void Table::AppendRow(const float* values) {
   values_.insert(values_.end(), values, values + columns_.size());
 }
 
+absl::Status Table::AppendColumn(const std::string& name, const std::vector<float>& values) {
+  if (HasColumn(name)) return absl::InvalidArgumentError(absl::StrCat("column '", name, "' exists already"));
+  const int64_t rows = num_rows();
+  // A table without columns has no rows to hold: it takes the values' count.
+  if (!columns_.empty() && static_cast<int64_t>(values.size()) != rows) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("column '", name, "': ", values.size(), " values for ", rows, " rows"));
+  }
+  const size_t width = columns_.size();
+  std::vector<float> out;
+  out.reserve(values.size() * (width + 1));
+  for (size_t r = 0; r < values.size(); ++r) {
+    out.insert(out.end(), values_.begin() + r * width, values_.begin() + (r + 1) * width);
+    out.push_back(values[r]);
+  }
+  values_ = std::move(out);
+  columns_.push_back(name);
+  return absl::OkStatus();
+}
+
 absl::Status Table::Append(const Table& other) {
   if (other.columns_ != columns_) {
     return absl::InvalidArgumentError(absl::StrCat("table: cannot append columns [",

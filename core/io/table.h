@@ -88,6 +88,10 @@ class Table {
   // input bound it first (StreamingTableWriter::Open does).
   void Reserve(int64_t rows);
 
+  // AppendColumn adds `name` as the last column, one value per row, keeping
+  // the weights, exact integer columns and categories. InvalidArgument when
+  // the table has the column already or the row counts differ.
+  [[nodiscard]] absl::Status AppendColumn(const std::string& name, const std::vector<float>& values);
   // Append adds other's rows; its columns must equal this table's.
   [[nodiscard]] absl::Status Append(const Table& other);
   Table SelectRows(const std::vector<int64_t>& rows) const;

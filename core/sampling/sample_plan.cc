@@ -33,20 +33,55 @@ std::string ConditionsField(const SampleSpec& spec) {
   return spec.conditions_table.has_value() ? "conditions_table" : "conditions_from";
 }
 
+constexpr char kLogDensityColumn[] = "log_density";
+
+// AddLogDensity appends log p(x | c) of the generated rows, evaluated by
+// the model's density on the rows as they leave the sampler (float32), so
+// the column is what `evgen density` would give for the same file.
+absl::StatusOr<Table> AddLogDensity(const Model& model, Table rows) {
+  EVGEN_ASSIGN_OR_RETURN(std::vector<double> log_p, model.LogDensity(rows));
+  EVGEN_RETURN_IF_ERROR(rows.AppendColumn(kLogDensityColumn, std::vector<float>(log_p.begin(), log_p.end())));
+  return rows;
+}
+
+// CheckLogDensity asks the model for a density of no rows, so that a model
+// without one (a GAN) is refused before any row is generated.
+absl::Status CheckLogDensity(const SampleSpec& spec, const Model& model) {
+  if (!spec.with_log_density) return absl::OkStatus();
+  for (const std::string& keep : spec.keep_columns) {
+    if (keep == kLogDensityColumn) {
+      return absl::InvalidArgumentError("keep_columns: 'log_density' is the column with_log_density adds");
+    }
+  }
+  const absl::Status probe = model.LogDensity(Table()).status();
+  if (probe.code() == absl::StatusCode::kFailedPrecondition) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("with_log_density: model '", spec.model, "': ", probe.message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int SamplePlan::num_columns() const {
-  return conditions_->num_columns() + static_cast<int>(model_->target_columns().size());
+  return conditions_->num_columns() + static_cast<int>(model_->target_columns().size()) +
+         (with_log_density_ ? 1 : 0);
 }
 
 absl::StatusOr<Table> SamplePlan::Rows(int64_t begin, int64_t end) const {
   if (begin < 0 || end > n_ || begin > end) {
     return absl::OutOfRangeError(absl::StrCat("sample rows [", begin, ", ", end, ") outside [0, ", n_, ")"));
   }
-  return SampleRows(*model_, *conditions_, begin, end, seed_, batcher_.get());
+  EVGEN_ASSIGN_OR_RETURN(Table rows, SampleRows(*model_, *conditions_, begin, end, seed_, batcher_.get()));
+  if (!with_log_density_) return rows;
+  return AddLogDensity(*model_, std::move(rows));
 }
 
-absl::StatusOr<Table> SamplePlan::All() const { return SampleAll(*model_, *conditions_, n_, seed_); }
+absl::StatusOr<Table> SamplePlan::All() const {
+  EVGEN_ASSIGN_OR_RETURN(Table all, SampleAll(*model_, *conditions_, n_, seed_));
+  if (!with_log_density_) return all;
+  return AddLogDensity(*model_, std::move(all));
+}
 
 absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models, DatasetStore& datasets,
                                       SampleBatchers* batchers) {
@@ -57,6 +92,8 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   plan.record_ = std::move(loaded.first);
   plan.model_ = std::move(loaded.second);
   if (batchers != nullptr) plan.batcher_ = batchers->For(plan.model_);
+  EVGEN_RETURN_IF_ERROR(CheckLogDensity(spec, *plan.model_));
+  plan.with_log_density_ = spec.with_log_density;
   const std::string field = ConditionsField(spec);
   EVGEN_ASSIGN_OR_RETURN(Table given, GivenConditions(spec, *plan.model_, datasets, field));
   EVGEN_ASSIGN_OR_RETURN(Table arranged,

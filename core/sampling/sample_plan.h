@@ -47,6 +47,10 @@ struct SampleSpec {
   std::optional<DatasetQuery> conditions_from;
   std::vector<std::string> keep_columns;
   bool refuse_out_of_range = false;
+  // Adds a last column "log_density", log p(x | c) of every generated row
+  // under the model (models with a density only), for importance weights
+  // and unweighting without a second call.
+  bool with_log_density = false;
   // Bytes of float32 values one chunk may hold (the transport's bound); 0:
   // one chunk of all n rows.
   int64_t chunk_value_bytes = 0;
@@ -65,7 +69,8 @@ class SamplePlan {
   const ModelRecord& record() const { return record_; }
   int64_t n() const { return n_; }
   int64_t rows_per_chunk() const { return rows_per_chunk_; }
-  // The output's columns: the model's conditions, its targets, the kept ones.
+  // The output's columns: the model's conditions, its targets, the kept
+  // ones, and log_density when asked for.
   int num_columns() const;
   const ConditionReport& condition_report() const { return report_; }
 
@@ -85,12 +90,14 @@ class SamplePlan {
   int64_t n_ = 0;
   uint64_t seed_ = 0;
   int64_t rows_per_chunk_ = 1;
+  bool with_log_density_ = false;
 };
 
 // PlanSample loads the model, resolves and checks the conditions and sizes
 // the chunks. InvalidArgument naming the field (n, model, the conditions
 // field, keep_columns) for a bad spec; NotFound for an unknown model or
-// dataset; the conditions' out-of-range rows are counted, or refused with
+// dataset; FailedPrecondition for with_log_density and a model without a
+// density; the conditions' out-of-range rows are counted, or refused with
 // refuse_out_of_range.
 // With `batchers`, concurrent plans of one model share forward passes
 // (sample_batcher.h); the rows are the same bytes either way.

@@ -14,6 +14,7 @@
 #include "core/models/flow/flow_config.h"
 #include "core/models/flow/flow_network.h"
 #include "core/models/flow/flow_trainer.h"
+#include "core/models/flow/gaussian_baseline.h"
 #include "core/models/nn/noise.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
@@ -222,6 +223,9 @@ absl::Status FlowModel::Fit(const Table& train, const FitContext& ctx) {
                     {"best_validation_nll", result.best_validation_nll},
                     {"best_step", result.best_step},
                     {"last_train_nll", result.last_train_nll},
+                    // The full-covariance Gaussian's validation NLL on the
+                    // same rows and units: the bar a flow must clear.
+                    {"gaussian_validation_nll", GaussianBaselineNll(data)},
                     {"stopped_early", result.stopped_early},
                     {"training_rows", data.train_targets.size(0)},
                     {"validation_rows", data.validation_targets.size(0)},

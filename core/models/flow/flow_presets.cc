@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/physics/constants.h"
 #include "core/store/names.h"
 
 namespace evgen {
@@ -87,6 +88,28 @@ json DrellYan(const Size& s) {
   return Base(s, muons, LogThenStandardize({"pt1", "pt2"}, muons));
 }
 
+// CmsZmumu: the CMS 2011 dimuon table. The second muon's pT becomes the
+// dimuon mass (pair-mass), so the Z peak is one coordinate the spline
+// resolves instead of a ridge in six; angles and pseudorapidities are
+// bounded, so they go through min-max and logit and samples stay inside the
+// data's range; the charge is discrete and enters as the condition.
+json CmsZmumu(const Size& s) {
+  const json bounded = {"eta1", "phi1", "eta2", "phi2"};
+  json c = Base(s, {"pt1", "eta1", "phi1", "pt2", "eta2", "phi2"},
+                {{{"kind", "pair-mass"},
+                  {"first", {"pt1", "eta1", "phi1"}},
+                  {"second", {"pt2", "eta2", "phi2"}},
+                  {"masses_gev", {physics::kMuonMassGev, physics::kMuonMassGev}},
+                  {"column", "m_mumu"}},
+                 {{"kind", "log"}, {"columns", {"pt1", "m_mumu"}}, {"offset", 0}},
+                 {{"kind", "min-max"}, {"columns", bounded}, {"low", 0.005}, {"high", 0.995}},
+                 {{"kind", "logit"}, {"columns", bounded}},
+                 Standardize({"pt1", "eta1", "phi1", "m_mumu", "eta2", "phi2"})});
+  c["condition_columns"] = {"Q1"};
+  c["coupling"] = "rqs";
+  return c;
+}
+
 std::vector<ModelPreset> MakePresets() {
   std::vector<ModelPreset> presets;
   auto add = [&presets](const std::string& name, const std::string& kind, const std::string& what,
@@ -100,6 +123,7 @@ std::vector<ModelPreset> MakePresets() {
   add("jetmass-cinn", "cinn", "cINN of the jet mass given pT, eta and N_track (qcd-multijet)", JetMassCinn);
   add("ttbar-dilepton-flow", "flow-rqs", "spline flow of the 8 ttbar-dilepton features", Dilepton);
   add("ttbar-allhad-flow", "flow-rqs", "spline flow of ttbar-allhad's six on-shell quarks", TtbarAllhad);
+  add("cms-zmumu-cinn", "cinn", "cINN of the CMS 2011 Z->mumu muons given the first muon's charge", CmsZmumu);
   add("drell-yan-flow", "flow-rqs", "spline flow of the drell-yan muons' pT, eta, phi", DrellYan);
   return presets;
 }

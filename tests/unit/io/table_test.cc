@@ -48,6 +48,25 @@ TEST(TableTest, ReserveIgnoresRowCountsThatAreNegativeOrOverflow) {
   EXPECT_GE(t.values().capacity(), 12u);
 }
 
+TEST(TableTest, AppendColumnKeepsWeightsExactColumnsAndLabels) {
+  Table t = *Table::Create({"event", "type"}, {1, 0, 2, 1}, {0.5f, 2.f});
+  ASSERT_TRUE(t.SetInt64Column("event", {90000001, 90000002}).ok());
+  ASSERT_TRUE(t.SetCategories({"EB", "EE"}, {"type"}).ok());
+  ASSERT_TRUE(t.AppendColumn("log_density", {-1.5f, -2.5f}).ok());
+  EXPECT_EQ(t.columns(), (std::vector<std::string>{"event", "type", "log_density"}));
+  EXPECT_EQ(t.at(0, 2), -1.5f);
+  EXPECT_EQ(t.at(1, 2), -2.5f);
+  EXPECT_EQ(t.at(1, 1), 1.f);
+  EXPECT_EQ(t.weights(), (std::vector<float>{0.5f, 2.f}));
+  EXPECT_EQ(*t.int64_column("event"), (std::vector<int64_t>{90000001, 90000002}));
+  EXPECT_TRUE(t.IsCategory("type"));
+  EXPECT_EQ(t.AppendColumn("event", {0, 0}).code(), absl::StatusCode::kInvalidArgument);
+  absl::Status short_column = t.AppendColumn("x", {1.f});
+  EXPECT_EQ(short_column.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(short_column.message(), "column 'x': 1 values for 2 rows");
+  EXPECT_EQ(t.num_columns(), 3);
+}
+
 TEST(TableTest, AppendRequiresMatchingColumns) {
   Table a({"x"});
   a.AppendRow({1.f});

@@ -124,7 +124,7 @@ TEST(FlowConfigTest, ResolveConfigShowsEveryDefaultAndPresetsResolve) {
     ++presets;
     EXPECT_EQ(p.resolved["target_columns"], p.preset.config["target_columns"]) << p.preset.name;
   }
-  EXPECT_EQ(presets, 14);
+  EXPECT_EQ(presets, 16);
 }
 
 TEST(FlowModelTest, LogDensityOfAnIdentityFlowIsTheChainsLogNormal) {
@@ -331,6 +331,11 @@ TEST(FlowModelTest, SmallFlowsBeatAFullCovarianceGaussianOnAMixture) {
     std::printf("[ held-out ] mean log-likelihood: %s %.4f, full-covariance Gaussian %.4f\n", kind.c_str(), mean,
                 gaussian);
     EXPECT_GT(mean, gaussian + 0.1) << kind;
+    // The model's own baseline (its validation rows, gaussian_baseline.h)
+    // agrees with this one on other rows, and sits above its flow's NLL.
+    const json fit = model->Describe()["fit"];
+    EXPECT_NEAR(fit["gaussian_validation_nll"].get<double>(), -gaussian, 0.1) << fit.dump();
+    EXPECT_GT(fit["gaussian_validation_nll"].get<double>(), fit["best_validation_nll"].get<double>() + 0.1);
   }
 }
 
