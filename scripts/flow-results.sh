@@ -53,7 +53,8 @@ print("   step %s, train NLL %s, validation NLL %s (per event, physical units)" 
 against_gaussian() {
   "$evgen" --json models get "$1" | python3 -c '
 import json, sys
-f = json.loads(json.load(sys.stdin)["description_json"])["fit"]
+d = json.load(sys.stdin)["description_json"]
+f = (json.loads(d) if isinstance(d, str) else d)["fit"]
 print("   validation NLL per event: flow %.4f (best, step %s), full-covariance Gaussian %.4f" % (
     f["best_validation_nll"], f["best_step"], f["gaussian_validation_nll"]))'
 }
