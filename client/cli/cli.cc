@@ -839,6 +839,7 @@ nlohmann::json ReportData(const v1::CompareResponse& response, const std::string
       data["metrics"].push_back({{"name", "max |pearson difference|"}, {"value", r.value()}, {"uncertainty", -1}});
     } else {
       if (r.name() == "mass-peak" && details.is_object()) data["peaks"].push_back(PeakFits(details));
+      if (r.name() == "calibration" && details.is_object()) data["calibration"] = details;
       nlohmann::json warnings = std::vector<std::string>(r.warnings().begin(), r.warnings().end());
       data["metrics"].push_back(
           {{"name", r.name()}, {"value", r.value()}, {"uncertainty", r.uncertainty()}, {"warnings", warnings}});

@@ -174,6 +174,47 @@ std::string MetricTable(const Json& metrics) {
   return html + "</table>";
 }
 
+// CalibrationPlot draws one column's posterior calibration (Fig. 19 of the
+// Butter-Plehn review): the fraction of truths below each posterior quantile
+// against the quantile level, with binomial error bars, the diagonal a
+// calibrated posterior follows and dotted lines 0.03 either side of it.
+absl::StatusOr<std::string> CalibrationPlot(const Json& curve) {
+  const std::string column = curve.value("column", "column");
+  const std::vector<double> q = Numbers(curve, "nominal"), c = Numbers(curve, "coverage");
+  const std::vector<double> err = Numbers(curve, "error");
+  if (q.empty() || q.size() != c.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("report: calibration curve '", column, "' needs as many nominal as coverage values"));
+  }
+  const Frame f{60, 10, 380, 240, 0, 1, 0, 1};
+  std::string svg = absl::StrFormat(
+      "<svg class='calibration' data-column='%s' width='460' height='300' viewBox='0 0 460 300'>", Escape(column));
+  svg += Axes(f, "fraction of truths below", 5);
+  svg += absl::StrFormat("<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#1f77b4' stroke-dasharray='4 3'/>",
+                         f.X(0), f.Y(0), f.X(1), f.Y(1));
+  for (const double band : {-0.03, 0.03}) {
+    const double lo = std::max(0.0, -band), hi = std::min(1.0, 1 - band);
+    svg += absl::StrFormat("<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#999' stroke-dasharray='1 3'/>",
+                           f.X(lo), f.Y(lo + band), f.X(hi), f.Y(hi + band));
+  }
+  std::string path;
+  for (size_t i = 0; i < q.size(); ++i) {
+    if (!std::isfinite(q[i]) || !std::isfinite(c[i])) continue;
+    const double e = i < err.size() && std::isfinite(err[i]) ? err[i] : 0;
+    const double x = f.X(q[i]);
+    svg += absl::StrFormat(
+        "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#d62728'/><circle cx='%.1f' cy='%.1f' r='2.5' "
+        "fill='#d62728'><title>q = %.3g: %.4f</title></circle>",
+        x, x, f.Y(std::max(0.0, c[i] - e)), f.Y(std::min(1.0, c[i] + e)), x, f.Y(c[i]), q[i], c[i]);
+    path += absl::StrFormat("%s%.1f %.1f", path.empty() ? "M" : " L", x, f.Y(c[i]));
+  }
+  svg += absl::StrFormat("<path d='%s' fill='none' stroke='#d62728' stroke-width='1'/>", path);
+  svg += XTicks(f, absl::StrCat("posterior quantile q of ", column));
+  svg += "<text x='70' y='24' font-size='11' fill='#1f77b4'>calibrated</text>"
+         "<text x='70' y='38' font-size='11' fill='#d62728'>model</text></svg>";
+  return svg;
+}
+
 // PeakNumber reads a fit's number; NaN (null in JSON) and absent read NaN.
 double PeakNumber(const Json& fit, const char* key) {
   const auto it = fit.find(key);
@@ -218,6 +259,20 @@ absl::StatusOr<std::string> RenderHtmlReport(const Json& data) {
   html += "<h2>Metrics</h2>" + MetricTable(data.value("metrics", Json::array()));
   const Json peaks = data.value("peaks", Json::array());
   if (peaks.is_array() && !peaks.empty()) html += "<h2>Peak fits</h2>" + PeakTable(peaks);
+  if (data.contains("calibration")) {
+    const Json& cal = data["calibration"];
+    html += absl::StrFormat(
+        "<h2>Posterior calibration</h2><p>%d held-out events, %d posterior samples each: the fraction of "
+        "truths below each quantile of their own posterior (diagonal: calibrated; dotted: &plusmn;0.03).</p>"
+        "<div class='grid'>",
+        cal.value("events", int64_t{0}), cal.value("samples_per_event", int64_t{0}));
+    for (const Json& curve : cal.value("curves", Json::array())) {
+      absl::StatusOr<std::string> plot = CalibrationPlot(curve);
+      if (!plot.ok()) return plot.status();
+      html += *plot;
+    }
+    html += "</div>";
+  }
   html += "<h2>Distributions</h2><div class='grid'>";
   for (const Json& feature : data.value("features", Json::array())) {
     absl::StatusOr<std::string> plot = FeaturePlot(feature);

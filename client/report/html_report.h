@@ -1,8 +1,8 @@
 // html_report.h: RenderHtmlReport, the self-contained HTML comparison report
 // of `evgen report`: per feature a histogram of generated vs reference with a
-// ratio panel and error bars, correlation-matrix heat maps, and a table of
-// every metric. Plots are inline SVG drawn here; the page needs no network and
-// no script.
+// ratio panel and error bars, correlation-matrix heat maps, a table of every
+// metric, and posterior calibration curves when the calibration metric ran.
+// Plots are inline SVG drawn here; the page needs no network and no script.
 //
 // Input (JSON, as assembled by the CLI from MetricsService results):
 //   {"title": "...", "reference": "qcd:validation", "candidate": "masses.npy",
@@ -15,7 +15,12 @@
 //    "peaks": [{"fitted": "column m_mumu", "shape": "breit-wigner",
 //               "reference": {"position_gev": 91.1, "position_error_gev": 0.02, "width_gev": 2.5,
 //                             "width_error_gev": 0.05, "entries": 9000, "converged": true},
-//               "candidate": {...}}]}   (optional: a "Peak fits" table)
+//               "candidate": {...}}],   (optional: a "Peak fits" table)
+//    "calibration": {"events": 1500, "samples_per_event": 60,
+//                    "curves": [{"column": "pt1_gen", "nominal": [...], "coverage": [...],
+//                                "error": [...]}]}}
+//                            (optional: the "calibration" metric's details, one
+//                             coverage-vs-quantile plot per column)
 #pragma once
 
 #include <string>

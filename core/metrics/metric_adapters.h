@@ -36,6 +36,8 @@ absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, con
                                                            uint64_t);
 // The mean of one column in bins of another, e.g. jet mass in N_track bins.
 [[nodiscard]] absl::StatusOr<MetricOutcome> BinnedMeanMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+// Posterior calibration: reference = truths, candidate = K samples per truth.
+[[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 
 }  // namespace evgen
 

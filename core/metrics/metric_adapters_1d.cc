@@ -4,6 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/metrics/binned_mean.h"
+#include "core/metrics/calibration.h"
 #include "core/metrics/histogram.h"
 #include "core/metrics/metric_adapters.h"
 #include "core/metrics/one_dim.h"
@@ -346,6 +347,39 @@ absl::StatusOr<MetricOutcome> BinnedMeanMetric(const MetricOptions& options, con
                  {"worst_bin", r.worst_bin},
                  {"reference_outside", r.reference_outside},
                  {"candidate_outside", r.candidate_outside}};
+  return out;
+}
+
+}  // namespace evgen
+
+namespace evgen {
+
+absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions& options, const Table& reference,
+                                                const Table& candidate, uint64_t) {
+  CalibrationConfig config;
+  config.columns = ListOption(options, "columns", {});
+  EVGEN_ASSIGN_OR_RETURN(config.levels, IntOption(options, "levels", config.levels, 2, 100));
+  EVGEN_ASSIGN_OR_RETURN(const CalibrationResult r, Calibration(reference, candidate, config));
+  MetricOutcome out;
+  out.name = "calibration";
+  out.value = r.max_abs_deviation;
+  out.uncertainty = r.error;
+  nlohmann::json curves = nlohmann::json::array();
+  for (const CalibrationCurve& c : r.curves) {
+    curves.push_back({{"column", c.column},
+                      {"nominal", c.nominal},
+                      {"coverage", c.coverage},
+                      {"error", c.error},
+                      {"max_abs_deviation", c.max_abs_deviation},
+                      {"worst_nominal", c.nominal[static_cast<size_t>(c.worst_level)]}});
+  }
+  out.details = {{"events", r.events},
+                 {"samples_per_event", r.samples_per_event},
+                 {"curves", curves},
+                 {"worst_column", r.curves[static_cast<size_t>(r.worst_curve)].column}};
+  if (reference.has_weights() || candidate.has_weights()) {
+    out.warnings.push_back("calibration: event weights are not used (each event's posterior is judged alone)");
+  }
   return out;
 }
 

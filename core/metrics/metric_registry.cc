@@ -120,6 +120,12 @@ const std::vector<Entry>& Entries() {
         "(candidate - reference) / reference with errors; value = the largest |.|",
         {"value_column", "by", "bins", "edges"}},
        BinnedMeanMetric},
+      {{"calibration",
+        "posterior calibration (unfolding): reference = M truths, candidate = K samples per truth (row r "
+        "belongs to truth r mod M, as `evgen sample` reuses conditions); per column the fraction of truths "
+        "below each posterior quantile (levels 0.05..0.95 for levels=10); value = the largest |coverage - q|",
+        {"columns", "levels"}},
+       CalibrationMetric},
       {{"classifier-auc",
         "ROC AUC of a small MLP trained to tell candidate from reference on a held-out split (0.5: "
         "indistinguishable); uncertainty = the AUC's spread under no difference",

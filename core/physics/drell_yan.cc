@@ -73,6 +73,7 @@ constexpr int kMaxAttempts = 1'000'000;
 struct Config {
   double sqrt_s_gev = 13000;
   bool cms_selection = false;
+  bool truth = false;
   double mass_min_gev = 60;
   double mass_max_gev = 120;
 };
@@ -90,6 +91,11 @@ absl::StatusOr<Config> ParseConfig(int64_t n_events, const SimulatorOptions& opt
         absl::StrCat("options.cms_selection: must be 0 or 1, got ", cms));
   }
   cfg.cms_selection = cms == 1;
+  EVGEN_ASSIGN_OR_RETURN(const double truth, OptionInRange(options, "truth", 0, 0, 1));
+  if (truth != 0 && truth != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("options.truth: must be 0 or 1, got ", truth));
+  }
+  cfg.truth = truth == 1;
   // Masses up to sqrt(s)/4 keep tau = M^2/s small enough for the effective
   // luminosity, and the truth window (up to 1.5 M_max) inside sqrt(s)/2.
   const double mass_hi = cfg.sqrt_s_gev / 4;
@@ -283,11 +289,21 @@ void AppendMuon(const FourVector& mu, float charge, std::vector<float>& row) {
               static_cast<float>(mu.Eta()), static_cast<float>(mu.Phi()), charge});
 }
 
+// AppendTruth appends a Born-level muon's pT, eta and phi.
+void AppendTruth(const FourVector& mu, std::vector<float>& row) {
+  row.insert(row.end(), {static_cast<float>(mu.Pt()), static_cast<float>(mu.Eta()),
+                         static_cast<float>(mu.Phi())});
+}
+
 }  // namespace
 
 std::vector<std::string> DrellYanColumns() {
   return {"E1",  "px1", "py1", "pz1", "pt1",  "eta1", "phi1", "Q1", "E2",
           "px2", "py2", "pz2", "pt2", "eta2", "phi2", "Q2",   "M"};
+}
+
+std::vector<std::string> DrellYanTruthColumns() {
+  return {"pt1_gen", "eta1_gen", "phi1_gen", "pt2_gen", "eta2_gen", "phi2_gen", "M_gen"};
 }
 
 absl::StatusOr<Table> GenerateDrellYan(int64_t n_events, uint64_t seed,
@@ -304,10 +320,14 @@ absl::StatusOr<Table> GenerateDrellYan(int64_t n_events, uint64_t seed,
   const double truth_hi = std::min(1.5 * std::max(m_hi, 1.2 * kZMassGev), 0.5 * cfg.sqrt_s_gev);
   const BornSampler sampler(cfg.sqrt_s_gev, truth_lo, truth_hi);
 
-  Table table(DrellYanColumns());
+  std::vector<std::string> columns = DrellYanColumns();
+  if (cfg.truth) {
+    for (std::string& c : DrellYanTruthColumns()) columns.push_back(std::move(c));
+  }
+  Table table(columns);
   table.Reserve(n_events);
   std::vector<float> row;
-  row.reserve(17);
+  row.reserve(columns.size());
   for (int64_t i = 0; i < n_events; ++i) {
     if (i % 4096 == 0 && StopRequested()) break;  // the caller discards a stopped table
     CounterRng rng(seed, static_cast<uint64_t>(i));
@@ -326,6 +346,13 @@ absl::StatusOr<Table> GenerateDrellYan(int64_t n_events, uint64_t seed,
       AppendMuon(plus_first ? mu_plus : mu_minus, plus_first ? 1.f : -1.f, row);
       AppendMuon(plus_first ? mu_minus : mu_plus, plus_first ? -1.f : 1.f, row);
       row.push_back(static_cast<float>(mass));
+      // The truth columns only read the event's values: the random stream,
+      // and so every detector column, is the same with truth=0 and truth=1.
+      if (cfg.truth) {
+        AppendTruth(plus_first ? t.mu_plus : t.mu_minus, row);
+        AppendTruth(plus_first ? t.mu_minus : t.mu_plus, row);
+        row.push_back(static_cast<float>(t.mass_gev));
+      }
       table.AppendRow(row.data());
       accepted = true;
     }

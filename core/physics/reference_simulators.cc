@@ -49,8 +49,9 @@ const std::vector<Entry>& Entries() {
         {"sqrt_s_gev"}},
        GenerateTtbarDilepton},
       {{"drell-yan",
-        "pp -> Z/gamma* -> mu mu with muon smearing; columns like the CMS open-data dimuon tables",
-        {"sqrt_s_gev", "cms_selection", "mass_min_gev", "mass_max_gev"}},
+        "pp -> Z/gamma* -> mu mu with muon smearing; columns like the CMS open-data dimuon tables "
+        "(truth=1 adds the generator-level muons pt1_gen .. phi2_gen, M_gen)",
+        {"sqrt_s_gev", "cms_selection", "mass_min_gev", "mass_max_gev", "truth"}},
        GenerateDrellYan},
       {{"camel", "camel-back toy: two Gaussians in 1 or n dimensions",
         {"dimensions", "separation", "width", "weight"}},

@@ -73,5 +73,30 @@ TEST(HtmlReportTest, ShowsPeakFitsWhenGiven) {
   EXPECT_NE(html->find("<td>candidate</td><td>90.757 &plusmn; nan</td>"), std::string::npos) << *html;
 }
 
+TEST(HtmlReportTest, ShowsCalibrationCurvesWhenGiven) {
+  nlohmann::json data = Data();
+  EXPECT_EQ(RenderHtmlReport(data)->find("Posterior calibration"), std::string::npos);
+  const nlohmann::json curve = {{"column", "pt1_gen"},
+                                {"nominal", {0.25, 0.75}},
+                                {"coverage", {0.3, 0.7}},
+                                {"error", {0.01, 0.01}}};
+  nlohmann::json other = curve;
+  other["column"] = "pt<2>";
+  data["calibration"] = {{"events", 1500}, {"samples_per_event", 60}, {"curves", {curve, other}}};
+  absl::StatusOr<std::string> html = RenderHtmlReport(data);
+  ASSERT_TRUE(html.ok()) << html.status();
+  EXPECT_NE(html->find("<h2>Posterior calibration</h2><p>1500 held-out events, 60 posterior samples"),
+            std::string::npos);
+  EXPECT_EQ(Count(*html, "<svg class='calibration'"), 2u);
+  EXPECT_NE(html->find("data-column='pt&lt;2&gt;'"), std::string::npos);
+  // One point per level; the diagonal from (0, 0) to (1, 1) of the frame.
+  EXPECT_NE(html->find("<title>q = 0.25: 0.3000</title>"), std::string::npos);
+  EXPECT_NE(html->find("x1='60.0' y1='250.0' x2='440.0' y2='10.0'"), std::string::npos);
+  data["calibration"]["curves"][0]["coverage"] = {0.3};
+  absl::Status s = RenderHtmlReport(data).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("pt1_gen"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace evgen::report

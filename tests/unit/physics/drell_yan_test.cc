@@ -316,6 +316,52 @@ TEST(DrellYanTest, MassWindowOption) {
   }
 }
 
+// truth=1 appends the generator-level pair and changes nothing else: the
+// detector columns are the same rows as with truth=0 (so the default output
+// and the golden samples stay as they were).
+TEST(DrellYanTest, TruthOptionAppendsGeneratorLevelColumns) {
+  const SimulatorOptions detector = {{"sqrt_s_gev", 7000}, {"cms_selection", 1}};
+  SimulatorOptions with_truth = detector;
+  with_truth["truth"] = 1;
+  auto plain = GenerateDrellYan(3000, 17, detector);
+  auto paired = GenerateDrellYan(3000, 17, with_truth);
+  ASSERT_TRUE(plain.ok() && paired.ok()) << plain.status() << paired.status();
+  std::vector<std::string> expected = DrellYanColumns();
+  for (const std::string& c : DrellYanTruthColumns()) expected.push_back(c);
+  ASSERT_EQ(paired->columns(), expected);
+  ASSERT_EQ(DrellYanTruthColumns(), (std::vector<std::string>{"pt1_gen", "eta1_gen", "phi1_gen", "pt2_gen",
+                                                              "eta2_gen", "phi2_gen", "M_gen"}));
+  ASSERT_EQ(paired->num_rows(), plain->num_rows());
+  const int n_det = static_cast<int>(DrellYanColumns().size());
+  int radiated = 0;
+  for (int64_t r = 0; r < paired->num_rows(); ++r) {
+    const float* d = plain->row(r);
+    const float* t = paired->row(r);
+    for (int c = 0; c < n_det; ++c) ASSERT_EQ(t[c], d[c]) << "row " << r << " column " << c;
+    const float* gen = t + n_det;
+    // The smearing keeps the angles, so the detector muon i is the truth muon i.
+    for (const int m : {0, 1}) {
+      ASSERT_NEAR(gen[3 * m + 1], d[8 * m + 5], 1e-5) << "row " << r;
+      ASSERT_NEAR(DeltaPhi(gen[3 * m + 2], d[8 * m + 6]), 0.0, 1e-5) << "row " << r;
+      // Reconstructed pT / truth pT: a few percent of smearing, or less
+      // after a photon took part of the momentum.
+      const double ratio = d[8 * m + 4] / gen[3 * m];
+      ASSERT_GT(ratio, 0.0);
+      ASSERT_LT(ratio, 1.25) << "row " << r;
+      if (ratio < 0.9) ++radiated;
+    }
+    const FourVector mu1 = FourVector::FromPtEtaPhiM(gen[0], gen[1], gen[2], 0.10566);
+    const FourVector mu2 = FourVector::FromPtEtaPhiM(gen[3], gen[4], gen[5], 0.10566);
+    ASSERT_NEAR((mu1 + mu2).Mass(), gen[6], 1e-4 * gen[6]) << "row " << r;
+  }
+  // Radiation beyond 10% of the momentum is a few percent of the muons.
+  EXPECT_GT(radiated, 0);
+  EXPECT_LT(radiated, paired->num_rows() * 2 / 10);
+  auto again = GenerateDrellYan(3000, 17, with_truth);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->values(), paired->values());
+}
+
 TEST(DrellYanTest, RejectsInvalidArguments) {
   auto expect_invalid = [](int64_t n, const SimulatorOptions& options, const std::string& name) {
     auto t = GenerateDrellYan(n, 1, options);
@@ -328,6 +374,8 @@ TEST(DrellYanTest, RejectsInvalidArguments) {
   expect_invalid(10, {{"sqrt_s_gev", 50}}, "options.sqrt_s_gev");
   expect_invalid(10, {{"cms_selection", 0.5}}, "options.cms_selection");
   expect_invalid(10, {{"cms_selection", 2}}, "options.cms_selection");
+  expect_invalid(10, {{"truth", 0.5}}, "options.truth");
+  expect_invalid(10, {{"truth", -1}}, "options.truth");
   expect_invalid(10, {{"mass_min_gev", 0.1}}, "options.mass_min_gev");
   expect_invalid(10, {{"mass_min_gev", 100}, {"mass_max_gev", 90}}, "options.mass_max_gev");
   expect_invalid(10, {{"sqrt_s_gev", 1000}, {"mass_max_gev", 300}}, "options.mass_max_gev");

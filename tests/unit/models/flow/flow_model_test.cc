@@ -124,7 +124,21 @@ TEST(FlowConfigTest, ResolveConfigShowsEveryDefaultAndPresetsResolve) {
     ++presets;
     EXPECT_EQ(p.resolved["target_columns"], p.preset.config["target_columns"]) << p.preset.name;
   }
-  EXPECT_EQ(presets, 16);
+  EXPECT_EQ(presets, 18);
+}
+
+// The unfolding preset reads detector-level conditions and generator-level
+// targets (the log pT ratios derived from drell-yan with truth=1).
+TEST(FlowModelTest, DrellYanUnfoldPresetIsAConditionalSplineFlow) {
+  auto family = FindModelFamily("cinn");
+  ASSERT_TRUE(family.ok()) << family.status();
+  for (const char* preset : {"drell-yan-unfold-cinn", "drell-yan-unfold-cinn-small"}) {
+    auto resolved = (*family)->ResolveConfig("cinn", {{"preset", preset}});
+    ASSERT_TRUE(resolved.ok()) << resolved.status();
+    EXPECT_EQ((*resolved)["condition_columns"], json({"pt1", "eta1", "pt2", "eta2", "M"})) << preset;
+    EXPECT_EQ((*resolved)["target_columns"], json({"log_ratio_pt1", "log_ratio_pt2"})) << preset;
+    EXPECT_EQ((*resolved)["coupling"], "rqs") << preset;
+  }
 }
 
 TEST(FlowModelTest, LogDensityOfAnIdentityFlowIsTheChainsLogNormal) {
