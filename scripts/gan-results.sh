@@ -28,11 +28,7 @@ source scripts/start-evgend.sh
 start_evgend "$evgend" "$work"
 echo "== evgend at $EVGEN_SERVER, data in $work/data, presets ${size}"
 
-# config PRESET: the preset's config JSON with EVGEN_GAN_CONFIG's keys merged in.
-config() {
-  python3 -c 'import json,sys; c={"preset": sys.argv[1]}; c.update(json.loads(sys.argv[2])); print(json.dumps(c))' \
-    "$1" "$extra"
-}
+source scripts/results-lib.sh
 
 train() {  # KIND NAME DATASET REGION PRESET
   local start=$SECONDS
@@ -58,19 +54,6 @@ for b in d["bins"]:
     print("   n_track [%4.0f, %4.0f): reference %7.2f +- %.2f GeV, model %7.2f +- %.2f GeV, %+6.1f%%" % (
         b["lower"], b["upper"], b["reference_mean"], b["reference_mean_error"], b["candidate_mean"],
         b["candidate_mean_error"], 100 * b["relative_difference"]))
-'
-
-# Prints one mass-peak fit (reference vs model) from `--json metrics compare`.
-mass_peak_line='
-import json, sys
-r = json.load(sys.stdin)["results"][0]
-d = r["details_json"]
-ref, gen = d["reference"], d["candidate"]
-names = {"p1,p2": "W-", "p4,p5": "W+", "p1,p2,p3": "tbar", "p4,p5,p6": "t"}
-print("   %-5s M %7.2f vs %7.2f GeV (%+.2f%%), width %5.2f vs %5.2f GeV (%+.1f%%)" % (
-    names.get(sys.argv[1], sys.argv[1]), gen["position_gev"], ref["position_gev"],
-    100 * (gen["position_gev"] / ref["position_gev"] - 1), gen["width_gev"], ref["width_gev"],
-    100 * (gen["width_gev"] / ref["width_gev"] - 1)))
 '
 
 jetmass() {
@@ -109,23 +92,10 @@ ttbar() {
   local models=${EVGEN_TTBAR_MODELS:-ttbar-mmd-gan ttbar-gan}
   for model in $models; do train "$kind" "$model" ttbar all "$model$suffix"; done
   "$evgen" datasets export ttbar -o "$work/ttbar-reference.npy" > /dev/null
-  local momenta
-  momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
   for model in $models; do
     "$evgen" sample 200000 --model "$model" --seed 2 -o "$work/$model.npy" > /dev/null
     echo "-- $model: Breit-Wigner fits of the resonances (binned likelihood), 200k events"
-    for particles in p1,p2 p4,p5 p1,p2,p3 p4,p5,p6; do
-      "$evgen" --json metrics compare "$work/ttbar-reference.npy" "$work/$model.npy" -m mass-peak \
-        -O particles=$particles --seed 3 | python3 -c "$mass_peak_line" "$particles"
-    done
-    # The momenta themselves: a generator collapsed onto a few events can put
-    # the peaks in place while every momentum distribution is wrong.
-    echo "   momenta (largest KS statistic over the 18 components, largest correlation difference):"
-    "$evgen" metrics compare "$work/ttbar-reference.npy" "$work/$model.npy" -m ks -m correlations \
-      -O columns="$momenta" --seed 3 | sed -n 's/^/   /; /ks\|correlations/p'
-    if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
-      printf '   ' && /usr/bin/python3 scripts/momenta_spread.py "$work/ttbar-reference.npy" "$work/$model.npy"
-    fi
+    ttbar_figures "$work/ttbar-reference.npy" "$work/$model.npy"
   done
 }
 
