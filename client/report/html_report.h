@@ -15,7 +15,8 @@
 //    "peaks": [{"fitted": "column m_mumu", "shape": "breit-wigner",
 //               "reference": {"position_gev": 91.1, "position_error_gev": 0.02, "width_gev": 2.5,
 //                             "width_error_gev": 0.05, "entries": 9000, "converged": true},
-//               "candidate": {...}}]}   (optional: a "Peak fits" table)
+//               "candidate": {...}}],   (optional: a "Peak fits" table)
+//    "figures": [{line plot, see line_plot.h}]}   (optional: a "Figures" section)
 #pragma once
 
 #include <string>
