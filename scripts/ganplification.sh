@@ -3,7 +3,7 @@
 # of the Butter-Plehn review, after Butter, Diefenbacher, Kasieczka, Nachman,
 # Plehn, arXiv:2008.06545). For each training-sample size n and seed it
 # generates a camel training sample of n events, trains the 1-D spline flow
-# (camel-flow-small) and the WGAN-GP (camel-gan-small) on it, samples
+# (camel-flow-small) and the GAN (camel-gan-small) on it, samples
 # EVGEN_GANPL_GENERATED events from each and measures the quantile error
 # (metric quantile-error, 20 quantiles of a 10^7-event truth reference) of
 # the training sample and of both generated samples. Prints a table of the
@@ -17,7 +17,7 @@
 # Usage: scripts/ganplification.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR (default
 # build/release), EVGEN_GANPL_SIZES (default "100 300 1000 3000"),
-# EVGEN_GANPL_SEEDS (default "1 2"), EVGEN_GANPL_GENERATED (default 1000000),
+# EVGEN_GANPL_SEEDS (default "1 2 3"), EVGEN_GANPL_GENERATED (default 1000000),
 # EVGEN_GANPL_REFERENCE (default 10000000), EVGEN_GANPL_QUANTILES (default 20),
 # EVGEN_GANPL_FLOW_CONFIG / EVGEN_GANPL_GAN_CONFIG (extra JSON keys merged
 # into the presets' configs, e.g. '{"steps": 6000}').
@@ -29,7 +29,7 @@ evgend=$bin_dir/server/evgend
 evgen=$bin_dir/client/evgen
 work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-ganplification-XXXXXX)}
 sizes=(${EVGEN_GANPL_SIZES:-100 300 1000 3000})
-seeds=(${EVGEN_GANPL_SEEDS:-1 2})
+seeds=(${EVGEN_GANPL_SEEDS:-1 2 3})
 generated=${EVGEN_GANPL_GENERATED:-1000000}
 reference=${EVGEN_GANPL_REFERENCE:-10000000}
 quantiles=${EVGEN_GANPL_QUANTILES:-20}
@@ -80,7 +80,7 @@ for seed in "${seeds[@]}"; do
     "$evgen" train flow-rqs --name "flow-$n-$seed" --dataset "train-$n-$seed" \
       --config "$(config camel-flow-small "$flow_extra")" --seed "$seed" --wait > "$work/train-flow-$n-$seed.log" 2>&1 &
     flow_pid=$!
-    "$evgen" train wgan-gp --name "gan-$n-$seed" --dataset "train-$n-$seed" \
+    "$evgen" train gan --name "gan-$n-$seed" --dataset "train-$n-$seed" \
       --config "$(config camel-gan-small "$gan_extra")" --seed "$seed" --wait > "$work/train-gan-$n-$seed.log" 2>&1 &
     gan_pid=$!
     wait $flow_pid || { echo "flow training failed: $work/train-flow-$n-$seed.log" >&2; exit 1; }
