@@ -13,6 +13,7 @@
 #   ganplification-mse.json    figure: MSE against n (line_plot.h format)
 #   ganplification-events.json figure: equivalent truth events against n
 #   ganplification.html        `evgen report` of the largest GAN sample with both figures
+#   ganplification-{mse,events}.svg  the two figures alone
 #
 # Usage: scripts/ganplification.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR (default
@@ -142,4 +143,11 @@ largest=${sizes[${#sizes[@]}-1]}
 "$evgen" report camel-truth "$work/gan-$largest-${seeds[0]}.npy" -o "$work/ganplification.html" \
   -m quantile-error -O quantile-error.quantiles="$quantiles" \
   --figure "$work/ganplification-mse.json" --figure "$work/ganplification-events.json"
+# The figures also as .svg files (docs/results.md shows them).
+python3 - "$work" <<'PY'
+import re, sys
+html = open(sys.argv[1] + "/ganplification.html").read()
+for name, svg in zip(["mse", "events"], re.findall(r"<svg class='lineplot'.*?</svg>", html, re.S)):
+    open("%s/ganplification-%s.svg" % (sys.argv[1], name), "w").write(svg + "\n")
+PY
 echo "== done in $((SECONDS - start)) s; results in $work"

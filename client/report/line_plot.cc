@@ -155,7 +155,7 @@ absl::StatusOr<std::string> RenderLinePlot(const Json& figure, const std::string
   auto py = [&ay](double v) { return kTop + kHeight - std::clamp(ay.Fraction(v), -0.02, 1.02) * kHeight; };
   const std::string title = figure.value("title", "");
   std::string svg = absl::StrFormat(
-      "<svg class='lineplot' data-title='%s' width='%.0f' height='%.0f' viewBox='0 0 %.0f %.0f'>"
+      "<svg class='lineplot' xmlns='http://www.w3.org/2000/svg' data-title='%s' width='%.0f' height='%.0f' viewBox='0 0 %.0f %.0f'>"
       "<text x='%.1f' y='16' font-size='12'>%s</text>"
       "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='none' stroke='#333'/>",
       EscapeText(title), kLeft + kWidth + 170, kTop + kHeight + 45, kLeft + kWidth + 170, kTop + kHeight + 45, kLeft,

@@ -21,7 +21,8 @@
 
 namespace evgen::report {
 
-// RenderLinePlot returns one <svg class='lineplot'>; InvalidArgument names
+// RenderLinePlot returns one <svg class='lineplot'> (with its namespace, so
+// it also stands alone as an .svg file); InvalidArgument names
 // the malformed field, prefixed with `where` (e.g. "figures[0]").
 [[nodiscard]] absl::StatusOr<std::string> RenderLinePlot(const nlohmann::json& figure, const std::string& where);
 
