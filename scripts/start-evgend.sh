@@ -1,10 +1,12 @@
 # start-evgend.sh: sourced by the scripts that drive a local evgend. Defines
-# start_evgend EVGEND WORK_DIR: starts evgend on a free loopback port with its
-# data under WORK_DIR/data, stops it when the calling script exits, waits
-# until it listens and exports EVGEN_SERVER for the CLI.
+# start_evgend EVGEND WORK_DIR [FLAG...]: starts evgend on a free loopback port
+# with its data under WORK_DIR/data (and any further evgend flags), stops it
+# when the calling script exits, waits until it listens and exports
+# EVGEN_SERVER for the CLI.
 start_evgend() {
   local evgend=$1 work=$2
-  "$evgend" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/evgend.port" &
+  shift 2
+  "$evgend" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/evgend.port" "$@" &
   evgend_pid=$!
   trap 'kill -TERM $evgend_pid 2>/dev/null; wait $evgend_pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 300); do

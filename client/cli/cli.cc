@@ -848,6 +848,22 @@ nlohmann::json ReportData(const v1::CompareResponse& response, const std::string
   return data;
 }
 
+// ReadFigures reads each --figure file as JSON, before any call to the
+// server, so a bad file fails fast; RenderHtmlReport checks their fields.
+absl::StatusOr<nlohmann::json> ReadFigures(const std::vector<std::string>& paths) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::string> text = ReadFileToString(path);
+    if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("--figure: cannot read ", path));
+    nlohmann::json figure = nlohmann::json::parse(*text, nullptr, false);
+    if (!figure.is_object()) {
+      return absl::InvalidArgumentError(absl::StrCat("--figure: ", path, " is not a JSON object"));
+    }
+    out.push_back(std::move(figure));
+  }
+  return out;
+}
+
 void AddReportCommand(CLI::App& app, Runner& run) {
   auto reference = std::make_shared<std::string>();
   auto candidate = std::make_shared<std::string>();
@@ -867,11 +883,16 @@ void AddReportCommand(CLI::App& app, Runner& run) {
   report->add_option("-O,--option", *options,
                      "option of the -m metrics: KEY=VALUE for every one, METRIC.KEY=VALUE for one "
                      "(e.g. mass-peak.column=m_mumu)");
+  auto figures = std::make_shared<std::vector<std::string>>();
+  report->add_option("--figure", *figures,
+                     "JSON file of a line plot to add under Figures (repeatable; format in "
+                     "client/report/line_plot.h, e.g. the one scripts/ganplification.sh writes)");
   auto selections = std::make_shared<SelectionFlags>();
   selections->Add(report);
-  report->callback([&run, reference, candidate, output, names, columns, seed, options, selections] {
-    run.command = [&run, reference, candidate, output, names, columns, seed, options,
+  report->callback([&run, reference, candidate, output, names, columns, seed, options, figures, selections] {
+    run.command = [&run, reference, candidate, output, names, columns, seed, options, figures,
                    selections](EvgenClient& client) -> absl::Status {
+      EVGEN_ASSIGN_OR_RETURN(nlohmann::json figure_data, ReadFigures(*figures));
       v1::CompareRequest req;
       TableSources sources(client);
       EVGEN_ASSIGN_OR_RETURN(*req.mutable_reference(), sources.Resolve(*reference));
@@ -889,6 +910,7 @@ void AddReportCommand(CLI::App& app, Runner& run) {
       EVGEN_ASSIGN_OR_RETURN(v1::CompareResponse response, client.Compare(req));
       nlohmann::json data = ReportData(response, *reference + selections->Describe("reference"),
                                        *candidate + selections->Describe("candidate"));
+      if (!figure_data.empty()) data["figures"] = std::move(figure_data);
       if (run.global.json) {
         PrintJson(data, *run.out);
         return absl::OkStatus();

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/report/line_plot.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen::report {
@@ -290,6 +291,18 @@ absl::StatusOr<std::string> RenderHtmlReport(const Json& data) {
                                                        columns.size(), " x ", columns.size()));
       }
       html += HeatMap(which, columns, c[which]);
+    }
+    html += "</div>";
+  }
+  // Figures a script assembled (line_plot.h), e.g. GANplification's
+  // quantile error against the training-sample size.
+  const Json figures = data.value("figures", Json::array());
+  if (figures.is_array() && !figures.empty()) {
+    html += "<h2>Figures</h2><div class='grid'>";
+    for (size_t i = 0; i < figures.size(); ++i) {
+      absl::StatusOr<std::string> plot = RenderLinePlot(figures[i], absl::StrCat("report: figures[", i, "]"));
+      if (!plot.ok()) return plot.status();
+      html += *plot;
     }
     html += "</div>";
   }

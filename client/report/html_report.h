@@ -18,9 +18,10 @@
 //               "candidate": {...}}],   (optional: a "Peak fits" table)
 //    "calibration": {"events": 1500, "samples_per_event": 60,
 //                    "curves": [{"column": "pt1_gen", "nominal": [...], "coverage": [...],
-//                                "error": [...]}]}}
+//                                "error": [...]}]},
 //                            (optional: the "calibration" metric's details, one
 //                             coverage-vs-quantile plot per column)
+//    "figures": [{line plot, see line_plot.h}]}   (optional: a "Figures" section)
 #pragma once
 
 #include <string>

@@ -62,3 +62,10 @@ namespace evgen {
 absl::StatusOr<MetricOutcome> W1EfpMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 
 }  // namespace evgen
+
+namespace evgen {
+
+// The GANplification quantile error of 1-D columns (metric_adapters_quantile.cc).
+[[nodiscard]] absl::StatusOr<MetricOutcome> QuantileErrorMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+
+}  // namespace evgen

@@ -126,6 +126,12 @@ const std::vector<Entry>& Entries() {
         "below each posterior quantile (levels 0.05..0.95 for levels=10); value = the largest |coverage - q|",
         {"columns", "levels"}},
        CalibrationMetric},
+      {{"quantile-error",
+        "per column: MSE of the candidate's fractions in `quantiles` equal-probability bins of the "
+        "reference (1/N_q sum (p_j - 1/N_q)^2, GANplification) and the truth-sample size it is worth; "
+        "value = the largest MSE",
+        {"columns", "quantiles"}},
+       QuantileErrorMetric},
       {{"classifier-auc",
         "ROC AUC of a small MLP trained to tell candidate from reference on a held-out split (0.5: "
         "indistinguishable); uncertainty = the AUC's spread under no difference",

@@ -1,5 +1,7 @@
 #include "core/physics/camel.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -31,25 +33,31 @@ constexpr double kDefaultWeight = 0.5;
 
 }  // namespace
 
+absl::StatusOr<CamelParameters> ReadCamelParameters(const SimulatorOptions& options) {
+  CamelParameters camel;
+  EVGEN_ASSIGN_OR_RETURN(const double dimensions, OptionInRange(options, "dimensions", 1, 1, 64));
+  if (dimensions != static_cast<int>(dimensions)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.dimensions: must be an integer in [1, 64], got ", dimensions));
+  }
+  camel.dimensions = static_cast<int>(dimensions);
+  EVGEN_ASSIGN_OR_RETURN(camel.separation,
+                         OptionInRange(options, "separation", kDefaultSeparation, 0, 100));
+  EVGEN_ASSIGN_OR_RETURN(camel.width, OptionInRange(options, "width", kDefaultWidth, 1e-6, 100));
+  EVGEN_ASSIGN_OR_RETURN(camel.weight, OptionInRange(options, "weight", kDefaultWeight, 0, 1));
+  return camel;
+}
+
 absl::StatusOr<Table> GenerateCamel(int64_t n_events, uint64_t seed,
                                     const SimulatorOptions& options) {
   if (n_events < 1 || n_events > kMaxEvents) {
     return absl::InvalidArgumentError(
         absl::StrCat("n_events: must be in [1, ", kMaxEvents, "], got ", n_events));
   }
-  EVGEN_ASSIGN_OR_RETURN(const double dimensions, OptionInRange(options, "dimensions", 1, 1, 64));
-  if (dimensions != static_cast<int>(dimensions)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("options.dimensions: must be an integer in [1, 64], got ", dimensions));
-  }
-  EVGEN_ASSIGN_OR_RETURN(const double separation,
-                         OptionInRange(options, "separation", kDefaultSeparation, 0, 100));
-  EVGEN_ASSIGN_OR_RETURN(const double width,
-                         OptionInRange(options, "width", kDefaultWidth, 1e-6, 100));
-  EVGEN_ASSIGN_OR_RETURN(const double weight,
-                         OptionInRange(options, "weight", kDefaultWeight, 0, 1));
+  EVGEN_ASSIGN_OR_RETURN(const CamelParameters camel, ReadCamelParameters(options));
+  const double separation = camel.separation, width = camel.width, weight = camel.weight;
 
-  const int d = static_cast<int>(dimensions);
+  const int d = camel.dimensions;
   std::vector<std::string> columns;
   columns.reserve(d);
   for (int j = 0; j < d; ++j) columns.push_back(absl::StrCat("x", j));
@@ -65,6 +73,30 @@ absl::StatusOr<Table> GenerateCamel(int64_t n_events, uint64_t seed,
     table.AppendRow(row.data());
   }
   return table;
+}
+
+double CamelCdf(const CamelParameters& camel, double x) {
+  const auto phi = [&camel, x](double mean) {
+    return 0.5 * std::erfc(-(x - mean) / (camel.width * std::sqrt(2.0)));
+  };
+  return camel.weight * phi(kCentre - 0.5 * camel.separation) +
+         (1 - camel.weight) * phi(kCentre + 0.5 * camel.separation);
+}
+
+double CamelQuantile(const CamelParameters& camel, double p) {
+  p = std::clamp(p, 1e-300, 1 - 1e-16);
+  // Both modes lie within 40 widths of the centre's bracket for any p a
+  // double resolves, so the bracket holds the root; the CDF is monotone.
+  const double reach = 0.5 * camel.separation + 40 * camel.width;
+  double lo = kCentre - reach, hi = kCentre + reach;
+  // 200 halvings pass 1e-12 widths from any bracket; the loop also ends
+  // where doubles around the root cannot be split any further.
+  for (int i = 0; i < 200 && hi - lo > 1e-12 * camel.width; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (mid <= lo || mid >= hi) break;
+    (CamelCdf(camel, mid) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
 }
 
 }  // namespace evgen

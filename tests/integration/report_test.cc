@@ -78,5 +78,34 @@ TEST(ReportTest, TemplateReportOpensInHeadlessChromium) {
   std::filesystem::remove_all(dir);
 }
 
+// --figure adds a script's line plot (client/report/line_plot.h) under
+// Figures; a file that is not a JSON object is refused before any call.
+TEST(ReportTest, FigureFilesAreDrawnAndBadOnesRefused) {
+  const std::string dir = MakeTempDir("evgen-report-figure");
+  auto server = EvgendProcess::Start(dir + "/data");
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string address = (*server)->address();
+  ASSERT_EQ(RunCliCapture(address, {"datasets", "generate", "camel", "-n", "20000", "--name", "truth"}).code, 0);
+  ASSERT_EQ(RunCliCapture(address, {"datasets", "generate", "camel", "-n", "300", "--seed", "2", "--name", "few"}).code,
+            0);
+  const std::string figure = dir + "/figure.json", bad = dir + "/bad.json", html = dir + "/report.html";
+  std::ofstream(figure) << R"({"title": "quantile error", "log_x": true, "log_y": true,
+      "series": [{"name": "training", "x": [100, 300], "y": [4e-4, 1.5e-4]}]})";
+  std::ofstream(bad) << "[1, 2";
+  CliResult report = RunCliCapture(address, {"report", "truth", "few", "-o", html, "-m", "quantile-error",
+                                             "--figure", figure, "--figure", figure});
+  ASSERT_EQ(report.code, 0) << report.err;
+  const std::string page = ReadAll(html);
+  EXPECT_EQ(Count(page, "<svg class='lineplot'"), 2u);
+  EXPECT_NE(page.find("<td>quantile-error</td>"), std::string::npos);
+
+  CliResult refused = RunCliCapture(address, {"report", "truth", "few", "-o", html, "--figure", bad});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("--figure: " + bad + " is not a JSON object"), std::string::npos) << refused.err;
+  refused = RunCliCapture(address, {"report", "truth", "few", "-o", html, "--figure", dir + "/missing.json"});
+  EXPECT_NE(refused.err.find("--figure: cannot read"), std::string::npos) << refused.err;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace evgen::testing

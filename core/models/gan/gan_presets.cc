@@ -160,8 +160,38 @@ json TtbarSmall(bool with_mmd) {
   return c;
 }
 
+// The 1-D camel-back of the GANplification study (Butter, Diefenbacher,
+// Kasieczka, Nachman, Plehn 2020), trained on samples of 100 to a few
+// thousand events: a non-saturating GAN with three leaky-ReLU layers, Adam
+// 5e-4 (beta1 0.5), 1:1 updates, rates decaying 10-fold and the averaged
+// generator. On 1,000 events and 3,000 steps (a minute of CPU) its quantile
+// error was 3 times lower than with the last weights at constant rates, and
+// 50-100 times lower than a WGAN-GP's (the dilepton recipe, 1e-4 to 1e-3),
+// which had not yet split the two modes. A batch never exceeds the rows, so
+// the smallest samples train on whole epochs.
+json CamelGan(int64_t steps, int64_t width) {
+  return {{"target_columns", {"x0"}},
+          {"transforms", {{{"kind", "standardize"}, {"columns", {"x0"}}}}},
+          {"noise", {{"kind", "normal"}, {"dim", 4}}},
+          {"generator", {{"hidden", {width, width, width}}, {"activation", "leaky-relu"}, {"output", "linear"}}},
+          {"discriminator", {{"hidden", {width, width, width}}, {"activation", "leaky-relu"}}},
+          {"optimizer", {{"name", "adam"},
+                         {"lr_g", 5e-4},
+                         {"lr_d", 5e-4},
+                         {"beta1", 0.5},
+                         {"lr_decay_to", 0.1},
+                         {"generator_ema", 0.995}}},
+          {"n_critic", 1},
+          {"batch_size", 256},
+          {"steps", steps},
+          {"validation", {{"fraction", 0.1}, {"every", 250}, {"patience", 0}}},
+          {"checkpoint_every", 1000}};
+}
+
 std::vector<GanPreset> MakePresets() {
   return {
+      {"camel-gan", "gan", "GAN of the 1-D camel-back (GANplification)", CamelGan(20000, 128)},
+      {"camel-gan-small", "gan", "camel-gan trained for a minute on a CPU", CamelGan(3000, 64)},
       {"jetmass-gan", "gan", "Lin, Bhimji, Nachman 2019 conditional jet-mass GAN", JetMassGan(40000)},
       {"jetmass-gan-small", "gan", "jetmass-gan trained for minutes on a CPU", JetMassGan(6000)},
       {"jetmass-wgan-u1", "wgan-u1", "jet-mass WGAN with a U(1) circle-layer critic", JetMassWganU1(40000)},

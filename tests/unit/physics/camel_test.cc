@@ -100,5 +100,43 @@ TEST(CamelTest, RejectsInvalidArguments) {
   expect_invalid(10, {{"separation", -1}}, "options.separation");
 }
 
+// The analytic CDF: symmetric default median at the centre, each mode's
+// half below its mean for well separated modes, and the quantile function
+// its inverse; the empirical CDF of 10^5 events agrees within 4 sigma.
+TEST(CamelTest, CdfAndQuantileAreInverse) {
+  const auto camel = ReadCamelParameters({});
+  ASSERT_TRUE(camel.ok()) << camel.status();
+  EXPECT_NEAR(CamelCdf(*camel, 0.5), 0.5, 1e-15);
+  EXPECT_NEAR(CamelQuantile(*camel, 0.5), 0.5, 1e-12);
+  const auto narrow = ReadCamelParameters({{"width", 0.01}, {"weight", 0.3}});
+  ASSERT_TRUE(narrow.ok());
+  EXPECT_NEAR(CamelCdf(*narrow, 0.5 - 1.0 / 6), 0.15, 1e-12);
+  EXPECT_NEAR(CamelCdf(*narrow, 0.5), 0.3, 1e-12);
+  for (double p : {1e-6, 0.05, 0.3, 0.5, 0.77, 0.95, 1 - 1e-6}) {
+    EXPECT_NEAR(CamelCdf(*camel, CamelQuantile(*camel, p)), p, 1e-12) << p;
+    EXPECT_NEAR(CamelCdf(*narrow, CamelQuantile(*narrow, p)), p, 1e-12) << p;
+  }
+  auto t = GenerateCamel(kEvents, kSeed, {});
+  ASSERT_TRUE(t.ok());
+  for (double p : {0.05, 0.25, 0.6, 0.9}) {
+    const double x = CamelQuantile(*camel, p);
+    int64_t below = 0;
+    for (int64_t r = 0; r < kEvents; ++r) below += t->at(r, 0) <= x;
+    EXPECT_NEAR(static_cast<double>(below) / kEvents, p, 4 * std::sqrt(p * (1 - p) / kEvents)) << p;
+  }
+}
+
+TEST(CamelTest, ParametersCarryTheDefaultsAndRanges) {
+  const auto camel = ReadCamelParameters({{"dimensions", 3}});
+  ASSERT_TRUE(camel.ok());
+  EXPECT_EQ(camel->dimensions, 3);
+  EXPECT_DOUBLE_EQ(camel->separation, 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(camel->width, 0.2 / std::sqrt(2.0));
+  EXPECT_DOUBLE_EQ(camel->weight, 0.5);
+  const auto bad = ReadCamelParameters({{"weight", 2}});
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("options.weight"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace evgen

@@ -1,0 +1,40 @@
+# results-lib.sh: sourced by gan-results.sh and flow-results.sh. Expects
+# $evgen (the CLI) and $extra (JSON keys merged into every config).
+
+# config PRESET: the preset's config JSON with $extra's keys merged in.
+config() {
+  python3 -c 'import json,sys; c={"preset": sys.argv[1]}; c.update(json.loads(sys.argv[2])); print(json.dumps(c))' \
+    "$1" "$extra"
+}
+
+# Prints one mass-peak fit (reference vs model) from `--json metrics compare`.
+mass_peak_line='
+import json, sys
+r = json.load(sys.stdin)["results"][0]
+d = r["details_json"]
+ref, gen = d["reference"], d["candidate"]
+names = {"p1,p2": "W-", "p4,p5": "W+", "p1,p2,p3": "tbar", "p4,p5,p6": "t"}
+print("   %-5s M %7.2f vs %7.2f GeV (%+.2f%%), width %5.2f vs %5.2f GeV (%+.1f%%)" % (
+    names.get(sys.argv[1], sys.argv[1]), gen["position_gev"], ref["position_gev"],
+    100 * (gen["position_gev"] / ref["position_gev"] - 1), gen["width_gev"], ref["width_gev"],
+    100 * (gen["width_gev"] / ref["width_gev"] - 1)))
+'
+
+# ttbar_figures REFERENCE.npy SAMPLE.npy: the ttbar -> 6 quark figures of a
+# sample: Breit-Wigner fits of both W and both tops, and the momenta
+# themselves (a generator collapsed onto a few events can put the peaks in
+# place while every momentum distribution is wrong).
+ttbar_figures() {
+  local momenta
+  momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
+  for particles in p1,p2 p4,p5 p1,p2,p3 p4,p5,p6; do
+    "$evgen" --json metrics compare "$1" "$2" -m mass-peak -O particles=$particles --seed 3 |
+      python3 -c "$mass_peak_line" "$particles"
+  done
+  echo "   momenta (largest KS statistic over the 18 components, largest correlation difference):"
+  "$evgen" metrics compare "$1" "$2" -m ks -m correlations -O columns="$momenta" --seed 3 |
+    sed -n 's/^/   /; /ks\|correlations/p'
+  if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+    printf '   ' && /usr/bin/python3 scripts/momenta_spread.py "$1" "$2"
+  fi
+}
