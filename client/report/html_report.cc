@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/report/html_escape.h"
 #include "client/report/line_plot.h"
 #include "nlohmann/json.hpp"
 
@@ -14,19 +15,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::vector<double> Numbers(const Json& j, const std::string& field) {
   std::vector<double> out;
@@ -57,7 +45,7 @@ std::string Axes(const Frame& f, const std::string& ylabel, int yticks) {
   svg += absl::StrFormat(
       "<text x='%.1f' y='%.1f' font-size='11' transform='rotate(-90 %.1f %.1f)' "
       "text-anchor='middle'>%s</text>",
-      f.x0 - 38, f.y0 + f.height / 2, f.x0 - 38, f.y0 + f.height / 2, Escape(ylabel));
+      f.x0 - 38, f.y0 + f.height / 2, f.x0 - 38, f.y0 + f.height / 2, EscapeHtml(ylabel));
   return svg;
 }
 
@@ -69,7 +57,7 @@ std::string XTicks(const Frame& f, const std::string& label) {
                            f.X(x), f.y0 + f.height + 13, x);
   }
   svg += absl::StrFormat("<text x='%.1f' y='%.1f' font-size='11' text-anchor='middle'>%s</text>",
-                         f.x0 + f.width / 2, f.y0 + f.height + 28, Escape(label));
+                         f.x0 + f.width / 2, f.y0 + f.height + 28, EscapeHtml(label));
   return svg;
 }
 
@@ -117,7 +105,7 @@ absl::StatusOr<std::string> FeaturePlot(const Json& feature) {
   std::string svg = absl::StrFormat(
       "<svg class='plot' data-feature='%s' width='460' height='300' "
       "viewBox='0 0 460 300'>",
-      Escape(name));
+      EscapeHtml(name));
   svg += Axes(top, "density", 4) + Steps(top, edges, ref, "#1f77b4");
   svg += Points(top, edges, cand, Numbers(feature, "candidate_err"), "#d62728");
   svg += Axes(bottom, "gen / ref", 2);
@@ -144,19 +132,19 @@ std::string HeatMap(const std::string& title, const std::vector<std::string>& co
   std::string svg = absl::StrFormat(
       "<svg class='heatmap' width='%d' height='%d'>"
       "<text x='%d' y='14' font-size='12'>%s</text>",
-      left + n * cell + 10, topm + n * cell + 90, left, Escape(title));
+      left + n * cell + 10, topm + n * cell + 90, left, EscapeHtml(title));
   for (int i = 0; i < n; ++i) {
     svg += absl::StrFormat("<text x='%d' y='%d' font-size='10' text-anchor='end'>%s</text>", left - 4,
-                           topm + i * cell + cell / 2 + 3, Escape(columns[i]));
+                           topm + i * cell + cell / 2 + 3, EscapeHtml(columns[i]));
     svg += absl::StrFormat(
         "<text x='%d' y='%d' font-size='10' transform='rotate(-60 %d %d)' text-anchor='end'>%s</text>",
         left + i * cell + cell / 2, topm + n * cell + 12, left + i * cell + cell / 2, topm + n * cell + 12,
-        Escape(columns[i]));
+        EscapeHtml(columns[i]));
     for (int j = 0; j < n; ++j) {
       const double c = matrix[i][j].is_number() ? matrix[i][j].get<double>() : std::nan("");
       svg += absl::StrFormat("<rect x='%d' y='%d' width='%d' height='%d' fill='%s'><title>%s / %s: %.3f</title></rect>",
-                             left + j * cell, topm + i * cell, cell, cell, Colour(c), Escape(columns[i]),
-                             Escape(columns[j]), c);
+                             left + j * cell, topm + i * cell, cell, cell, Colour(c), EscapeHtml(columns[i]),
+                             EscapeHtml(columns[j]), c);
     }
   }
   return svg + "</svg>";
@@ -167,9 +155,9 @@ std::string MetricTable(const Json& metrics) {
   for (const Json& m : metrics) {
     const double u = m.value("uncertainty", -1.0);
     std::string notes;
-    for (const Json& w : m.value("warnings", Json::array())) notes += Escape(w.get<std::string>()) + "<br>";
+    for (const Json& w : m.value("warnings", Json::array())) notes += EscapeHtml(w.get<std::string>()) + "<br>";
     html += absl::StrFormat("<tr><td>%s</td><td>%.6g</td><td>%s</td><td>%s</td></tr>",
-                            Escape(m.value("name", "")), m.value("value", 0.0),
+                            EscapeHtml(m.value("name", "")), m.value("value", 0.0),
                             u >= 0 ? absl::StrFormat("%.3g", u) : "", notes);
   }
   return html + "</table>";
@@ -189,7 +177,7 @@ absl::StatusOr<std::string> CalibrationPlot(const Json& curve) {
   }
   const Frame f{60, 10, 380, 240, 0, 1, 0, 1};
   std::string svg = absl::StrFormat(
-      "<svg class='calibration' data-column='%s' width='460' height='300' viewBox='0 0 460 300'>", Escape(column));
+      "<svg class='calibration' data-column='%s' width='460' height='300' viewBox='0 0 460 300'>", EscapeHtml(column));
   svg += Axes(f, "fraction of truths below", 5);
   svg += absl::StrFormat("<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#1f77b4' stroke-dasharray='4 3'/>",
                          f.X(0), f.Y(0), f.X(1), f.Y(1));
@@ -234,7 +222,7 @@ std::string PeakTable(const Json& peaks) {
       html += absl::StrFormat(
           "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.3f &plusmn; %.3f</td><td>%.3f &plusmn; %.3f</td>"
           "<td>%.0f</td><td>%s</td></tr>",
-          Escape(peak.value("fitted", "")), Escape(peak.value("shape", "")), side,
+          EscapeHtml(peak.value("fitted", "")), EscapeHtml(peak.value("shape", "")), side,
           PeakNumber(fit, "position_gev"), PeakNumber(fit, "position_error_gev"), PeakNumber(fit, "width_gev"),
           PeakNumber(fit, "width_error_gev"), PeakNumber(fit, "entries"),
           fit.value("converged", false) ? "yes" : "no");
@@ -249,14 +237,14 @@ absl::StatusOr<std::string> RenderHtmlReport(const Json& data) {
   if (!data.is_object()) return absl::InvalidArgumentError("report: data must be a JSON object");
   std::string html =
       "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>" +
-      Escape(data.value("title", "evgen report")) +
+      EscapeHtml(data.value("title", "evgen report")) +
       "</title><style>body{font-family:sans-serif;margin:24px;color:#222}"
       "h1{font-size:20px}h2{font-size:16px;margin-top:28px}.grid{display:flex;flex-wrap:wrap;gap:12px}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
       "</style></head><body>";
-  html += "<h1>" + Escape(data.value("title", "evgen report")) + "</h1>";
-  html += "<p>reference: <b>" + Escape(data.value("reference", "")) + "</b> &mdash; generated: <b>" +
-          Escape(data.value("candidate", "")) + "</b></p>";
+  html += "<h1>" + EscapeHtml(data.value("title", "evgen report")) + "</h1>";
+  html += "<p>reference: <b>" + EscapeHtml(data.value("reference", "")) + "</b> &mdash; generated: <b>" +
+          EscapeHtml(data.value("candidate", "")) + "</b></p>";
   html += "<h2>Metrics</h2>" + MetricTable(data.value("metrics", Json::array()));
   const Json peaks = data.value("peaks", Json::array());
   if (peaks.is_array() && !peaks.empty()) html += "<h2>Peak fits</h2>" + PeakTable(peaks);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/report/html_escape.h"
 #include "nlohmann/json.hpp"
 
 namespace evgen::report {
@@ -17,20 +18,6 @@ using Json = nlohmann::json;
 constexpr double kLeft = 70, kTop = 28, kWidth = 420, kHeight = 260;
 constexpr const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#333333"};
 
-std::string EscapeText(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
 
 struct Series {
   std::string name;
@@ -158,8 +145,8 @@ absl::StatusOr<std::string> RenderLinePlot(const Json& figure, const std::string
       "<svg class='lineplot' xmlns='http://www.w3.org/2000/svg' data-title='%s' width='%.0f' height='%.0f' viewBox='0 0 %.0f %.0f'>"
       "<text x='%.1f' y='16' font-size='12'>%s</text>"
       "<rect x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='none' stroke='#333'/>",
-      EscapeText(title), kLeft + kWidth + 170, kTop + kHeight + 45, kLeft + kWidth + 170, kTop + kHeight + 45, kLeft,
-      EscapeText(title), kLeft, kTop, kWidth, kHeight);
+      EscapeHtml(title), kLeft + kWidth + 170, kTop + kHeight + 45, kLeft + kWidth + 170, kTop + kHeight + 45, kLeft,
+      EscapeHtml(title), kLeft, kTop, kWidth, kHeight);
   for (double t : Ticks(ay)) {
     svg += absl::StrFormat(
         "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='#ddd'/>"
@@ -175,8 +162,8 @@ absl::StatusOr<std::string> RenderLinePlot(const Json& figure, const std::string
   svg += absl::StrFormat(
       "<text x='%.1f' y='%.1f' font-size='11' text-anchor='middle'>%s</text>"
       "<text x='%.1f' y='%.1f' font-size='11' transform='rotate(-90 %.1f %.1f)' text-anchor='middle'>%s</text>",
-      kLeft + kWidth / 2, kTop + kHeight + 30, EscapeText(figure.value("x_label", "")), kLeft - 52,
-      kTop + kHeight / 2, kLeft - 52, kTop + kHeight / 2, EscapeText(figure.value("y_label", "")));
+      kLeft + kWidth / 2, kTop + kHeight + 30, EscapeHtml(figure.value("x_label", "")), kLeft - 52,
+      kTop + kHeight / 2, kLeft - 52, kTop + kHeight / 2, EscapeHtml(figure.value("y_label", "")));
   for (size_t k = 0; k < series->size(); ++k) {
     const Series& s = (*series)[k];
     const char* colour = kColours[k % (sizeof(kColours) / sizeof(kColours[0]))];
@@ -191,7 +178,7 @@ absl::StatusOr<std::string> RenderLinePlot(const Json& figure, const std::string
       }
       if (!s.dashed) {
         svg += absl::StrFormat("<circle cx='%.1f' cy='%.1f' r='3' fill='%s'><title>%s: (%.4g, %.4g)</title></circle>",
-                               px(s.x[i]), py(s.y[i]), colour, EscapeText(s.name), s.x[i], s.y[i]);
+                               px(s.x[i]), py(s.y[i]), colour, EscapeHtml(s.name), s.x[i], s.y[i]);
       }
     }
     if (!path.empty()) {
@@ -203,7 +190,7 @@ absl::StatusOr<std::string> RenderLinePlot(const Json& figure, const std::string
         "<line x1='%.1f' x2='%.1f' y1='%.1f' y2='%.1f' stroke='%s' stroke-width='2'%s/>"
         "<text x='%.1f' y='%.1f' font-size='11'>%s</text>",
         kLeft + kWidth + 10, kLeft + kWidth + 28, ly, ly, colour, s.dashed ? " stroke-dasharray='5 4'" : "",
-        kLeft + kWidth + 32, ly + 4, EscapeText(s.name));
+        kLeft + kWidth + 32, ly + 4, EscapeHtml(s.name));
   }
   return svg + "</svg>";
 }

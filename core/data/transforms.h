@@ -23,6 +23,8 @@
 //   {"kind": "pair-mass", "first": [pt, eta, phi], "second": [pt, eta, phi],
 //    "masses_gev": [m1, m2], "column": "m_pair"}   the second pT -> the pair's
 //       invariant mass (pair_mass.h), so a resonance is one coordinate
+//   {"kind": "delta-phi", "column": "phi2", "reference": "phi1", "offset": 3.14159,
+//    "name": "dphi12"}   phi2 -> wrap(phi2 - phi1 - offset) (delta_phi.h)
 //
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
@@ -31,7 +33,7 @@
 // on the rows it keeps (the density stays the untruncated one, as generated
 // values are not clipped either); on-shell drops energies that the 3-momenta
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.
-// pair-mass has ln(dm/dpT2).
+// pair-mass has ln(dm/dpT2), delta-phi 0.
 // periodic maps one angle onto a circle in two dimensions, where no density
 // exists, and is refused.
 //

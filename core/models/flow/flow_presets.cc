@@ -95,21 +95,26 @@ json DrellYan(const Size& s) {
 
 // CmsZmumu: the CMS 2011 dimuon table. The second muon's pT becomes the
 // dimuon mass (pair-mass), so the Z peak is one coordinate the spline
-// resolves instead of a ridge in six; angles and pseudorapidities are
-// bounded, so they go through min-max and logit and samples stay inside the
-// data's range; the charge is discrete and enters as the condition.
+// resolves instead of a ridge in six, and its azimuth the angle to the
+// first muon's less pi (delta-phi), so back-to-back pairs are a bump at 0
+// rather than two sheets a flow smears into collinear pairs (whose pT the
+// pair-mass inverse would blow up). Pseudorapidities and angles are
+// bounded: min-max and logit keep samples inside the data's range. The
+// charge is discrete and enters as the condition.
 json CmsZmumu(const Size& s) {
-  const json bounded = {"eta1", "phi1", "eta2", "phi2"};
+  const json bounded = {"eta1", "phi1", "eta2", "dphi12"};
   json c = Base(s, {"pt1", "eta1", "phi1", "pt2", "eta2", "phi2"},
                 {{{"kind", "pair-mass"},
                   {"first", {"pt1", "eta1", "phi1"}},
                   {"second", {"pt2", "eta2", "phi2"}},
                   {"masses_gev", {physics::kMuonMassGev, physics::kMuonMassGev}},
                   {"column", "m_mumu"}},
+                 {{"kind", "delta-phi"}, {"column", "phi2"}, {"reference", "phi1"}, {"offset", physics::kPi},
+                  {"name", "dphi12"}},
                  {{"kind", "log"}, {"columns", {"pt1", "m_mumu"}}, {"offset", 0}},
                  {{"kind", "min-max"}, {"columns", bounded}, {"low", 0.005}, {"high", 0.995}},
                  {{"kind", "logit"}, {"columns", bounded}},
-                 Standardize({"pt1", "eta1", "phi1", "m_mumu", "eta2", "phi2"})});
+                 Standardize({"pt1", "eta1", "phi1", "m_mumu", "eta2", "dphi12"})});
   c["condition_columns"] = {"Q1"};
   c["coupling"] = "rqs";
   return c;
