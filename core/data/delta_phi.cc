@@ -90,8 +90,9 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeDeltaPhi(const Json& spec) {
       .Number("offset", offset, Interval::Closed(-2 * physics::kPi, 2 * physics::kPi))
       .Required("column")
       .Required("reference")
-      .Required("name");
-  EVGEN_RETURN_IF_ERROR(r.status());
+      .Required("name")
+      .Ignore("kind");
+  EVGEN_RETURN_IF_ERROR(r.Finish());
   return std::unique_ptr<Transform>(std::make_unique<DeltaPhi>(column, reference, offset, name));
 }
 

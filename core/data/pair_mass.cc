@@ -185,8 +185,9 @@ absl::StatusOr<std::unique_ptr<Transform>> MakePairMass(const Json& spec) {
       .String("column", column)
       .Required("first")
       .Required("second")
-      .Required("column");
-  EVGEN_RETURN_IF_ERROR(r.status());
+      .Required("column")
+      .Ignore("kind");
+  EVGEN_RETURN_IF_ERROR(r.Finish());
   return std::unique_ptr<Transform>(std::make_unique<PairMass>(
       std::array<std::string, 3>{first[0], first[1], first[2]}, std::array<std::string, 3>{second[0], second[1], second[2]},
       masses[0], masses[1], column));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/data/delta_phi.h"
+#include "core/data/momentum_balance.h"
 #include "core/data/pair_mass.h"
 #include "core/status_macros.h"
 #include "core/util/config_reader.h"
@@ -485,7 +486,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeOnShell(const Json& spec) {
 
 const std::vector<std::string>& Kinds() {
   static const std::vector<std::string> kinds = {"min-max", "standardize", "log",     "logit",
-                                                 "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi"};
+                                                 "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi", "momentum-balance"};
   return kinds;
 }
 
@@ -499,6 +500,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const Json& spec) {
   if (kind == "on-shell") return MakeOnShell(spec);
   if (kind == "pair-mass") return MakePairMass(spec);
   if (kind == "delta-phi") return MakeDeltaPhi(spec);
+  if (kind == "momentum-balance") return MakeMomentumBalance(spec);
   if (std::find(Kinds().begin(), Kinds().end(), kind) == Kinds().end()) {
     return absl::InvalidArgumentError(absl::StrCat("transform kind: '", kind, "' is not one of ",
                                                    absl::StrJoin(Kinds(), ", ")));

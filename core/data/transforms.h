@@ -25,6 +25,8 @@
 //       invariant mass (pair_mass.h), so a resonance is one coordinate
 //   {"kind": "delta-phi", "column": "phi2", "reference": "phi1", "offset": 3.14159,
 //    "name": "dphi12"}   phi2 -> wrap(phi2 - phi1 - offset) (delta_phi.h)
+//   {"kind": "momentum-balance", "particles": ["p1", ...], "drop": "p6"}   drops the
+//       px, py that sum px = sum py = 0 fixes (momentum_balance.h)
 //
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
@@ -33,7 +35,7 @@
 // on the rows it keeps (the density stays the untruncated one, as generated
 // values are not clipped either); on-shell drops energies that the 3-momenta
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.
-// pair-mass has ln(dm/dpT2), delta-phi 0.
+// pair-mass has ln(dm/dpT2), delta-phi and momentum-balance 0.
 // periodic maps one angle onto a circle in two dimensions, where no density
 // exists, and is refused.
 //

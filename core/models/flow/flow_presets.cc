@@ -85,7 +85,19 @@ json TtbarAllhad(const Size& s) {
       if (std::string(c) != "e") momenta.push_back(absl::StrCat("p", i, "_", c, "_gev"));
     }
   }
-  return Base(s, targets, {{{"kind", "on-shell"}, {"particles", particles}}, Standardize(momenta)});
+  // At leading order the six quarks carry no transverse momentum in sum:
+  // p6's px and py follow from the others, and only without them do the
+  // momenta have a density (momentum_balance.h).
+  json names = json::array();
+  for (int i = 1; i <= 6; ++i) names.push_back(absl::StrCat("p", i));
+  json balanced = json::array();
+  for (const json& m : momenta) {
+    if (m != "p6_px_gev" && m != "p6_py_gev") balanced.push_back(m);
+  }
+  return Base(s, targets,
+              {{{"kind", "on-shell"}, {"particles", particles}},
+               {{"kind", "momentum-balance"}, {"particles", names}, {"drop", "p6"}},
+               Standardize(balanced)});
 }
 
 json DrellYan(const Size& s) {
