@@ -4,15 +4,10 @@
 
 #include "client/report/html_report.h"
 #include "nlohmann/json.hpp"
+#include "tests/client/text_count.h"
 
 namespace evgen::report {
 namespace {
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 nlohmann::json Figure() {
   return {{"title", "quantile error <20 quantiles>"},
