@@ -41,20 +41,6 @@ constexpr int64_t kSlackBytes = 32 * kMiB;
 static_assert(kCacheBytes + kInFlightBytes + kSlackBytes < kDatasets * kDatasetBytes,
               "the bound must be below what keeping every table would take");
 
-// StatusBytes reads a "VmRSS:"-style line of /proc/PID/status, in bytes.
-int64_t StatusBytes(pid_t pid, const std::string& key) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) != 0) continue;
-    std::istringstream fields(line.substr(key.size()));
-    int64_t kib = 0;
-    fields >> kib;
-    return kib * 1024;
-  }
-  return -1;
-}
-
 int64_t Mib(int64_t bytes) { return bytes / kMiB; }
 
 class CacheTest : public ::testing::Test {
@@ -89,8 +75,8 @@ TEST_F(CacheTest, ServerMemoryStaysWithinTheCacheBoundWhileReadingTenLargeDatase
   ASSERT_TRUE(server.ok()) << server.status();
   const pid_t pid = (*server)->pid();
   EvgenClient client((*server)->address());
-  const int64_t start_rss = StatusBytes(pid, "VmRSS:");
-  const int64_t start_anon = StatusBytes(pid, "RssAnon:");
+  const int64_t start_rss = ProcessStatusBytes(pid, "VmRSS:");
+  const int64_t start_anon = ProcessStatusBytes(pid, "RssAnon:");
   ASSERT_GT(start_rss, 0);
 
   int64_t max_rss = start_rss;
@@ -100,9 +86,9 @@ TEST_F(CacheTest, ServerMemoryStaysWithinTheCacheBoundWhileReadingTenLargeDatase
     absl::StatusOr<v1::Dataset> uploaded = client.UploadFile(events, header);
     ASSERT_TRUE(uploaded.ok()) << uploaded.status();
     ASSERT_EQ(uploaded->rows(), kRows);
-    max_rss = std::max(max_rss, StatusBytes(pid, "VmRSS:"));
+    max_rss = std::max(max_rss, ProcessStatusBytes(pid, "VmRSS:"));
   }
-  const int64_t after_upload_rss = StatusBytes(pid, "VmRSS:");
+  const int64_t after_upload_rss = ProcessStatusBytes(pid, "VmRSS:");
 
   // Each export reads a whole table (the selection is cut afterwards), so
   // every dataset passes through the cache; two rounds, so none is a hit.
@@ -118,12 +104,12 @@ TEST_F(CacheTest, ServerMemoryStaysWithinTheCacheBoundWhileReadingTenLargeDatase
       });
       ASSERT_TRUE(exported.ok()) << exported;
       EXPECT_EQ(rows, 1000);
-      max_rss = std::max(max_rss, StatusBytes(pid, "VmRSS:"));
+      max_rss = std::max(max_rss, ProcessStatusBytes(pid, "VmRSS:"));
     }
   }
-  const int64_t end_rss = StatusBytes(pid, "VmRSS:");
-  const int64_t end_anon = StatusBytes(pid, "RssAnon:");
-  const int64_t peak_rss = StatusBytes(pid, "VmHWM:");
+  const int64_t end_rss = ProcessStatusBytes(pid, "VmRSS:");
+  const int64_t end_anon = ProcessStatusBytes(pid, "RssAnon:");
+  const int64_t peak_rss = ProcessStatusBytes(pid, "VmHWM:");
   const int64_t bound = start_rss + kCacheBytes + kInFlightBytes + kSlackBytes;
   const int64_t unbounded = start_rss + kDatasets * kDatasetBytes;
   std::cout << "[ cache    ] " << kDatasets << " datasets of " << Mib(kDatasetBytes)

@@ -120,6 +120,19 @@ CliResult RunCliCapture(const std::string& server, std::vector<std::string> args
   return result;
 }
 
+int64_t ProcessStatusBytes(pid_t pid, const std::string& key) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) != 0) continue;
+    std::istringstream fields(line.substr(key.size()));
+    int64_t kib = 0;
+    fields >> kib;
+    return kib * 1024;
+  }
+  return -1;
+}
+
 long CliPeakRssMiB(const std::string& server, const std::vector<std::string>& args) {
   std::vector<std::string> full = {EVGEN_CLI_PATH, "--server", server};
   full.insert(full.end(), args.begin(), args.end());

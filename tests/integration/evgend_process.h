@@ -60,4 +60,8 @@ CliResult RunCliCapture(const std::string& server, std::vector<std::string> args
 // test binary's own pages would hide the CLI's).
 long CliPeakRssMiB(const std::string& server, const std::vector<std::string>& args);
 
+// ProcessStatusBytes reads a "VmRSS:"-style line of /proc/PID/status, in
+// bytes; -1 when the process or the line is missing.
+int64_t ProcessStatusBytes(pid_t pid, const std::string& key);
+
 }  // namespace evgen::testing
