@@ -705,8 +705,8 @@ void AddUnweightCommand(CLI::App& app, Runner& run) {
   unweight->add_option("dataset", *req->mutable_events()->mutable_dataset(), "weighted dataset")->required();
   unweight->add_option("--region", *req->mutable_events()->mutable_region(), "only this region");
   unweight->add_option("--log-target", *req->mutable_log_target_column(),
-                       "column of log target densities: weights exp(log_target - log_proposal) instead of the "
-                       "events' own");
+                       "column of log target densities: weights exp(log_target - log_proposal), times the "
+                       "events' own weights if they have any");
   unweight->add_option("--log-proposal", *req->mutable_log_proposal_column(),
                        "column of log proposal densities (with --log-target)");
   unweight->add_option("--seed", [req](const CLI::results_t& r) {

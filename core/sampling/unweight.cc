@@ -51,6 +51,16 @@ absl::StatusOr<std::vector<double>> LogWeights(const Table& t, const UnweightSpe
                                                      "finite or -inf"));
     }
     log_w[r] = lt - lq;
+    // Weighted events drawn from the proposal keep their own weight as a
+    // factor; the kept events drop it, so ignoring it would lose it.
+    if (t.has_weights()) {
+      const double w = t.weight(r);
+      if (!std::isfinite(w) || w < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(spec.field, ": row ", r, " has weight ", w,
+                                                       "; unweighting needs finite weights >= 0"));
+      }
+      log_w[r] += w > 0 ? std::log(w) : -std::numeric_limits<double>::infinity();
+    }
   }
   return log_w;
 }

@@ -12,7 +12,8 @@
 //
 // Weights come from the table's event weights, or, with both density
 // columns named, from w = exp(log_target - log_proposal) (computed in log
-// space, so densities far below float range still work).
+// space, so densities far below float range still work), times the event
+// weight when the table has weights.
 //
 // Example:
 //   UnweightSpec spec;
@@ -31,7 +32,8 @@ namespace evgen {
 
 struct UnweightSpec {
   // Both or neither: the columns holding log target and log proposal
-  // densities; neither uses the table's event weights.
+  // densities (multiplied by the event weights, if any); neither uses the
+  // event weights alone.
   std::string log_target_column;
   std::string log_proposal_column;
   uint64_t seed = 0;

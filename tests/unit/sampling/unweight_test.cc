@@ -62,11 +62,33 @@ TEST(UnweightTest, DensityColumnsGiveTheSameWeights) {
   UnweightSpec by_columns = by_weights;
   by_columns.log_target_column = "log_target";
   by_columns.log_proposal_column = "log_proposal";
+  Table unweighted = t;
+  unweighted.ClearWeights();
   auto a = Unweight(t, by_weights);
-  auto b = Unweight(t, by_columns);
+  auto b = Unweight(unweighted, by_columns);
   ASSERT_TRUE(a.ok() && b.ok()) << b.status();
   EXPECT_NEAR(a->efficiency, b->efficiency, 1e-6);
   EXPECT_EQ(a->events.num_rows(), b->events.num_rows());
+}
+
+// Event weights and density ratios multiply: weights w and ratio w give
+// the efficiency of weights w^2, not of w alone.
+TEST(UnweightTest, EventWeightsMultiplyTheDensityRatio) {
+  const Table t = Weighted(50000);
+  Table squared = t;
+  std::vector<float> w2;
+  for (int64_t r = 0; r < t.num_rows(); ++r) w2.push_back(t.weight(r) * t.weight(r));
+  ASSERT_TRUE(squared.SetWeights(w2).ok());
+  UnweightSpec by_weights;
+  by_weights.seed = 5;
+  UnweightSpec by_columns = by_weights;
+  by_columns.log_target_column = "log_target";
+  by_columns.log_proposal_column = "log_proposal";
+  auto both = Unweight(t, by_columns);
+  auto reference = Unweight(squared, by_weights);
+  ASSERT_TRUE(both.ok() && reference.ok()) << both.status();
+  EXPECT_NEAR(both->efficiency, reference->efficiency, 1e-5);
+  EXPECT_EQ(both->events.num_rows(), reference->events.num_rows());
 }
 
 TEST(UnweightTest, BadWeightsAreRefusedNamingTheRow) {
