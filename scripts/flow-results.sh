@@ -116,6 +116,12 @@ ttbar() {
   "$evgen" sample 200000 --model ttbar-flow --seed 2 -o "$work/ttbar-flow.npy" > /dev/null
   echo "-- ttbar-flow: Breit-Wigner fits of the resonances (binned likelihood), 200k events"
   ttbar_figures "$work/ttbar-reference.npy" "$work/ttbar-flow.npy"
+  local momenta
+  momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
+  echo "-- classifier on the 18 momenta: flow against the reference, then truth against truth (seed 2)"
+  "$evgen" datasets generate ttbar-allhad -n 200000 --seed 2 --name ttbar2 > /dev/null
+  "$evgen" metrics compare ttbar "$work/ttbar-flow.npy" -m classifier-auc -O columns="$momenta" --seed 3
+  "$evgen" metrics compare ttbar ttbar2 -m classifier-auc -O columns="$momenta" --seed 3
 }
 
 for e in "${experiments[@]}"; do "$e"; done

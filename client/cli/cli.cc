@@ -683,9 +683,8 @@ void AddDensityCommand(CLI::App& app, Runner& run) {
       }
       EVGEN_ASSIGN_OR_RETURN(std::vector<double> log_p, client.Density(*model, *version, events));
       // AppendColumn keeps the file's weights, exact integer columns and labels.
-      Table result = events;
-      EVGEN_RETURN_IF_ERROR(result.AppendColumn("log_density", std::vector<float>(log_p.begin(), log_p.end())));
-      EVGEN_RETURN_IF_ERROR(WriteTableFile(out->path, result, out->format, out->options));
+      EVGEN_RETURN_IF_ERROR(events.AppendColumn("log_density", std::vector<float>(log_p.begin(), log_p.end())));
+      EVGEN_RETURN_IF_ERROR(WriteTableFile(out->path, events, out->format, out->options));
       double mean = 0;
       for (double v : log_p) mean += v / static_cast<double>(std::max<size_t>(1, log_p.size()));
       Report(run, {{"output", out->path}, {"rows", events.num_rows()}, {"mean_log_density", mean}},

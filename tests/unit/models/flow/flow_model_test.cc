@@ -12,6 +12,7 @@
 #include "core/physics/constants.h"
 #include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
+#include "tests/unit/models/linear_toy.h"
 #include "tests/unit/test_dirs.h"
 
 namespace evgen {
@@ -32,16 +33,6 @@ Table Mixture(int64_t rows, uint64_t seed) {
   return t;
 }
 
-// ConditionalToy: c uniform in [-1, 1], y = 2 c + 0.3 N(0, 1).
-Table ConditionalToy(int64_t rows, uint64_t seed) {
-  Table t({"c", "y"});
-  for (int64_t r = 0; r < rows; ++r) {
-    CounterRng rng(seed, r);
-    const float c = static_cast<float>(2 * rng.Uniform() - 1);
-    t.AppendRow({c, static_cast<float>(2 * c + 0.3 * rng.Normal())});
-  }
-  return t;
-}
 
 json SmallConfig(int64_t steps) {
   return {{"target_columns", {"a", "b"}}, {"blocks", 4},     {"subnet", {{"hidden", {32, 32}}}},
@@ -232,7 +223,7 @@ TEST(FlowModelTest, ConditionalFlowSamplesAndDensitiesFollowTheCondition) {
   json config = {{"condition_columns", {"c"}}, {"target_columns", {"y"}}, {"coupling", "rqs"},
                  {"blocks", 3}, {"subnet", {{"hidden", {32, 32}}}}, {"steps", 400}, {"batch_size", 256},
                  {"optimizer", {{"lr", 3e-3}}}};
-  auto model = Fitted("cinn", config, ConditionalToy(4000, 1));
+  auto model = Fitted("cinn", config, testing::LinearToy(4000, 1));
   Table conditions({"c"});
   for (int64_t r = 0; r < 2000; ++r) conditions.AppendRow({r < 1000 ? -0.5f : 0.5f});
   auto samples = model->SampleFor(conditions, 5, 0);
