@@ -94,6 +94,14 @@ class Model {
 
   [[nodiscard]] virtual absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows,
                                                      uint64_t seed, int64_t first_row) const = 0;
+  // samples_sets: true for a model that generates variable-size sets (jets
+  // as particle clouds, core/models/cloud). Sample(conditions, n, seed,
+  // first) then returns the n sets first, ..., first + n - 1 in the long
+  // layout, one row per set member, sets consecutive, with a "jet" column
+  // holding each set's absolute index; `rows` and `first_row` count sets, a
+  // conditional model gets one conditions row per set, and set s is a pure
+  // function of (model state, seed, s, its conditions) as rows are above.
+  virtual bool samples_sets() const { return false; }
   // sample_block_rows: a model that generates in fixed blocks of rows
   // aligned to absolute row numbers (for reproducible BLAS sums) computes a
   // whole block even for a part of it; chunks that are multiples of this
