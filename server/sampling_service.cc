@@ -38,8 +38,9 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   stream.fill = [plan, &events](const Table& rows, int64_t begin, v1::SampleChunk* chunk) {
     events.Increment(static_cast<double>(rows.num_rows()));
     EncodeTable(rows, chunk->mutable_table());
-    chunk->mutable_table()->set_first_row(begin);
-    chunk->set_total_rows(plan->n());
+    // A set model's chunk of sets starts at the output row the plan counted.
+    chunk->mutable_table()->set_first_row(plan->OutputRowsBefore(begin).value_or(-1));
+    chunk->set_total_rows(plan->output_rows());
     chunk->set_model_version(plan->record().version);
     chunk->set_conditions_out_of_range(plan->condition_report().out_of_range_rows);
   };

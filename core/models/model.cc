@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/status_macros.h"
 
 namespace evgen {
 
@@ -14,6 +15,15 @@ std::vector<absl::StatusOr<Table>> Model::SampleShared(const std::vector<SampleS
 
 absl::StatusOr<std::vector<double>> Model::LogDensity(const Table&) const {
   return absl::FailedPreconditionError(absl::StrCat(kind(), " models have no density"));
+}
+
+absl::StatusOr<std::vector<int64_t>> Model::SetSizes(const Table& conditions, int64_t sets, uint64_t,
+                                                     int64_t first) const {
+  if (samples_sets()) {
+    return absl::UnimplementedError(absl::StrCat(kind(), " models generate sets but tell no sizes"));
+  }
+  EVGEN_RETURN_IF_ERROR(CheckSampleArguments(*this, conditions, sets, first));
+  return std::vector<int64_t>(static_cast<size_t>(sets), 1);
 }
 
 absl::Status CheckSampleArguments(const Model& model, const Table& conditions, int64_t rows,

@@ -102,6 +102,20 @@ class Model {
   // conditional model gets one conditions row per set, and set s is a pure
   // function of (model state, seed, s, its conditions) as rows are above.
   virtual bool samples_sets() const { return false; }
+  // SetSizes returns how many rows Sample gives each of the sets [first,
+  // first + sets) (1 each for a model of rows): the same numbers Sample
+  // uses, found without generating the members (a set model's sizes stage
+  // alone), so that a plan knows the size of its output before producing it.
+  // Arguments as for Sample.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<int64_t>> SetSizes(const Table& conditions, int64_t sets,
+                                                                      uint64_t seed, int64_t first) const;
+  // max_set_size bounds every set's size (1 for a model of rows), so that
+  // chunks of whole sets stay under the transport's bound.
+  virtual int64_t max_set_size() const { return 1; }
+  // A set's rows come in the long layout: "jet", "constituent", the target
+  // columns, "n_constituents", then the condition columns (kSetLayoutColumns
+  // more than a model of rows).
+  static constexpr int kSetLayoutColumns = 3;
   // sample_block_rows: a model that generates in fixed blocks of rows
   // aligned to absolute row numbers (for reproducible BLAS sums) computes a
   // whole block even for a part of it; chunks that are multiples of this

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "core/util/stop_check.h"
 
 namespace evgen {
 namespace {
@@ -61,11 +62,57 @@ absl::Status CheckLogDensity(const SampleSpec& spec, const Model& model) {
   return absl::OkStatus();
 }
 
+// OneRowPerSet keeps the first row of each set of a long table (rows of a
+// set consecutive, the same "jet" value): a set model's conditions are one
+// row per set, while a stored jet-cloud dataset repeats them on every
+// member. Tables without a "jet" column are taken as one row per set.
+absl::StatusOr<Table> OneRowPerSet(const Table& given) {
+  const absl::StatusOr<int> jet = given.ColumnIndex("jet");
+  if (!jet.ok()) return given;
+  std::vector<int64_t> firsts;
+  for (int64_t r = 0; r < given.num_rows(); ++r) {
+    if (r == 0 || given.at(r, *jet) != given.at(r - 1, *jet)) firsts.push_back(r);
+  }
+  return given.SelectRows(firsts);
+}
+
 }  // namespace
 
 int SamplePlan::num_columns() const {
   return conditions_->num_columns() + static_cast<int>(model_->target_columns().size()) +
-         (with_log_density_ ? 1 : 0);
+         (with_log_density_ ? 1 : 0) + (model_->samples_sets() ? Model::kSetLayoutColumns : 0);
+}
+
+absl::StatusOr<int64_t> SamplePlan::OutputRowsBefore(int64_t row) const {
+  if (row < 0 || row > n_) {
+    return absl::OutOfRangeError(absl::StrCat("sample row ", row, " outside [0, ", n_, "]"));
+  }
+  if (!model_->samples_sets()) return row;
+  const int64_t chunk = row / rows_per_chunk_;
+  int64_t before = rows_before_chunk_[static_cast<size_t>(chunk)];
+  if (row % rows_per_chunk_ == 0) return before;
+  EVGEN_ASSIGN_OR_RETURN(std::vector<int64_t> sizes,
+                         SetSizesFor(*model_, *conditions_, chunk * rows_per_chunk_, row, seed_));
+  for (int64_t size : sizes) before += size;
+  return before;
+}
+
+// CountOutputRows finds, for a set model, the output rows before each chunk
+// and in all, from the model's sizes stage, a chunk at a time.
+absl::Status SamplePlan::CountOutputRows() {
+  output_rows_ = n_;
+  if (!model_->samples_sets()) return absl::OkStatus();
+  rows_before_chunk_.assign(1, 0);
+  for (int64_t begin = 0; begin < n_; begin += rows_per_chunk_) {
+    EVGEN_RETURN_IF_ERROR(CheckStop());
+    const int64_t end = std::min(n_, begin + rows_per_chunk_);
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, SetSizesFor(*model_, *conditions_, begin, end, seed_));
+    int64_t rows = rows_before_chunk_.back();
+    for (int64_t size : sizes) rows += size;
+    rows_before_chunk_.push_back(rows);
+  }
+  output_rows_ = rows_before_chunk_.back();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Table> SamplePlan::Rows(int64_t begin, int64_t end) const {
@@ -96,6 +143,9 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   plan.with_log_density_ = spec.with_log_density;
   const std::string field = ConditionsField(spec);
   EVGEN_ASSIGN_OR_RETURN(Table given, GivenConditions(spec, *plan.model_, datasets, field));
+  if (plan.model_->samples_sets()) {
+    EVGEN_ASSIGN_OR_RETURN(given, OneRowPerSet(given));
+  }
   EVGEN_ASSIGN_OR_RETURN(Table arranged,
                          ArrangeConditions(*plan.model_, given, spec.keep_columns, field.c_str()));
   EVGEN_ASSIGN_OR_RETURN(plan.report_, CheckConditionValues(*plan.model_, arranged, spec.n,
@@ -104,13 +154,16 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   plan.n_ = spec.n;
   plan.seed_ = spec.seed;
   plan.rows_per_chunk_ = SampleChunkRows(*plan.model_, plan.num_columns(), spec.chunk_value_bytes, spec.n);
+  EVGEN_RETURN_IF_ERROR(plan.CountOutputRows());
   return plan;
 }
 
 int64_t SampleChunkRows(const Model& model, int columns, int64_t chunk_value_bytes, int64_t n) {
   if (chunk_value_bytes <= 0) return n;
-  // A row wider than the bound still travels, one per chunk.
-  const int64_t row_bytes = static_cast<int64_t>(sizeof(float)) * std::max(1, columns);
+  // A row wider than the bound still travels, one per chunk; a set counts
+  // as its largest size.
+  const int64_t row_bytes =
+      static_cast<int64_t>(sizeof(float)) * std::max(1, columns) * std::max<int64_t>(1, model.max_set_size());
   int64_t rows = std::max<int64_t>(1, chunk_value_bytes / row_bytes);
   // Whole blocks of the model per chunk, when a chunk holds at least one:
   // a block cut by a chunk boundary would be generated twice.

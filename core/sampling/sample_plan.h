@@ -4,6 +4,12 @@
 // the tests): the model loaded, the conditions selected, checked and
 // arranged, and the rows produced in any slices.
 //
+// Set models (Model::samples_sets, jets as particle clouds): n counts sets,
+// Rows(a, b) returns sets [a, b) in the long layout, one row per member, and
+// output_rows() and OutputRowsBefore() say where they fall in the output; a
+// long table of conditions (a stored jet-cloud dataset) gives one conditions
+// row per set, its first.
+//
 // Conditions: a table given with the request, a query of a stored dataset, or
 // none for an unconditional model. Rows are reused in turn when n exceeds
 // them (row i takes conditions row i mod R), and kept columns are copied
@@ -74,6 +80,14 @@ class SamplePlan {
   int num_columns() const;
   const ConditionReport& condition_report() const { return report_; }
 
+  // output_rows is the number of rows the whole sample has: n, or for a set
+  // model (Model::samples_sets, where n counts sets) the sum of the sets'
+  // sizes, which the plan finds from the model's sizes stage.
+  int64_t output_rows() const { return output_rows_; }
+  // OutputRowsBefore is the output row at which sample row (set) `row`
+  // starts, for a stream's chunk positions; row itself for a model of rows.
+  [[nodiscard]] absl::StatusOr<int64_t> OutputRowsBefore(int64_t row) const;
+
   // Rows returns rows [begin, end) of the sample; may run concurrently.
   [[nodiscard]] absl::StatusOr<Table> Rows(int64_t begin, int64_t end) const;
   // All returns the whole sample in memory (checking the stop scope).
@@ -81,6 +95,8 @@ class SamplePlan {
 
  private:
   friend absl::StatusOr<SamplePlan> PlanSample(const SampleSpec&, ModelStore&, DatasetStore&, SampleBatchers*);
+
+  [[nodiscard]] absl::Status CountOutputRows();
 
   ModelRecord record_;
   std::shared_ptr<const Model> model_;
@@ -91,6 +107,9 @@ class SamplePlan {
   uint64_t seed_ = 0;
   int64_t rows_per_chunk_ = 1;
   bool with_log_density_ = false;
+  int64_t output_rows_ = 0;
+  // Set models: output rows before each chunk of rows_per_chunk_ sets.
+  std::vector<int64_t> rows_before_chunk_;
 };
 
 // PlanSample loads the model, resolves and checks the conditions and sizes

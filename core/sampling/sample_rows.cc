@@ -33,6 +33,12 @@ absl::StatusOr<Table> ArrangeConditions(const Model& model, const Table& conditi
                                         const std::vector<std::string>& keep_columns,
                                         const char* field) {
   EVGEN_RETURN_IF_ERROR(CheckConditions(model, conditions, field));
+  if (model.samples_sets() && !keep_columns.empty()) {
+    // A set spans several output rows; its conditions already come with it.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keep_columns: the ", model.kind(),
+        " model generates sets, whose rows carry the set's conditions; nothing can be kept beside them"));
+  }
   std::vector<std::string> columns = model.condition_columns();
   for (const std::string& keep : keep_columns) {
     if (!conditions.HasColumn(keep)) {
@@ -50,6 +56,28 @@ absl::StatusOr<Table> ArrangeConditions(const Model& model, const Table& conditi
   return conditions.SelectColumns(columns);
 }
 
+namespace {
+
+// CyclicSlice returns the conditions rows of output rows [begin, end): row i
+// takes conditions row i mod R.
+absl::StatusOr<Table> CyclicSlice(const Table& conditions, int64_t begin, int64_t end) {
+  const int64_t available = conditions.num_rows();
+  if (available == 0) return absl::InvalidArgumentError("conditions: hold no rows to take kept columns from");
+  std::vector<int64_t> rows;
+  rows.reserve(end - begin);
+  for (int64_t i = begin; i < end; ++i) rows.push_back(i % available);
+  return conditions.SelectRows(rows);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<int64_t>> SetSizesFor(const Model& model, const Table& conditions, int64_t begin,
+                                                 int64_t end, uint64_t seed) {
+  if (conditions.num_columns() == 0) return model.SetSizes(Table(), end - begin, seed, begin);
+  EVGEN_ASSIGN_OR_RETURN(Table slice, CyclicSlice(conditions, begin, end));
+  return model.SetSizes(slice, end - begin, seed, begin);
+}
+
 absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions, int64_t begin,
                                  int64_t end, uint64_t seed, SampleBatcher* batcher) {
   auto generate = [&](const Table& model_conditions) {
@@ -58,12 +86,7 @@ absl::StatusOr<Table> SampleRows(const Model& model, const Table& conditions, in
   };
   const int model_columns = static_cast<int>(model.condition_columns().size());
   if (conditions.num_columns() == 0) return generate(Table());
-  const int64_t available = conditions.num_rows();
-  if (available == 0) return absl::InvalidArgumentError("conditions: hold no rows to take kept columns from");
-  std::vector<int64_t> rows;
-  rows.reserve(end - begin);
-  for (int64_t i = begin; i < end; ++i) rows.push_back(i % available);
-  const Table slice = conditions.SelectRows(rows);
+  EVGEN_ASSIGN_OR_RETURN(const Table slice, CyclicSlice(conditions, begin, end));
   if (slice.num_columns() == model_columns) return generate(slice);
 
   const std::vector<std::string>& all = slice.columns();

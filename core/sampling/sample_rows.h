@@ -31,6 +31,12 @@ class SampleBatcher;
                                                int64_t begin, int64_t end, uint64_t seed,
                                                SampleBatcher* batcher = nullptr);
 
+// SetSizesFor returns how many output rows each of rows [begin, end) of
+// the sample becomes (Model::SetSizes with the conditions taken in turn): 1
+// each for a model of rows, the set sizes for a set model.
+[[nodiscard]] absl::StatusOr<std::vector<int64_t>> SetSizesFor(const Model& model, const Table& conditions,
+                                                               int64_t begin, int64_t end, uint64_t seed);
+
 // SampleAll draws rows [0, n) in memory, block by block so that a StopScope
 // (core/util/stop_check.h) ends it within one block once the caller gave up.
 // The result is byte for byte SampleRows(model, conditions, 0, n, seed).
