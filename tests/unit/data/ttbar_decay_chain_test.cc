@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/physics/constants.h"
 #include "core/physics/four_vector.h"
 #include "core/physics/ttbar.h"
 
@@ -18,14 +19,15 @@ namespace {
 using decay_chain::Chain;
 using decay_chain::Momenta;
 
-constexpr std::array<double, 6> kMasses = {0, 0, 4.7, 0, 0, 4.7};
+constexpr double kMb = physics::kBottomMassGev;
+constexpr std::array<double, 6> kMasses = {0, 0, kMb, 0, 0, kMb};
 
 nlohmann::json Spec(const std::string& out_of_range = "clamp") {
-  nlohmann::json s = nlohmann::json::parse(
-      R"({"kind": "ttbar-decay-chain", "particles": ["p1", "p2", "p3", "p4", "p5", "p6"],
-          "masses_gev": [0, 0, 4.7, 0, 0, 4.7], "prefix": ""})");
-  s["out_of_range"] = out_of_range;
-  return s;
+  return {{"kind", "ttbar-decay-chain"},
+          {"particles", {"p1", "p2", "p3", "p4", "p5", "p6"}},
+          {"masses_gev", kMasses},
+          {"prefix", ""},
+          {"out_of_range", out_of_range}};
 }
 
 std::unique_ptr<Transform> Make(const nlohmann::json& spec) {
@@ -258,7 +260,7 @@ TEST(TtbarDecayChainTest, OutOfRangeSamplesAreClampedOrRefused) {
   absl::StatusOr<Table> again = clamp->Forward(*physical);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_NEAR(At(*again, 3, "w2_d_cos_theta"), 1.0, 1e-5);
-  EXPECT_NEAR(At(*again, 1, "t1_m_gev"), At(chain, 1, "w1_m_gev") + 4.7, 1e-3);
+  EXPECT_NEAR(At(*again, 1, "t1_m_gev"), At(chain, 1, "w1_m_gev") + kMb, 1e-3);
   chain.at(2, *chain.ColumnIndex("w1_phi")) = std::numeric_limits<float>::infinity();
   s = clamp->Inverse(chain).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -289,7 +291,7 @@ TEST(TtbarDecayChainTest, JsonRoundTripsAndBadSpecsAreRefused) {
   five["particles"] = {"p1", "p2", "p3", "p4", "p5"};
   refused(five, "particles");
   nlohmann::json masses = Spec();
-  masses["masses_gev"] = {0, 0, 4.7};
+  masses["masses_gev"] = {0, 0, kMb};
   refused(masses, "masses_gev");
   nlohmann::json mode = Spec();
   mode["out_of_range"] = "drop";
