@@ -267,6 +267,35 @@ TEST(TtbarDecayChainTest, OutOfRangeSamplesAreClampedOrRefused) {
   EXPECT_NE(s.message().find("'w1_phi' row 2"), std::string::npos) << s;
 }
 
+// On the frames' degenerate sets (a top pair at rest transversely, decay
+// directions along the reference axes, a top at its W b threshold) the
+// inverse still gives finite, balanced, on-shell events, and the forward
+// map gives the poles back.
+TEST(TtbarDecayChainTest, DegenerateFramesGiveFiniteEvents) {
+  Chain y = {0.0, 0.3, 1.0, -0.5, 172.5, 172.5, 80.4, 1.0, 0.0, -1.0, 0.0, 80.4, -1.0, 2.0, 1.0, -2.0};
+  for (const double pt : {0.0, 1e-9, 50.0}) {
+    y[0] = pt;
+    const Momenta p = decay_chain::ToMomenta(y, kMasses);
+    FourVector sum;
+    for (int i = 0; i < 6; ++i) {
+      sum += p[i];
+      ASSERT_TRUE(std::isfinite(p[i].e()) && std::isfinite(p[i].px()) && std::isfinite(p[i].pz())) << pt;
+      EXPECT_NEAR(p[i].M2(), kMasses[i] * kMasses[i], 1e-6 * p[i].e() * p[i].e()) << pt;
+    }
+    EXPECT_EQ(sum.px(), 0.0);
+    EXPECT_NEAR(sum.py(), 0.0, 1e-12);
+    if (pt == 50.0) {
+      const Chain back = decay_chain::FromMomenta(p);
+      for (int k : {7, 9, 12, 14}) EXPECT_NEAR(back[k], y[k], 1e-9) << k;
+    }
+  }
+  y[0] = 50.0;
+  y[4] = y[6] + kMb;  // top 1 at threshold: its W and b at rest in its frame
+  const Momenta p = decay_chain::ToMomenta(y, kMasses);
+  EXPECT_NEAR((p[0] + p[1] + p[2]).Mass(), y[4], 1e-9 * y[4]);
+  EXPECT_TRUE(std::isfinite(p[2].e()));
+}
+
 TEST(TtbarDecayChainTest, JsonRoundTripsAndBadSpecsAreRefused) {
   nlohmann::json spec = Spec();
   spec["prefix"] = "c_";
