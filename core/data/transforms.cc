@@ -9,6 +9,7 @@
 #include "core/data/delta_phi.h"
 #include "core/data/momentum_balance.h"
 #include "core/data/pair_mass.h"
+#include "core/data/ttbar_decay_chain.h"
 #include "core/status_macros.h"
 #include "core/util/config_reader.h"
 
@@ -486,7 +487,8 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeOnShell(const Json& spec) {
 
 const std::vector<std::string>& Kinds() {
   static const std::vector<std::string> kinds = {"min-max", "standardize", "log",     "logit",
-                                                 "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi", "momentum-balance"};
+                                                 "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi", "momentum-balance",
+                                                 "ttbar-decay-chain"};
   return kinds;
 }
 
@@ -501,6 +503,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const Json& spec) {
   if (kind == "pair-mass") return MakePairMass(spec);
   if (kind == "delta-phi") return MakeDeltaPhi(spec);
   if (kind == "momentum-balance") return MakeMomentumBalance(spec);
+  if (kind == "ttbar-decay-chain") return MakeTtbarDecayChain(spec);
   if (std::find(Kinds().begin(), Kinds().end(), kind) == Kinds().end()) {
     return absl::InvalidArgumentError(absl::StrCat("transform kind: '", kind, "' is not one of ",
                                                    absl::StrJoin(Kinds(), ", ")));

@@ -27,6 +27,11 @@
 //    "name": "dphi12"}   phi2 -> wrap(phi2 - phi1 - offset) (delta_phi.h)
 //   {"kind": "momentum-balance", "particles": ["p1", ...], "drop": "p6"}   drops the
 //       px, py that sum px = sum py = 0 fixes (momentum_balance.h)
+//   {"kind": "ttbar-decay-chain", "particles": ["p1", ..., "p6"],
+//    "masses_gev": [0, 0, 4.7, 0, 0, 4.7], "prefix": "", "out_of_range": "clamp"}
+//       the six quarks' 24 momentum columns -> 16 decay-chain coordinates
+//       (top pT, eta, phi; W and top masses; decay angles), so the
+//       resonances are coordinates (ttbar_decay_chain.h)
 //
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
@@ -35,7 +40,9 @@
 // on the rows it keeps (the density stays the untruncated one, as generated
 // values are not clipped either); on-shell drops energies that the 3-momenta
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.
-// pair-mass has ln(dm/dpT2), delta-phi and momentum-balance 0.
+// pair-mass has ln(dm/dpT2), delta-phi and momentum-balance 0;
+// ttbar-decay-chain has its two-body phase-space and boost factors, per
+// unit of the balanced 3-momenta (as on-shell + momentum-balance).
 // periodic maps one angle onto a circle in two dimensions, where no density
 // exists, and is refused.
 //

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/data/ttbar_decay_chain.h"
 #include "core/physics/constants.h"
 #include "core/store/names.h"
 
@@ -100,6 +101,36 @@ json TtbarAllhad(const Size& s) {
                Standardize(balanced)});
 }
 
+// TtbarAllhadChain: the same six quarks through the ttbar-decay-chain
+// transform (ttbar_decay_chain.h), so the W and top masses are four of the
+// flow's 16 coordinates instead of thin ridges in the 18 momenta, and every
+// sample is on its mass shells and balanced by construction. The bounded
+// coordinates (masses in the simulator's Breit-Wigner windows, cos theta,
+// the azimuths) go through min-max and logit, so samples stay inside the
+// training range (above the thresholds, never clamped); the top pair's pT
+// is logged (pT > 0), the pseudorapidities are standardized only. The
+// azimuths are treated as intervals: the periodic transform has no density.
+json TtbarAllhadChain(const Size& s) {
+  json targets = json::array(), particles = json::array(), masses = json::array();
+  for (int i = 1; i <= 6; ++i) {
+    const bool bottom = i == 3 || i == 6;
+    particles.push_back(absl::StrCat("p", i));
+    masses.push_back(bottom ? physics::kBottomMassGev : 0.0);
+    for (const char* c : {"e", "px", "py", "pz"}) targets.push_back(absl::StrCat("p", i, "_", c, "_gev"));
+  }
+  json all = json::array(), bounded = json::array();
+  for (const std::string& c : decay_chain::CoordinateNames("")) {
+    all.push_back(c);
+    if (c != "t1_pt_gev" && c != "t1_eta" && c != "t2_eta") bounded.push_back(c);
+  }
+  return Base(s, targets,
+              {{{"kind", "ttbar-decay-chain"}, {"particles", particles}, {"masses_gev", masses}, {"prefix", ""}},
+               {{"kind", "log"}, {"columns", {"t1_pt_gev"}}, {"offset", 0}},
+               {{"kind", "min-max"}, {"columns", bounded}, {"low", 0.005}, {"high", 0.995}},
+               {{"kind", "logit"}, {"columns", bounded}},
+               Standardize(all)});
+}
+
 json DrellYan(const Size& s) {
   const json muons = {"pt1", "eta1", "phi1", "pt2", "eta2", "phi2"};
   return Base(s, muons, LogThenStandardize({"pt1", "pt2"}, muons));
@@ -166,6 +197,9 @@ std::vector<ModelPreset> MakePresets() {
   add("jetmass-cinn", "cinn", "cINN of the jet mass given pT, eta and N_track (qcd-multijet)", JetMassCinn);
   add("ttbar-dilepton-flow", "flow-rqs", "spline flow of the 8 ttbar-dilepton features", Dilepton);
   add("ttbar-allhad-flow", "flow-rqs", "spline flow of ttbar-allhad's six on-shell quarks", TtbarAllhad);
+  add("ttbar-allhad-chain-flow", "flow-rqs",
+      "spline flow of ttbar-allhad as a decay chain (top and W masses, decay angles as coordinates)",
+      TtbarAllhadChain);
   add("cms-zmumu-cinn", "cinn", "cINN of the CMS 2011 Z->mumu muons given the first muon's charge", CmsZmumu);
   add("drell-yan-flow", "flow-rqs", "spline flow of the drell-yan muons' pT, eta, phi", DrellYan);
   add("drell-yan-unfold-cinn", "cinn",

@@ -9,6 +9,7 @@
 //   jetmass-cinn           cinn         jet mass | pt, eta, n_track (spline blocks)
 //   ttbar-dilepton-flow    flow-rqs     the 8 dilepton WGAN-GP features (log of the momenta)
 //   ttbar-allhad-flow      flow-rqs     six on-shell quarks: 18 momenta, energies from the mass shell
+//   ttbar-allhad-chain-flow flow-rqs    the same quarks as a decay chain: top pT/eta/phi, masses, decay angles
 //   drell-yan-flow         flow-rqs     the two muons' pT, eta, phi
 #pragma once
 

@@ -10,6 +10,8 @@
 
 #include "core/models/model_registry.h"
 #include "core/physics/constants.h"
+#include "core/physics/four_vector.h"
+#include "core/physics/ttbar.h"
 #include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
 #include "tests/unit/models/linear_toy.h"
@@ -115,7 +117,7 @@ TEST(FlowConfigTest, ResolveConfigShowsEveryDefaultAndPresetsResolve) {
     ++presets;
     EXPECT_EQ(p.resolved["target_columns"], p.preset.config["target_columns"]) << p.preset.name;
   }
-  EXPECT_EQ(presets, 18);
+  EXPECT_EQ(presets, 20);
 }
 
 // The unfolding preset reads detector-level conditions and generator-level
@@ -130,6 +132,37 @@ TEST(FlowModelTest, DrellYanUnfoldPresetIsAConditionalSplineFlow) {
     EXPECT_EQ((*resolved)["target_columns"], json({"log_ratio_pt1", "log_ratio_pt2"})) << preset;
     EXPECT_EQ((*resolved)["coupling"], "rqs") << preset;
   }
+}
+
+// The decay-chain preset, trained for a few steps: its samples are six
+// quarks on their mass shells with balanced transverse momentum and W and
+// top masses inside the simulator's windows (min-max + logit keep them
+// there), and reference events have finite densities.
+TEST(FlowModelTest, TtbarChainPresetSamplesOnShellBalancedEvents) {
+  absl::StatusOr<Table> ttbar = GenerateTtbarAllhad(2000, 5, {});
+  ASSERT_TRUE(ttbar.ok()) << ttbar.status();
+  auto model = Fitted("flow-rqs", {{"preset", "ttbar-allhad-chain-flow-small"}, {"steps", 20}}, *ttbar);
+  absl::StatusOr<Table> samples = model->Sample(Table(), 500, 1, 0);
+  ASSERT_TRUE(samples.ok()) << samples.status();
+  ASSERT_EQ(samples->num_rows(), 500);
+  auto p = [&](int64_t r, int i) {
+    const std::string n = "p" + std::to_string(i);
+    auto at = [&](const char* c) { return samples->at(r, *samples->ColumnIndex(n + "_" + c + "_gev")); };
+    return FourVector(at("e"), at("px"), at("py"), at("pz"));
+  };
+  for (int64_t r = 0; r < samples->num_rows(); ++r) {
+    FourVector sum;
+    for (int i = 1; i <= 6; ++i) sum += p(r, i);
+    ASSERT_NEAR(sum.px(), 0, 1e-5 * sum.e()) << "row " << r;
+    ASSERT_NEAR(sum.py(), 0, 1e-5 * sum.e()) << "row " << r;
+    const double m_w = InvariantMass({p(r, 1), p(r, 2)}), m_t = InvariantMass({p(r, 4), p(r, 5), p(r, 6)});
+    // The simulator's windows are 15 widths either side of the peaks.
+    EXPECT_NEAR(m_w, physics::kWMassGev, 15.1 * physics::kWWidthGev) << "row " << r;
+    EXPECT_NEAR(m_t, physics::kTopMassGev, 15.1 * physics::kTopWidthGev) << "row " << r;
+  }
+  absl::StatusOr<std::vector<double>> log_p = model->LogDensity(ttbar->SliceRows(0, 100));
+  ASSERT_TRUE(log_p.ok()) << log_p.status();
+  for (double v : *log_p) EXPECT_TRUE(std::isfinite(v));
 }
 
 TEST(FlowModelTest, LogDensityOfAnIdentityFlowIsTheChainsLogNormal) {
