@@ -33,8 +33,11 @@ json ThesisConfig() {
 }
 
 // Small: the thesis recipe (losses, updates, optimiser, N_max) at widths a
-// 2-core CPU trains in minutes; a higher learning rate because the run is
-// short (docs/physics.md gives the measured speed).
+// 2-core CPU trains in minutes (about 6 steps of 64 jets a second on one
+// loaded core); a learning rate 2.5 times the thesis' because the run is
+// short. 2e-3 let the batch-normed sizes discriminator win outright (its
+// loss fell to 0.01 and the multiplicity W1 grew to 14); 5e-4 reached a W1
+// of 1.4 (3% of the mean) in 600 steps on the tiny test networks.
 json SmallConfig() {
   json c = ThesisConfig();
   c["noise"] = {{"global_dim", 8}, {"member_dim", 4}};
@@ -42,9 +45,9 @@ json SmallConfig() {
   c["sizes_discriminator"] = {{"hidden", {64, 64, 32}}, {"activation", "swish"}, {"norm", "batch"}};
   c["set_generator"] = {{"blocks", {32, 32}}, {"heads", 2}, {"inducing", 8}};
   c["set_discriminator"] = {{"blocks", {32, 32}}, {"heads", 2}, {"inducing", 8}, {"head", {32}}};
-  c["optimizer"] = {{"lr_g", 1e-3}, {"lr_d", 1e-3}};
+  c["optimizer"] = {{"lr_g", 5e-4}, {"lr_d", 5e-4}};
   c["batch_size"] = 64;
-  c["steps"] = 3000;
+  c["steps"] = 2000;
   c["evaluate_every"] = 100;
   c["checkpoint_every"] = 500;
   return c;

@@ -32,7 +32,7 @@ json TinyConfig(int64_t steps) {
           {"sizes_discriminator", {{"hidden", {32, 16}}, {"activation", "swish"}, {"norm", "batch"}}},
           {"set_generator", {{"blocks", {8}}, {"heads", 2}, {"inducing", 2}}},
           {"set_discriminator", {{"blocks", {8}}, {"heads", 2}, {"inducing", 2}, {"head", {8}}}},
-          {"optimizer", {{"lr_g", 2e-3}, {"lr_d", 2e-3}}},
+          {"optimizer", {{"lr_g", 5e-4}, {"lr_d", 5e-4}}},
           {"batch_size", 32},
           {"steps", steps},
           {"evaluate_every", 20},
@@ -320,5 +320,31 @@ TEST(CloudTrainerTest, ShortFitMovesMultiplicityTowardsTruth) {
   EXPECT_LT(after, 10.0);
 }
 
+}  // namespace
+}  // namespace evgen
+
+namespace evgen {
+namespace {
+// Tuning aid: CLOUD_EXPERIMENT='{config}' CLOUD_JETS=n runs one fit and prints its progress.
+TEST(CloudExperiment, DISABLED_Run) {
+  const json config = json::parse(std::getenv("CLOUD_EXPERIMENT"));
+  const int64_t jets = std::getenv("CLOUD_JETS") ? std::atoll(std::getenv("CLOUD_JETS")) : 300;
+  const Table data = *GenerateJetClouds(jets, 11, {{"top_fraction", 0.5}});
+  auto model = *CreateModel(kKind, config);
+  FitContext ctx;
+  ctx.seed = 3;
+  ctx.on_progress = [](const TrainingProgress& p) {
+    if (p.step % 50 != 0 && p.step != p.total_steps) return;
+    std::printf("step %lld jets/s %.0f %s", static_cast<long long>(p.step), p.events_per_second, p.message.c_str());
+    for (const auto& [k, v] : p.losses) std::printf(" %s %.3f", k.c_str(), v);
+    std::printf("\n");
+  };
+  const absl::Status s = model->Fit(data, ctx);
+  ASSERT_TRUE(s.ok()) << s;
+  const torch::Tensor truth = torch::tensor(Sizes(data));
+  const torch::Tensor fake = torch::tensor(Sizes(*model->Sample(Table(), 2000, 77, 0)));
+  std::printf("sample W1 %.3f truth mean %.2f fake mean %.2f\n", MultiplicityW1(fake, truth),
+              truth.to(torch::kFloat64).mean().item<double>(), fake.to(torch::kFloat64).mean().item<double>());
+}
 }  // namespace
 }  // namespace evgen
