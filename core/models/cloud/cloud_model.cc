@@ -74,7 +74,7 @@ class CloudModel final : public Model {
   std::vector<std::string> OutputColumns() const;
   GeneratedPass RunPass(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const;
   void AppendJet(const GeneratedPass& pass, int64_t position, int64_t jet, const Table& conditions,
-                 int64_t condition_row, Table& out) const;
+                 const std::vector<int>& condition_indices, int64_t condition_row, Table& out) const;
 
   CloudConfig config_;
   MlpSpec sizes_g_, sizes_d_;
@@ -145,7 +145,7 @@ GeneratedPass CloudModel::RunPass(const torch::Tensor& conditions, uint64_t seed
 // AppendJet writes the jet at `position` of `pass` as rows of `out`,
 // members in decreasing log_pt when that is a target.
 void CloudModel::AppendJet(const GeneratedPass& pass, int64_t position, int64_t jet, const Table& conditions,
-                           int64_t condition_row, Table& out) const {
+                           const std::vector<int>& condition_indices, int64_t condition_row, Table& out) const {
   const int64_t size = pass.sizes[position].item<int64_t>();
   const int64_t targets = static_cast<int64_t>(config_.target_columns.size());
   const torch::Tensor members = pass.members[position].contiguous();
@@ -167,9 +167,7 @@ void CloudModel::AppendJet(const GeneratedPass& pass, int64_t position, int64_t 
       row[col++] = static_cast<float>(x[order[i] * targets + k] * scaling_.target_scale[k] + scaling_.target_mean[k]);
     }
     row[col++] = static_cast<float>(size);
-    for (const std::string& c : config_.condition_columns) {
-      row[col++] = conditions.at(condition_row, *conditions.ColumnIndex(c));
-    }
+    for (int c : condition_indices) row[col++] = conditions.at(condition_row, c);
     out.AppendRow(row.data());
   }
 }
@@ -181,6 +179,8 @@ absl::StatusOr<Table> CloudModel::Sample(const Table& conditions, int64_t rows, 
   c10::InferenceMode inference;
   const torch::Tensor cond = StandardizedConditions(conditions, rows, config_, scaling_);
   const int64_t b = cloud::kSampleBlockJets;
+  std::vector<int> condition_indices;
+  for (const std::string& c : config_.condition_columns) condition_indices.push_back(*conditions.ColumnIndex(c));
   Table out(OutputColumns());
   std::vector<int64_t> jet_ids;
   for (int64_t block = first_row / b * b; block < first_row + rows; block += b) {
@@ -189,7 +189,7 @@ absl::StatusOr<Table> CloudModel::Sample(const Table& conditions, int64_t rows, 
     pass_cond.slice(0, begin - block, end - block).copy_(cond.slice(0, begin - first_row, end - first_row));
     const GeneratedPass pass = RunPass(pass_cond, seed, block);
     for (int64_t jet = begin; jet < end; ++jet) {
-      AppendJet(pass, jet - block, jet, conditions, jet - first_row, out);
+      AppendJet(pass, jet - block, jet, conditions, condition_indices, jet - first_row, out);
       jet_ids.resize(static_cast<size_t>(out.num_rows()), jet);
     }
   }

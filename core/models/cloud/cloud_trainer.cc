@@ -281,7 +281,7 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
       const double done = static_cast<double>(s.step - first_step);
       p.events_per_second = elapsed > 0 ? done * static_cast<double>(s.config.batch_size) / elapsed : -1;
       p.eta_seconds = done > 0 ? elapsed * static_cast<double>(total - s.step) / done : -1;
-      p.message = absl::StrCat("multiplicity W1 ", s.metric);
+      if (s.metric >= 0) p.message = absl::StrCat("multiplicity W1 ", s.metric);
       ctx.on_progress(p);
     }
   }

@@ -20,7 +20,7 @@ absl::Status BadData(const std::string& why) {
 // JetSpan: rows [begin, end) of one jet and its id.
 struct JetSpan {
   int64_t begin = 0, end = 0;
-  float id = 0;
+  double id = 0;
   int64_t size() const { return end - begin; }
 };
 
@@ -37,11 +37,14 @@ absl::StatusOr<std::vector<int>> ColumnIndices(const Table& table, const std::ve
 
 // SplitJets cuts the rows into runs of equal jet id and refuses an id that
 // comes back after another jet.
+// Ids above 2^24 are told apart by the table's exact int64 column when it
+// has one (float32 would merge neighbouring ids).
 absl::StatusOr<std::vector<JetSpan>> SplitJets(const Table& table, int jet_column) {
   std::vector<JetSpan> jets;
-  std::set<float> seen;
+  std::set<double> seen;
+  const std::vector<int64_t>* exact = table.int64_column(cloud::kJetColumn);
   for (int64_t r = 0; r < table.num_rows(); ++r) {
-    const float id = table.at(r, jet_column);
+    const double id = exact != nullptr ? static_cast<double>((*exact)[r]) : table.at(r, jet_column);
     if (!std::isfinite(id)) return BadData(absl::StrCat("column 'jet' row ", r, " is not finite"));
     if (!jets.empty() && jets.back().id == id) {
       jets.back().end = r + 1;

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -342,7 +343,11 @@ TEST(CloudExperiment, DISABLED_Run) {
   const absl::Status s = model->Fit(data, ctx);
   ASSERT_TRUE(s.ok()) << s;
   const torch::Tensor truth = torch::tensor(Sizes(data));
-  const torch::Tensor fake = torch::tensor(Sizes(*model->Sample(Table(), 2000, 77, 0)));
+  const auto start = std::chrono::steady_clock::now();
+  const Table sample = *model->Sample(Table(), 2000, 77, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("sampling: %.1f us/jet\n", seconds / 2000 * 1e6);
+  const torch::Tensor fake = torch::tensor(Sizes(sample));
   std::printf("sample W1 %.3f truth mean %.2f fake mean %.2f\n", MultiplicityW1(fake, truth),
               truth.to(torch::kFloat64).mean().item<double>(), fake.to(torch::kFloat64).mean().item<double>());
 }
