@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <utility>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -101,6 +102,17 @@ struct CloudTrainer::State {
     return fake;
   }
 
+  // SizeScores scores real and fake sizes in one batch. The sizes
+  // discriminator has batch norm; given real and fake one-hots in separate
+  // batches it told them apart by the batch statistics alone, its loss fell
+  // to 0.006 and the multiplicity W1 of the small preset grew from 1.9 (step
+  // 300) to 12 (step 2000). Returns the real half and the fake half.
+  std::pair<torch::Tensor, torch::Tensor> SizeScores(const torch::Tensor& real, const torch::Tensor& fake,
+                                                     const torch::Tensor& cond) {
+    const torch::Tensor scores = d->SizeScore(torch::cat({real, fake}), torch::cat({cond, cond}));
+    return {scores.slice(0, 0, real.size(0)), scores.slice(0, real.size(0))};
+  }
+
   StepLosses Step(const JetSets& data) {
     at::Generator gen = SeededGenerator(seed, cloud::kStepLabel, static_cast<uint64_t>(step));
     g->train();
@@ -119,9 +131,8 @@ struct CloudTrainer::State {
         torch::NoGradGuard no_grad;
         fake = Generate(gen, sizes, n, cond, mask);
       }
-      const torch::Tensor d_sizes = LsganDiscriminatorLoss(d->SizeScore(real_one_hot, cond),
-                                                           d->SizeScore(fake.one_hot, cond), config.lsgan_a,
-                                                           config.lsgan_b);
+      const auto [real_score, fake_score] = SizeScores(real_one_hot, fake.one_hot, cond);
+      const torch::Tensor d_sizes = LsganDiscriminatorLoss(real_score, fake_score, config.lsgan_a, config.lsgan_b);
       const torch::Tensor d_set = LsganDiscriminatorLoss(d->SetScore(real, mask, sizes, cond),
                                                          d->SetScore(fake.members, mask, sizes, cond),
                                                          config.lsgan_a, config.lsgan_b);
@@ -133,7 +144,7 @@ struct CloudTrainer::State {
     }
     if (config.GeneratorStep(step)) {
       const FakeJets fake = Generate(gen, sizes, n, cond, mask);
-      const torch::Tensor g_sizes = LsganGeneratorLoss(d->SizeScore(fake.one_hot, cond), config.lsgan_c);
+      const torch::Tensor g_sizes = LsganGeneratorLoss(SizeScores(real_one_hot, fake.one_hot, cond).second, config.lsgan_c);
       const torch::Tensor g_set = LsganGeneratorLoss(d->SetScore(fake.members, mask, sizes, cond), config.lsgan_c);
       opt_g->zero_grad();
       // Only opt_g steps here; the discriminators' gradients from this

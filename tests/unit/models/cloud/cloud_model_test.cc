@@ -330,7 +330,8 @@ namespace {
 TEST(CloudExperiment, DISABLED_Run) {
   const json config = json::parse(std::getenv("CLOUD_EXPERIMENT"));
   const int64_t jets = std::getenv("CLOUD_JETS") ? std::atoll(std::getenv("CLOUD_JETS")) : 300;
-  const Table data = *GenerateJetClouds(jets, 11, {{"top_fraction", 0.5}});
+  const double top = std::getenv("CLOUD_TOP") ? std::atof(std::getenv("CLOUD_TOP")) : 0.5;
+  const Table data = *GenerateJetClouds(jets, 11, {{"top_fraction", top}});
   auto model = *CreateModel(kKind, config);
   FitContext ctx;
   ctx.seed = 3;
