@@ -114,6 +114,7 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   for (const torch::Tensor& p : generator_->parameters()) parameters += p.numel();
   fit_summary_ = {{"steps_done", result.steps_done},
                   {"multiplicity_w1", result.multiplicity_w1},
+                  {"sizes_kept_from_step", result.best_step},
                   {"training_jets", data.sizes.size(0)},
                   {"training_constituents", data.sizes.sum().item<int64_t>()},
                   {"generator_parameters", parameters},

@@ -35,6 +35,8 @@ class CloudGeneratorImpl : public torch::nn::Module {
   // sizes [B], conditions [B, C] -> [B, N, targets], padding zero.
   torch::Tensor Members(const torch::Tensor& member_noise, const torch::Tensor& set_noise, const torch::Tensor& sizes,
                         const torch::Tensor& conditions, const torch::Tensor& mask);
+  // sizes is the sizes stage alone (the trainer keeps its best state).
+  torch::nn::Module& sizes() { return *sizes_; }
 
  private:
   int64_t n_max_;

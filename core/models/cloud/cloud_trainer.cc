@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <utility>
+#include <vector>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -64,6 +65,9 @@ struct CloudTrainer::State {
   // Checkpointed besides networks and optimisers.
   int64_t step = 0;
   double metric = -1;
+  double best_metric = -1;
+  int64_t best_step = -1;
+  std::vector<torch::Tensor> best_sizes;  // the sizes stage's parameters then buffers
   // Derived, not checkpointed: the current epoch's permutation.
   int64_t cached_epoch = -1;
   torch::Tensor permutation;
@@ -175,6 +179,29 @@ struct CloudTrainer::State {
     return MultiplicityW1(fake, data.sizes.index_select(0, idx));
   }
 
+  std::vector<torch::Tensor> SizesState() {
+    std::vector<torch::Tensor> out;
+    for (const torch::Tensor& p : g->sizes().parameters()) out.push_back(p.detach().clone());
+    for (const torch::Tensor& b : g->sizes().buffers()) out.push_back(b.detach().clone());
+    return out;
+  }
+
+  void SetSizesState(const std::vector<torch::Tensor>& values) {
+    torch::NoGradGuard no_grad;
+    size_t i = 0;
+    for (torch::Tensor& p : g->sizes().parameters()) p.copy_(values[i++]);
+    for (torch::Tensor& b : g->sizes().buffers()) b.copy_(values[i++]);
+  }
+
+  // KeepIfBest keeps the sizes stage when the metric improved by more than
+  // a relative 1e-4 (jitter of a stalled run does not count).
+  void KeepIfBest() {
+    if (metric < 0 || (best_metric >= 0 && metric >= best_metric * (1 - 1e-4))) return;
+    best_metric = metric;
+    best_step = step;
+    best_sizes = SizesState();
+  }
+
   void Save(const std::string& path) const {
     torch::serialize::OutputArchive archive, ga, da, oga, oda;
     g->save(ga);
@@ -187,6 +214,10 @@ struct CloudTrainer::State {
     archive.write("optimizer_d", oda);
     WriteScalar(archive, "step", static_cast<double>(step));
     WriteScalar(archive, "metric", metric);
+    WriteScalar(archive, "best_metric", best_metric);
+    WriteScalar(archive, "best_step", static_cast<double>(best_step));
+    WriteScalar(archive, "best_sizes_size", static_cast<double>(best_sizes.size()));
+    for (size_t i = 0; i < best_sizes.size(); ++i) archive.write(absl::StrCat("best_sizes_", i), best_sizes[i]);
     // Write-then-rename: a crash mid-write leaves the previous checkpoint.
     const std::string temp = path + ".partial";
     archive.save_to(temp);
@@ -206,6 +237,10 @@ struct CloudTrainer::State {
     opt_d->load(oda);
     step = static_cast<int64_t>(ReadScalar(archive, "step"));
     metric = ReadScalar(archive, "metric");
+    best_metric = ReadScalar(archive, "best_metric");
+    best_step = static_cast<int64_t>(ReadScalar(archive, "best_step"));
+    best_sizes.resize(static_cast<size_t>(ReadScalar(archive, "best_sizes_size")));
+    for (size_t i = 0; i < best_sizes.size(); ++i) archive.read(absl::StrCat("best_sizes_", i), best_sizes[i]);
   }
 };
 
@@ -275,7 +310,10 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
     }
     averages.Add(s.Step(data));
     const bool evaluate = s.step % s.config.evaluate_every == 0 || s.step == total;
-    if (evaluate) s.metric = s.Evaluate(data);
+    if (evaluate) {
+      s.metric = s.Evaluate(data);
+      s.KeepIfBest();
+    }
     if (checkpoints && (s.step % checkpoint_every == 0 || s.step == total)) {
       s.Save(ctx.checkpoint_path);
       ctx.on_checkpoint(s.step);
@@ -296,10 +334,12 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
       ctx.on_progress(p);
     }
   }
+  if (!s.best_sizes.empty()) s.SetSizesState(s.best_sizes);
   s.g->eval();
   CloudTrainingResult result;
   result.steps_done = s.step;
-  result.multiplicity_w1 = s.metric;
+  result.multiplicity_w1 = s.best_metric;
+  result.best_step = s.best_step;
   return result;
 }
 
