@@ -1,5 +1,6 @@
 #include "core/models/builtin_families.h"
 
+#include "core/models/cloud/cloud_family.h"
 #include "core/models/flow/flow_family.h"
 #include "core/models/gan/gan_family.h"
 #include "core/models/template/template_family.h"
@@ -11,6 +12,7 @@ std::vector<std::unique_ptr<ModelFamily>> BuiltinModelFamilies() {
   families.push_back(MakeTemplateFamily());
   families.push_back(MakeGanFamily());
   families.push_back(MakeFlowFamily());
+  families.push_back(MakeCloudFamily());
   return families;
 }
 

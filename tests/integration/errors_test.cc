@@ -131,7 +131,7 @@ TEST_F(ErrorsTest, UnknownModelKindIsInvalidArgument) {
   absl::Status s = client.SubmitTraining(t).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("kind: unknown model kind 'diffusion-transformer'; allowed: cinn, flow-affine, "
-                             "flow-rqs, gan, lsgan, rjs-gan, template, wgan-clip, wgan-gp, wgan-u1"),
+                             "flow-rqs, gan, jet-cloud-gan, lsgan, rjs-gan, template, wgan-clip, wgan-gp, wgan-u1"),
             std::string::npos) << s;
 }
 

@@ -9,16 +9,16 @@ namespace evgen {
 namespace {
 
 TEST(ModelRegistryTest, CreatesKnownKindsAndNamesTheAllowedOnes) {
-  EXPECT_EQ(ModelKinds(), (std::vector<std::string>{"cinn", "flow-affine", "flow-rqs", "gan", "lsgan", "rjs-gan",
-                                                    "template", "wgan-clip", "wgan-gp", "wgan-u1"}));
+  EXPECT_EQ(ModelKinds(), (std::vector<std::string>{"cinn", "flow-affine", "flow-rqs", "gan", "jet-cloud-gan", "lsgan",
+                                                    "rjs-gan", "template", "wgan-clip", "wgan-gp", "wgan-u1"}));
   absl::StatusOr<std::unique_ptr<Model>> m = CreateModel("template", nlohmann::json::object());
   ASSERT_TRUE(m.ok());
   EXPECT_EQ((*m)->kind(), "template");
   absl::Status s = CreateModel("vae", {}).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(),
-            "kind: unknown model kind 'vae'; allowed: cinn, flow-affine, flow-rqs, gan, lsgan, rjs-gan, template, "
-            "wgan-clip, wgan-gp, wgan-u1");
+            "kind: unknown model kind 'vae'; allowed: cinn, flow-affine, flow-rqs, gan, jet-cloud-gan, lsgan, rjs-gan, "
+            "template, wgan-clip, wgan-gp, wgan-u1");
   EXPECT_EQ(CreateModel("template", {{"mass_bins", -3}}).status().code(),
             absl::StatusCode::kInvalidArgument);
 }

@@ -1,0 +1,162 @@
+#include "core/models/cloud/cloud_config.h"
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "core/models/cloud/cloud_constants.h"
+#include "core/models/cloud/cloud_presets.h"
+#include "core/models/nn/mlp.h"
+#include "core/status_macros.h"
+#include "core/util/config_reader.h"
+
+namespace evgen {
+namespace {
+
+using nlohmann::json;
+
+absl::Status Bad(const std::string& key, const std::string& why) {
+  return absl::InvalidArgumentError(absl::StrCat("config.", key, " ", why));
+}
+
+void ReadSetNet(ConfigReader& r, SetNetSpec& spec, bool discriminator) {
+  r.Integers("blocks", spec.blocks, 1, cloud::kMaxWidth)
+      .Require(!spec.blocks.empty(), "blocks", "must list at least one ISAB block width")
+      .Integer("heads", spec.heads, 1, 64)
+      .Integer("inducing", spec.inducing, 1, 1024)
+      .Number("leaky_slope", spec.leaky_slope, Interval::Closed(0, 1));
+  if (discriminator) r.Integers("head", spec.head, 1, cloud::kMaxWidth);
+  for (size_t i = 0; i < spec.blocks.size(); ++i) {
+    r.Require(spec.blocks[i] % spec.heads == 0, "blocks",
+              absl::StrCat("[", i, "] = ", spec.blocks[i], " must be a multiple of heads (", spec.heads, ")"));
+  }
+}
+
+json SetNetToJson(const SetNetSpec& spec, bool discriminator) {
+  json j = {{"blocks", spec.blocks}, {"heads", spec.heads}, {"inducing", spec.inducing},
+            {"leaky_slope", spec.leaky_slope}};
+  if (discriminator) j["head"] = spec.head;
+  return j;
+}
+
+// ApplyKeys reads every key of `j` over `c` (a preset's values or the
+// defaults); "preset" itself was applied by the caller.
+absl::Status ApplyKeys(const json& j, CloudConfig& c) {
+  ConfigReader r(j, "config");
+  r.Ignore("preset")
+      .Strings("target_columns", c.target_columns)
+      .Strings("condition_columns", c.condition_columns)
+      .Integer("max_constituents", c.max_constituents, 1, cloud::kMaxConstituentsLimit)
+      .Child("noise",
+             [&c](ConfigReader& n) {
+               n.Integer("global_dim", c.global_noise_dim, 1, cloud::kMaxWidth)
+                   .Integer("member_dim", c.member_noise_dim, 1, cloud::kMaxWidth);
+             })
+      .Number("tau", c.tau, Interval::Closed(1e-3, 100))
+      .Object("sizes_generator", c.sizes_generator)
+      .Object("sizes_discriminator", c.sizes_discriminator)
+      .Child("set_generator", [&c](ConfigReader& s) { ReadSetNet(s, c.set_generator, false); })
+      .Child("set_discriminator", [&c](ConfigReader& s) { ReadSetNet(s, c.set_discriminator, true); })
+      .Bool("spectral_norm", c.spectral_norm)
+      .Child("loss",
+             [&c](ConfigReader& l) {
+               l.Number("a", c.lsgan_a, Interval::Closed(-1e3, 1e3))
+                   .Number("b", c.lsgan_b, Interval::Closed(-1e3, 1e3))
+                   .Number("c", c.lsgan_c, Interval::Closed(-1e3, 1e3));
+             })
+      .Child("optimizer",
+             [&c](ConfigReader& o) {
+               o.Number("lr_g", c.lr_g, Interval::OpenClosed(0, 1))
+                   .Number("lr_d", c.lr_d, Interval::OpenClosed(0, 1))
+                   .Number("alpha", c.rmsprop_alpha, Interval::ClosedOpen(0, 1));
+             })
+      .Child("schedule",
+             [&c](ConfigReader& s) {
+               s.Integer("discriminator", c.discriminator_updates, 1, 100)
+                   .Integer("generator", c.generator_updates, 1, 100)
+                   .Require(c.generator_updates <= c.discriminator_updates, "generator",
+                            absl::StrCat("must be at most schedule.discriminator (", c.discriminator_updates,
+                                         "): generator updates ride on discriminator steps, got ",
+                                         c.generator_updates));
+             })
+      .Integer("batch_size", c.batch_size, 2, 1 << 16)
+      .Integer("steps", c.steps, 1, cloud::kMaxSteps)
+      .Integer("evaluate_every", c.evaluate_every, 1, cloud::kMaxSteps)
+      .Integer("checkpoint_every", c.checkpoint_every, 1, cloud::kMaxSteps);
+  return r.Finish();
+}
+
+absl::Status CheckColumns(const CloudConfig& c) {
+  if (c.target_columns.empty()) {
+    return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
+  }
+  std::set<std::string> seen;
+  for (const auto* list : {&c.target_columns, &c.condition_columns}) {
+    const char* key = list == &c.target_columns ? "target_columns" : "condition_columns";
+    for (const std::string& name : *list) {
+      if (name == cloud::kJetColumn || name == cloud::kConstituentColumn || name == cloud::kSizeColumn) {
+        return Bad(key, absl::StrCat("may not hold '", name, "': the model writes jet, constituent and ",
+                                     "n_constituents itself"));
+      }
+      if (!seen.insert(name).second) {
+        return Bad(key, absl::StrCat("column '", name, "' appears twice (or as both condition and target)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CheckSizesNetworks reads the two sizes MLP specs so that their errors
+// show at config time.
+absl::Status CheckSizesNetworks(const CloudConfig& c) {
+  EVGEN_ASSIGN_OR_RETURN(MlpSpec g, MlpSpec::FromJson(c.sizes_generator, "config.sizes_generator"));
+  EVGEN_ASSIGN_OR_RETURN(MlpSpec d, MlpSpec::FromJson(c.sizes_discriminator, "config.sizes_discriminator"));
+  if (g.output != "linear") return Bad("sizes_generator.output", "must be linear: it gives logits");
+  if (g.dropout > 0 || d.dropout > 0) {
+    return Bad(g.dropout > 0 ? "sizes_generator.dropout" : "sizes_discriminator.dropout",
+               "must be 0: the jet-cloud GAN draws no dropout masks");
+  }
+  if (d.output != "linear") return Bad("sizes_discriminator.output", "must be linear: LSGAN scores are unbounded");
+  if (d.spectral_norm) {
+    return Bad("sizes_discriminator.spectral_norm", "is set by config.spectral_norm for both discriminators");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CloudConfig> CloudConfig::FromJson(const json& j) {
+  if (!j.is_null() && !j.is_object()) return absl::InvalidArgumentError("config must be a JSON object");
+  CloudConfig c;
+  if (j.is_object() && j.contains("preset")) {
+    if (!j["preset"].is_string()) return Bad("preset", "must be a preset name");
+    c.preset = j["preset"].get<std::string>();
+    EVGEN_ASSIGN_OR_RETURN(ModelPreset preset, FindCloudPreset(c.preset));
+    EVGEN_RETURN_IF_ERROR(ApplyKeys(preset.config, c));
+  }
+  EVGEN_RETURN_IF_ERROR(ApplyKeys(j, c));
+  EVGEN_RETURN_IF_ERROR(CheckColumns(c));
+  EVGEN_RETURN_IF_ERROR(CheckSizesNetworks(c));
+  return c;
+}
+
+json CloudConfig::ToJson() const {
+  return {{"target_columns", target_columns},
+          {"condition_columns", condition_columns},
+          {"max_constituents", max_constituents},
+          {"noise", {{"global_dim", global_noise_dim}, {"member_dim", member_noise_dim}}},
+          {"tau", tau},
+          {"sizes_generator", sizes_generator},
+          {"sizes_discriminator", sizes_discriminator},
+          {"set_generator", SetNetToJson(set_generator, false)},
+          {"set_discriminator", SetNetToJson(set_discriminator, true)},
+          {"spectral_norm", spectral_norm},
+          {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
+          {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
+          {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},
+          {"batch_size", batch_size},
+          {"steps", steps},
+          {"evaluate_every", evaluate_every},
+          {"checkpoint_every", checkpoint_every}};
+}
+
+}  // namespace evgen

@@ -1,0 +1,77 @@
+// cloud_config.h: CloudConfig, the JSON configuration of the jet-cloud set
+// GAN (kind "jet-cloud-gan"), read and checked in one place so that a bad
+// config is refused before a job starts.
+//
+// JSON (every key optional; "preset" starts from a named preset in
+// cloud_presets.h and the other keys override it):
+//   {"preset": "jet-cloud-gan-small",
+//    "target_columns": ["log_pt", "log_e", "eta_rel", "phi_rel"],  // per constituent
+//    "condition_columns": ["is_top"],       // jet-level, constant within a jet
+//    "max_constituents": 100,               // N_max: sizes are 1..N_max
+//    "noise": {"global_dim": 16, "member_dim": 8},
+//    "tau": 1,                              // Gumbel-softmax temperature
+//    "sizes_generator": {MlpSpec},          // global noise -> N_max logits
+//    "sizes_discriminator": {MlpSpec},      // one-hot size -> score
+//    "set_generator": {"blocks": [128, 128, 64, 64, 64], "heads": 4, "inducing": 16},
+//    "set_discriminator": {"blocks": [128, 128, 128, 128], "heads": 4, "inducing": 16,
+//                          "head": [128]},   // MLP after the pooling
+//    "spectral_norm": true,                 // on both discriminators
+//    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
+//    "optimizer": {"lr_g": 2e-4, "lr_d": 2e-4, "alpha": 0.99},  // RMSprop
+//    "schedule": {"discriminator": 3, "generator": 2},
+//    "batch_size": 128, "steps": 20000, "evaluate_every": 200, "checkpoint_every": 1000}
+// A step is one discriminator update; the generators update on `generator`
+// of every `discriminator` steps (3 : 2 in the thesis).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace evgen {
+
+// SetNetSpec: a stack of ISAB blocks (core/models/nn/isab.h), one width per
+// block, and for a discriminator the hidden widths of the MLP after pooling.
+struct SetNetSpec {
+  std::vector<int64_t> blocks = {128, 128, 64, 64, 64};
+  int64_t heads = 4;
+  int64_t inducing = 16;
+  double leaky_slope = 0.2;
+  std::vector<int64_t> head;  // discriminator only
+};
+
+struct CloudConfig {
+  std::string preset;
+  std::vector<std::string> target_columns = {"log_pt", "log_e", "eta_rel", "phi_rel"};
+  std::vector<std::string> condition_columns;
+  int64_t max_constituents = 100;
+  int64_t global_noise_dim = 16;
+  int64_t member_noise_dim = 8;
+  double tau = 1;
+  nlohmann::json sizes_generator = {{"hidden", {128, 128}}, {"activation", "leaky-relu"}};
+  nlohmann::json sizes_discriminator = {{"hidden", {128, 128, 64, 32}}, {"activation", "swish"}, {"norm", "batch"}};
+  SetNetSpec set_generator;
+  SetNetSpec set_discriminator = {{128, 128, 128, 128}, 4, 16, 0.2, {128}};
+  bool spectral_norm = true;
+  double lsgan_a = 0, lsgan_b = 1, lsgan_c = 1;
+  double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
+  int discriminator_updates = 3, generator_updates = 2;
+  int64_t batch_size = 128;
+  int64_t steps = 20000;
+  int64_t evaluate_every = 200;
+  int64_t checkpoint_every = 1000;
+
+  // GeneratorStep: whether step `step` also updates the generators.
+  bool GeneratorStep(int64_t step) const { return step % discriminator_updates < generator_updates; }
+
+  // FromJson applies the preset (if any), then the keys of `j`, and checks
+  // everything, the network specs included; InvalidArgument names
+  // "config.<key>" and the allowed values.
+  [[nodiscard]] static absl::StatusOr<CloudConfig> FromJson(const nlohmann::json& j);
+  nlohmann::json ToJson() const;
+};
+
+}  // namespace evgen

@@ -1,0 +1,55 @@
+// cloud_constants.h: the fixed numbers of the jet-cloud family in one place:
+// its kind, the columns of evgen's long jet-cloud layout it reads and
+// writes, the labels that keep its random streams apart, and the shape of
+// its sampling passes.
+#pragma once
+
+#include <cstdint>
+
+namespace evgen::cloud {
+
+inline constexpr const char* kKind = "jet-cloud-gan";
+
+// Columns of the long layout (core/physics/jet_clouds.h): one row per
+// constituent, jets consecutive. A model's targets and conditions may not
+// use these names; it writes them itself.
+inline constexpr const char* kJetColumn = "jet";
+inline constexpr const char* kConstituentColumn = "constituent";
+inline constexpr const char* kSizeColumn = "n_constituents";
+// Members are written in decreasing order of this target when the model has
+// it (the layout's constituent 0 is the hardest).
+inline constexpr const char* kOrderColumn = "log_pt";
+
+// Config limits.
+inline constexpr int64_t kMaxConstituentsLimit = 1024;
+inline constexpr int64_t kMaxWidth = 4096;
+inline constexpr int64_t kMaxSteps = int64_t{1} << 40;
+// Fewer jets cannot hold out anything or fill a batch.
+inline constexpr int64_t kMinTrainingJets = 10;
+
+// Labels of the keyed streams (counter_rng.h DeriveSeed), one per purpose:
+// training draws use (seed ^ label, step), sampling draws (seed, label) at
+// absolute jet positions, so that no two purposes share numbers.
+inline constexpr uint64_t kInitLabel = 0x434c4f5544494e49ULL;
+inline constexpr uint64_t kStepLabel = 0x434c4f5544535450ULL;
+inline constexpr uint64_t kEpochLabel = 0x434c4f5544455043ULL;
+inline constexpr uint64_t kEvaluationLabel = 0x434c4f5544455641ULL;
+inline constexpr uint64_t kSizesNoiseLabel = 0x434c4f55445a5349ULL;
+inline constexpr uint64_t kGumbelLabel = 0x434c4f5544474d42ULL;
+inline constexpr uint64_t kSetNoiseLabel = 0x434c4f55445a5345ULL;
+inline constexpr uint64_t kMemberNoiseLabel = 0x434c4f55445a4d45ULL;
+
+// Sampling runs the generators on passes of exactly kSampleBlockJets jets,
+// each padded to max_constituents members, jet j always at position
+// j mod kSampleBlockJets of the pass of its block. A fixed shape and
+// position fix the order of every floating-point sum, so a jet's bytes do
+// not depend on how a request is cut into chunks.
+inline constexpr int64_t kSampleBlockJets = 16;
+
+// Jets of the training set whose sizes the progress metric compares with.
+inline constexpr int64_t kEvaluationJets = 2000;
+
+// Gumbel uniforms are kept inside (0, 1) so that -log(-log u) is finite.
+inline constexpr double kUniformGuard = 1e-7;
+
+}  // namespace evgen::cloud

@@ -1,0 +1,44 @@
+#include "core/models/cloud/cloud_networks.h"
+
+namespace evgen {
+namespace {
+
+int64_t Conditions(const CloudConfig& config) { return static_cast<int64_t>(config.condition_columns.size()); }
+
+}  // namespace
+
+CloudGeneratorImpl::CloudGeneratorImpl(const CloudConfig& config, const MlpSpec& sizes_spec, int64_t targets)
+    : n_max_(config.max_constituents) {
+  sizes_ = register_module("sizes", Mlp(config.global_noise_dim + Conditions(config), n_max_, sizes_spec));
+  set_ = register_module("set", SetGenerator(MemberInputWidth(config), targets, config.set_generator));
+}
+
+torch::Tensor CloudGeneratorImpl::SizeLogits(const torch::Tensor& z, const torch::Tensor& conditions) {
+  return sizes_->forward(torch::cat({z, conditions}, 1));
+}
+
+torch::Tensor CloudGeneratorImpl::Members(const torch::Tensor& member_noise, const torch::Tensor& set_noise,
+                                          const torch::Tensor& sizes, const torch::Tensor& conditions,
+                                          const torch::Tensor& mask) {
+  return set_->forward(MemberInputs(member_noise, set_noise, sizes, conditions, n_max_), mask);
+}
+
+CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets)
+    : n_max_(config.max_constituents) {
+  sizes_spec.spectral_norm = config.spectral_norm;
+  sizes_spec.output = "linear";
+  sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
+  set_ = register_module("set", SetDiscriminator(targets + Conditions(config), 1 + Conditions(config),
+                                                 config.set_discriminator, config.spectral_norm));
+}
+
+torch::Tensor CloudDiscriminatorImpl::SizeScore(const torch::Tensor& one_hot, const torch::Tensor& conditions) {
+  return sizes_->forward(torch::cat({one_hot, conditions}, 1)).reshape({-1});
+}
+
+torch::Tensor CloudDiscriminatorImpl::SetScore(const torch::Tensor& members, const torch::Tensor& mask,
+                                               const torch::Tensor& sizes, const torch::Tensor& conditions) {
+  return set_->forward(JoinConditions(members, conditions), mask, SetFeatures(sizes, conditions, n_max_));
+}
+
+}  // namespace evgen

@@ -1,0 +1,64 @@
+// cloud_networks.h: the two generators and the two discriminators of the
+// jet-cloud GAN (Bardhan 2023, ch. 7), each pair one module so that it is
+// saved, loaded, moved and optimised as one.
+//
+// CloudGenerator: sizes stage, an Mlp from the global noise (and the
+// conditions) to logits over sizes 1..N_max; particle stage, a SetGenerator
+// (set_generator.h). CloudDiscriminator: sizes stage, an Mlp with Swish and
+// batch norm on the one-hot size (and the conditions); particle stage, a
+// SetDiscriminator (set_discriminator.h). Both discriminators are
+// spectrally normalised when config.spectral_norm is set.
+//
+// Example:
+//   CloudGenerator g(config, sizes_spec, /*targets=*/4);
+//   torch::Tensor logits = g->SizeLogits(z_sizes, conditions);  // [B, N_max]
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+#include "core/models/cloud/cloud_config.h"
+#include "core/models/cloud/set_discriminator.h"
+#include "core/models/cloud/set_generator.h"
+#include "core/models/nn/mlp.h"
+
+namespace evgen {
+
+class CloudGeneratorImpl : public torch::nn::Module {
+ public:
+  CloudGeneratorImpl(const CloudConfig& config, const MlpSpec& sizes_spec, int64_t targets);
+  // SizeLogits: z [B, global_dim], conditions [B, C] -> [B, N_max]; logit k
+  // is that of size k + 1.
+  torch::Tensor SizeLogits(const torch::Tensor& z, const torch::Tensor& conditions);
+  // Members: member_noise [B, N, member_dim], set_noise [B, global_dim],
+  // sizes [B], conditions [B, C] -> [B, N, targets], padding zero.
+  torch::Tensor Members(const torch::Tensor& member_noise, const torch::Tensor& set_noise, const torch::Tensor& sizes,
+                        const torch::Tensor& conditions, const torch::Tensor& mask);
+  // sizes is the sizes stage alone (the trainer keeps its best state).
+  torch::nn::Module& sizes() { return *sizes_; }
+
+ private:
+  int64_t n_max_;
+  Mlp sizes_{nullptr};
+  SetGenerator set_{nullptr};
+};
+TORCH_MODULE(CloudGenerator);
+
+class CloudDiscriminatorImpl : public torch::nn::Module {
+ public:
+  CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets);
+  // SizeScore: one_hot [B, N_max] (exact or straight-through), conditions -> [B].
+  torch::Tensor SizeScore(const torch::Tensor& one_hot, const torch::Tensor& conditions);
+  // SetScore: members [B, N, targets], mask [B, N], sizes [B], conditions -> [B].
+  torch::Tensor SetScore(const torch::Tensor& members, const torch::Tensor& mask, const torch::Tensor& sizes,
+                         const torch::Tensor& conditions);
+
+ private:
+  int64_t n_max_;
+  Mlp sizes_{nullptr};
+  SetDiscriminator set_{nullptr};
+};
+TORCH_MODULE(CloudDiscriminator);
+
+}  // namespace evgen

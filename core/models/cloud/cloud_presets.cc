@@ -1,0 +1,80 @@
+#include "core/models/cloud/cloud_presets.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/models/cloud/cloud_constants.h"
+
+namespace evgen {
+namespace {
+
+using nlohmann::json;
+
+// Thesis: the sizes discriminator is 6 layers of 128, 4 of 64 and one of
+// 32 with Swish and batch norm; the sizes generator is not specified, two
+// layers of 128 are ours. Inducing points are not given either; 16 is ours
+// (the Set Transformer used 16 to 32).
+json ThesisConfig() {
+  return {{"max_constituents", 100},
+          {"noise", {{"global_dim", 16}, {"member_dim", 8}}},
+          {"tau", 1},
+          {"sizes_generator", {{"hidden", {128, 128}}, {"activation", "leaky-relu"}}},
+          {"sizes_discriminator",
+           {{"hidden", {128, 128, 128, 128, 128, 128, 64, 64, 64, 64, 32}}, {"activation", "swish"}, {"norm", "batch"}}},
+          {"set_generator", {{"blocks", {128, 128, 64, 64, 64}}, {"heads", 4}, {"inducing", 16}}},
+          {"set_discriminator", {{"blocks", {128, 128, 128, 128}}, {"heads", 4}, {"inducing", 16}, {"head", {128}}}},
+          {"spectral_norm", true},
+          {"loss", {{"a", 0}, {"b", 1}, {"c", 1}}},
+          {"optimizer", {{"lr_g", 2e-4}, {"lr_d", 2e-4}}},
+          {"schedule", {{"discriminator", 3}, {"generator", 2}}},
+          {"batch_size", 128},
+          {"steps", 50000},
+          {"evaluate_every", 500},
+          {"checkpoint_every", 1000}};
+}
+
+// Small: the thesis recipe (losses, updates, optimiser, N_max) at widths a
+// 2-core CPU trains in minutes (4.3 steps of 64 jets a second on 2 shared
+// cores, 2000 steps in 8 minutes), and a learning rate 2.5 times the
+// thesis' because the run is short. 2e-3 let the batch-normed sizes
+// discriminator win outright (its loss fell to 0.01 and the multiplicity W1
+// grew to 14); at 5e-4 the kept sizes stage reached a W1 of 3.1 on top-like
+// jets (6% of the mean of 49).
+json SmallConfig() {
+  json c = ThesisConfig();
+  c["noise"] = {{"global_dim", 8}, {"member_dim", 4}};
+  c["sizes_generator"] = {{"hidden", {64, 64}}, {"activation", "leaky-relu"}};
+  c["sizes_discriminator"] = {{"hidden", {64, 64, 32}}, {"activation", "swish"}, {"norm", "batch"}};
+  c["set_generator"] = {{"blocks", {32, 32}}, {"heads", 2}, {"inducing", 8}};
+  c["set_discriminator"] = {{"blocks", {32, 32}}, {"heads", 2}, {"inducing", 8}, {"head", {32}}};
+  c["optimizer"] = {{"lr_g", 5e-4}, {"lr_d", 5e-4}};
+  c["batch_size"] = 64;
+  c["steps"] = 2000;
+  c["evaluate_every"] = 100;
+  c["checkpoint_every"] = 500;
+  return c;
+}
+
+}  // namespace
+
+const std::vector<ModelPreset>& CloudPresets() {
+  static const std::vector<ModelPreset> presets = {
+      {"jet-cloud-gan", cloud::kKind,
+       "Bardhan 2023 two-stage set GAN: Gumbel sizes generator + ISAB set generator (128,128,64,64,64; 4 heads), "
+       "ISAB discriminator 4x128, LSGAN, spectral norm, RMSprop 2e-4, 3:2 updates",
+       ThesisConfig()},
+      {"jet-cloud-gan-small", cloud::kKind,
+       "the jet-cloud-gan recipe at CPU widths: ISAB 32,32 with 2 heads and 8 inducing points", SmallConfig()}};
+  return presets;
+}
+
+absl::StatusOr<ModelPreset> FindCloudPreset(const std::string& name) {
+  std::vector<std::string> names;
+  for (const ModelPreset& p : CloudPresets()) {
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  return absl::InvalidArgumentError(absl::StrCat("config.preset must be one of ", absl::StrJoin(names, ", "),
+                                                 ", got '", name, "'"));
+}
+
+}  // namespace evgen

@@ -1,0 +1,356 @@
+// Tests of the jet-cloud set GAN (core/models/cloud): the set networks'
+// permutation symmetry with padding, config and table validation, the
+// long sample layout, chunk independence, save/load, exact resume, and that
+// a short fit moves the multiplicity distribution towards the truth.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "core/models/cloud/cloud_config.h"
+#include "core/models/cloud/cloud_networks.h"
+#include "core/models/cloud/cloud_trainer.h"
+#include "core/models/model_registry.h"
+#include "core/models/nn/set_mask.h"
+#include "core/physics/jet_clouds.h"
+#include "nlohmann/json.hpp"
+#include "tests/unit/test_dirs.h"
+
+namespace evgen {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kKind = "jet-cloud-gan";
+
+// TinyConfig: the smallest networks that still exercise every part.
+json TinyConfig(int64_t steps) {
+  return {{"noise", {{"global_dim", 4}, {"member_dim", 2}}},
+          {"sizes_generator", {{"hidden", {32, 32}}}},
+          {"sizes_discriminator", {{"hidden", {32, 16}}, {"activation", "swish"}, {"norm", "batch"}}},
+          {"set_generator", {{"blocks", {8}}, {"heads", 2}, {"inducing", 2}}},
+          {"set_discriminator", {{"blocks", {8}}, {"heads", 2}, {"inducing", 2}, {"head", {8}}}},
+          {"optimizer", {{"lr_g", 5e-4}, {"lr_d", 5e-4}}},
+          {"batch_size", 32},
+          {"steps", steps},
+          {"evaluate_every", 20},
+          {"checkpoint_every", 15}};
+}
+
+const Table& Reference() {
+  static const Table table = *GenerateJetClouds(300, 11, {{"top_fraction", 0.5}});
+  return table;
+}
+
+std::unique_ptr<Model> Fitted(const json& config, uint64_t seed = 3) {
+  auto model = CreateModel(kKind, config);
+  EXPECT_TRUE(model.ok()) << model.status();
+  FitContext ctx;
+  ctx.seed = seed;
+  const absl::Status s = (*model)->Fit(Reference(), ctx);
+  EXPECT_TRUE(s.ok()) << s;
+  return std::move(*model);
+}
+
+// Shared: a conditional tiny model fitted once for the sampling tests.
+Model& ConditionalModel() {
+  static std::unique_ptr<Model> model = [] {
+    json c = TinyConfig(10);
+    c["condition_columns"] = {"is_top"};
+    return Fitted(c);
+  }();
+  return *model;
+}
+
+Table Conditions(int64_t jets) {
+  Table t({"is_top"});
+  for (int64_t j = 0; j < jets; ++j) t.AppendRow({static_cast<float>(j % 2)});
+  return t;
+}
+
+Table ConditionsSlice(const Table& t, int64_t begin, int64_t end) {
+  std::vector<int64_t> rows;
+  for (int64_t r = begin; r < end; ++r) rows.push_back(r);
+  return t.SelectRows(rows);
+}
+
+CloudConfig ParsedTinyConfig(const std::vector<std::string>& conditions) {
+  json c = TinyConfig(1);
+  c["condition_columns"] = conditions;
+  c["max_constituents"] = 12;
+  return *CloudConfig::FromJson(c);
+}
+
+TEST(CloudNetworksTest, SetGeneratorIsPermutationEquivariantWithPadding) {
+  torch::manual_seed(5);
+  const CloudConfig config = ParsedTinyConfig({"is_top"});
+  CloudGenerator g(config, *MlpSpec::FromJson(config.sizes_generator, "g"), 4);
+  g->eval();
+  const torch::Tensor sizes = torch::tensor({5, 12, 1}, torch::kLong);
+  const torch::Tensor mask = SizeMask(sizes, 12);
+  const torch::Tensor noise = torch::randn({3, 12, 2}), set_noise = torch::randn({3, 4}), cond = torch::randn({3, 1});
+  const torch::Tensor y = g->Members(noise, set_noise, sizes, cond, mask);
+  // Permute the 5 real members of jet 0 and fill its padding with garbage.
+  const torch::Tensor perm = torch::cat({torch::tensor({3, 0, 4, 1, 2}, torch::kLong), torch::arange(5, 12)});
+  torch::Tensor shuffled = noise.clone();
+  shuffled[0] = noise[0].index_select(0, perm);
+  shuffled[0].slice(0, 5, 12).fill_(1e4);
+  const torch::Tensor y2 = g->Members(shuffled, set_noise, sizes, cond, mask);
+  EXPECT_LT((y[0].index_select(0, perm).slice(0, 0, 5) - y2[0].slice(0, 0, 5)).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((y.slice(0, 1, 3) - y2.slice(0, 1, 3)).abs().max().item<double>(), 1e-5) << "jets stay apart";
+  EXPECT_EQ(y2[0].slice(0, 5, 12).abs().max().item<double>(), 0) << "padding comes out zero";
+}
+
+TEST(CloudNetworksTest, SetDiscriminatorIsPermutationInvariantWithPadding) {
+  torch::manual_seed(6);
+  const CloudConfig config = ParsedTinyConfig({});
+  CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4);
+  d->eval();
+  const torch::Tensor sizes = torch::tensor({7, 12}, torch::kLong);
+  const torch::Tensor mask = SizeMask(sizes, 12);
+  const torch::Tensor x = torch::randn({2, 12, 4}), cond = torch::zeros({2, 0});
+  const torch::Tensor score = d->SetScore(x, mask, sizes, cond);
+  torch::Tensor shuffled = x.clone();
+  shuffled[0].slice(0, 0, 7).copy_(x[0].slice(0, 0, 7).index_select(0, torch::randperm(7, torch::kLong)));
+  shuffled[0].slice(0, 7, 12).normal_(0, 100);
+  shuffled[1].copy_(x[1].index_select(0, torch::randperm(12, torch::kLong)));
+  EXPECT_LT((score - d->SetScore(shuffled, mask, sizes, cond)).abs().max().item<double>(), 1e-5);
+}
+
+TEST(CloudNetworksTest, MultiplicityW1) {
+  EXPECT_DOUBLE_EQ(MultiplicityW1(torch::tensor({3, 3}), torch::tensor({5, 5})), 2.0);
+  EXPECT_DOUBLE_EQ(MultiplicityW1(torch::tensor({1, 2, 3}), torch::tensor({3, 1, 2})), 0.0);
+}
+
+void ExpectInvalid(const json& config, const std::string& field) {
+  auto model = CreateModel(kKind, config);
+  ASSERT_FALSE(model.ok()) << config.dump();
+  EXPECT_EQ(model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(model.status().message()).find(field), std::string::npos) << model.status();
+}
+
+TEST(CloudConfigTest, BadConfigsNameTheirKey) {
+  ExpectInvalid({{"preset", "jet-cloud-huge"}}, "config.preset must be one of jet-cloud-gan, jet-cloud-gan-small");
+  ExpectInvalid({{"set_generator", {{"blocks", {128, 66}}, {"heads", 4}}}},
+                "config.set_generator.blocks [1] = 66 must be a multiple of heads (4)");
+  ExpectInvalid({{"set_discriminator", {{"blocks", json::array()}}}}, "config.set_discriminator.blocks");
+  ExpectInvalid({{"schedule", {{"discriminator", 2}, {"generator", 3}}}}, "config.schedule.generator");
+  ExpectInvalid({{"max_constituents", 0}}, "config.max_constituents");
+  ExpectInvalid({{"tau", -1}}, "config.tau");
+  ExpectInvalid({{"optimiser", json::object()}}, "unknown key 'config.optimiser'");
+  ExpectInvalid({{"condition_columns", {"n_constituents"}}}, "config.condition_columns may not hold 'n_constituents'");
+  ExpectInvalid({{"target_columns", {"log_pt", "log_pt"}}}, "config.target_columns");
+  ExpectInvalid({{"sizes_discriminator", {{"spectral_norm", true}}}}, "config.sizes_discriminator.spectral_norm");
+  ExpectInvalid({{"sizes_generator", {{"activation", "gelu"}}}}, "config.sizes_generator.activation");
+}
+
+TEST(CloudConfigTest, PresetsResolve) {
+  for (const char* preset : {"jet-cloud-gan", "jet-cloud-gan-small"}) {
+    auto model = CreateModel(kKind, {{"preset", preset}});
+    ASSERT_TRUE(model.ok()) << model.status();
+    EXPECT_TRUE((*model)->samples_sets());
+    EXPECT_EQ((*model)->target_columns(), (std::vector<std::string>{"log_pt", "log_e", "eta_rel", "phi_rel"}));
+  }
+  const json thesis = (*CreateModel(kKind, {{"preset", "jet-cloud-gan"}}))->Describe()["config"];
+  EXPECT_EQ(thesis["set_generator"]["blocks"], json({128, 128, 64, 64, 64}));
+  EXPECT_EQ(thesis["set_generator"]["heads"], 4);
+  EXPECT_EQ(thesis["set_discriminator"]["blocks"], json({128, 128, 128, 128}));
+  EXPECT_EQ(thesis["schedule"], json({{"discriminator", 3}, {"generator", 2}}));
+}
+
+// Table edits for the data-contract tests.
+Table Edited(const std::function<void(Table&)>& edit) {
+  Table t = *GenerateJetClouds(20, 4, {});
+  edit(t);
+  return t;
+}
+
+void ExpectBadTable(const json& config, const Table& table, const std::string& text) {
+  auto model = CreateModel(kKind, config);
+  ASSERT_TRUE(model.ok());
+  const absl::Status s = (*model)->Fit(table, FitContext{});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(std::string(s.message()).find(text), std::string::npos) << s;
+}
+
+TEST(CloudDataTest, MalformedTablesAreRefused) {
+  const int jet = 0, n = 9, is_top = 10, log_pt = 2;
+  ExpectBadTable(TinyConfig(1), *Edited([](Table&) {}).SelectColumns({"jet", "log_pt", "log_e", "eta_rel"}),
+                 "no column 'phi_rel'");
+  ExpectBadTable(TinyConfig(1), Edited([&](Table& t) { t.at(t.num_rows() - 1, jet) = 0; }),
+                 "column 'jet': jet 0 appears again at row");
+  json conditional = TinyConfig(1);
+  conditional["condition_columns"] = {"is_top"};
+  ExpectBadTable(conditional, Edited([&](Table& t) { t.at(1, is_top) = 1 - t.at(0, is_top); }),
+                 "column 'is_top' varies within jet 0");
+  ExpectBadTable(TinyConfig(1), Edited([&](Table& t) { t.at(0, n) += 1; }),
+                 "column 'n_constituents' says");
+  ExpectBadTable(TinyConfig(1), Edited([&](Table& t) { t.at(2, log_pt) = std::nanf(""); }),
+                 "column 'log_pt' row 2 (jet 0) is not finite");
+  json small = TinyConfig(1);
+  small["max_constituents"] = 5;
+  ExpectBadTable(small, Edited([](Table&) {}), "more than config.max_constituents = 5");
+}
+
+TEST(CloudSampleTest, LongLayout) {
+  const Model& model = ConditionalModel();
+  const Table conditions = Conditions(7);
+  auto sample = model.Sample(conditions, 7, 21, 40);
+  ASSERT_TRUE(sample.ok()) << sample.status();
+  EXPECT_EQ(sample->columns(), (std::vector<std::string>{"jet", "constituent", "log_pt", "log_e", "eta_rel",
+                                                         "phi_rel", "n_constituents", "is_top"}));
+  std::vector<int64_t> jets;
+  for (int64_t r = 0; r < sample->num_rows(); ++r) {
+    const float* v = sample->row(r);
+    if (v[1] == 0) jets.push_back(static_cast<int64_t>(v[0]));
+    const int64_t first = r - static_cast<int64_t>(v[1]);
+    ASSERT_GE(first, 0);
+    EXPECT_EQ(sample->at(first, 0), v[0]) << "jets consecutive, constituents counted from 0";
+    EXPECT_EQ(v[7], static_cast<float>(static_cast<int64_t>(v[0] - 40) % 2)) << "conditions copied per jet";
+    EXPECT_GE(v[6], 1);
+    EXPECT_LE(v[6], 100);
+    if (v[1] > 0) {
+      EXPECT_LE(v[2], sample->at(r - 1, 2)) << "decreasing log_pt";
+    }
+    if (v[1] + 1 == v[6]) {
+      EXPECT_TRUE(r + 1 == sample->num_rows() || sample->at(r + 1, 1) == 0) << "a jet ends after its size";
+    }
+  }
+  EXPECT_EQ(jets, (std::vector<int64_t>{40, 41, 42, 43, 44, 45, 46}));
+  ASSERT_NE(sample->int64_column("jet"), nullptr);
+  EXPECT_EQ(sample->int64_column("jet")->front(), 40);
+}
+
+TEST(CloudSampleTest, ChunksAreIndependent) {
+  const Model& model = ConditionalModel();
+  const Table conditions = Conditions(40);
+  const Table whole = *model.Sample(ConditionsSlice(conditions, 0, 10), 10, 9, 0);
+  Table parts = *model.Sample(ConditionsSlice(conditions, 0, 4), 4, 9, 0);
+  const Table rest = *model.Sample(ConditionsSlice(conditions, 4, 10), 6, 9, 4);
+  std::vector<float> joined = parts.values();
+  joined.insert(joined.end(), rest.values().begin(), rest.values().end());
+  EXPECT_EQ(joined, whole.values());
+  // Across a block boundary (16 jets) too, and a different seed differs.
+  const Table wide = *model.Sample(ConditionsSlice(conditions, 0, 40), 40, 9, 0);
+  const Table tail = *model.Sample(ConditionsSlice(conditions, 13, 40), 27, 9, 13);
+  const int64_t tail_rows = tail.num_rows();
+  const std::vector<float> wide_tail(wide.values().end() - tail_rows * wide.num_columns(), wide.values().end());
+  EXPECT_EQ(wide_tail, tail.values());
+  EXPECT_NE(model.Sample(ConditionsSlice(conditions, 0, 10), 10, 10, 0)->values(), whole.values());
+}
+
+TEST(CloudSampleTest, RefusesBeforeFitAndMissingConditions) {
+  auto model = CreateModel(kKind, TinyConfig(1));
+  EXPECT_EQ((*model)->Sample(Table(), 3, 1, 0).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ConditionalModel().Sample(Table({"x"}), 0, 1, 0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CloudSampleTest, SaveLoadGivesIdenticalSamples) {
+  const Model& model = ConditionalModel();
+  const std::string dir = testing::FreshEmptyDir("cloud-save");
+  ASSERT_TRUE(model.Save(dir).ok());
+  auto loaded = CreateModel(kKind, TinyConfig(1));
+  ASSERT_TRUE((*loaded)->Load(dir).ok());
+  const Table conditions = Conditions(20);
+  EXPECT_EQ((*loaded)->Sample(conditions, 20, 5, 3)->values(), model.Sample(conditions, 20, 5, 3)->values());
+  EXPECT_EQ((*loaded)->condition_columns(), model.condition_columns());
+  EXPECT_EQ((*loaded)->Describe()["fit"], model.Describe()["fit"]);
+}
+
+struct FitRun {
+  absl::Status status;
+  std::vector<int64_t> steps;
+  std::unique_ptr<Model> model;
+};
+
+FitRun FitWithCheckpoint(const json& config, const std::string& checkpoint, int64_t cancel_after_step) {
+  FitRun run;
+  run.model = *CreateModel(kKind, config);
+  FitContext ctx;
+  ctx.seed = 17;
+  ctx.checkpoint_path = checkpoint;
+  ctx.on_progress = [&run](const TrainingProgress& p) { run.steps.push_back(p.step); };
+  ctx.cancelled = [&run, cancel_after_step] {
+    return cancel_after_step > 0 && !run.steps.empty() && run.steps.back() >= cancel_after_step;
+  };
+  run.status = run.model->Fit(Reference(), ctx);
+  return run;
+}
+
+TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRun) {
+  const std::string dir = testing::FreshEmptyDir("cloud-resume");
+  const json config = TinyConfig(40);
+  FitRun whole = FitWithCheckpoint(config, dir + "/whole.ckpt", 0);
+  ASSERT_TRUE(whole.status.ok()) << whole.status;
+  FitRun first = FitWithCheckpoint(config, dir + "/cut.ckpt", 20);
+  ASSERT_TRUE(absl::IsCancelled(first.status)) << first.status;
+  EXPECT_LE(first.steps.back(), 21);
+  FitRun second = FitWithCheckpoint(config, dir + "/cut.ckpt", 0);
+  ASSERT_TRUE(second.status.ok()) << second.status;
+  ASSERT_FALSE(second.steps.empty());
+  EXPECT_GT(second.steps.front(), 15) << "the second run continues from the checkpoint";
+  EXPECT_EQ(second.model->Sample(Table(), 30, 2, 0)->values(), whole.model->Sample(Table(), 30, 2, 0)->values());
+  EXPECT_EQ(second.model->Describe()["fit"], whole.model->Describe()["fit"]);
+}
+
+std::vector<int64_t> Sizes(const Table& t) {
+  std::vector<int64_t> sizes;
+  const int n = *t.ColumnIndex("n_constituents"), c = *t.ColumnIndex("constituent");
+  for (int64_t r = 0; r < t.num_rows(); ++r) {
+    if (t.at(r, c) == 0) sizes.push_back(static_cast<int64_t>(t.at(r, n)));
+  }
+  return sizes;
+}
+
+double SampleMultiplicityW1(const Model& model) {
+  const torch::Tensor truth = torch::tensor(Sizes(Reference()));
+  const torch::Tensor fake = torch::tensor(Sizes(*model.Sample(Table(), 600, 77, 0)));
+  return MultiplicityW1(fake, truth);
+}
+
+TEST(CloudTrainerTest, ShortFitMovesMultiplicityTowardsTruth) {
+  json config = TinyConfig(1);
+  const double untrained = SampleMultiplicityW1(*Fitted(config));
+  config["steps"] = 600;
+  const std::unique_ptr<Model> trained = Fitted(config);
+  const double after = SampleMultiplicityW1(*trained);
+  EXPECT_LT(after, 0.5 * untrained) << "untrained W1 " << untrained << ", trained " << after;
+  EXPECT_LT(after, 10.0);
+}
+
+}  // namespace
+}  // namespace evgen
+
+namespace evgen {
+namespace {
+// Tuning aid: CLOUD_EXPERIMENT='{config}' CLOUD_JETS=n runs one fit and prints its progress.
+TEST(CloudExperiment, DISABLED_Run) {
+  const json config = json::parse(std::getenv("CLOUD_EXPERIMENT"));
+  const int64_t jets = std::getenv("CLOUD_JETS") ? std::atoll(std::getenv("CLOUD_JETS")) : 300;
+  const double top = std::getenv("CLOUD_TOP") ? std::atof(std::getenv("CLOUD_TOP")) : 0.5;
+  const Table data = *GenerateJetClouds(jets, 11, {{"top_fraction", top}});
+  auto model = *CreateModel(kKind, config);
+  FitContext ctx;
+  ctx.seed = 3;
+  ctx.on_progress = [](const TrainingProgress& p) {
+    if (p.step % 50 != 0 && p.step != p.total_steps) return;
+    std::printf("step %lld jets/s %.0f %s", static_cast<long long>(p.step), p.events_per_second, p.message.c_str());
+    for (const auto& [k, v] : p.losses) std::printf(" %s %.3f", k.c_str(), v);
+    std::printf("\n");
+  };
+  const absl::Status s = model->Fit(data, ctx);
+  ASSERT_TRUE(s.ok()) << s;
+  const torch::Tensor truth = torch::tensor(Sizes(data));
+  const auto start = std::chrono::steady_clock::now();
+  const Table sample = *model->Sample(Table(), 2000, 77, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("sampling: %.1f us/jet\n", seconds / 2000 * 1e6);
+  const torch::Tensor fake = torch::tensor(Sizes(sample));
+  std::printf("sample W1 %.3f truth mean %.2f fake mean %.2f\n", MultiplicityW1(fake, truth),
+              truth.to(torch::kFloat64).mean().item<double>(), fake.to(torch::kFloat64).mean().item<double>());
+}
+}  // namespace
+}  // namespace evgen
