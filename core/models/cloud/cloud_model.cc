@@ -62,6 +62,9 @@ class CloudModel final : public Model {
   std::vector<ConditionRange> condition_ranges() const override { return scaling_.condition_range; }
   bool samples_sets() const override { return true; }
   int64_t sample_block_rows() const override { return cloud::kSampleBlockJets; }
+  int64_t max_set_size() const override { return config_.max_constituents; }
+  absl::StatusOr<std::vector<int64_t>> SetSizes(const Table& conditions, int64_t sets, uint64_t seed,
+                                                int64_t first) const override;
 
   absl::Status Fit(const Table& train, const FitContext& ctx) override;
   absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows, uint64_t seed,
@@ -72,6 +75,7 @@ class CloudModel final : public Model {
 
  private:
   std::vector<std::string> OutputColumns() const;
+  torch::Tensor PassSizes(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const;
   GeneratedPass RunPass(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const;
   void AppendJet(const GeneratedPass& pass, int64_t position, int64_t jet, const Table& conditions,
                  const std::vector<int>& condition_indices, int64_t condition_row, Table& out) const;
@@ -126,16 +130,23 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
 // RunPass generates the jets [block_start, block_start + kSampleBlockJets)
 // with the given model-space conditions (zeros for jets not requested:
 // their values are discarded, and masking keeps jets apart).
-GeneratedPass CloudModel::RunPass(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const {
+// PassSizes is the sizes stage of RunPass alone: what SetSizes reports.
+torch::Tensor CloudModel::PassSizes(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const {
   const int64_t b = cloud::kSampleBlockJets, n_max = config_.max_constituents;
   const NoiseSpec global{"normal", 0, config_.global_noise_dim};
-  const NoiseSpec member{"normal", 0, n_max * config_.member_noise_dim};
   const torch::Tensor z_sizes = BlockNoise(global, DeriveSeed(seed, cloud::kSizesNoiseLabel), block_start, b);
   torch::Tensor u = torch::empty({b, n_max}, torch::kFloat32);
   FillUniform(DeriveSeed(seed, cloud::kGumbelLabel), static_cast<uint64_t>(block_start * n_max), u.data_ptr<float>(),
               b * n_max);
+  return GumbelArgmax(generator_.ptr()->SizeLogits(z_sizes, conditions), u) + 1;
+}
+
+GeneratedPass CloudModel::RunPass(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const {
+  const int64_t b = cloud::kSampleBlockJets, n_max = config_.max_constituents;
+  const NoiseSpec global{"normal", 0, config_.global_noise_dim};
+  const NoiseSpec member{"normal", 0, n_max * config_.member_noise_dim};
   GeneratedPass pass;
-  pass.sizes = GumbelArgmax(generator_.ptr()->SizeLogits(z_sizes, conditions), u) + 1;
+  pass.sizes = PassSizes(conditions, seed, block_start);
   const torch::Tensor z_set = BlockNoise(global, DeriveSeed(seed, cloud::kSetNoiseLabel), block_start, b);
   const torch::Tensor z_members = BlockNoise(member, DeriveSeed(seed, cloud::kMemberNoiseLabel), block_start, b)
                                       .view({b, n_max, config_.member_noise_dim});
@@ -197,6 +208,25 @@ absl::StatusOr<Table> CloudModel::Sample(const Table& conditions, int64_t rows, 
   // Jet indices above 2^24 are not exact in float32; the int64 column is.
   EVGEN_RETURN_IF_ERROR(out.SetInt64Column(cloud::kJetColumn, std::move(jet_ids)));
   return out;
+}
+
+absl::StatusOr<std::vector<int64_t>> CloudModel::SetSizes(const Table& conditions, int64_t sets, uint64_t seed,
+                                                          int64_t first) const {
+  if (!fitted_) return absl::FailedPreconditionError("model: not fitted or loaded");
+  EVGEN_RETURN_IF_ERROR(CheckSampleArguments(*this, conditions, sets, first));
+  c10::InferenceMode inference;
+  const torch::Tensor cond = StandardizedConditions(conditions, sets, config_, scaling_);
+  const int64_t b = cloud::kSampleBlockJets;
+  std::vector<int64_t> sizes;
+  sizes.reserve(static_cast<size_t>(sets));
+  for (int64_t block = first / b * b; block < first + sets; block += b) {
+    const int64_t begin = std::max(block, first), end = std::min(block + b, first + sets);
+    torch::Tensor pass_cond = torch::zeros({b, cond.size(1)}, torch::kFloat32);
+    pass_cond.slice(0, begin - block, end - block).copy_(cond.slice(0, begin - first, end - first));
+    const torch::Tensor pass = PassSizes(pass_cond, seed, block).contiguous();
+    for (int64_t jet = begin; jet < end; ++jet) sizes.push_back(pass[jet - block].item<int64_t>());
+  }
+  return sizes;
 }
 
 json CloudModel::Describe() const {

@@ -242,6 +242,23 @@ TEST(CloudSampleTest, ChunksAreIndependent) {
   EXPECT_NE(model.Sample(ConditionsSlice(conditions, 0, 10), 10, 10, 0)->values(), whole.values());
 }
 
+TEST(CloudSampleTest, SetSizesAreTheSampledSizes) {
+  const Model& model = ConditionalModel();
+  const Table conditions = Conditions(40);
+  const Table tail = *model.Sample(ConditionsSlice(conditions, 13, 40), 27, 9, 13);
+  const std::vector<int64_t> sizes = *model.SetSizes(ConditionsSlice(conditions, 13, 40), 27, 9, 13);
+  ASSERT_EQ(sizes.size(), 27u);
+  const int n = *tail.ColumnIndex("n_constituents");
+  int64_t row = 0;
+  for (int64_t size : sizes) {
+    ASSERT_LT(row, tail.num_rows());
+    EXPECT_EQ(tail.at(row, n), static_cast<float>(size)) << "row " << row;
+    EXPECT_LE(size, model.max_set_size());
+    row += size;
+  }
+  EXPECT_EQ(row, tail.num_rows());
+}
+
 TEST(CloudSampleTest, RefusesBeforeFitAndMissingConditions) {
   auto model = CreateModel(kKind, TinyConfig(1));
   EXPECT_EQ((*model)->Sample(Table(), 3, 1, 0).status().code(), absl::StatusCode::kFailedPrecondition);
