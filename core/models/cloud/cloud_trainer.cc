@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/models/cloud/cloud_constants.h"
 #include "core/models/gan/gan_losses.h"
+#include "core/models/nn/checkpoint_archive.h"
 #include "core/models/nn/gumbel_softmax.h"
 #include "core/models/nn/set_mask.h"
 #include "core/random/counter_rng.h"
@@ -24,16 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 at::Generator SeededGenerator(uint64_t seed, uint64_t label, uint64_t index) {
   return at::make_generator<at::CPUGeneratorImpl>(DeriveSeed(seed ^ label, index));
-}
-
-void WriteScalar(torch::serialize::OutputArchive& archive, const std::string& key, double v) {
-  archive.write(key, torch::tensor({v}, torch::kFloat64));
-}
-
-double ReadScalar(torch::serialize::InputArchive& archive, const std::string& key) {
-  torch::Tensor t;
-  archive.read(key, t);
-  return t.item<double>();
 }
 
 // FakeJets: a generated batch, sizes as straight-through one-hots and
@@ -212,16 +203,12 @@ struct CloudTrainer::State {
     archive.write("discriminator", da);
     archive.write("optimizer_g", oga);
     archive.write("optimizer_d", oda);
-    WriteScalar(archive, "step", static_cast<double>(step));
-    WriteScalar(archive, "metric", metric);
-    WriteScalar(archive, "best_metric", best_metric);
-    WriteScalar(archive, "best_step", static_cast<double>(best_step));
-    WriteScalar(archive, "best_sizes_size", static_cast<double>(best_sizes.size()));
-    for (size_t i = 0; i < best_sizes.size(); ++i) archive.write(absl::StrCat("best_sizes_", i), best_sizes[i]);
-    // Write-then-rename: a crash mid-write leaves the previous checkpoint.
-    const std::string temp = path + ".partial";
-    archive.save_to(temp);
-    std::filesystem::rename(temp, path);
+    WriteNumber(archive, "step", static_cast<double>(step));
+    WriteNumber(archive, "metric", metric);
+    WriteNumber(archive, "best_metric", best_metric);
+    WriteNumber(archive, "best_step", static_cast<double>(best_step));
+    WriteTensorList(archive, "best_sizes_size", "best_sizes_", best_sizes);
+    SaveArchiveAtomically(archive, path);
   }
 
   void Load(const std::string& path) {
@@ -235,12 +222,11 @@ struct CloudTrainer::State {
     d->load(da);
     opt_g->load(oga);
     opt_d->load(oda);
-    step = static_cast<int64_t>(ReadScalar(archive, "step"));
-    metric = ReadScalar(archive, "metric");
-    best_metric = ReadScalar(archive, "best_metric");
-    best_step = static_cast<int64_t>(ReadScalar(archive, "best_step"));
-    best_sizes.resize(static_cast<size_t>(ReadScalar(archive, "best_sizes_size")));
-    for (size_t i = 0; i < best_sizes.size(); ++i) archive.read(absl::StrCat("best_sizes_", i), best_sizes[i]);
+    step = static_cast<int64_t>(ReadNumber(archive, "step"));
+    metric = ReadNumber(archive, "metric");
+    best_metric = ReadNumber(archive, "best_metric");
+    best_step = static_cast<int64_t>(ReadNumber(archive, "best_step"));
+    best_sizes = ReadTensorList(archive, "best_sizes_size", "best_sizes_");
   }
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "core/models/nn/checkpoint_archive.h"
 #include "core/random/counter_rng.h"
 
 namespace evgen {
@@ -19,16 +20,6 @@ constexpr uint64_t kEpochLabel = 0x4550434800000000ULL;
 // An improvement must exceed this many nats per event, so that numerical
 // jitter of a stalled run does not reset the patience.
 constexpr double kMinImprovement = 1e-4;
-
-void WriteNumber(torch::serialize::OutputArchive& archive, const std::string& key, double v) {
-  archive.write(key, torch::tensor({v}, torch::kFloat64));
-}
-
-double ReadNumber(torch::serialize::InputArchive& archive, const std::string& key) {
-  torch::Tensor t;
-  archive.read(key, t);
-  return t.item<double>();
-}
 
 int64_t TotalSteps(const FlowConfig& config, int64_t rows) {
   if (config.epochs <= 0) return config.steps;
@@ -151,12 +142,8 @@ struct FlowTrainer::State {
     WriteNumber(archive, "best_nll", best_nll);
     WriteNumber(archive, "best_step", static_cast<double>(best_step));
     WriteNumber(archive, "stale_evaluations", static_cast<double>(stale_evaluations));
-    WriteNumber(archive, "best_weights_size", static_cast<double>(best_weights.size()));
-    for (size_t i = 0; i < best_weights.size(); ++i) archive.write(absl::StrCat("best_", i), best_weights[i]);
-    // Write-then-rename: a crash mid-write leaves the previous checkpoint.
-    const std::string temp = path + ".partial";
-    archive.save_to(temp);
-    std::filesystem::rename(temp, path);
+    WriteTensorList(archive, "best_weights_size", "best_", best_weights);
+    SaveArchiveAtomically(archive, path);
   }
 
   void Load(const std::string& path) {
@@ -170,8 +157,7 @@ struct FlowTrainer::State {
     best_nll = ReadNumber(archive, "best_nll");
     best_step = static_cast<int64_t>(ReadNumber(archive, "best_step"));
     stale_evaluations = static_cast<int64_t>(ReadNumber(archive, "stale_evaluations"));
-    best_weights.resize(static_cast<size_t>(ReadNumber(archive, "best_weights_size")));
-    for (size_t i = 0; i < best_weights.size(); ++i) archive.read(absl::StrCat("best_", i), best_weights[i]);
+    best_weights = ReadTensorList(archive, "best_weights_size", "best_");
   }
 };
 

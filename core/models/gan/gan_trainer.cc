@@ -13,6 +13,7 @@
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
 #include "core/models/gan/gan_losses.h"
+#include "core/models/nn/checkpoint_archive.h"
 
 namespace evgen {
 namespace {
@@ -131,16 +132,6 @@ torch::Tensor GeneratorLoss(const GanConfig& config, const torch::Tensor& d_fake
   if (config.kind == "gan" || config.kind == "rjs-gan") return GanGeneratorLoss(d_fake);
   if (config.kind == "lsgan") return LsganGeneratorLoss(d_fake, config.lsgan_c);
   return WassersteinGeneratorLoss(d_fake);
-}
-
-void WriteTensor(torch::serialize::OutputArchive& archive, const std::string& key, double v) {
-  archive.write(key, torch::tensor({v}, torch::kFloat64));
-}
-
-double ReadTensor(torch::serialize::InputArchive& archive, const std::string& key) {
-  torch::Tensor t;
-  archive.read(key, t);
-  return t.item<double>();
 }
 
 }  // namespace
@@ -359,20 +350,13 @@ struct GanTrainer::State {
     archive.write("discriminator", da);
     archive.write("optimizer_g", oga);
     archive.write("optimizer_d", oda);
-    WriteTensor(archive, "step", static_cast<double>(step));
-    WriteTensor(archive, "best_metric", best_metric);
-    WriteTensor(archive, "best_step", static_cast<double>(best_step));
-    WriteTensor(archive, "stale_evaluations", static_cast<double>(stale_evaluations));
-    WriteTensor(archive, "best_generator_size", static_cast<double>(best_generator.size()));
-    for (size_t i = 0; i < best_generator.size(); ++i) {
-      archive.write(absl::StrCat("best_generator_", i), best_generator[i]);
-    }
-    WriteTensor(archive, "ema_size", static_cast<double>(ema.size()));
-    for (size_t i = 0; i < ema.size(); ++i) archive.write(absl::StrCat("ema_", i), ema[i]);
-    // Write-then-rename: a crash mid-write leaves the previous checkpoint.
-    const std::string temp = path + ".partial";
-    archive.save_to(temp);
-    std::filesystem::rename(temp, path);
+    WriteNumber(archive, "step", static_cast<double>(step));
+    WriteNumber(archive, "best_metric", best_metric);
+    WriteNumber(archive, "best_step", static_cast<double>(best_step));
+    WriteNumber(archive, "stale_evaluations", static_cast<double>(stale_evaluations));
+    WriteTensorList(archive, "best_generator_size", "best_generator_", best_generator);
+    WriteTensorList(archive, "ema_size", "ema_", ema);
+    SaveArchiveAtomically(archive, path);
   }
 
   void Load(const std::string& path) {
@@ -387,21 +371,15 @@ struct GanTrainer::State {
     d.module->load(da);
     opt_g->load(oga);
     opt_d->load(oda);
-    step = static_cast<int64_t>(ReadTensor(archive, "step"));
-    best_metric = ReadTensor(archive, "best_metric");
-    best_step = static_cast<int64_t>(ReadTensor(archive, "best_step"));
-    stale_evaluations = static_cast<int64_t>(ReadTensor(archive, "stale_evaluations"));
-    best_generator.resize(static_cast<size_t>(ReadTensor(archive, "best_generator_size")));
-    for (size_t i = 0; i < best_generator.size(); ++i) {
-      archive.read(absl::StrCat("best_generator_", i), best_generator[i]);
-    }
+    step = static_cast<int64_t>(ReadNumber(archive, "step"));
+    best_metric = ReadNumber(archive, "best_metric");
+    best_step = static_cast<int64_t>(ReadNumber(archive, "best_step"));
+    stale_evaluations = static_cast<int64_t>(ReadNumber(archive, "stale_evaluations"));
+    best_generator = ReadTensorList(archive, "best_generator_size", "best_generator_");
     // Checkpoints written before averaging existed carry no "ema_size".
     torch::Tensor ema_size;
     ema.clear();
-    if (archive.try_read("ema_size", ema_size)) {
-      ema.resize(static_cast<size_t>(ema_size.item<double>()));
-      for (size_t i = 0; i < ema.size(); ++i) archive.read(absl::StrCat("ema_", i), ema[i]);
-    }
+    if (archive.try_read("ema_size", ema_size)) ema = ReadTensorList(archive, "ema_size", "ema_");
   }
 };
 
