@@ -130,6 +130,15 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
 // RunPass generates the jets [block_start, block_start + kSampleBlockJets)
 // with the given model-space conditions (zeros for jets not requested:
 // their values are discarded, and masking keeps jets apart).
+// PassConditions places the conditions of jets [begin, end) (rows of
+// `cond`, which starts at jet `first`) at their positions in the pass of the
+// block starting at jet `block`; the other positions stay zero.
+torch::Tensor PassConditions(const torch::Tensor& cond, int64_t first, int64_t block, int64_t begin, int64_t end) {
+  torch::Tensor pass = torch::zeros({cloud::kSampleBlockJets, cond.size(1)}, torch::kFloat32);
+  pass.slice(0, begin - block, end - block).copy_(cond.slice(0, begin - first, end - first));
+  return pass;
+}
+
 // PassSizes is the sizes stage of RunPass alone: what SetSizes reports.
 torch::Tensor CloudModel::PassSizes(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const {
   const int64_t b = cloud::kSampleBlockJets, n_max = config_.max_constituents;
@@ -197,9 +206,7 @@ absl::StatusOr<Table> CloudModel::Sample(const Table& conditions, int64_t rows, 
   std::vector<int64_t> jet_ids;
   for (int64_t block = first_row / b * b; block < first_row + rows; block += b) {
     const int64_t begin = std::max(block, first_row), end = std::min(block + b, first_row + rows);
-    torch::Tensor pass_cond = torch::zeros({b, cond.size(1)}, torch::kFloat32);
-    pass_cond.slice(0, begin - block, end - block).copy_(cond.slice(0, begin - first_row, end - first_row));
-    const GeneratedPass pass = RunPass(pass_cond, seed, block);
+    const GeneratedPass pass = RunPass(PassConditions(cond, first_row, block, begin, end), seed, block);
     for (int64_t jet = begin; jet < end; ++jet) {
       AppendJet(pass, jet - block, jet, conditions, condition_indices, jet - first_row, out);
       jet_ids.resize(static_cast<size_t>(out.num_rows()), jet);
@@ -221,9 +228,7 @@ absl::StatusOr<std::vector<int64_t>> CloudModel::SetSizes(const Table& condition
   sizes.reserve(static_cast<size_t>(sets));
   for (int64_t block = first / b * b; block < first + sets; block += b) {
     const int64_t begin = std::max(block, first), end = std::min(block + b, first + sets);
-    torch::Tensor pass_cond = torch::zeros({b, cond.size(1)}, torch::kFloat32);
-    pass_cond.slice(0, begin - block, end - block).copy_(cond.slice(0, begin - first, end - first));
-    const torch::Tensor pass = PassSizes(pass_cond, seed, block).contiguous();
+    const torch::Tensor pass = PassSizes(PassConditions(cond, first, block, begin, end), seed, block).contiguous();
     for (int64_t jet = begin; jet < end; ++jet) sizes.push_back(pass[jet - block].item<int64_t>());
   }
   return sizes;
