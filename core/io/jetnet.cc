@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "core/io/checked_size.h"
 #include "core/io/hdf5_table.h"
+#include "core/io/massless_sum.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -36,6 +37,11 @@ std::string Shape(const std::vector<int64_t>& shape) {
   return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
+// kRequiredColumns must be in a table to be written; the jet columns are
+// derived from the constituents when absent (a generated jet has none of
+// its own), and log_e and is_top are left out.
+constexpr LongColumn kRequiredColumns[] = {kJet, kConstituent, kLogPt, kEtaRel, kPhiRel, kNConstituents};
+
 }  // namespace
 
 const std::vector<std::string>& JetNetLongColumns() {
@@ -43,6 +49,17 @@ const std::vector<std::string>& JetNetLongColumns() {
       "jet",        "constituent", "log_pt",       "log_e",          "eta_rel", "phi_rel",
       "jet_pt_gev", "jet_eta",     "jet_mass_gev", "n_constituents", "is_top"};
   return columns;
+}
+
+bool FitsJetNetLayout(const std::vector<std::string>& columns) {
+  const std::vector<std::string>& known = JetNetLongColumns();
+  for (const std::string& c : columns) {
+    if (std::find(known.begin(), known.end(), c) == known.end()) return false;
+  }
+  for (LongColumn c : kRequiredColumns) {
+    if (std::find(columns.begin(), columns.end(), known[c]) == columns.end()) return false;
+  }
+  return true;
 }
 
 absl::StatusOr<JetNetWriteOptions> ParseJetNetWriteOptions(
@@ -57,9 +74,16 @@ absl::StatusOr<JetNetWriteOptions> ParseJetNetWriteOptions(
             "multiplicity)"));
       }
       out.max_particles = v;
+    } else if (key == "is_top") {
+      float v = 0;
+      if (!absl::SimpleAtof(value, &v) || (v != 0.f && v != 1.f)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("option is_top: '", value, "' must be 0 or 1"));
+      }
+      out.is_top = v;
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("unknown option '", key, "'; known options: max_particles"));
+          absl::StrCat("unknown option '", key, "'; known options: is_top, max_particles"));
     }
   }
   return out;
@@ -84,32 +108,34 @@ absl::StatusOr<JetNetReadOptions> ParseJetNetReadOptions(
   return out;
 }
 
-absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
-                                               const JetNetWriteOptions& options,
-                                               const std::string& source) {
-  if (options.max_particles < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": max_particles must be >= 0"));
-  }
-  int col[kNumLongColumns];
+namespace {
+
+struct JetRange {
+  int64_t begin, end;
+};
+
+// LongColumnIndices finds the long columns of `table`: -1 for an optional
+// one that is absent, an error naming a required one.
+absl::Status LongColumnIndices(const Table& table, const std::string& source, int* col) {
   for (int c = 0; c < kNumLongColumns; ++c) {
     const std::string& name = JetNetLongColumns()[c];
-    if (!table.HasColumn(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": the table lacks column '", name, "' of the jet-cloud layout (",
-          absl::StrJoin(JetNetLongColumns(), ", "), ")"));
-    }
-    EVGEN_ASSIGN_OR_RETURN(col[c], table.ColumnIndex(name));
+    col[c] = table.HasColumn(name) ? *table.ColumnIndex(name) : -1;
   }
-  if (table.num_rows() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": nothing to write, the table has no rows"));
+  for (LongColumn c : kRequiredColumns) {
+    if (col[c] >= 0) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": the table lacks column '", JetNetLongColumns()[c], "' of the jet-cloud layout (",
+        "required: jet, constituent, log_pt, eta_rel, phi_rel, n_constituents; optional: log_e, "
+        "jet_pt_gev, jet_eta, jet_mass_gev, is_top)"));
   }
-  // Pass 1: the jets' row ranges, checked.
-  struct Range {
-    int64_t begin, end;
-  };
-  std::vector<Range> jets;
+  return absl::OkStatus();
+}
+
+// JetRanges finds each jet's consecutive rows and checks them: constituents
+// 0, 1, ..., n_constituents = n, jet columns constant within the jet.
+absl::StatusOr<std::vector<JetRange>> JetRanges(const Table& table, const int* col, const std::string& source) {
+  std::vector<JetRange> jets;
   std::set<float> seen_ids;
-  int64_t largest = 0;
   for (int64_t r = 0; r < table.num_rows();) {
     const float id = table.at(r, col[kJet]);
     if (!seen_ids.insert(id).second) {
@@ -131,30 +157,66 @@ absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
             table.at(k, col[kNConstituents]), " but has ", n, " rows"));
       }
       for (int c : {kJetPt, kJetEta, kJetMass, kIsTop}) {
-        if (table.at(k, col[c]) != table.at(r, col[c])) {
+        if (col[c] >= 0 && table.at(k, col[c]) != table.at(r, col[c])) {
           return absl::InvalidArgumentError(absl::StrCat(source, ": row ", k, ": jet ", id, " column ",
                                                          JetNetLongColumns()[c],
                                                          " differs within the jet"));
         }
       }
     }
-    if (!(table.at(r, col[kJetPt]) > 0)) {
-      return absl::InvalidArgumentError(absl::StrCat(source, ": row ", r, ": jet ", id,
-                                                     " has jet_pt_gev ", table.at(r, col[kJetPt]),
-                                                     ", expected > 0"));
-    }
-    largest = std::max(largest, n);
-    jets.push_back(Range{r, end});
+    jets.push_back(JetRange{r, end});
     r = end;
   }
+  return jets;
+}
+
+// JetFeatures fills (pt, eta, mass, num_particles) of one jet: the table's
+// jet columns, or for absent ones the massless sum of its constituents
+// (massless_sum.h) at jet eta 0.
+absl::Status JetFeatures(const Table& table, const int* col, const JetRange& range, int64_t j,
+                         const std::string& source, float* jf) {
+  MasslessSum sum;
+  for (int64_t r = range.begin; r < range.end; ++r) {
+    sum.Add(std::exp(static_cast<double>(table.at(r, col[kLogPt]))), table.at(r, col[kEtaRel]),
+            table.at(r, col[kPhiRel]));
+  }
+  const auto value = [&](int c, double derived) {
+    return col[c] >= 0 ? table.at(range.begin, col[c]) : static_cast<float>(derived);
+  };
+  jf[0] = value(kJetPt, sum.pt());
+  jf[1] = value(kJetEta, 0.0);
+  jf[2] = value(kJetMass, sum.mass());
+  jf[3] = static_cast<float>(range.end - range.begin);
+  if (!(jf[0] > 0) || !std::isfinite(jf[0])) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": row ", range.begin, ": jet ", j, " has ",
+        col[kJetPt] >= 0 ? "jet_pt_gev " : "a constituent pT sum of ", jf[0], ", expected > 0"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
+                                               const JetNetWriteOptions& options,
+                                               const std::string& source) {
+  if (options.max_particles < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": max_particles must be >= 0"));
+  }
+  int col[kNumLongColumns];
+  EVGEN_RETURN_IF_ERROR(LongColumnIndices(table, source, col));
+  if (table.num_rows() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": nothing to write, the table has no rows"));
+  }
+  EVGEN_ASSIGN_OR_RETURN(const std::vector<JetRange> jets, JetRanges(table, col, source));
+  int64_t largest = 0;
+  for (const JetRange& range : jets) largest = std::max(largest, range.end - range.begin);
   const int64_t p_max = options.max_particles > 0 ? options.max_particles : largest;
-  if (largest > p_max) {
-    for (size_t j = 0; j < jets.size(); ++j) {
-      if (jets[j].end - jets[j].begin > p_max) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": jet ", j, " (row ", jets[j].begin, ") has ", jets[j].end - jets[j].begin,
-            " constituents, more than max_particles=", p_max));
-      }
+  for (size_t j = 0; j < jets.size(); ++j) {
+    if (jets[j].end - jets[j].begin > p_max) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": jet ", j, " (row ", jets[j].begin, ") has ", jets[j].end - jets[j].begin,
+          " constituents, more than max_particles=", p_max));
     }
   }
   JetNetArrays out;
@@ -166,25 +228,27 @@ absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
                                         absl::StrCat(source, ": jets x max_particles x 4 features")));
   out.particle_features.assign(static_cast<size_t>(padded), 0.f);
   out.jet_features.assign(static_cast<size_t>(out.jets * kJetFeatures), 0.f);
-  out.particle_log_e.assign(static_cast<size_t>(padded / kFeatures), 0.f);
-  out.jet_is_top.assign(static_cast<size_t>(out.jets), 0.f);
+  out.particle_log_pt.assign(static_cast<size_t>(padded / kFeatures), 0.f);
+  if (col[kLogE] >= 0) out.particle_log_e.assign(static_cast<size_t>(padded / kFeatures), 0.f);
+  if (col[kIsTop] >= 0 || options.is_top.has_value()) {
+    out.jet_is_top.assign(static_cast<size_t>(out.jets), options.is_top.value_or(0.f));
+  }
   for (int64_t j = 0; j < out.jets; ++j) {
-    const Range& range = jets[static_cast<size_t>(j)];
-    const double jet_pt = table.at(range.begin, col[kJetPt]);
+    const JetRange& range = jets[static_cast<size_t>(j)];
     float* jf = &out.jet_features[static_cast<size_t>(j * kJetFeatures)];
-    jf[0] = table.at(range.begin, col[kJetPt]);
-    jf[1] = table.at(range.begin, col[kJetEta]);
-    jf[2] = table.at(range.begin, col[kJetMass]);
-    jf[3] = static_cast<float>(range.end - range.begin);
-    out.jet_is_top[static_cast<size_t>(j)] = table.at(range.begin, col[kIsTop]);
+    EVGEN_RETURN_IF_ERROR(JetFeatures(table, col, range, j, source, jf));
+    const double jet_pt = jf[0];
+    if (col[kIsTop] >= 0) out.jet_is_top[static_cast<size_t>(j)] = table.at(range.begin, col[kIsTop]);
     for (int64_t k = 0; k < range.end - range.begin; ++k) {
       const int64_t r = range.begin + k;
-      float* pf = &out.particle_features[static_cast<size_t>((j * p_max + k) * kFeatures)];
+      const size_t slot = static_cast<size_t>(j * p_max + k);
+      float* pf = &out.particle_features[slot * kFeatures];
       pf[0] = table.at(r, col[kEtaRel]);
       pf[1] = table.at(r, col[kPhiRel]);
       pf[2] = static_cast<float>(std::exp(static_cast<double>(table.at(r, col[kLogPt]))) / jet_pt);
       pf[3] = 1.f;
-      out.particle_log_e[static_cast<size_t>(j * p_max + k)] = table.at(r, col[kLogE]);
+      out.particle_log_pt[slot] = table.at(r, col[kLogPt]);
+      if (col[kLogE] >= 0) out.particle_log_e[slot] = table.at(r, col[kLogE]);
     }
   }
   return out;
@@ -199,6 +263,7 @@ absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
         absl::StrCat(source, ": empty JetNet arrays (", n, " jets, ", p, " particles per jet)"));
   }
   const bool have_log_e = !arrays.particle_log_e.empty();
+  const bool have_log_pt = !arrays.particle_log_pt.empty();
   const bool have_is_top = !arrays.jet_is_top.empty();
   // N and P come from the file's shapes; a wrapped product could match a
   // short array and send the loops below past its end.
@@ -208,6 +273,7 @@ absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
   if (arrays.particle_features.size() != static_cast<size_t>(particle_values) ||
       arrays.jet_features.size() != static_cast<size_t>(jet_values) ||
       (have_log_e && arrays.particle_log_e.size() != static_cast<size_t>(particle_values / kFeatures)) ||
+      (have_log_pt && arrays.particle_log_pt.size() != static_cast<size_t>(particle_values / kFeatures)) ||
       (have_is_top && arrays.jet_is_top.size() != static_cast<size_t>(n))) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": JetNet array sizes do not match N=",
                                                    n, ", P=", p));
@@ -236,6 +302,12 @@ absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
         return absl::InvalidArgumentError(absl::StrCat(source, ": particle_features: jet ", j,
                                                        " particle ", k, " has mask ", pf[3],
                                                        ", expected 0 or 1"));
+      } else if (pf[0] != 0.f || pf[1] != 0.f || pf[2] != 0.f) {
+        // A masked slot with values is a mask out of step with the data:
+        // either a real particle would be dropped or padding is not padding.
+        return absl::InvalidArgumentError(absl::StrCat(
+            source, ": particle_features: jet ", j, " particle ", k, " has mask 0 but values (",
+            pf[0], ", ", pf[1], ", ", pf[2], "); padding must be all zero"));
       }
     }
     if (real.empty()) {
@@ -246,7 +318,9 @@ absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
     for (size_t c = 0; c < real.size(); ++c) {
       const int64_t k = real[c];
       const float* pf = &arrays.particle_features[static_cast<size_t>((j * p + k) * kFeatures)];
-      const double log_pt = std::log(static_cast<double>(pf[2]) * jet_pt);
+      // evgen's own log_pt is exact; pt_rel * jet pT would round it.
+      const double log_pt = have_log_pt ? arrays.particle_log_pt[static_cast<size_t>(j * p + k)]
+                                        : std::log(static_cast<double>(pf[2]) * jet_pt);
       double log_e = 0;
       if (have_log_e) {
         log_e = arrays.particle_log_e[static_cast<size_t>(j * p + k)];
@@ -277,8 +351,11 @@ absl::Status WriteJetNet(const std::string& path, const Table& table,
   arrays.push_back(Hdf5Array{"particle_features", {a.jets, a.particles, kFeatures},
                              std::move(a.particle_features), {}});
   arrays.push_back(Hdf5Array{"jet_features", {a.jets, kJetFeatures}, std::move(a.jet_features), {}});
-  arrays.push_back(Hdf5Array{"particle_log_e", {a.jets, a.particles}, std::move(a.particle_log_e), {}});
-  arrays.push_back(Hdf5Array{"jet_is_top", {a.jets}, std::move(a.jet_is_top), {}});
+  arrays.push_back(Hdf5Array{"particle_log_pt", {a.jets, a.particles}, std::move(a.particle_log_pt), {}});
+  if (!a.particle_log_e.empty()) {
+    arrays.push_back(Hdf5Array{"particle_log_e", {a.jets, a.particles}, std::move(a.particle_log_e), {}});
+  }
+  if (!a.jet_is_top.empty()) arrays.push_back(Hdf5Array{"jet_is_top", {a.jets}, std::move(a.jet_is_top), {}});
   return WriteHdf5Arrays(path, arrays);
 }
 
@@ -306,14 +383,15 @@ absl::StatusOr<Table> ReadJetNet(const std::string& path, const JetNetReadOption
   a.particles = p;
   a.particle_features = std::move(particles.values);
   a.jet_features = std::move(jets.values);
-  if (file.Has("particle_log_e")) {
-    EVGEN_ASSIGN_OR_RETURN(Hdf5Array log_e, file.Read("particle_log_e"));
-    if (log_e.shape != std::vector<int64_t>{n, p}) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": dataset 'particle_log_e' has shape ",
-                                                     Shape(log_e.shape), ", expected [", n, ", ",
+  for (const char* name : {"particle_log_e", "particle_log_pt"}) {
+    if (!file.Has(name)) continue;
+    EVGEN_ASSIGN_OR_RETURN(Hdf5Array values, file.Read(name));
+    if (values.shape != std::vector<int64_t>{n, p}) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": dataset '", name, "' has shape ",
+                                                     Shape(values.shape), ", expected [", n, ", ",
                                                      p, "]"));
     }
-    a.particle_log_e = std::move(log_e.values);
+    (std::string(name) == "particle_log_e" ? a.particle_log_e : a.particle_log_pt) = std::move(values.values);
   }
   if (file.Has("jet_is_top")) {
     EVGEN_ASSIGN_OR_RETURN(Hdf5Array is_top, file.Read("jet_is_top"));

@@ -7,11 +7,15 @@
 //                      mask); pt_rel = pT / jet pT; mask 1 for a real
 //                      particle, 0 for padding (padding rows are all zero).
 //   jet_features       [N, 4]: (pt_gev, eta, mass_gev, num_particles).
-// evgen adds two datasets that JetNet readers ignore, so that its own files
+// evgen adds datasets that JetNet readers ignore, so that its own files
 // round-trip exactly:
-//   particle_log_e     [N, P]: ln(E / GeV) per particle (0 for padding).
-//   jet_is_top         [N]: 1 for a top jet, 0 for QCD. JetNet keeps one jet
-//                      type per file instead (t.hdf5, g.hdf5, ...).
+//   particle_log_pt    [N, P]: ln(pT / GeV) per particle (0 for padding);
+//                      pt_rel * jet pT would round it.
+//   particle_log_e     [N, P]: ln(E / GeV) per particle (0 for padding), when
+//                      the table has log_e.
+//   jet_is_top         [N]: 1 for a top jet, 0 for QCD, when the table has
+//                      is_top or the write option is_top is given. JetNet
+//                      keeps one jet type per file instead (t.hdf5, g.hdf5).
 //
 // evgen's long table (core/physics/jet_clouds.h; copied here because evgen_io
 // must not depend on core/physics): one row per constituent, jets consecutive,
@@ -21,19 +25,24 @@
 //
 // Writing pads each jet to P = max_particles (default 100, the jet-clouds
 // maximum; 0 means the largest multiplicity in the table) in constituent
-// order. The table must hold every long column (extra columns are ignored);
-// each jet's rows must be consecutive with constituent 0, 1, ..., n-1,
-// n_constituents = n, the jet columns constant over the jet and jet_pt_gev > 0.
+// order. The table needs jet, constituent, log_pt, eta_rel, phi_rel and
+// n_constituents (a jet-cloud model's samples have no more); extra columns
+// are ignored. A jet column it lacks is derived from the constituents taken
+// as massless (massless_sum.h): jet_pt_gev their summed pT, jet_mass_gev
+// their mass, jet_eta 0 (the frame of eta_rel). Each jet's rows must be
+// consecutive with constituent 0, 1, ..., n-1, n_constituents = n, the jet
+// columns constant over the jet and the jet pT > 0.
 //
 // Reading numbers jets 0..N-1 in file order and takes each jet's real
-// particles in array order: log_pt = ln(pt_rel * jet pT), log_e from
-// particle_log_e or, without it (JetNet's own files), for a massless particle
-// at eta = jet_eta + eta_rel: log_e = log_pt + ln(cosh(eta)); is_top from
-// jet_is_top or else the option is_top. n_constituents is the mask count (the
-// num_particles feature is not used). Errors (InvalidArgument naming the file,
-// dataset and jet): missing datasets, wrong ranks or shapes, N or P zero, a
-// mask other than 0/1, a jet without particles, a real particle with
-// pt_rel <= 0, a jet pT <= 0.
+// particles in array order: log_pt from particle_log_pt or else
+// ln(pt_rel * jet pT), log_e from particle_log_e or, without it (JetNet's
+// own files), for a massless particle at eta = jet_eta + eta_rel:
+// log_e = log_pt + ln(cosh(eta)); is_top from jet_is_top or else the option
+// is_top. n_constituents is the mask count (the num_particles feature is not
+// used). Errors (InvalidArgument naming the file, dataset and jet): missing
+// datasets, wrong ranks or shapes, N or P zero, a mask other than 0/1, a
+// padding slot (mask 0) with non-zero values, a jet without particles, a
+// real particle with pt_rel <= 0, a jet pT <= 0.
 //
 // Example:
 //   EVGEN_RETURN_IF_ERROR(WriteJetNet("jets.hdf5", clouds));
@@ -42,6 +51,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,10 +65,18 @@ namespace evgen {
 // (JetCloudColumns() in core/physics/jet_clouds.h).
 const std::vector<std::string>& JetNetLongColumns();
 
+// FitsJetNetLayout: whether a table of these columns can be written as a
+// JetNet file without losing a column (the required ones present, every
+// column a long one). The stream writer then picks JetNet for .h5/.hdf5.
+bool FitsJetNetLayout(const std::vector<std::string>& columns);
+
 struct JetNetWriteOptions {
   // max_particles: P, the padded particle count; 0 takes the table's largest
   // multiplicity. A jet with more constituents is an error.
   int max_particles = 100;
+  // is_top fills jet_is_top for a table without an is_top column (e.g. the
+  // samples of a model trained on top jets only).
+  std::optional<float> is_top;
 };
 
 struct JetNetReadOptions {
@@ -67,7 +85,7 @@ struct JetNetReadOptions {
   float is_top = 0;
 };
 
-// Option parsers: "max_particles" for writing, "is_top" for reading; unknown
+// Option parsers: "max_particles" and "is_top" for writing, "is_top" for reading; unknown
 // keys are InvalidArgument naming them.
 [[nodiscard]] absl::StatusOr<JetNetWriteOptions> ParseJetNetWriteOptions(
     const std::map<std::string, std::string>& options);
@@ -80,6 +98,7 @@ struct JetNetArrays {
   int64_t particles = 0;  // P
   std::vector<float> particle_features;  // N * P * 4
   std::vector<float> jet_features;       // N * 4
+  std::vector<float> particle_log_pt;    // N * P, or empty
   std::vector<float> particle_log_e;     // N * P, or empty
   std::vector<float> jet_is_top;         // N, or empty
 };

@@ -312,6 +312,10 @@ absl::Status StreamingTableWriter::Open(const std::string& path, std::vector<std
   d.options = options;
   d.format = format.empty() ? FormatFromExtension(path) : format;
   if (d.format.empty()) return UnknownFormat(path);
+  // A jet-cloud table goes into .h5 in the JetNet layout, which every jet
+  // tool reads (and evgen reads back by content); --format hdf5 keeps the
+  // flat table.
+  if (format.empty() && d.format == "hdf5" && FitsJetNetLayout(columns)) d.format = "jetnet";
   absl::Status valid = CheckTableFormat(d.format);
   if (!valid.ok()) return valid;
   if (d.format == "npy" || d.format == "csv") {

@@ -53,7 +53,9 @@ const std::vector<std::string>& TableFormats();
 namespace evgen {
 
 // StreamingTableWriter writes a table of known size row block by row block,
-// publishing the file atomically on Commit(); abandoned writes leave nothing
+// in the format named or else the one of the extension; a jet-cloud table
+// (FitsJetNetLayout, jetnet.h) written to .h5/.hdf5 without a format name
+// takes the JetNet layout. The file is published atomically on Commit(); abandoned writes leave nothing
 // behind. Every format but JetNet (which pads whole jets) streams with
 // memory independent of the table size: npy, csv, hdf5 (Hdf5TableWriter),
 // lhe (LheWriter) and hepmc3 (HepMC3Writer); JetNet gathers the rows and

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <filesystem>
 
@@ -146,6 +147,11 @@ TEST(JetNetTest, ReaderRejectsBadFilesWithPreciseMessages) {
                   "jet 0 has pt -5, expected > 0");
   ExpectReadError({particles(good), jets, Hdf5Array{"particle_log_e", {1, 3}, {1, 2, 3}, {}}},
                   "dataset 'particle_log_e' has shape [1, 3], expected [1, 2]");
+  ExpectReadError({particles(good), jets, Hdf5Array{"particle_log_pt", {2, 2}, {1, 2, 3, 4}, {}}},
+                  "dataset 'particle_log_pt' has shape [2, 2], expected [1, 2]");
+  // A mask out of step with the data: a masked slot that holds a particle.
+  ExpectReadError({particles({0.1f, 0.2f, 0.5f, 1, 0.3f, 0, 0.2f, 0}), jets},
+                  "jet 0 particle 1 has mask 0 but values (0.3, 0, 0.2); padding must be all zero");
 
   const std::string text = TempPath("text.hdf5");
   ASSERT_TRUE(WriteFileAtomically(text, "not hdf5").ok());
@@ -180,6 +186,10 @@ TEST(JetNetTest, WriterRejectsTablesOutsideTheLongLayout) {
   Table missing({"jet", "constituent"});
   missing.AppendRow({0.f, 0.f});
   expect(missing, "lacks column 'log_pt'");
+  Table no_phi({"jet", "constituent", "log_pt", "eta_rel", "n_constituents"});
+  no_phi.AppendRow({0.f, 0.f, 5.f, 0.f, 1.f});
+  expect(no_phi, "lacks column 'phi_rel' of the jet-cloud layout (required: jet, constituent, log_pt, "
+                 "eta_rel, phi_rel, n_constituents");
 
   Table shuffled = Clouds({2, 2});
   const int constituent = *shuffled.ColumnIndex("constituent");
@@ -197,9 +207,76 @@ TEST(JetNetTest, WriterRejectsTablesOutsideTheLongLayout) {
   expect(count, "row 1: jet 0 says n_constituents 4 but has 3 rows");
   absl::StatusOr<JetNetWriteOptions> options = ParseJetNetWriteOptions({{"max_particles", "-1"}});
   EXPECT_FALSE(options.ok());
-  options = ParseJetNetWriteOptions({{"max_particles", "150"}});
+  options = ParseJetNetWriteOptions({{"max_particles", "150"}, {"is_top", "1"}});
   ASSERT_TRUE(options.ok());
   EXPECT_EQ(options->max_particles, 150);
+  EXPECT_EQ(options->is_top, 1.f);
+  options = ParseJetNetWriteOptions({{"is_top", "2"}});
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("option is_top: '2' must be 0 or 1"), std::string::npos);
+}
+
+// SampledClouds is what a jet-cloud model samples: constituents only, no jet
+// columns, no log_e, no is_top.
+Table SampledClouds() {
+  Table t({"jet", "constituent", "log_pt", "eta_rel", "phi_rel", "n_constituents"});
+  const std::vector<std::vector<std::array<float, 3>>> jets = {
+      {{6.0f, 0.05f, -0.1f}, {5.2f, -0.2f, 0.15f}, {4.1f, 0.3f, 0.3f}},
+      {{6.5f, 0.f, 0.f}, {3.0f, 0.1f, -0.4f}}};
+  for (size_t j = 0; j < jets.size(); ++j) {
+    for (size_t c = 0; c < jets[j].size(); ++c) {
+      t.AppendRow({static_cast<float>(j), static_cast<float>(c), jets[j][c][0], jets[j][c][1], jets[j][c][2],
+                   static_cast<float>(jets[j].size())});
+    }
+  }
+  return t;
+}
+
+TEST(JetNetTest, SampledJetsGetTheirJetFeaturesFromTheConstituentsAndRoundTripExactly) {
+  const Table t = SampledClouds();
+  EXPECT_TRUE(FitsJetNetLayout(t.columns()));
+  const std::string path = TempPath("sampled.hdf5");
+  JetNetWriteOptions options;
+  options.is_top = 1.f;
+  ASSERT_TRUE(WriteJetNet(path, t, options).ok());
+  absl::StatusOr<Hdf5File> file = Hdf5File::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_FALSE(file->Has("particle_log_e")) << "the table has no log_e";
+  absl::StatusOr<Hdf5Array> jets = file->Read("jet_features");
+  ASSERT_TRUE(jets.ok()) << jets.status();
+  // Jet 0 by hand: massless constituents summed.
+  double e = 0, px = 0, py = 0, pz = 0;
+  for (int r = 0; r < 3; ++r) {
+    const double pt = std::exp(static_cast<double>(t.at(r, 2))), eta = t.at(r, 3), phi = t.at(r, 4);
+    e += pt * std::cosh(eta);
+    px += pt * std::cos(phi);
+    py += pt * std::sin(phi);
+    pz += pt * std::sinh(eta);
+  }
+  EXPECT_NEAR(jets->values[0], std::hypot(px, py), 1e-3);
+  EXPECT_EQ(jets->values[1], 0.f);
+  EXPECT_NEAR(jets->values[2], std::sqrt(e * e - px * px - py * py - pz * pz), 1e-3);
+  EXPECT_EQ(jets->values[3], 3.f);
+
+  absl::StatusOr<Table> back = ReadJetNet(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->num_rows(), t.num_rows());
+  for (const std::string& column : t.columns()) {
+    const int a = *t.ColumnIndex(column), b = *back->ColumnIndex(column);
+    for (int64_t r = 0; r < t.num_rows(); ++r) {
+      EXPECT_EQ(t.at(r, a), back->at(r, b)) << column << " row " << r << ": must come back exactly";
+    }
+  }
+  const int is_top = *back->ColumnIndex("is_top");
+  for (int64_t r = 0; r < back->num_rows(); ++r) EXPECT_EQ(back->at(r, is_top), 1.f);
+}
+
+TEST(JetNetTest, FitsJetNetLayoutOnlyWhenNoColumnWouldBeLost) {
+  EXPECT_TRUE(FitsJetNetLayout(JetNetLongColumns()));
+  std::vector<std::string> extra = JetNetLongColumns();
+  extra.push_back("jet_type");
+  EXPECT_FALSE(FitsJetNetLayout(extra));
+  EXPECT_FALSE(FitsJetNetLayout({"jet", "constituent", "log_pt", "eta_rel", "n_constituents"}));
 }
 
 }  // namespace

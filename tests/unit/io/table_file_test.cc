@@ -49,6 +49,31 @@ TEST(StreamingTableWriterTest, ALargePromiseIsNotReservedButStillWritten) {
   EXPECT_EQ(writer.Commit().code(), absl::StatusCode::kDataLoss);
 }
 
+// A jet-cloud table streamed to .h5 without a format name takes the JetNet
+// layout (what jet tools read); --format hdf5 keeps the flat table.
+TEST(StreamingTableWriterTest, JetCloudTablesGoIntoH5AsJetNet) {
+  const std::vector<std::string> columns = {"jet", "constituent", "log_pt", "eta_rel", "phi_rel", "n_constituents"};
+  Table jets(columns);
+  jets.AppendRow({0.f, 0.f, 6.f, 0.1f, 0.f, 2.f});
+  jets.AppendRow({0.f, 1.f, 5.f, -0.1f, 0.2f, 2.f});
+  for (const std::string format : {"", "hdf5"}) {
+    SCOPED_TRACE(format);
+    const std::string path = TempPath("jets.h5");
+    StreamingTableWriter writer;
+    ASSERT_TRUE(writer.Open(path, columns, 2, format).ok());
+    ASSERT_TRUE(writer.Append(jets).ok());
+    ASSERT_TRUE(writer.Commit().ok());
+    absl::StatusOr<Hdf5File> file = Hdf5File::Open(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_EQ(file->Has("particle_features"), format.empty());
+    EXPECT_EQ(file->Has("table"), !format.empty());
+    absl::StatusOr<Table> back = ReadTableFile(path);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->num_rows(), 2);
+    EXPECT_EQ(back->at(1, *back->ColumnIndex("log_pt")), 5.f);
+  }
+}
+
 // TtbarRows is the ttbar-allhad layout p1..p6 with random momenta and
 // weights, as a four-vector GAN samples it.
 Table TtbarRows(int rows) {
