@@ -36,6 +36,10 @@ absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, con
                                                            uint64_t);
 // The mean of one column in bins of another, e.g. jet mass in N_track bins.
 [[nodiscard]] absl::StatusOr<MetricOutcome> BinnedMeanMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
+// JetRows: one row per jet of a jet-cloud table (its constituent 0), with the
+// jet as its constituents make it (cloud_pt_gev, cloud_mass_gev) when the
+// table has log_pt, eta_rel and phi_rel; `which` names the table in errors.
+[[nodiscard]] absl::StatusOr<Table> JetRows(const Table& clouds, const char* which);
 // Posterior calibration: reference = truths, candidate = K samples per truth.
 [[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

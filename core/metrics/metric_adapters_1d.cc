@@ -3,6 +3,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/io/massless_sum.h"
 #include "core/metrics/binned_mean.h"
 #include "core/metrics/calibration.h"
 #include "core/metrics/histogram.h"
@@ -195,7 +196,10 @@ absl::StatusOr<std::pair<double, double>> BatchedW1(const std::vector<double>& r
 }  // namespace
 
 // JetRows keeps one row per jet of a jet-cloud table (its constituent 0), so
-// jet-level columns count each jet once, not once per constituent.
+// jet-level columns count each jet once, not once per constituent. Tables
+// with log_pt, eta_rel and phi_rel gain the jet as its constituents make it
+// (massless_sum.h): cloud_pt_gev and cloud_mass_gev, which a generated jet
+// has as well as a reference one (JetNet's W1M is the W1 of this mass).
 absl::StatusOr<Table> JetRows(const Table& clouds, const char* which) {
   absl::StatusOr<int> c = clouds.ColumnIndex("constituent");
   if (!c.ok()) {
@@ -206,7 +210,24 @@ absl::StatusOr<Table> JetRows(const Table& clouds, const char* which) {
   for (int64_t r = 0; r < clouds.num_rows(); ++r) {
     if (clouds.at(r, *c) == 0) rows.push_back(r);
   }
-  return clouds.SelectRows(rows);
+  Table jets = clouds.SelectRows(rows);
+  if (!clouds.HasColumn("log_pt") || !clouds.HasColumn("eta_rel") || !clouds.HasColumn("phi_rel")) return jets;
+  const int log_pt = *clouds.ColumnIndex("log_pt"), eta = *clouds.ColumnIndex("eta_rel"),
+            phi = *clouds.ColumnIndex("phi_rel");
+  std::vector<float> pt(rows.size()), mass(rows.size());
+  for (size_t j = 0; j < rows.size(); ++j) {
+    const int64_t end = j + 1 < rows.size() ? rows[j + 1] : clouds.num_rows();
+    MasslessSum sum;
+    for (int64_t r = rows[j]; r < end; ++r) {
+      sum.Add(std::exp(static_cast<double>(clouds.at(r, log_pt))), clouds.at(r, eta), clouds.at(r, phi));
+    }
+    pt[j] = static_cast<float>(sum.pt());
+    mass[j] = static_cast<float>(sum.mass());
+  }
+  for (const auto& [name, values] : {std::pair{"cloud_pt_gev", &pt}, std::pair{"cloud_mass_gev", &mass}}) {
+    if (!jets.HasColumn(name)) EVGEN_RETURN_IF_ERROR(jets.AppendColumn(name, *values));
+  }
+  return jets;
 }
 
 absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions& options, const Table& reference_in,

@@ -105,7 +105,8 @@ const std::vector<Entry>& Entries() {
       {{"wasserstein-1",
         "exact 1-D W1 per column from sorted samples; with num_batches, JetNet's batched W1 (e.g. w1m "
         "on jet mass): mean +- std over batches of num_eval_samples resampled rows; value = the mean "
-        "over columns; jet_level=1 counts each jet of a jet-cloud table once",
+        "over columns; jet_level=1 counts each jet of a jet-cloud table once and adds cloud_pt_gev "
+        "and cloud_mass_gev, the massless sum of its constituents (JetNet's W1M: columns=cloud_mass_gev)",
         {"columns", "num_batches", "num_eval_samples", "jet_level"}},
        Wasserstein1Metric},
       {{"ks", "two-sample Kolmogorov-Smirnov per column with p-values; value = the largest statistic",
@@ -134,8 +135,9 @@ const std::vector<Entry>& Entries() {
        QuantileErrorMetric},
       {{"classifier-auc",
         "ROC AUC of a small MLP trained to tell candidate from reference on a held-out split (0.5: "
-        "indistinguishable); uncertainty = the AUC's spread under no difference",
-        {"columns", "max_rows", "epochs"}},
+        "indistinguishable); uncertainty = the AUC's spread under no difference; jet_level=1 classifies "
+        "the jets of jet-cloud tables (columns as wasserstein-1's jet_level)",
+        {"columns", "max_rows", "epochs", "jet_level"}},
        ClassifierAucMetric},
       {{"momentum-balance",
         "per event sum(p_x) / sum(|p_x|) over the named particles; value = its std in the candidate",

@@ -1,0 +1,66 @@
+// Jet-level metrics of jet-cloud tables: one row per jet, and the jet as its
+// constituents make it, which generated jets (without jet columns) have too.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/metrics/metric_adapters.h"
+#include "core/metrics/metric_registry.h"
+
+namespace evgen {
+namespace {
+
+// Clouds: two jets; `with_jet_columns` adds jet_mass_gev as a reference
+// table has it (deliberately not the constituents' mass).
+Table Clouds(bool with_jet_columns, float shift) {
+  std::vector<std::string> columns = {"jet", "constituent", "log_pt", "eta_rel", "phi_rel", "n_constituents"};
+  if (with_jet_columns) columns.push_back("jet_mass_gev");
+  Table t(columns);
+  const float rows[5][3] = {{6.f, 0.1f, 0.f}, {5.f, -0.2f, 0.3f}, {4.f, 0.f, -0.4f}, {6.5f, 0.f, 0.f}, {5.5f, 0.3f, 0.1f}};
+  for (int r = 0; r < 5; ++r) {
+    const int jet = r < 3 ? 0 : 1, constituent = r < 3 ? r : r - 3, n = r < 3 ? 3 : 2;
+    std::vector<float> row = {static_cast<float>(jet), static_cast<float>(constituent), rows[r][0],
+                              rows[r][1] + shift, rows[r][2], static_cast<float>(n)};
+    if (with_jet_columns) row.push_back(999.f);
+    t.AppendRow(row.data());
+  }
+  return t;
+}
+
+TEST(JetRowsTest, OneRowPerJetWithTheConstituentsMassAndPt) {
+  absl::StatusOr<Table> jets = JetRows(Clouds(true, 0), "reference");
+  ASSERT_TRUE(jets.ok()) << jets.status();
+  ASSERT_EQ(jets->num_rows(), 2);
+  double e = 0, px = 0, py = 0, pz = 0;
+  const float rows[2][3] = {{6.5f, 0.f, 0.f}, {5.5f, 0.3f, 0.1f}};
+  for (const auto& r : rows) {
+    const double pt = std::exp(static_cast<double>(r[0]));
+    e += pt * std::cosh(r[1]);
+    px += pt * std::cos(r[2]);
+    py += pt * std::sin(r[2]);
+    pz += pt * std::sinh(r[1]);
+  }
+  EXPECT_NEAR(jets->at(1, *jets->ColumnIndex("cloud_mass_gev")), std::sqrt(e * e - px * px - py * py - pz * pz), 1e-2);
+  EXPECT_NEAR(jets->at(1, *jets->ColumnIndex("cloud_pt_gev")), std::hypot(px, py), 1e-2);
+  EXPECT_EQ(jets->at(1, *jets->ColumnIndex("jet_mass_gev")), 999.f);
+}
+
+TEST(JetRowsTest, W1OfTheConstituentMassComparesGeneratedWithReferenceJets) {
+  // A shift of every eta_rel is a longitudinal boost of massless
+  // constituents: the mass must not change.
+  const MetricOptions options = {{"columns", "cloud_mass_gev"}, {"jet_level", "1"}};
+  absl::StatusOr<MetricOutcome> same = ComputeMetric("wasserstein-1", options, Clouds(true, 0), Clouds(false, 0.7f), 1);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_NEAR(same->value, 0.0, 0.05);
+  absl::StatusOr<MetricOutcome> missing = ComputeMetric("wasserstein-1", {{"columns", "cloud_mass_gev"}}, Clouds(true, 0),
+                                                        Clouds(false, 0), 1);
+  EXPECT_FALSE(missing.ok()) << "without jet_level there is no cloud_mass_gev";
+  Table flat({"x"});
+  flat.AppendRow({1.f});
+  absl::StatusOr<MetricOutcome> not_clouds = ComputeMetric("classifier-auc", {{"jet_level", "1"}}, flat, flat, 1);
+  ASSERT_FALSE(not_clouds.ok());
+  EXPECT_NE(not_clouds.status().message().find("no 'constituent' column"), std::string::npos) << not_clouds.status();
+}
+
+}  // namespace
+}  // namespace evgen
