@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/io/table_file.h"
+#include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
 
 namespace evgen::testing {
@@ -55,6 +57,73 @@ TEST(JetCloudTest, SampledJetsStreamWholeAndReproduce) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->columns(), jets->columns());
   EXPECT_EQ(again->values(), jets->values()) << "same seed, same jets, whatever the format";
+
+  // -o jets.h5 writes the JetNet layout; uploaded back, every sampled column
+  // has the statistics of the .npy sample's, to the last digit.
+  const std::string h5 = dir + "/jets.h5";
+  CliResult c = cli({"sample", std::to_string(kJets), "--model", "clouds", "--seed", "4", "-o", h5, "-O", "is_top=1"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  CliResult up_h5 = cli({"--json", "datasets", "upload", h5, "--name", "back-h5"});
+  ASSERT_EQ(up_h5.code, 0) << up_h5.err;
+  CliResult up_npy = cli({"--json", "datasets", "upload", npy, "--name", "back-npy"});
+  ASSERT_EQ(up_npy.code, 0) << up_npy.err;
+  const nlohmann::json from_h5 = nlohmann::json::parse(up_h5.out), from_npy = nlohmann::json::parse(up_npy.out);
+  EXPECT_EQ(from_h5["source"], "upload:jets.h5");
+  EXPECT_EQ(from_h5["rows"], from_npy["rows"]);
+  auto summaries = [](const nlohmann::json& d) {
+    std::map<std::string, nlohmann::json> out;
+    for (const auto& s : d["summaries"]) out[s["name"]] = s;
+    return out;
+  };
+  const auto h5_columns = summaries(from_h5), npy_columns = summaries(from_npy);
+  for (const auto& [name, summary] : npy_columns) {
+    ASSERT_TRUE(h5_columns.count(name)) << name;
+    EXPECT_EQ(h5_columns.at(name), summary) << name;
+  }
+  EXPECT_EQ(h5_columns.at("is_top")["mean"], 1.0);
+  EXPECT_GT(h5_columns.at("jet_mass_gev")["mean"].get<double>(), 0.0) << "from the constituents";
+  server->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// A conditional jet-cloud model: jet type and jet pT as conditions, taken per
+// jet from a stored long table, copied into the sample and into the JetNet
+// file's jet features.
+TEST(JetCloudTest, ConditionedOnJetTypeAndPtThroughTheCli) {
+  const std::string dir = MakeTempDir("evgen-jet-cloud-cond");
+  auto server = EvgendProcess::Start(dir + "/data");
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto cli = [&](const std::vector<std::string>& args) { return RunCliCapture((*server)->address(), args); };
+  ASSERT_EQ(cli({"datasets", "generate", "jet-clouds", "-n", "300", "--seed", "1", "--name", "jets"}).code, 0);
+  CliResult train = cli({"train", "jet-cloud-gan", "--dataset", "jets", "--name", "cond", "--config",
+                         R"({"preset": "jet-cloud-gan-small", "steps": 4, "condition_columns": ["is_top", "jet_pt_gev"]})",
+                         "--seed", "1", "--wait"});
+  ASSERT_EQ(train.code, 0) << train.err << train.out;
+  const std::string npy = dir + "/cond.npy", h5 = dir + "/cond.h5";
+  for (const std::string& out : {npy, h5}) {
+    CliResult s = cli({"sample", "300", "--model", "cond", "--conditions-from", "jets", "--seed", "2", "-o", out});
+    ASSERT_EQ(s.code, 0) << s.err;
+  }
+  CliResult exported = cli({"datasets", "export", "jets", "-o", dir + "/truth.csv"});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  absl::StatusOr<Table> truth = ReadTableFile(dir + "/truth.csv");
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  absl::StatusOr<Table> sample = ReadTableFile(npy), jetnet = ReadTableFile(h5);
+  ASSERT_TRUE(sample.ok()) << sample.status();
+  ASSERT_TRUE(jetnet.ok()) << jetnet.status();
+  // Jet j of the sample carries the conditions of jet j of the dataset.
+  const auto per_jet = [](const Table& t, const std::string& column) {
+    std::vector<float> out;
+    const int c = *t.ColumnIndex(column), constituent = *t.ColumnIndex("constituent");
+    for (int64_t r = 0; r < t.num_rows(); ++r) {
+      if (t.at(r, constituent) == 0) out.push_back(t.at(r, c));
+    }
+    return out;
+  };
+  for (const std::string column : {"is_top", "jet_pt_gev"}) {
+    EXPECT_EQ(per_jet(*sample, column), per_jet(*truth, column)) << column;
+    EXPECT_EQ(per_jet(*jetnet, column), per_jet(*truth, column)) << column << " in the JetNet file";
+  }
   server->reset();
   std::filesystem::remove_all(dir);
 }
