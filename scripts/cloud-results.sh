@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# cloud-results.sh: reproduces the jet-cloud GAN figures of docs/results.md
+# through the service. Starts evgend on loopback with a fresh data directory
+# and, through the evgen CLI only: generates top-like jet clouds (training
+# jets, a held-out truth sample and a second truth sample for the
+# truth-vs-truth baseline, 5,000 jets each, seeds 1, 2, 3); trains the
+# jet-cloud-gan-small preset (seed 1) and, as the floor, the same model after
+# one step ("untrained"); samples 5,000 jets of each into .h5 (the JetNet
+# layout), uploads them back and compares each with the held-out truth:
+#   multiplicity   W1 of n_constituents per jet (and its mean)
+#   constituents   W1 of the log_pt, eta_rel, phi_rel marginals (mean of 3)
+#   W1M            JetNet's batched W1 of the jet mass (the massless sum of the
+#                  constituents, cloud_mass_gev), 5 batches
+#   W1-EFP         JetNet's W1 of the n = 4, d = 4 EFPs, 5 batches
+#   FPD, KPD       on the 36 d <= 4 EFPs
+#   AUC            classifier test on jets (multiplicity, mass, pT)
+# and prints each figure for the model, the untrained model and truth vs
+# truth, with the model's as a multiple of truth vs truth.
+#
+# Usage: scripts/cloud-results.sh
+# Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
+# (default build/release), EVGEN_CLOUD_CONFIG (JSON keys merged into the
+# preset, e.g. '{"tau": 0.5}'), EVGEN_CLOUD_JETS (default 5000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin_dir=${EVGEN_BIN_DIR:-build/release}
+evgend=$bin_dir/server/evgend
+evgen=$bin_dir/client/evgen
+work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-cloud-results-XXXXXX)}
+extra=${EVGEN_CLOUD_CONFIG:-"{}"}
+jets=${EVGEN_CLOUD_JETS:-5000}
+mkdir -p "$work"
+
+source scripts/start-evgend.sh
+start_evgend "$evgend" "$work"
+echo "== evgend at $EVGEN_SERVER, data in $work/data"
+source scripts/results-lib.sh
+
+for spec in train:1 truth:2 truth2:3; do
+  "$evgen" datasets generate jet-clouds -n "$jets" --seed "${spec#*:}" -O top_fraction=1 --name "${spec%:*}" > /dev/null
+done
+
+start=$SECONDS
+"$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config jet-cloud-gan-small)" --seed 1 --wait \
+  > "$work/train-clouds.log"
+echo "-- trained clouds ($(config jet-cloud-gan-small)) in $((SECONDS - start)) s"
+"$evgen" train jet-cloud-gan --name untrained --dataset train \
+  --config "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["steps"]=1; print(json.dumps(c))' \
+    "$(config jet-cloud-gan-small)")" --seed 1 --wait > "$work/train-untrained.log"
+
+for model in clouds untrained; do
+  start=$SECONDS
+  "$evgen" sample "$jets" --model "$model" --seed 2 -o "$work/$model.h5" -O is_top=1 > /dev/null
+  echo "-- sampled $jets jets of $model into $work/$model.h5 (JetNet layout) in $((SECONDS - start)) s"
+  "$evgen" datasets upload "$work/$model.h5" --name "$model" > /dev/null
+done
+
+# value CANDIDATE METRIC [OPTIONS...]: the metric's value and uncertainty
+# (-1: none) of CANDIDATE against the held-out truth.
+value() {
+  local candidate=$1 name=$2
+  shift 2
+  "$evgen" --json metrics compare truth "$candidate" -m "$name" --seed 3 "$@" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(r["value"], r.get("uncertainty", -1))'
+}
+
+# row LABEL METRIC [OPTIONS...]: the model, the untrained model and the
+# second truth sample, each against the held-out truth.
+row() {
+  local label=$1
+  shift
+  python3 - "$label" "$(value clouds "$@")" "$(value untrained "$@")" "$(value truth2 "$@")" <<'EOF'
+import sys
+label, m, u, t = sys.argv[1], *[list(map(float, x.split())) for x in sys.argv[2:]]
+fmt = lambda v: "%.4g" % v[0] + (" +- %.2g" % v[1] if v[1] >= 0 else "")
+ratio = lambda a, b: "%.1f" % (a / b) if b else "-"
+print("%-13s model %-19s untrained %-19s truth-vs-truth %-19s model/tvt %5s untrained/model %5s" % (
+    label, fmt(m), fmt(u), fmt(t), ratio(m[0], t[0]), ratio(u[0], m[0])))
+EOF
+}
+
+echo "== top-like jets, $jets per sample, against a held-out truth sample (seed 2)"
+for d in truth truth2 clouds untrained; do
+  "$evgen" --json datasets describe "$d" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("   %-9s %7d constituents in %s jets: mean multiplicity %.2f" % (
+    d["name"], d["rows"], sys.argv[1], d["rows"] / int(sys.argv[1])))' "$jets"
+done
+row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
+row constituents wasserstein-1 -O columns=log_pt,eta_rel,phi_rel
+row W1M wasserstein-1 -O columns=cloud_mass_gev -O jet_level=1 -O num_batches=5 -O num_eval_samples="$jets"
+row W1-EFP w1-efp -O num_eval_samples="$jets" -O num_batches=5
+row FPD fpd -O features=efp
+row KPD kpd -O features=efp
+row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
