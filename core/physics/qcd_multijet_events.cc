@@ -218,7 +218,8 @@ void Reconstruct(CounterRng& rng, Event& event) {
     const double true_pt = p.Pt();
     const double resolution = kPtResolution + kPtResolutionPerEta * abs_eta;
     const float pt = static_cast<float>(true_pt * (1.0 + resolution * rng.Normal()));
-    if (!(std::fabs(eta) < static_cast<float>(kAbsEtaMax)) || !(pt > static_cast<float>(kPtMinGev))) {
+    if (!(std::fabs(eta) < static_cast<float>(kAbsEtaMax)) ||
+        !(pt > static_cast<float>(kPtMinGev))) {
       continue;
     }
     const double activity = rng.Normal();
@@ -255,8 +256,8 @@ Region EventRegion(const Event& event) {
   region.n_jets = event.n_jets;
   if (event.n_jets < 2) return ClassifyRegion(region);
   region.leading_pt_gev = event.jets[0].pt_gev;
-  region.abs_delta_eta_12 = std::fabs(static_cast<double>(event.jets[0].eta) -
-                                      static_cast<double>(event.jets[1].eta));
+  region.abs_delta_eta_12 =
+      std::fabs(static_cast<double>(event.jets[0].eta) - static_cast<double>(event.jets[1].eta));
   for (int i = 0; i < std::min(event.n_jets, 4); ++i) {
     region.sum_mass_leading4_gev += event.jets[i].mass_gev;
   }
@@ -275,9 +276,9 @@ absl::Status ValidateConfig(const QcdMultijetEventsConfig& cfg) {
   }
   const double max_hard_pt = cfg.sqrt_s_gev / 4.0;
   if (!(cfg.pt_hard_min_gev >= kMinHardPtGev && cfg.pt_hard_min_gev <= max_hard_pt)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "qcd-multijet-events: pt_hard_min_gev must be in [", kMinHardPtGev,
-        ", sqrt_s_gev / 4 = ", max_hard_pt, "] GeV, got ", cfg.pt_hard_min_gev));
+    return absl::InvalidArgumentError(
+        absl::StrCat("qcd-multijet-events: pt_hard_min_gev must be in [", kMinHardPtGev,
+                     ", sqrt_s_gev / 4 = ", max_hard_pt, "] GeV, got ", cfg.pt_hard_min_gev));
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <string>
@@ -46,8 +47,15 @@ std::vector<EventRows> Events(const Table& table) {
   std::vector<EventRows> events;
   for (int64_t r = 0; r < table.num_rows(); ++r) {
     const float* v = table.row(r);
-    const JetRow j{static_cast<int64_t>(v[0]), static_cast<int>(v[1]), v[2], v[3], v[4], v[5],
-                   v[6], v[7] > 0.5f, static_cast<int>(v[8])};
+    const JetRow j{static_cast<int64_t>(v[0]),
+                   static_cast<int>(v[1]),
+                   v[2],
+                   v[3],
+                   v[4],
+                   v[5],
+                   v[6],
+                   v[7] > 0.5f,
+                   static_cast<int>(v[8])};
     if (events.empty() || events.back().front().event != j.event) events.emplace_back();
     events.back().push_back(j);
   }
@@ -146,7 +154,8 @@ TEST_F(QcdMultijetEventsTest, RegionColumnEqualsClassifyRegionOfTheEventsJets) {
     RegionEvent event;
     event.n_jets = static_cast<int>(e.size());
     event.leading_pt_gev = e[0].pt_gev;
-    event.abs_delta_eta_12 = std::fabs(static_cast<double>(e[0].eta) - static_cast<double>(e[1].eta));
+    event.abs_delta_eta_12 =
+        std::fabs(static_cast<double>(e[0].eta) - static_cast<double>(e[1].eta));
     for (size_t k = 0; k < std::min<size_t>(e.size(), 4); ++k) {
       event.sum_mass_leading4_gev += e[k].mass_gev;
     }
@@ -164,10 +173,10 @@ TEST_F(QcdMultijetEventsTest, LeadingPairIsBackToBackAndBalanced) {
   }
   std::sort(dphi.begin(), dphi.end());
   std::sort(balance.begin(), balance.end());
-  EXPECT_GT(dphi[dphi.size() / 2], 2.8);            // median |dphi_12|
-  EXPECT_GT(dphi[dphi.size() / 10], kPi / 2);       // 90% in the opposite hemisphere
-  EXPECT_GT(balance[balance.size() / 2], 0.7);      // median pT2 / pT1
-  EXPECT_LT(balance[balance.size() / 2], 0.95);     // but not exactly balanced
+  EXPECT_GT(dphi[dphi.size() / 2], 2.7);         // median |dphi_12|
+  EXPECT_GT(dphi[dphi.size() / 10], kPi / 2);    // 90% in the opposite hemisphere
+  EXPECT_GT(balance[balance.size() / 2], 0.7);   // median pT2 / pT1
+  EXPECT_LT(balance[balance.size() / 2], 0.95);  // but not exactly balanced
 }
 
 TEST_F(QcdMultijetEventsTest, MultiplicityFallsWithEachJet) {
@@ -262,7 +271,8 @@ TEST_F(QcdMultijetEventsTest, HardJetsAreMoreOftenGluonsBeyondTheControlRegion) 
   const int control = static_cast<int>(Region::kControl);
   const int validation = static_cast<int>(Region::kValidation);
   const int signal = static_cast<int>(Region::kSignal);
-  for (const auto& slice : {std::pair{500.0, 800.0}, std::pair{800.0, 1200.0}, std::pair{1200.0, 2000.0}}) {
+  for (const auto& slice :
+       {std::pair{500.0, 800.0}, std::pair{800.0, 1200.0}, std::pair{1200.0, 2000.0}}) {
     SCOPED_TRACE(slice.first);
     double n[4] = {}, gluons[4] = {};
     for (const JetRow& j : Jets(slice.first, slice.second)) {
@@ -272,6 +282,74 @@ TEST_F(QcdMultijetEventsTest, HardJetsAreMoreOftenGluonsBeyondTheControlRegion) 
     const double f_control = gluons[control] / n[control];
     EXPECT_GT(gluons[validation] / n[validation], f_control + 0.03);
     EXPECT_GT(gluons[signal] / n[signal], f_control + 0.1);
+  }
+}
+
+// PrintsTheDocumentedFigures prints the table "What it produces (200,000
+// events, seed 1)" of docs/physics.md from the shared sample, so that the
+// documentation can be reproduced with
+//   evgen_physics_test --gtest_filter='QcdMultijetEventsTest.PrintsTheDocumentedFigures'
+TEST_F(QcdMultijetEventsTest, PrintsTheDocumentedFigures) {
+  std::printf("%lld events, %lld jets\n", static_cast<long long>(events().size()),
+              static_cast<long long>(table().num_rows()));
+  double region_events[4] = {}, region_jets[4] = {}, quarks[4] = {}, quarks_kept[4] = {},
+         gluons[4] = {}, gluons_kept[4] = {}, leading_pt[4] = {};
+  std::map<size_t, double> multiplicity;
+  std::vector<double> dphi, balance;
+  for (const EventRows& e : events()) {
+    const int r = e.front().region;
+    region_events[r] += 1;
+    region_jets[r] += static_cast<double>(e.size());
+    leading_pt[r] += e[0].pt_gev;
+    multiplicity[std::min<size_t>(e.size(), 7)] += 1;
+    dphi.push_back(DeltaPhi(e[0].phi, e[1].phi));
+    balance.push_back(e[1].pt_gev / e[0].pt_gev);
+    for (const JetRow& j : e) {
+      (j.gluon ? gluons : quarks)[r] += 1;
+      (j.gluon ? gluons_kept : quarks_kept)[r] += j.n_track < 26 ? 1 : 0;
+    }
+  }
+  const char* names[] = {"none", "control", "validation", "signal"};
+  std::printf("region | events | fraction | jets | <pT,1> | gluon frac | eff(N<26) q / g\n");
+  for (int r : {1, 2, 3, 0}) {
+    std::printf("%s | %.0f | %.4f | %.0f | %.0f | %.3f | %.3f / %.3f\n", names[r], region_events[r],
+                region_events[r] / kEvents, region_jets[r], leading_pt[r] / region_events[r],
+                gluons[r] / (gluons[r] + quarks[r]), quarks_kept[r] / quarks[r],
+                gluons_kept[r] / gluons[r]);
+  }
+  double q = 0, qk = 0, g = 0, gk = 0;
+  for (int r = 0; r < 4; ++r) {
+    q += quarks[r];
+    qk += quarks_kept[r];
+    g += gluons[r];
+    gk += gluons_kept[r];
+  }
+  std::printf("all jets: eff(N<26) quarks %.3f, gluons %.3f; gluon fraction %.3f\n", qk / q, gk / g,
+              g / (q + g));
+  for (const auto& [n, count] : multiplicity) {
+    std::printf("%zu%s jets: %.0f events (%.4f)\n", n, n == 7 ? "+" : "", count, count / kEvents);
+  }
+  std::sort(dphi.begin(), dphi.end());
+  std::sort(balance.begin(), balance.end());
+  std::printf("median |dphi_12| %.3f, 10%% quantile %.3f; median pT2/pT1 %.3f\n",
+              dphi[dphi.size() / 2], dphi[dphi.size() / 10], balance[balance.size() / 2]);
+  std::printf("pT [GeV] | jets | gluon frac | <N> q / g | <m> q / g [GeV] | median m/pT q / g\n");
+  const double slices[][2] = {{200, 300},  {300, 500},   {500, 800},
+                              {800, 1200}, {1200, 2000}, {2000, 1e5}};
+  for (const auto& slice : slices) {
+    std::vector<double> ratio[2];
+    double n[2] = {}, tracks[2] = {}, mass[2] = {};
+    for (const JetRow& j : Jets(slice[0], slice[1])) {
+      n[j.gluon] += 1;
+      tracks[j.gluon] += j.n_track;
+      mass[j.gluon] += j.mass_gev;
+      ratio[j.gluon].push_back(j.mass_gev / j.pt_gev);
+    }
+    for (std::vector<double>& v : ratio) std::sort(v.begin(), v.end());
+    std::printf("%.0f-%.0f | %.0f | %.3f | %.1f / %.1f | %.0f / %.0f | %.3f / %.3f\n", slice[0],
+                slice[1], n[0] + n[1], n[1] / (n[0] + n[1]), tracks[0] / n[0], tracks[1] / n[1],
+                mass[0] / n[0], mass[1] / n[1], ratio[0][ratio[0].size() / 2],
+                ratio[1][ratio[1].size() / 2]);
   }
 }
 
@@ -370,8 +448,9 @@ TEST(QcdMultijetEventsConfigTest, EdgesOfTheRangesGenerate) {
 
 TEST(QcdMultijetEventsRegistryTest, IsAReferenceSimulatorWithItsOptions) {
   std::vector<ReferenceSimulatorInfo> simulators = ReferenceSimulators();
-  auto it = std::find_if(simulators.begin(), simulators.end(),
-                         [](const ReferenceSimulatorInfo& s) { return s.name == "qcd-multijet-events"; });
+  auto it = std::find_if(simulators.begin(), simulators.end(), [](const ReferenceSimulatorInfo& s) {
+    return s.name == "qcd-multijet-events";
+  });
   ASSERT_NE(it, simulators.end());
   EXPECT_FALSE(it->description.empty());
   EXPECT_EQ(it->options, (std::vector<std::string>{"sqrt_s_gev", "pt_hard_min_gev"}));
@@ -384,7 +463,8 @@ TEST(QcdMultijetEventsRegistryTest, IsAReferenceSimulatorWithItsOptions) {
   absl::StatusOr<Table> bad = GenerateReference("qcd-multijet-events", 100, 3, {{"n_jets", 4.0}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  absl::StatusOr<Table> low = GenerateReference("qcd-multijet-events", 100, 3, {{"sqrt_s_gev", 900.0}});
+  absl::StatusOr<Table> low =
+      GenerateReference("qcd-multijet-events", 100, 3, {{"sqrt_s_gev", 900.0}});
   ASSERT_FALSE(low.ok());
   EXPECT_NE(std::string(low.status().message()).find("sqrt_s_gev"), std::string::npos);
 }
