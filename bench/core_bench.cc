@@ -25,6 +25,7 @@
 #include "core/models/nn/mlp.h"
 #include "core/physics/reference_simulators.h"
 #include "core/physics/qcd_multijet.h"
+#include "core/physics/qcd_multijet_events.h"
 #include "core/random/counter_rng.h"
 #include "core/util/allocator_tuning.h"
 #include "core/physics/ttbar.h"
@@ -93,10 +94,11 @@ int BenchQcdMultijet(const BenchOptions& options) {
   return 0;
 }
 
-// BenchTtbar times one ttbar generator (single thread) on 200000 events per
-// repetition (20000 for the dilepton one, which also runs the detector
-// emulation and regenerates rejected events), a new seed each time.
-int BenchTtbar(const char* name, Generator generate, int64_t base_events,
+// BenchEvents times one event generator (single thread) on base_events
+// events per repetition, a new seed each time: 200000 for ttbar-allhad, 20000
+// for ttbar-dilepton (which also runs the detector emulation and regenerates
+// rejected events) and for qcd-multijet-events.
+int BenchEvents(const char* name, Generator generate, int64_t base_events,
                const BenchOptions& options) {
   const int64_t n_events = std::max<int64_t>(1, static_cast<int64_t>(base_events * options.scale));
   std::vector<double> events_per_s, seconds;
@@ -123,11 +125,22 @@ int BenchTtbar(const char* name, Generator generate, int64_t base_events,
 }
 
 int BenchTtbarAllhad(const BenchOptions& options) {
-  return BenchTtbar("ttbar_allhad", &GenerateTtbarAllhad, 200000, options);
+  return BenchEvents("ttbar_allhad", &GenerateTtbarAllhad, 200000, options);
 }
 
 int BenchTtbarDilepton(const BenchOptions& options) {
-  return BenchTtbar("ttbar_dilepton", &GenerateTtbarDilepton, 20000, options);
+  return BenchEvents("ttbar_dilepton", &GenerateTtbarDilepton, 20000, options);
+}
+
+absl::StatusOr<Table> QcdMultijetEvents(int64_t n_events, uint64_t seed, const SimulatorOptions&) {
+  QcdMultijetEventsConfig cfg;
+  cfg.n_events = n_events;
+  cfg.seed = seed;
+  return GenerateQcdMultijetEvents(cfg);
+}
+
+int BenchQcdMultijetEvents(const BenchOptions& options) {
+  return BenchEvents("qcd_multijet_events", &QcdMultijetEvents, 20000, options);
 }
 
 // BenchMetrics1d times every 1-D metric and both correlation matrices, the
@@ -258,6 +271,8 @@ const std::vector<BenchSection>& Sections() {
   static const std::vector<BenchSection> sections = {
       {"qcd_multijet", "QCD multijet reference simulator, events/s and jets/s on one core",
        BenchQcdMultijet},
+      {"qcd_multijet_events", "qcd-multijet-events (event-level QCD multijet), events/s on one core",
+       BenchQcdMultijetEvents},
       {"ttbar_allhad", "ttbar-allhad parton-level simulator, events/s on one core",
        BenchTtbarAllhad},
       {"metrics_1d", "1-D metrics and correlations on 10^6 x 8 (seconds, not minutes)", BenchMetrics1d},
@@ -276,7 +291,7 @@ void PrintUsage() {
       "  --scale=F    multiply each section's work by F (default 1)\n"
       "sections:\n");
   for (const BenchSection& section : Sections()) {
-    std::printf("  %-14s %s\n", section.name, section.description);
+    std::printf("  %-20s %s\n", section.name, section.description);
   }
 }
 

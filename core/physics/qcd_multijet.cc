@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/physics/constants.h"
 #include "core/physics/four_vector.h"
+#include "core/physics/qcd_jet_shapes.h"
 #include "core/physics/regions.h"
 #include "core/random/counter_rng.h"
 #include "core/util/stop_check.h"
@@ -20,9 +21,8 @@ namespace evgen {
 namespace {
 
 // Acceptance of the analysis (Lin, Bhimji, Nachman 2019, sec. 3.2).
-constexpr double kJetRadius = 1.0;
-constexpr double kPtMinGev = 200.0;
-constexpr double kAbsEtaMax = 2.0;
+using qcd_internal::kAbsEtaMax;
+using qcd_internal::kPtMinGev;
 constexpr int kMinJets = 3;
 constexpr int kMaxJets = 7;
 
@@ -51,35 +51,14 @@ constexpr double kGluonFractionPerExtraJet = 0.05;
 constexpr double kGluonFractionMin = 0.05;
 constexpr double kGluonFractionMax = 0.95;
 
-// Colour factors of SU(3).
-using physics::kCA;
-using physics::kCF;
-
-// (5) Shower activity z ~ N(0, 1): log-normal scale of the multiplicity and of
-// the Sudakov radiator.
-constexpr double kActivityTracks = 0.15;
-constexpr double kActivityRadiator = 0.5;
-
-// (6) Charged-track multiplicity.
-constexpr double kQuarkTracksAt200 = 20.0;
-constexpr double kTracksLogSlope = 0.25;
-constexpr double kGluonTracksRatio = 1.0 + 0.4 * (kCA / kCF - 1.0);  // 1.5
-constexpr double kTrackLossPerEta = 0.03;
-
-// (7) Jet mass: leading-log Sudakov with one-loop alpha_s, plus hadronisation.
-using physics::kAlphaSMz;
-using physics::kZMassGev;
-constexpr double kBeta0 = physics::OneLoopBeta0(5);
-constexpr double kRhoMax = 0.25;  // m <= pT R / 2 for a two-prong jet of radius R
-// Soft pedestal: <m_soft^2> = C_i * A * pT R, Gamma-distributed with shape k.
-constexpr double kSoftMassScaleGev = 0.56;
-constexpr int kSoftMassShape = 4;
+// (5) Shower activity z ~ N(0, 1) and (6) charged-track multiplicity: the
+// shared TrackModel at its defaults (mu_q = 20 tracks at 200 GeV); (7) the jet
+// mass is qcd_internal::SampleTrueMass.
+constexpr qcd_internal::TrackModel kTracks{};
 
 // (8) Detector response: relative resolutions a + b |eta|.
 constexpr double kPtResolution = 0.04;
 constexpr double kPtResolutionPerEta = 0.02;
-constexpr double kMassResolution = 0.05;
-constexpr double kMassResolutionPerEta = 0.03;
 constexpr int kMaxSmearAttempts = 64;
 
 struct Jet {
@@ -90,10 +69,6 @@ struct Jet {
   float mass_gev = 0;
   float is_gluon = 0;
 };
-
-double AlphaS(double q_gev) {
-  return kAlphaSMz / (1.0 + kAlphaSMz * kBeta0 * std::log(q_gev * q_gev / (kZMassGev * kZMassGev)));
-}
 
 double GluonFraction(double pt_gev, int n_jets) {
   const double f = kGluonFractionAt200 - kGluonFractionLogSlope * std::log(pt_gev / kPtMinGev) +
@@ -148,41 +123,6 @@ double SampleEta(CounterRng& rng, double boost) {
   }
 }
 
-// (6) SampleTracks draws the charged-track multiplicity.
-double SampleTracks(CounterRng& rng, double pt_gev, double abs_eta, bool gluon, double activity) {
-  double mean = kQuarkTracksAt200 * (1.0 + kTracksLogSlope * std::log(pt_gev / kPtMinGev));
-  if (gluon) mean *= kGluonTracksRatio;
-  mean *= std::exp(kActivityTracks * activity);
-  mean *= 1.0 - kTrackLossPerEta * abs_eta;
-  return static_cast<double>(rng.Poisson(mean));
-}
-
-// (7) SampleTrueMass adds two pieces of the jet mass in quadrature (m^2 is
-// additive over independent emissions):
-//  - the hardest perturbative emission, from the leading-log Sudakov
-//      Sigma(rho) = exp(-a/2 [ln^2(1/rho) - ln^2(1/rho_max)]),  rho = m^2 / (pT R)^2,
-//      a = alpha_s(pT R) C_i / pi * exp(kappa z),
-//    sampled by inversion: ln(1/rho) = sqrt(ln^2(1/rho_max) + 2 E / a), E ~ Exp(1);
-//  - the soft pedestal (soft wide-angle radiation and hadronisation),
-//      m_soft^2 = C_i A pT R exp(kappa z) G,  G ~ Gamma(k, 1/k) (mean 1).
-double SampleTrueMass(CounterRng& rng, double pt_gev, bool gluon, double activity) {
-  const double colour = gluon ? kCA : kCF;
-  const double scale = pt_gev * kJetRadius;
-  const double activity_factor = std::exp(kActivityRadiator * activity);
-  const double a = AlphaS(scale) * colour / kPi * activity_factor;
-  const double log_rho_max = std::log(kRhoMax);
-  const double log_inv_rho =
-      std::sqrt(log_rho_max * log_rho_max - 2.0 * std::log(rng.UniformOpen()) / a);
-  const double m2_hardest = scale * scale * std::exp(-log_inv_rho);
-
-  // Gamma(k, 1/k) for integer k: the mean of k unit exponentials.
-  double product = 1.0;
-  for (int i = 0; i < kSoftMassShape; ++i) product *= rng.UniformOpen();
-  const double gamma = -std::log(product) / kSoftMassShape;
-  const double m2_soft = colour * kSoftMassScaleGev * scale * activity_factor * gamma;
-  return std::sqrt(m2_hardest + m2_soft);
-}
-
 // SampleEvent fills `jets` with one event (ordered by reconstructed pT) and
 // returns the number of jets. Every draw comes from `rng`, which is keyed by
 // (seed, event index), so the event is a pure function of those two.
@@ -218,8 +158,9 @@ int SampleEvent(CounterRng& rng, double sqrt_s_gev, std::array<Jet, kMaxJets>& j
     // (4) Origin, (5) activity, (6) tracks, (7) true mass.
     const bool gluon = rng.Uniform() < GluonFraction(true_pt[i], n);
     const double activity = rng.Normal();
-    const double n_track = SampleTracks(rng, true_pt[i], abs_eta, gluon, activity);
-    const double true_mass = SampleTrueMass(rng, true_pt[i], gluon, activity);
+    const double n_track =
+        qcd_internal::SampleTracks(rng, kTracks, true_pt[i], abs_eta, gluon, activity);
+    const double true_mass = qcd_internal::SampleTrueMass(rng, true_pt[i], gluon, activity);
 
     // (8) Detector response. The acceptance (pT > 200 GeV) and 0 < m < pT are
     // imposed on the stored float32 values, redrawing the smearing.
@@ -234,16 +175,7 @@ int SampleEvent(CounterRng& rng, double sqrt_s_gev, std::array<Jet, kMaxJets>& j
         break;
       }
     }
-    const double mass_resolution = kMassResolution + kMassResolutionPerEta * abs_eta;
-    float mass = 0;
-    for (int attempt = 0;; ++attempt) {
-      mass = static_cast<float>(true_mass * (1.0 + mass_resolution * rng.Normal()));
-      if (mass > 0.f && mass < pt) break;
-      if (attempt == kMaxSmearAttempts) {
-        mass = std::min(static_cast<float>(true_mass), 0.5f * pt);
-        break;
-      }
-    }
+    const float mass = qcd_internal::SmearMass(rng, true_mass, abs_eta, pt);
 
     jet.pt_gev = pt;
     jet.eta = static_cast<float>(eta);

@@ -9,6 +9,7 @@
 #include "core/physics/drell_yan.h"
 #include "core/physics/jet_clouds.h"
 #include "core/physics/qcd_multijet.h"
+#include "core/physics/qcd_multijet_events.h"
 #include "core/physics/ttbar.h"
 #include "core/store/names.h"
 #include "core/util/stop_check.h"
@@ -31,6 +32,18 @@ absl::StatusOr<Table> QcdMultijet(int64_t n_events, uint64_t seed, const Simulat
   return GenerateQcdMultijet(cfg);
 }
 
+absl::StatusOr<Table> QcdMultijetEvents(int64_t n_events, uint64_t seed,
+                                        const SimulatorOptions& options) {
+  QcdMultijetEventsConfig cfg;
+  cfg.n_events = n_events;
+  cfg.seed = seed;
+  if (auto it = options.find("sqrt_s_gev"); it != options.end()) cfg.sqrt_s_gev = it->second;
+  if (auto it = options.find("pt_hard_min_gev"); it != options.end()) {
+    cfg.pt_hard_min_gev = it->second;
+  }
+  return GenerateQcdMultijetEvents(cfg);
+}
+
 const std::vector<Entry>& Entries() {
   static const auto* entries = new std::vector<Entry>{
       {{"qcd-multijet",
@@ -38,6 +51,12 @@ const std::vector<Entry>& Entries() {
         "pt_gev, eta, phi, n_track, mass_gev, is_gluon, region",
         {"sqrt_s_gev"}},
        QcdMultijet},
+      {{"qcd-multijet-events",
+        "pp -> jets at 13 TeV built event by event (hard 2 -> 2 scattering above pt_hard_min_gev, "
+        "default 900 GeV, plus pT-ordered radiation with recoil), events with >= 3 large-R jets "
+        "(pT > 200 GeV, |eta| < 2): the columns of qcd-multijet, signal region populated",
+        {"sqrt_s_gev", "pt_hard_min_gev"}},
+       QcdMultijetEvents},
       {{"ttbar-allhad",
         "pp -> ttbar -> (b q q')(bbar q q') at parton level: six on-shell 4-vectors in the ttbar "
         "GAN paper's order, plus truth",

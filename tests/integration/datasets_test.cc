@@ -166,7 +166,7 @@ TEST_F(DatasetsTest, EveryReferenceSimulatorGeneratesThroughTheService) {
   EvgenClient client(server_->address());
   absl::StatusOr<v1::ListReferenceSimulatorsResponse> simulators = client.ListReferenceSimulators();
   ASSERT_TRUE(simulators.ok());
-  ASSERT_EQ(simulators->simulators_size(), 6);
+  ASSERT_EQ(simulators->simulators_size(), 7);
   for (const v1::ReferenceSimulator& sim : simulators->simulators()) {
     v1::GenerateReferenceRequest r;
     r.set_name("ref-" + sim.name());
