@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,18 @@ absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, con
 // jet as its constituents make it (cloud_pt_gev, cloud_mass_gev) when the
 // table has log_pt, eta_rel and phi_rel; `which` names the table in errors.
 [[nodiscard]] absl::StatusOr<Table> JetRows(const Table& clouds, const char* which);
+// MetricInputs is what a metric that takes `jet_level` compares: the tables
+// as given, or with jet_level=1 their JetRows.
+struct MetricInputs {
+  const Table& reference() const { return reference_jets ? *reference_jets : *reference_in; }
+  const Table& candidate() const { return candidate_jets ? *candidate_jets : *candidate_in; }
+  const Table* reference_in = nullptr;
+  const Table* candidate_in = nullptr;
+  std::optional<Table> reference_jets, candidate_jets;
+};
+// JetLevelInputs reads options.jet_level (0 or 1) and selects accordingly.
+[[nodiscard]] absl::StatusOr<MetricInputs> JetLevelInputs(const MetricOptions& options, const Table& reference,
+                                                          const Table& candidate);
 // Posterior calibration: reference = truths, candidate = K samples per truth.
 [[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

@@ -230,17 +230,25 @@ absl::StatusOr<Table> JetRows(const Table& clouds, const char* which) {
   return jets;
 }
 
+absl::StatusOr<MetricInputs> JetLevelInputs(const MetricOptions& options, const Table& reference,
+                                            const Table& candidate) {
+  EVGEN_ASSIGN_OR_RETURN(int jet_level, IntOption(options, "jet_level", 0, 0, 1));
+  MetricInputs inputs;
+  inputs.reference_in = &reference;
+  inputs.candidate_in = &candidate;
+  if (jet_level == 1) {
+    EVGEN_ASSIGN_OR_RETURN(inputs.reference_jets, JetRows(reference, "reference"));
+    EVGEN_ASSIGN_OR_RETURN(inputs.candidate_jets, JetRows(candidate, "candidate"));
+  }
+  return inputs;
+}
+
 absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions& options, const Table& reference_in,
                                                  const Table& candidate_in, uint64_t seed) {
   EVGEN_ASSIGN_OR_RETURN(int batches, IntOption(options, "num_batches", 0, 0, 1000));
-  EVGEN_ASSIGN_OR_RETURN(int jet_level, IntOption(options, "jet_level", 0, 0, 1));
-  Table reference_jets, candidate_jets;
-  if (jet_level == 1) {
-    EVGEN_ASSIGN_OR_RETURN(reference_jets, JetRows(reference_in, "reference"));
-    EVGEN_ASSIGN_OR_RETURN(candidate_jets, JetRows(candidate_in, "candidate"));
-  }
-  const Table& reference = jet_level == 1 ? reference_jets : reference_in;
-  const Table& candidate = jet_level == 1 ? candidate_jets : candidate_in;
+  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, JetLevelInputs(options, reference_in, candidate_in));
+  const Table& reference = inputs.reference();
+  const Table& candidate = inputs.candidate();
   MetricOutcome out;
   out.name = "wasserstein-1";
   if (batches == 0) {

@@ -43,14 +43,9 @@ absl::StatusOr<std::vector<std::string>> Particles(const MetricOptions& options)
 absl::StatusOr<MetricOutcome> ClassifierAucMetric(const MetricOptions& options, const Table& reference_in,
                                                   const Table& candidate_in, uint64_t seed) {
   // jet_level=1 classifies jets of jet-cloud tables, one row each (JetRows).
-  EVGEN_ASSIGN_OR_RETURN(int jet_level, IntOption(options, "jet_level", 0, 0, 1));
-  Table reference_jets, candidate_jets;
-  if (jet_level == 1) {
-    EVGEN_ASSIGN_OR_RETURN(reference_jets, JetRows(reference_in, "reference"));
-    EVGEN_ASSIGN_OR_RETURN(candidate_jets, JetRows(candidate_in, "candidate"));
-  }
-  const Table& reference = jet_level == 1 ? reference_jets : reference_in;
-  const Table& candidate = jet_level == 1 ? candidate_jets : candidate_in;
+  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, JetLevelInputs(options, reference_in, candidate_in));
+  const Table& reference = inputs.reference();
+  const Table& candidate = inputs.candidate();
   ClassifierTestConfig config;
   EVGEN_ASSIGN_OR_RETURN(config.columns, SharedColumns(options, reference, candidate));
   config.seed = seed;
