@@ -79,6 +79,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
                                          c.generator_updates));
              })
       .Integer("batch_size", c.batch_size, 2, 1 << 16)
+      .Integer("sizes_batch_size", c.sizes_batch_size, 0, 1 << 16)
       .Integer("steps", c.steps, 1, cloud::kMaxSteps)
       .Integer("evaluate_every", c.evaluate_every, 1, cloud::kMaxSteps)
       .Integer("checkpoint_every", c.checkpoint_every, 1, cloud::kMaxSteps);
@@ -154,6 +155,7 @@ json CloudConfig::ToJson() const {
           {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
           {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},
           {"batch_size", batch_size},
+          {"sizes_batch_size", sizes_batch_size},
           {"steps", steps},
           {"evaluate_every", evaluate_every},
           {"checkpoint_every", checkpoint_every}};

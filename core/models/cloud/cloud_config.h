@@ -19,7 +19,8 @@
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
 //    "optimizer": {"lr_g": 2e-4, "lr_d": 2e-4, "alpha": 0.99},  // RMSprop
 //    "schedule": {"discriminator": 3, "generator": 2},
-//    "batch_size": 128, "steps": 20000, "evaluate_every": 200, "checkpoint_every": 1000}
+//    "batch_size": 128, "sizes_batch_size": 0,  // 0: the sizes stage sees the jet batch
+//    "steps": 20000, "evaluate_every": 200, "checkpoint_every": 1000}
 // A step is one discriminator update; the generators update on `generator`
 // of every `discriminator` steps (3 : 2 in the thesis).
 #pragma once
@@ -60,6 +61,13 @@ struct CloudConfig {
   double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
   int discriminator_updates = 3, generator_updates = 2;
   int64_t batch_size = 128;
+  // sizes_batch_size > 0 gives the sizes stage its own batch of that many
+  // real and generated sizes each step, drawn with replacement. The sizes
+  // discriminator must learn a density over N_max classes; a jet batch of 64
+  // puts less than one jet in each class, and the small preset's sizes stage
+  // then stayed at the untrained model's W1. Sizes cost almost nothing
+  // beside the set stage, so the thesis' recipe is kept for the sets.
+  int64_t sizes_batch_size = 0;
   int64_t steps = 20000;
   int64_t evaluate_every = 200;
   int64_t checkpoint_every = 1000;

@@ -34,6 +34,7 @@ inline constexpr uint64_t kInitLabel = 0x434c4f5544494e49ULL;
 inline constexpr uint64_t kStepLabel = 0x434c4f5544535450ULL;
 inline constexpr uint64_t kEpochLabel = 0x434c4f5544455043ULL;
 inline constexpr uint64_t kEvaluationLabel = 0x434c4f5544455641ULL;
+inline constexpr uint64_t kSizesBatchLabel = 0x434c4f5544534241ULL;
 inline constexpr uint64_t kSizesNoiseLabel = 0x434c4f55445a5349ULL;
 inline constexpr uint64_t kGumbelLabel = 0x434c4f5544474d42ULL;
 inline constexpr uint64_t kSetNoiseLabel = 0x434c4f55445a5345ULL;

@@ -85,16 +85,51 @@ struct CloudTrainer::State {
                     const torch::Tensor& mask) {
     const int64_t b = sizes.size(0);
     const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
-    const torch::Tensor z_sizes = torch::randn({b, config.global_noise_dim}, gen, f32).to(device);
+    FakeJets fake;
+    fake.one_hot = GenerateSizes(gen, cond);  // draws first: noise, then Gumbel uniforms
+    const torch::Tensor z_set = torch::randn({b, config.global_noise_dim}, gen, f32).to(device);
+    const torch::Tensor z_members = torch::randn({b, n, config.member_noise_dim}, gen, f32).to(device);
+    fake.members = g->Members(z_members, z_set, sizes, cond, mask);
+    return fake;
+  }
+
+  // SizesBatch: what the sizes stage compares in a step, real sizes as
+  // one-hots, their conditions and the generated sizes for them.
+  struct SizesBatch {
+    torch::Tensor real_one_hot, cond, fake_one_hot;
+  };
+
+  // OwnSizesBatch draws config.sizes_batch_size jets with replacement and as
+  // many generated sizes, from a stream of their own (the jet batch's draws
+  // stay as without it).
+  SizesBatch OwnSizesBatch(const JetSets& data, at::Generator& gen) {
+    const int64_t b = config.sizes_batch_size;
+    const torch::Tensor idx = torch::randint(data.sizes.size(0), {b}, gen, torch::kLong);
+    SizesBatch out;
+    out.real_one_hot = torch::one_hot(data.sizes.index_select(0, idx) - 1, config.max_constituents)
+                           .to(torch::kFloat32)
+                           .to(device);
+    out.cond = data.conditions.index_select(0, idx).to(device);
+    out.fake_one_hot = GenerateSizes(gen, out.cond);
+    return out;
+  }
+
+  torch::Tensor GenerateSizes(at::Generator& gen, const torch::Tensor& cond) {
+    const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+    const int64_t b = cond.size(0);
+    const torch::Tensor z = torch::randn({b, config.global_noise_dim}, gen, f32).to(device);
     const torch::Tensor u = torch::rand({b, config.max_constituents}, gen, f32)
                                 .clamp(cloud::kUniformGuard, 1 - cloud::kUniformGuard)
                                 .to(device);
-    const torch::Tensor z_set = torch::randn({b, config.global_noise_dim}, gen, f32).to(device);
-    const torch::Tensor z_members = torch::randn({b, n, config.member_noise_dim}, gen, f32).to(device);
-    FakeJets fake;
-    fake.one_hot = GumbelSoftmaxStraightThrough(g->SizeLogits(z_sizes, cond), u, config.tau);
-    fake.members = g->Members(z_members, z_set, sizes, cond, mask);
-    return fake;
+    return GumbelSoftmaxStraightThrough(g->SizeLogits(z, cond), u, config.tau);
+  }
+
+  // SizesFor returns the sizes stage's batch: the jet batch's own sizes, or
+  // with sizes_batch_size a batch of its own.
+  SizesBatch SizesFor(const JetSets& data, at::Generator& sizes_gen, const torch::Tensor& real_one_hot,
+                      const torch::Tensor& cond, const FakeJets& fake) {
+    if (config.sizes_batch_size == 0) return {real_one_hot, cond, fake.one_hot};
+    return OwnSizesBatch(data, sizes_gen);
   }
 
   // SizeScores scores real and fake sizes in one batch. The sizes
@@ -110,6 +145,7 @@ struct CloudTrainer::State {
 
   StepLosses Step(const JetSets& data) {
     at::Generator gen = SeededGenerator(seed, cloud::kStepLabel, static_cast<uint64_t>(step));
+    at::Generator sizes_gen = SeededGenerator(seed, cloud::kSizesBatchLabel, static_cast<uint64_t>(step));
     g->train();
     d->train();
     const torch::Tensor idx = BatchJets(step, data.sizes.size(0));
@@ -122,11 +158,13 @@ struct CloudTrainer::State {
     StepLosses losses;
     {
       FakeJets fake;
+      SizesBatch sb;
       {
         torch::NoGradGuard no_grad;
         fake = Generate(gen, sizes, n, cond, mask);
+        sb = SizesFor(data, sizes_gen, real_one_hot, cond, fake);
       }
-      const auto [real_score, fake_score] = SizeScores(real_one_hot, fake.one_hot, cond);
+      const auto [real_score, fake_score] = SizeScores(sb.real_one_hot, sb.fake_one_hot, sb.cond);
       const torch::Tensor d_sizes = LsganDiscriminatorLoss(real_score, fake_score, config.lsgan_a, config.lsgan_b);
       const torch::Tensor d_set = LsganDiscriminatorLoss(d->SetScore(real, mask, sizes, cond),
                                                          d->SetScore(fake.members, mask, sizes, cond),
@@ -139,7 +177,9 @@ struct CloudTrainer::State {
     }
     if (config.GeneratorStep(step)) {
       const FakeJets fake = Generate(gen, sizes, n, cond, mask);
-      const torch::Tensor g_sizes = LsganGeneratorLoss(SizeScores(real_one_hot, fake.one_hot, cond).second, config.lsgan_c);
+      const SizesBatch sb = SizesFor(data, sizes_gen, real_one_hot, cond, fake);
+      const torch::Tensor g_sizes =
+          LsganGeneratorLoss(SizeScores(sb.real_one_hot, sb.fake_one_hot, sb.cond).second, config.lsgan_c);
       const torch::Tensor g_set = LsganGeneratorLoss(d->SetScore(fake.members, mask, sizes, cond), config.lsgan_c);
       opt_g->zero_grad();
       // Only opt_g steps here; the discriminators' gradients from this

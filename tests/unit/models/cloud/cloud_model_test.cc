@@ -140,6 +140,7 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"schedule", {{"discriminator", 2}, {"generator", 3}}}}, "config.schedule.generator");
   ExpectInvalid({{"max_constituents", 0}}, "config.max_constituents");
   ExpectInvalid({{"tau", -1}}, "config.tau");
+  ExpectInvalid({{"sizes_batch_size", -1}}, "config.sizes_batch_size");
   ExpectInvalid({{"optimiser", json::object()}}, "unknown key 'config.optimiser'");
   ExpectInvalid({{"condition_columns", {"n_constituents"}}}, "config.condition_columns may not hold 'n_constituents'");
   ExpectInvalid({{"target_columns", {"log_pt", "log_pt"}}}, "config.target_columns");
@@ -297,9 +298,10 @@ FitRun FitWithCheckpoint(const json& config, const std::string& checkpoint, int6
   return run;
 }
 
-TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRun) {
+// ExpectResumeEqualsWhole trains `config` once straight through and once
+// cancelled at step 20 and resumed; both must give the same model.
+void ExpectResumeEqualsWhole(const json& config) {
   const std::string dir = testing::FreshEmptyDir("cloud-resume");
-  const json config = TinyConfig(40);
   FitRun whole = FitWithCheckpoint(config, dir + "/whole.ckpt", 0);
   ASSERT_TRUE(whole.status.ok()) << whole.status;
   FitRun first = FitWithCheckpoint(config, dir + "/cut.ckpt", 20);
@@ -311,6 +313,16 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRun) {
   EXPECT_GT(second.steps.front(), 15) << "the second run continues from the checkpoint";
   EXPECT_EQ(second.model->Sample(Table(), 30, 2, 0)->values(), whole.model->Sample(Table(), 30, 2, 0)->values());
   EXPECT_EQ(second.model->Describe()["fit"], whole.model->Describe()["fit"]);
+}
+
+TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRun) { ExpectResumeEqualsWhole(TinyConfig(40)); }
+
+// The sizes stage's own batch is drawn from a keyed stream per step, so a
+// resumed run draws it as the uninterrupted one did.
+TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithOwnSizesBatch) {
+  json config = TinyConfig(40);
+  config["sizes_batch_size"] = 256;
+  ExpectResumeEqualsWhole(config);
 }
 
 std::vector<int64_t> Sizes(const Table& t) {
