@@ -14,8 +14,9 @@
 #   W1-EFP         JetNet's W1 of the n = 4, d = 4 EFPs, 5 batches
 #   FPD, KPD       on the 36 d <= 4 EFPs
 #   AUC            classifier test on jets (multiplicity, mass, pT)
-# and prints each figure for the model, the untrained model and truth vs
-# truth, with the model's as a multiple of truth vs truth.
+# prints each figure for the model, the untrained model and truth vs truth,
+# with the model's as a multiple of truth vs truth, and writes the report
+# page $work/clouds.html (marginals drawn, the jet-level figures listed).
 #
 # Usage: scripts/cloud-results.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
@@ -95,3 +96,10 @@ row W1-EFP w1-efp -O num_eval_samples="$jets" -O num_batches=5
 row FPD fpd -O features=efp
 row KPD kpd -O features=efp
 row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
+
+# The report page: constituent marginals drawn, the jet-level figures listed.
+"$evgen" report truth clouds -o "$work/clouds.html" --seed 3 --columns log_pt,log_e,eta_rel,phi_rel \
+  -m wasserstein-1 -O wasserstein-1.jet_level=1 -O wasserstein-1.columns=n_constituents,cloud_mass_gev \
+  -m w1-efp -O w1-efp.num_batches=5 -O w1-efp.num_eval_samples="$jets" \
+  -m fpd -O fpd.features=efp -m kpd -O kpd.features=efp \
+  -m classifier-auc -O classifier-auc.jet_level=1 -O classifier-auc.columns=n_constituents,cloud_mass_gev,cloud_pt_gev
