@@ -183,7 +183,8 @@ absl::StatusOr<MetricOutcome> JetMassSumRatioMetric(const MetricOptions& options
                  {"ratio", JsonNumbers(r.ratio)},
                  {"ratio_error", JsonNumbers(r.ratio_error)},
                  {"symmetrized_error", JsonNumbers(r.symmetrized_error)},
-                 {"selected_events", {r.reference_selected, r.generated_selected}}};
+                 {"selected_events", {r.reference_selected, r.generated_selected}},
+                 {"events", {r.reference_events, r.generated_events}}};
   return out;
 }
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# jetmass-sum-results.sh: Fig. 6 of the QCD-factorization paper (Lin,
+# Bhimji, Nachman 2019) through the service. Starts evgend on loopback with a
+# fresh data directory and, through the evgen CLI only:
+#   - generates the event-level QCD multijet reference (qcd-multijet-events,
+#     seed 1) and an independent one (seed 2) for the truth-vs-truth floor;
+#   - builds the histogram jet-mass templates and trains the conditional GAN
+#     (jetmass-gan-small), both on the control region;
+#   - dresses the validation-region jets with the masses of each;
+#   - prints, for each N_track cut on all four leading jets (none, the cut
+#     keeping about half of the events, and N_track < 26, the paper's 50%
+#     quark efficiency per jet), the Sigma m_J ratio error per bin of the
+#     templates, the GAN and the independent reference, and their separation
+#     powers;
+#   - writes the report page fig6.html with the symmetrised ratio errors
+#     drawn (fig6-*.json, line_plot.h format).
+#
+# Environment: EVGEN_EVENTS (default 5000000: the N_track < 26 selection
+# keeps under 1% of the validation events), EVGEN_WORK_DIR (default a new
+# temp dir), EVGEN_BIN_DIR (default build/release), EVGEN_GAN_CONFIG (JSON
+# keys over the GAN preset's), EVGEN_EDGES (Sigma m_J bin edges in GeV).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin_dir=${EVGEN_BIN_DIR:-build/release}
+evgend=$bin_dir/server/evgend
+evgen=$bin_dir/client/evgen
+work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-jetmass-sum-XXXXXX)}
+events=${EVGEN_EVENTS:-5000000}
+gan_config=${EVGEN_GAN_CONFIG:-"{}"}
+edges=${EVGEN_EDGES:-0,200,300,400,500,600,800,1500}
+mkdir -p "$work"
+
+source scripts/start-evgend.sh
+start_evgend "$evgend" "$work"
+echo "== evgend at $EVGEN_SERVER, data in $work/data"
+
+"$evgen" datasets generate qcd-multijet-events -n "$events" --seed 1 --name qcd > /dev/null
+"$evgen" datasets generate qcd-multijet-events -n "$events" --seed 2 --name qcd2 > /dev/null
+"$evgen" train template --dataset qcd --region control --name tpl --seed 1 --wait > /dev/null
+start=$SECONDS
+"$evgen" train gan --preset jetmass-gan-small --config "$gan_config" --dataset qcd --region control \
+  --name gan --seed 1 --wait > /dev/null
+echo "-- trained the GAN in $((SECONDS - start)) s"
+rows=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
+for model in tpl gan; do
+  "$evgen" sample "$rows" --model "$model" --conditions-from qcd --region validation --keep event --keep jet --keep n_track \
+    --seed 2 -o "$work/$model.npy" > /dev/null
+done
+echo "-- $rows validation jets dressed by the templates and by the GAN"
+
+# ratio CANDIDATE CUT: the jet-mass-sum-ratio metric's JSON details.
+ratio() {
+  local cut=()
+  [ "$2" != none ] && cut=(-O "max_n_track=$2")
+  "$evgen" --json metrics compare qcd:validation "$1" -m jet-mass-sum-ratio -O edges_gev="$edges" "${cut[@]}" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; d=r["details_json"]; print(json.dumps(d if isinstance(d, dict) else json.loads(d)))'
+}
+
+# The cut keeping about half of the reference's validation events.
+half=$(for x in $(seq 30 60); do
+  echo "$x $(ratio qcd2:validation "$x" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["selected_events"][0] / d["events"][0])')"
+done | python3 -c '
+import sys
+rows = [l.split() for l in sys.stdin]
+print(min(rows, key=lambda r: abs(float(r[1]) - 0.5))[0])')
+
+for cut in none "$half" 26; do
+  ratio "$work/tpl.npy" "$cut" > "$work/ratio-tpl-$cut.json"
+  ratio "$work/gan.npy" "$cut" > "$work/ratio-gan-$cut.json"
+  ratio qcd2:validation "$cut" > "$work/ratio-truth-$cut.json"
+  python3 - "$work" "$cut" "$edges" <<'EOF'
+import json, sys
+work, cut, edges = sys.argv[1], sys.argv[2], [float(e) for e in sys.argv[3].split(",")]
+d = {m: json.load(open("%s/ratio-%s-%s.json" % (work, m, cut))) for m in ("tpl", "gan", "truth")}
+sel = d["truth"]["selected_events"][0], d["truth"]["events"][0]
+title = "inclusive" if cut == "none" else "N_track < %s on all four leading jets" % cut
+print("\n== Sigma m_J ratio error, %s: %d of %d reference events (%.2f%%)" % (title, sel[0], sel[1], 100.0 * sel[0] / sel[1]))
+print("   %-14s %22s %22s %22s" % ("bin (GeV)", "templates", "GAN", "truth vs truth"))
+fmt = lambda x: "%.3f" % x if x is not None else "-"
+for b in range(len(edges) - 1):
+    cells = []
+    for m in ("tpl", "gan", "truth"):
+        r, e = d[m]["ratio"][b], d[m]["symmetrized_error"][b]
+        cells.append("ratio %s err %s" % (fmt(r), fmt(e)))
+    print("   %-14s %22s %22s %22s" % ("%g-%g" % (edges[b], edges[b + 1]), *cells))
+mid = [0.5 * (edges[b] + edges[b + 1]) for b in range(len(edges) - 1)]
+names = {"tpl": "templates", "gan": "conditional GAN", "truth": "independent reference (seed 2)"}
+fig = {"title": "Sigma m_J symmetrised ratio error, " + title, "x_label": "Sigma m_J of the 4 leading jets (GeV)",
+       "y_label": "symmetrised ratio error",
+       "series": [{"name": names[m], "x": mid, "y": d[m]["symmetrized_error"], "dashed": m == "truth"}
+                  for m in ("tpl", "gan", "truth")]}
+json.dump(fig, open("%s/fig6-%s.json" % (work, cut), "w"), indent=1)
+EOF
+done
+
+echo
+echo "== separation power against the reference (validation region; 0 = identical)"
+for c in "templates $work/tpl.npy" "GAN $work/gan.npy" "truth-vs-truth qcd2:validation"; do
+  printf '   %-15s %s\n' "${c%% *}" "$("$evgen" metrics compare qcd:validation "${c#* }" -m separation-power --seed 3 |
+    sed -n 's/^separation-power *//p')"
+done
+
+"$evgen" report qcd:validation "$work/gan.npy" -o "$work/fig6.html" --seed 3 --columns mass_gev \
+  -m jet-mass-sum-ratio -O jet-mass-sum-ratio.edges_gev="$edges" -O jet-mass-sum-ratio.max_n_track=26 \
+  --figure "$work/fig6-none.json" --figure "$work/fig6-$half.json" --figure "$work/fig6-26.json"
