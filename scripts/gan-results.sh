@@ -92,10 +92,12 @@ ttbar() {
   local models=${EVGEN_TTBAR_MODELS:-ttbar-mmd-gan ttbar-gan}
   for model in $models; do train "$kind" "$model" ttbar all "$model$suffix"; done
   "$evgen" datasets export ttbar -o "$work/ttbar-reference.npy" > /dev/null
+  "$evgen" datasets generate ttbar-allhad -n 200000 --seed 2 --name ttbar2 > /dev/null
+  "$evgen" datasets export ttbar2 -o "$work/ttbar-reference2.npy" > /dev/null
   for model in $models; do
     "$evgen" sample 200000 --model "$model" --seed 2 -o "$work/$model.npy" > /dev/null
     echo "-- $model: Breit-Wigner fits of the resonances (binned likelihood), 200k events"
-    ttbar_figures "$work/ttbar-reference.npy" "$work/$model.npy"
+    ttbar_figures "$work/ttbar-reference.npy" "$work/$model.npy" "$work/ttbar-reference2.npy"
   done
 }
 

@@ -20,7 +20,7 @@ print("   %-5s M %7.2f vs %7.2f GeV (%+.2f%%), width %5.2f vs %5.2f GeV (%+.1f%%
     100 * (gen["width_gev"] / ref["width_gev"] - 1)))
 '
 
-# ttbar_figures REFERENCE.npy SAMPLE.npy: the ttbar -> 6 quark figures of a
+# ttbar_figures REFERENCE.npy SAMPLE.npy [REFERENCE2.npy]: the ttbar -> 6 quark figures of a
 # sample: Breit-Wigner fits of both W and both tops, and the momenta
 # themselves (a generator collapsed onto a few events can put the peaks in
 # place while every momentum distribution is wrong).
@@ -37,4 +37,19 @@ ttbar_figures() {
   if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
     printf '   ' && /usr/bin/python3 scripts/momenta_spread.py "$1" "$2"
   fi
+  # The paper's momentum balance: per event sum(p_x) / sum(|p_x|) over the
+  # six quarks (0 for every reference event, which has no recoil).
+  "$evgen" --json metrics compare "$1" "$2" -m momentum-balance -O particles=p1,p2,p3,p4,p5,p6 --seed 3 |
+    python3 -c '
+import json, sys
+d = json.load(sys.stdin)["results"][0]["details_json"]
+d = d if isinstance(d, dict) else json.loads(d)
+print("   momentum balance, std of sum(p)/sum(|p|) per event: x %.4f, y %.4f (reference %.4f, %.4f)" % (
+    d["candidate"]["x"]["std"], d["candidate"]["y"]["std"], d["reference"]["x"]["std"], d["reference"]["y"]["std"]))'
+  # The classifier test on the 18 momenta, and on a second reference sample
+  # ($3, when given) for the floor.
+  for candidate in "$2" ${3:+"$3"}; do
+    "$evgen" metrics compare "$1" "$candidate" -m classifier-auc -O columns="$momenta" --seed 3 |
+      sed -n "s|^classifier-auc *|   classifier-auc (18 momenta) vs $(basename "$candidate"): |p"
+  done
 }
