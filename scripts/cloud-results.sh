@@ -86,8 +86,10 @@ for d in truth truth2 clouds untrained; do
   "$evgen" --json datasets describe "$d" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print("   %-9s %7d constituents in %s jets: mean multiplicity %.2f" % (
-    d["name"], d["rows"], sys.argv[1], d["rows"] / int(sys.argv[1])))' "$jets"
+s = {c["name"]: c for c in d["summaries"]}
+print("   %-9s %7d constituents in %s jets: mean multiplicity %.2f; over constituent rows jet mass %.0f +- %.0f GeV, jet pT %.0f +- %.0f GeV" % (
+    d["name"], d["rows"], sys.argv[1], d["rows"] / int(sys.argv[1]), s["jet_mass_gev"]["mean"], s["jet_mass_gev"]["std"],
+    s["jet_pt_gev"]["mean"], s["jet_pt_gev"]["std"]))' "$jets"
 done
 row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
 row constituents wasserstein-1 -O columns=log_pt,eta_rel,phi_rel

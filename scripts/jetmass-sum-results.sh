@@ -49,6 +49,30 @@ for model in tpl gan; do
 done
 echo "-- $rows validation jets dressed by the templates and by the GAN"
 
+# The working point on the reference's four leading validation jets: how
+# often N_track < 26 keeps a quark jet, a gluon jet, any jet.
+"$evgen" datasets export qcd --region validation -o "$work/validation.npy" > /dev/null
+python3 - "$work/validation.npy" <<'EOF'
+import array, ast, struct, sys
+with open(sys.argv[1], "rb") as f:
+    version = f.read(8)[6]
+    header_len = struct.unpack("<H" if version == 1 else "<I", f.read(2 if version == 1 else 4))[0]
+    header = ast.literal_eval(f.read(header_len).decode())
+    values = array.array("f")
+    values.frombytes(f.read())
+rows, width = header["shape"]
+# qcd-multijet columns: event, jet, pt_gev, eta, phi, n_track, mass_gev, is_gluon, region
+kept, total = [0, 0], [0, 0]
+for r in range(rows):
+    jet, n_track, gluon = values[r * width + 1], values[r * width + 5], int(values[r * width + 7])
+    if jet < 4:
+        total[gluon] += 1
+        kept[gluon] += n_track < 26
+print("-- N_track < 26 on the four leading validation jets keeps %.0f%% of quark jets, %.0f%% of gluon jets, "
+      "%.0f%% of all (%.0f%% of them gluons)" % (100.0 * kept[0] / total[0], 100.0 * kept[1] / total[1],
+      100.0 * sum(kept) / sum(total), 100.0 * total[1] / sum(total)))
+EOF
+
 # ratio CANDIDATE CUT: the jet-mass-sum-ratio metric's JSON details.
 ratio() {
   local cut=()
