@@ -50,9 +50,11 @@ done
 echo "-- $rows validation jets dressed by the templates and by the GAN"
 
 # The working point on the reference's four leading validation jets: how
-# often N_track < 26 keeps a quark jet, a gluon jet, any jet.
+# often N_track < 26 keeps a quark jet, a gluon jet, any jet; and the cut
+# X in 30..60 that keeps the events closest to half (all four jets below X),
+# written to $work/half-cut.
 "$evgen" datasets export qcd --region validation -o "$work/validation.npy" > /dev/null
-python3 - "$work/validation.npy" <<'EOF'
+python3 - "$work/validation.npy" "$work/half-cut" <<'EOF'
 import array, ast, struct, sys
 with open(sys.argv[1], "rb") as f:
     version = f.read(8)[6]
@@ -63,11 +65,16 @@ with open(sys.argv[1], "rb") as f:
 rows, width = header["shape"]
 # qcd-multijet columns: event, jet, pt_gev, eta, phi, n_track, mass_gev, is_gluon, region
 kept, total = [0, 0], [0, 0]
+event_max = {}  # the largest N_track among an event's leading four jets
 for r in range(rows):
-    jet, n_track, gluon = values[r * width + 1], values[r * width + 5], int(values[r * width + 7])
+    event, jet, n_track = values[r * width], values[r * width + 1], values[r * width + 5]
+    gluon = int(values[r * width + 7])
     if jet < 4:
         total[gluon] += 1
         kept[gluon] += n_track < 26
+        event_max[event] = max(event_max.get(event, 0.0), n_track)
+half = min(range(30, 61), key=lambda x: abs(sum(m < x for m in event_max.values()) / len(event_max) - 0.5))
+open(sys.argv[2], "w").write("%d\n" % half)
 print("-- N_track < 26 on the four leading validation jets keeps %.0f%% of quark jets, %.0f%% of gluon jets, "
       "%.0f%% of all (%.0f%% of them gluons)" % (100.0 * kept[0] / total[0], 100.0 * kept[1] / total[1],
       100.0 * sum(kept) / sum(total), 100.0 * total[1] / sum(total)))
@@ -81,13 +88,7 @@ ratio() {
     python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; d=r["details_json"]; print(json.dumps(d if isinstance(d, dict) else json.loads(d)))'
 }
 
-# The cut keeping about half of the reference's validation events.
-half=$(for x in $(seq 30 60); do
-  echo "$x $(ratio qcd2:validation "$x" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["selected_events"][0] / d["events"][0])')"
-done | python3 -c '
-import sys
-rows = [l.split() for l in sys.stdin]
-print(min(rows, key=lambda r: abs(float(r[1]) - 0.5))[0])')
+half=$(cat "$work/half-cut")
 
 for cut in none "$half" 26; do
   ratio "$work/tpl.npy" "$cut" > "$work/ratio-tpl-$cut.json"
