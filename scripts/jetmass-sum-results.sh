@@ -120,10 +120,13 @@ EOF
 done
 
 echo
-echo "== separation power against the reference (validation region; 0 = identical)"
+echo "== separation power (0 = identical) and classifier AUC on pT, eta, N_track, mass (0.5 = indistinguishable)"
+echo "   against the reference's validation jets"
 for c in "templates $work/tpl.npy" "GAN $work/gan.npy" "truth-vs-truth qcd2:validation"; do
-  printf '   %-15s %s\n' "${c%% *}" "$("$evgen" metrics compare qcd:validation "${c#* }" -m separation-power --seed 3 |
-    sed -n 's/^separation-power *//p')"
+  printf '   %-15s separation %s, AUC %s\n' "${c%% *}" \
+    "$("$evgen" metrics compare qcd:validation "${c#* }" -m separation-power --seed 3 | sed -n 's/^separation-power *//p')" \
+    "$("$evgen" metrics compare qcd:validation "${c#* }" -m classifier-auc -O columns=pt_gev,eta,n_track,mass_gev \
+      --seed 3 | sed -n 's/^classifier-auc *//p')"
 done
 
 "$evgen" report qcd:validation "$work/gan.npy" -o "$work/fig6.html" --seed 3 --columns mass_gev \
