@@ -53,7 +53,7 @@ struct CloudConfig {
   int64_t member_noise_dim = 8;
   double tau = 1;
   nlohmann::json sizes_generator = {{"hidden", {128, 128}}, {"activation", "leaky-relu"}};
-  nlohmann::json sizes_discriminator = {{"hidden", {128, 128, 64, 32}}, {"activation", "swish"}, {"norm", "batch"}};
+  nlohmann::json sizes_discriminator = {{"hidden", {128, 128, 64, 32}}, {"activation", "swish"}, {"norm", "layer"}};
   SetNetSpec set_generator;
   SetNetSpec set_discriminator = {{128, 128, 128, 128}, 4, 16, 0.2, {128}};
   bool spectral_norm = true;
