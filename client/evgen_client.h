@@ -102,7 +102,7 @@ class EvgenClient {
   [[nodiscard]] absl::Status Sample(const v1::SampleRequest& r,
                                     const std::function<absl::Status(const v1::SampleChunk&)>& on_chunk);
   // SampleToFile writes the stream to a file in any format of
-  // StreamingTableWriter (npy, csv, hdf5, lhe, hepmc3), chunk by chunk as it
+  // StreamingTableWriter (npy, csv, hdf5, jetnet, lhe, hepmc3), chunk by chunk as it
   // arrives, so memory does not grow with the rows; the file is published
   // atomically: on any error no file (and no partial file) is left.
   // *conditions_out_of_range, when given, receives the rows whose conditions

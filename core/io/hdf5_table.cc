@@ -551,22 +551,32 @@ absl::Status WriteHdf5Table(const std::string& path, const Table& table,
 
 namespace {
 
-// WriteRowBlock writes `n` rows of `cols` values (cols 0: a 1-D dataset)
-// from `data` into rows first..first+n-1 of `dataset`.
-absl::Status WriteRowBlock(hid_t dataset, hid_t memory_type, const void* data, int64_t first,
-                           int64_t n, int64_t cols, const std::string& where) {
-  const int rank = cols > 0 ? 2 : 1;
-  const hsize_t start[2] = {static_cast<hsize_t>(first), 0};
-  const hsize_t count[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(cols)};
+// WriteRows writes `n` rows of shape `inner` (empty: a 1-D dataset) from
+// `data` into rows first..first+n-1 of `dataset`.
+absl::Status WriteRows(hid_t dataset, hid_t memory_type, const void* data, int64_t first, int64_t n,
+                       const std::vector<hsize_t>& inner, const std::string& where) {
+  std::vector<hsize_t> start(inner.size() + 1, 0), count = {static_cast<hsize_t>(n)};
+  start[0] = static_cast<hsize_t>(first);
+  count.insert(count.end(), inner.begin(), inner.end());
   Handle file_space(H5Dget_space(dataset), H5Sclose);
-  Handle memory_space(H5Screate_simple(rank, count, nullptr), H5Sclose);
+  Handle memory_space(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
   if (!file_space.ok() || !memory_space.ok() ||
-      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr) < 0 ||
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                          nullptr) < 0 ||
       H5Dwrite(dataset, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data) < 0) {
     return absl::InternalError(
         absl::StrCat(where, ": writing rows ", first + 1, "..", first + n, " failed"));
   }
   return absl::OkStatus();
+}
+
+// WriteRowBlock is WriteRows for a table: rows of `cols` values (cols 0: a
+// 1-D dataset).
+absl::Status WriteRowBlock(hid_t dataset, hid_t memory_type, const void* data, int64_t first,
+                           int64_t n, int64_t cols, const std::string& where) {
+  std::vector<hsize_t> inner;
+  if (cols > 0) inner.push_back(static_cast<hsize_t>(cols));
+  return WriteRows(dataset, memory_type, data, first, n, inner, where);
 }
 
 }  // namespace
@@ -786,5 +796,137 @@ absl::Status Hdf5TableWriter::Commit() {
   d.temp_path.clear();  // PublishTempFile renames it, or removes it on failure
   return PublishTempFile(temp, d.path);
 }
+
+// ---------------------------------------------------------------------------
+// Streamed arrays.
+
+// Impl holds the open file and its datasets (HDF5 ids, closed under
+// Hdf5Call).
+struct Hdf5ArraysWriter::Impl {
+  struct Dataset {
+    std::string name;
+    hid_t id = -1;
+    std::vector<hsize_t> inner;  // the shape after the first dimension
+    int64_t rows = 0;
+  };
+  std::string path;
+  std::string temp_path;
+  hid_t file = -1;
+  std::vector<Dataset> datasets;
+
+  ~Impl() { Close(true); }
+  // Close closes every id (false if closing the file failed) and, when
+  // `remove`, deletes the temporary file.
+  bool Close(bool remove);
+};
+
+bool Hdf5ArraysWriter::Impl::Close(bool remove) {
+  bool closed = true;
+  if (file >= 0) {
+    Hdf5Call call;
+    for (Dataset& d : datasets) {
+      if (d.id >= 0) closed = H5Dclose(d.id) >= 0 && closed;
+      d.id = -1;
+    }
+    closed = H5Fclose(file) >= 0 && closed;
+    file = -1;
+  }
+  if (remove && !temp_path.empty()) std::remove(temp_path.c_str());
+  if (remove) temp_path.clear();
+  return closed;
+}
+
+Hdf5ArraysWriter::Hdf5ArraysWriter() : impl_(std::make_unique<Impl>()) {}
+Hdf5ArraysWriter::~Hdf5ArraysWriter() = default;
+
+absl::Status Hdf5ArraysWriter::Open(const std::string& path) {
+  impl_ = std::make_unique<Impl>();
+  Impl& d = *impl_;
+  d.path = path;
+  d.temp_path = TempPathFor(path);
+  Hdf5Call call;
+  d.file = H5Fcreate(d.temp_path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  if (d.file < 0) {
+    const std::string temp = std::exchange(d.temp_path, "");  // not ours to remove
+    return absl::PermissionDeniedError(absl::StrCat("cannot create ", temp, " for writing ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Hdf5ArraysWriter::AddDataset(const std::string& name,
+                                                 const std::vector<int64_t>& inner,
+                                                 int64_t chunk_rows) {
+  Impl& d = *impl_;
+  if (d.file < 0) return absl::FailedPreconditionError("Hdf5ArraysWriter: not open");
+  const std::string where = absl::StrCat(d.path, ": dataset '", name, "'");
+  // libhdf5 refuses chunks of 4 GiB or more.
+  EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckedMul(chunk_rows, 4, where));
+  std::vector<hsize_t> dims = {0}, max_dims = {H5S_UNLIMITED}, chunk = {static_cast<hsize_t>(chunk_rows)};
+  for (int64_t n : inner) {
+    EVGEN_ASSIGN_OR_RETURN(chunk_bytes, CheckedMul(chunk_bytes, n, where));
+    dims.push_back(static_cast<hsize_t>(n));
+    max_dims.push_back(static_cast<hsize_t>(n));
+    chunk.push_back(static_cast<hsize_t>(n));
+  }
+  if (chunk_rows <= 0 || chunk_bytes <= 0 || chunk_bytes >= (int64_t{1} << 32)) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": chunks of ", chunk_rows, " rows of shape ",
+                                                   ShapeText(inner), " must hold 1 byte to 4 GiB"));
+  }
+  Hdf5Call call;
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()), H5Sclose);
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_create_intermediate_group(lcpl.get(), 1);
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  // The last chunk is written in part: zeros, not stray memory, fill the rest.
+  const float zero = 0.f;
+  H5Pset_fill_value(dcpl.get(), H5T_NATIVE_FLOAT, &zero);
+  H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC);
+  const hid_t id = space.ok() ? H5Dcreate2(d.file, name.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(),
+                                           dcpl.get(), H5P_DEFAULT)
+                              : -1;
+  if (id < 0) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot create the dataset"));
+  d.datasets.push_back(Impl::Dataset{name, id, std::vector<hsize_t>(dims.begin() + 1, dims.end()), 0});
+  return static_cast<int>(d.datasets.size() - 1);
+}
+
+absl::Status Hdf5ArraysWriter::AppendRows(int index, const float* values, int64_t rows) {
+  Impl& d = *impl_;
+  if (d.file < 0) return absl::FailedPreconditionError("Hdf5ArraysWriter: not open");
+  if (index < 0 || index >= static_cast<int>(d.datasets.size())) {
+    return absl::InvalidArgumentError(absl::StrCat(d.path, ": no dataset number ", index));
+  }
+  if (rows <= 0) return absl::OkStatus();
+  Impl::Dataset& set = d.datasets[static_cast<size_t>(index)];
+  const std::string where = absl::StrCat(d.path, ": dataset '", set.name, "'");
+  std::vector<hsize_t> dims = {static_cast<hsize_t>(set.rows + rows)};
+  dims.insert(dims.end(), set.inner.begin(), set.inner.end());
+  Hdf5Call call;
+  if (H5Dset_extent(set.id, dims.data()) < 0) {
+    return absl::InternalError(absl::StrCat(where, ": growing it to ", set.rows + rows, " rows failed"));
+  }
+  EVGEN_RETURN_IF_ERROR(WriteRows(set.id, H5T_NATIVE_FLOAT, values, set.rows, rows, set.inner, where));
+  set.rows += rows;
+  return absl::OkStatus();
+}
+
+absl::Status Hdf5ArraysWriter::Commit() {
+  Impl& d = *impl_;
+  if (d.file < 0) return absl::FailedPreconditionError("Hdf5ArraysWriter: not open");
+  bool flushed = false;
+  {
+    Hdf5Call call;
+    flushed = H5Fflush(d.file, H5F_SCOPE_GLOBAL) >= 0;
+  }
+  const std::string temp = d.temp_path;
+  if (!flushed || !d.Close(false)) {
+    d.Close(true);
+    return absl::InternalError(absl::StrCat(d.path, ": writing the HDF5 file failed"));
+  }
+  d.temp_path.clear();  // PublishTempFile renames it, or removes it on failure
+  return PublishTempFile(temp, d.path);
+}
+
+void Hdf5ArraysWriter::Abandon() { impl_->Close(true); }
 
 }  // namespace evgen

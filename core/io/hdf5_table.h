@@ -23,8 +23,10 @@
 //
 // Tables are written row block by row block (Hdf5TableWriter, which
 // WriteHdf5Table uses too) into a temporary file beside the target, renamed
-// onto it once complete; other arrays (WriteHdf5Arrays) are built in memory
-// (HDF5's core driver). Either way no half-written file is ever visible. The
+// onto it once complete; arrays whose length is known only at the end
+// (Hdf5ArraysWriter) are streamed the same way into extendible datasets;
+// other arrays (WriteHdf5Arrays) are built in memory (HDF5's core driver).
+// Either way no half-written file is ever visible. The
 // Debian HDF5 build is not thread-safe: every HDF5 call here runs under one
 // process-wide mutex, and HDF5's automatic error printing is switched off
 // for the duration of each call (errors come back as Status instead).
@@ -111,6 +113,45 @@ struct Hdf5Array {
 // store_float64) of one new file, atomically.
 [[nodiscard]] absl::Status WriteHdf5Arrays(const std::string& path,
                                            const std::vector<Hdf5Array>& arrays);
+
+// Hdf5ArraysWriter streams float32 arrays whose first dimension is not known
+// until the end (JetNet's jets: jetnet_writer.h). Each dataset is created
+// extendible along it and chunked by `chunk_rows` rows; AppendRows grows it
+// and writes a block at its end, so memory holds at most a block and
+// libhdf5's chunk caches. The file is a temporary one beside `path`, renamed
+// onto it at Commit(); Abandon(), a failed Commit or the destructor remove
+// it, leaving `path` untouched.
+//
+// Example:
+//   Hdf5ArraysWriter out;
+//   EVGEN_RETURN_IF_ERROR(out.Open("jets.h5"));
+//   EVGEN_ASSIGN_OR_RETURN(int jets, out.AddDataset("jet_features", {4}, 1024));
+//   EVGEN_RETURN_IF_ERROR(out.AppendRows(jets, values.data(), 10));  // 10 x 4
+//   EVGEN_RETURN_IF_ERROR(out.Commit());
+class Hdf5ArraysWriter {
+ public:
+  Hdf5ArraysWriter();
+  ~Hdf5ArraysWriter();
+  Hdf5ArraysWriter(const Hdf5ArraysWriter&) = delete;
+  Hdf5ArraysWriter& operator=(const Hdf5ArraysWriter&) = delete;
+
+  [[nodiscard]] absl::Status Open(const std::string& path);
+  // AddDataset creates `name` of shape [0, inner...] and returns the index
+  // AppendRows takes. A chunk (chunk_rows x inner float32) must be under 4
+  // GiB, libhdf5's limit.
+  [[nodiscard]] absl::StatusOr<int> AddDataset(const std::string& name,
+                                               const std::vector<int64_t>& inner,
+                                               int64_t chunk_rows);
+  // AppendRows writes `rows` rows (rows x prod(inner) values, row-major)
+  // after the rows already in dataset `index`.
+  [[nodiscard]] absl::Status AppendRows(int index, const float* values, int64_t rows);
+  [[nodiscard]] absl::Status Commit();
+  void Abandon();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Hdf5File reads datasets of an existing file as float32 arrays.
 class Hdf5File {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <iterator>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -110,86 +110,58 @@ absl::StatusOr<JetNetReadOptions> ParseJetNetReadOptions(
 
 namespace {
 
-struct JetRange {
-  int64_t begin, end;
-};
+// kMaxExactId bounds the ids kept as integer runs: every integer up to it is
+// exact in a double, and float ids beyond 2^24 are integers anyway.
+constexpr double kMaxExactId = 9007199254740992.0;  // 2^53
 
-// LongColumnIndices finds the long columns of `table`: -1 for an optional
-// one that is absent, an error naming a required one.
-absl::Status LongColumnIndices(const Table& table, const std::string& source, int* col) {
-  for (int c = 0; c < kNumLongColumns; ++c) {
-    const std::string& name = JetNetLongColumns()[c];
-    col[c] = table.HasColumn(name) ? *table.ColumnIndex(name) : -1;
-  }
-  for (LongColumn c : kRequiredColumns) {
-    if (col[c] >= 0) continue;
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": the table lacks column '", JetNetLongColumns()[c], "' of the jet-cloud layout (",
-        "required: jet, constituent, log_pt, eta_rel, phi_rel, n_constituents; optional: log_e, "
-        "jet_pt_gev, jet_eta, jet_mass_gev, is_top)"));
+// CheckJetRows checks the rows [begin, end) of one jet, row r being row
+// r + offset of the table: constituents 0, 1, ..., n_constituents = n, jet
+// columns constant within the jet.
+absl::Status CheckJetRows(const Table& rows, const int* col, int64_t begin, int64_t end,
+                          int64_t offset, const std::string& source) {
+  const float id = rows.at(begin, col[kJet]);
+  const int64_t n = end - begin;
+  for (int64_t k = begin; k < end; ++k) {
+    if (rows.at(k, col[kConstituent]) != static_cast<float>(k - begin)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, ": row ", k + offset, ": jet ", id, " has constituent ",
+          rows.at(k, col[kConstituent]), ", expected ", k - begin, " (constituents 0, 1, ... in order)"));
+    }
+    if (rows.at(k, col[kNConstituents]) != static_cast<float>(n)) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": row ", k + offset, ": jet ", id,
+                                                     " says n_constituents ", rows.at(k, col[kNConstituents]),
+                                                     " but has ", n, " rows"));
+    }
+    for (int c : {kJetPt, kJetEta, kJetMass, kIsTop}) {
+      if (col[c] >= 0 && rows.at(k, col[c]) != rows.at(begin, col[c])) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ": row ", k + offset, ": jet ", id, " column ",
+                                                       JetNetLongColumns()[c], " differs within the jet"));
+      }
+    }
   }
   return absl::OkStatus();
 }
 
-// JetRanges finds each jet's consecutive rows and checks them: constituents
-// 0, 1, ..., n_constituents = n, jet columns constant within the jet.
-absl::StatusOr<std::vector<JetRange>> JetRanges(const Table& table, const int* col, const std::string& source) {
-  std::vector<JetRange> jets;
-  std::set<float> seen_ids;
-  for (int64_t r = 0; r < table.num_rows();) {
-    const float id = table.at(r, col[kJet]);
-    if (!seen_ids.insert(id).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": row ", r, ": jet ", id, " appears again; a jet's rows must be consecutive"));
-    }
-    int64_t end = r;
-    while (end < table.num_rows() && table.at(end, col[kJet]) == id) ++end;
-    const int64_t n = end - r;
-    for (int64_t k = r; k < end; ++k) {
-      if (table.at(k, col[kConstituent]) != static_cast<float>(k - r)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": row ", k, ": jet ", id, " has constituent ", table.at(k, col[kConstituent]),
-            ", expected ", k - r, " (constituents 0, 1, ... in order)"));
-      }
-      if (table.at(k, col[kNConstituents]) != static_cast<float>(n)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": row ", k, ": jet ", id, " says n_constituents ",
-            table.at(k, col[kNConstituents]), " but has ", n, " rows"));
-      }
-      for (int c : {kJetPt, kJetEta, kJetMass, kIsTop}) {
-        if (col[c] >= 0 && table.at(k, col[c]) != table.at(r, col[c])) {
-          return absl::InvalidArgumentError(absl::StrCat(source, ": row ", k, ": jet ", id, " column ",
-                                                         JetNetLongColumns()[c],
-                                                         " differs within the jet"));
-        }
-      }
-    }
-    jets.push_back(JetRange{r, end});
-    r = end;
-  }
-  return jets;
-}
-
-// JetFeatures fills (pt, eta, mass, num_particles) of one jet: the table's
-// jet columns, or for absent ones the massless sum of its constituents
-// (massless_sum.h) at jet eta 0.
-absl::Status JetFeatures(const Table& table, const int* col, const JetRange& range, int64_t j,
-                         const std::string& source, float* jf) {
+// JetFeatures fills (pt, eta, mass, num_particles) of the jet in rows
+// [begin, end): the table's jet columns, or for absent ones the massless sum
+// of its constituents (massless_sum.h) at jet eta 0.
+absl::Status JetFeatures(const Table& rows, const int* col, int64_t begin, int64_t end, int64_t jet,
+                         int64_t first_row, const std::string& source, float* jf) {
   MasslessSum sum;
-  for (int64_t r = range.begin; r < range.end; ++r) {
-    sum.Add(std::exp(static_cast<double>(table.at(r, col[kLogPt]))), table.at(r, col[kEtaRel]),
-            table.at(r, col[kPhiRel]));
+  for (int64_t r = begin; r < end; ++r) {
+    sum.Add(std::exp(static_cast<double>(rows.at(r, col[kLogPt]))), rows.at(r, col[kEtaRel]),
+            rows.at(r, col[kPhiRel]));
   }
   const auto value = [&](int c, double derived) {
-    return col[c] >= 0 ? table.at(range.begin, col[c]) : static_cast<float>(derived);
+    return col[c] >= 0 ? rows.at(begin, col[c]) : static_cast<float>(derived);
   };
   jf[0] = value(kJetPt, sum.pt());
   jf[1] = value(kJetEta, 0.0);
   jf[2] = value(kJetMass, sum.mass());
-  jf[3] = static_cast<float>(range.end - range.begin);
+  jf[3] = static_cast<float>(end - begin);
   if (!(jf[0] > 0) || !std::isfinite(jf[0])) {
     return absl::InvalidArgumentError(absl::StrCat(
-        source, ": row ", range.begin, ": jet ", j, " has ",
+        source, ": row ", first_row, ": jet ", jet, " has ",
         col[kJetPt] >= 0 ? "jet_pt_gev " : "a constituent pT sum of ", jf[0], ", expected > 0"));
   }
   return absl::OkStatus();
@@ -197,59 +169,149 @@ absl::Status JetFeatures(const Table& table, const int* col, const JetRange& ran
 
 }  // namespace
 
+absl::StatusOr<JetNetJetConverter> JetNetJetConverter::Create(const std::vector<std::string>& columns,
+                                                              const JetNetWriteOptions& options,
+                                                              std::string source) {
+  JetNetJetConverter out;
+  for (const std::string& name : JetNetLongColumns()) {
+    const auto it = std::find(columns.begin(), columns.end(), name);
+    out.col_.push_back(it == columns.end() ? -1 : static_cast<int>(it - columns.begin()));
+  }
+  for (LongColumn c : kRequiredColumns) {
+    if (out.col_[c] >= 0) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": the table lacks column '", JetNetLongColumns()[c], "' of the jet-cloud layout (",
+        "required: jet, constituent, log_pt, eta_rel, phi_rel, n_constituents; optional: log_e, "
+        "jet_pt_gev, jet_eta, jet_mass_gev, is_top)"));
+  }
+  out.is_top_ = options.is_top;
+  out.source_ = std::move(source);
+  return out;
+}
+
+bool JetNetJetConverter::has_log_e() const { return col_[kLogE] >= 0; }
+
+bool JetNetJetConverter::has_is_top() const { return col_[kIsTop] >= 0 || is_top_.has_value(); }
+
+absl::Status JetNetJetConverter::Allocate(int64_t jets, int64_t particles, JetNetArrays* out) const {
+  // Padding multiplies the table's size by up to max_particles.
+  EVGEN_ASSIGN_OR_RETURN(const int64_t padded,
+                         CheckedProduct({jets, particles, kFeatures},
+                                        absl::StrCat(source_, ": jets x max_particles x 4 features")));
+  out->jets = jets;
+  out->particles = particles;
+  out->particle_features.assign(static_cast<size_t>(padded), 0.f);
+  out->jet_features.assign(static_cast<size_t>(jets * kJetFeatures), 0.f);
+  out->particle_log_pt.assign(static_cast<size_t>(padded / kFeatures), 0.f);
+  out->particle_log_e.assign(has_log_e() ? static_cast<size_t>(padded / kFeatures) : 0, 0.f);
+  out->jet_is_top.assign(has_is_top() ? static_cast<size_t>(jets) : 0, 0.f);
+  return absl::OkStatus();
+}
+
+int64_t JetNetJetConverter::JetEnd(const Table& rows, int64_t begin) const {
+  const float id = rows.at(begin, col_[kJet]);
+  int64_t end = begin + 1;
+  while (end < rows.num_rows() && rows.at(end, col_[kJet]) == id) ++end;
+  return end;
+}
+
+bool JetNetJetConverter::FirstSight(float id) {
+  const double x = id;
+  if (std::floor(x) != x || std::abs(x) > kMaxExactId) return other_ids_.insert(id).second;
+  const int64_t v = static_cast<int64_t>(x);
+  // The run after v, and the one before that might hold or touch it.
+  auto next = id_runs_.upper_bound(v);
+  if (next != id_runs_.begin()) {
+    auto before = std::prev(next);
+    if (v <= before->second) return false;
+    if (before->second == v - 1) {
+      before->second = v;
+      if (next != id_runs_.end() && next->first == v + 1) {
+        before->second = next->second;
+        id_runs_.erase(next);
+      }
+      return true;
+    }
+  }
+  int64_t last = v;
+  if (next != id_runs_.end() && next->first == v + 1) {
+    last = next->second;
+    id_runs_.erase(next);
+  }
+  id_runs_.emplace(v, last);
+  return true;
+}
+
+absl::Status JetNetJetConverter::TooManyConstituents(int64_t jet, int64_t first_row, int64_t count,
+                                                     int64_t particles, bool at_least) const {
+  return absl::InvalidArgumentError(absl::StrCat(source_, ": jet ", jet, " (row ", first_row, ") has ",
+                                                 at_least ? "at least " : "", count,
+                                                 " constituents, more than max_particles=", particles));
+}
+
+absl::Status JetNetJetConverter::Convert(const Table& rows, int64_t begin, int64_t end, int64_t jet,
+                                         int64_t first_row, int64_t slot, JetNetArrays* out) {
+  const int* col = col_.data();
+  const float id = rows.at(begin, col[kJet]);
+  if (!std::isfinite(id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_, ": row ", first_row, ": jet id ", id, " is not a finite number"));
+  }
+  if (!FirstSight(id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_, ": row ", first_row, ": jet ", id, " appears again; a jet's rows must be consecutive"));
+  }
+  EVGEN_RETURN_IF_ERROR(CheckJetRows(rows, col, begin, end, first_row - begin, source_));
+  const int64_t p = out->particles;
+  if (end - begin > p) return TooManyConstituents(jet, first_row, end - begin, p, false);
+  float* jf = &out->jet_features[static_cast<size_t>(slot * kJetFeatures)];
+  EVGEN_RETURN_IF_ERROR(JetFeatures(rows, col, begin, end, jet, first_row, source_, jf));
+  const double jet_pt = jf[0];
+  if (has_is_top()) {
+    out->jet_is_top[static_cast<size_t>(slot)] = col[kIsTop] >= 0 ? rows.at(begin, col[kIsTop]) : *is_top_;
+  }
+  for (int64_t k = 0; k < p; ++k) {
+    const int64_t r = begin + k;
+    const bool real = r < end;
+    const size_t at = static_cast<size_t>(slot * p + k);
+    float* pf = &out->particle_features[at * kFeatures];
+    pf[0] = real ? rows.at(r, col[kEtaRel]) : 0.f;
+    pf[1] = real ? rows.at(r, col[kPhiRel]) : 0.f;
+    pf[2] = real ? static_cast<float>(std::exp(static_cast<double>(rows.at(r, col[kLogPt]))) / jet_pt) : 0.f;
+    pf[3] = real ? 1.f : 0.f;
+    out->particle_log_pt[at] = real ? rows.at(r, col[kLogPt]) : 0.f;
+    if (has_log_e()) out->particle_log_e[at] = real ? rows.at(r, col[kLogE]) : 0.f;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<JetNetArrays> LongTableToJetNet(const Table& table,
                                                const JetNetWriteOptions& options,
                                                const std::string& source) {
   if (options.max_particles < 0) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": max_particles must be >= 0"));
   }
-  int col[kNumLongColumns];
-  EVGEN_RETURN_IF_ERROR(LongColumnIndices(table, source, col));
+  EVGEN_ASSIGN_OR_RETURN(JetNetJetConverter converter,
+                         JetNetJetConverter::Create(table.columns(), options, source));
   if (table.num_rows() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": nothing to write, the table has no rows"));
   }
-  EVGEN_ASSIGN_OR_RETURN(const std::vector<JetRange> jets, JetRanges(table, col, source));
+  std::vector<int64_t> starts;  // each jet's first row, then the table's end
   int64_t largest = 0;
-  for (const JetRange& range : jets) largest = std::max(largest, range.end - range.begin);
-  const int64_t p_max = options.max_particles > 0 ? options.max_particles : largest;
-  for (size_t j = 0; j < jets.size(); ++j) {
-    if (jets[j].end - jets[j].begin > p_max) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": jet ", j, " (row ", jets[j].begin, ") has ", jets[j].end - jets[j].begin,
-          " constituents, more than max_particles=", p_max));
-    }
+  for (int64_t r = 0; r < table.num_rows();) {
+    starts.push_back(r);
+    const int64_t end = converter.JetEnd(table, r);
+    largest = std::max(largest, end - r);
+    r = end;
   }
+  starts.push_back(table.num_rows());
+  const int64_t jets = static_cast<int64_t>(starts.size()) - 1;
   JetNetArrays out;
-  out.jets = static_cast<int64_t>(jets.size());
-  out.particles = p_max;
-  // Padding multiplies the table's size by up to max_particles.
-  EVGEN_ASSIGN_OR_RETURN(const int64_t padded,
-                         CheckedProduct({out.jets, p_max, kFeatures},
-                                        absl::StrCat(source, ": jets x max_particles x 4 features")));
-  out.particle_features.assign(static_cast<size_t>(padded), 0.f);
-  out.jet_features.assign(static_cast<size_t>(out.jets * kJetFeatures), 0.f);
-  out.particle_log_pt.assign(static_cast<size_t>(padded / kFeatures), 0.f);
-  if (col[kLogE] >= 0) out.particle_log_e.assign(static_cast<size_t>(padded / kFeatures), 0.f);
-  if (col[kIsTop] >= 0 || options.is_top.has_value()) {
-    out.jet_is_top.assign(static_cast<size_t>(out.jets), options.is_top.value_or(0.f));
-  }
-  for (int64_t j = 0; j < out.jets; ++j) {
-    const JetRange& range = jets[static_cast<size_t>(j)];
-    float* jf = &out.jet_features[static_cast<size_t>(j * kJetFeatures)];
-    EVGEN_RETURN_IF_ERROR(JetFeatures(table, col, range, j, source, jf));
-    const double jet_pt = jf[0];
-    if (col[kIsTop] >= 0) out.jet_is_top[static_cast<size_t>(j)] = table.at(range.begin, col[kIsTop]);
-    for (int64_t k = 0; k < range.end - range.begin; ++k) {
-      const int64_t r = range.begin + k;
-      const size_t slot = static_cast<size_t>(j * p_max + k);
-      float* pf = &out.particle_features[slot * kFeatures];
-      pf[0] = table.at(r, col[kEtaRel]);
-      pf[1] = table.at(r, col[kPhiRel]);
-      pf[2] = static_cast<float>(std::exp(static_cast<double>(table.at(r, col[kLogPt]))) / jet_pt);
-      pf[3] = 1.f;
-      out.particle_log_pt[slot] = table.at(r, col[kLogPt]);
-      if (col[kLogE] >= 0) out.particle_log_e[slot] = table.at(r, col[kLogE]);
-    }
+  EVGEN_RETURN_IF_ERROR(
+      converter.Allocate(jets, options.max_particles > 0 ? options.max_particles : largest, &out));
+  for (int64_t j = 0; j < jets; ++j) {
+    const int64_t begin = starts[static_cast<size_t>(j)], end = starts[static_cast<size_t>(j + 1)];
+    EVGEN_RETURN_IF_ERROR(converter.Convert(table, begin, end, j, begin, j, &out));
   }
   return out;
 }

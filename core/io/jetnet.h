@@ -24,14 +24,21 @@
 // with log_pt = ln(pT / GeV) and log_e = ln(E / GeV).
 //
 // Writing pads each jet to P = max_particles (default 100, the jet-clouds
-// maximum; 0 means the largest multiplicity in the table) in constituent
-// order. The table needs jet, constituent, log_pt, eta_rel, phi_rel and
+// maximum; 0 means the largest multiplicity in the table, known only once the
+// whole table is there) in constituent order. WriteJetNet converts a table
+// in memory; JetNetWriter (jetnet_writer.h) streams one jet at a time, which
+// StreamingTableWriter (`evgen sample -o jets.h5`) uses unless
+// max_particles is 0. Both convert each jet with JetNetJetConverter below,
+// so they check the same things and write the same arrays.
+//
+// The table needs jet, constituent, log_pt, eta_rel, phi_rel and
 // n_constituents (a jet-cloud model's samples have no more); extra columns
 // are ignored. A jet column it lacks is derived from the constituents taken
 // as massless (massless_sum.h): jet_pt_gev their summed pT, jet_mass_gev
 // their mass, jet_eta 0 (the frame of eta_rel). Each jet's rows must be
-// consecutive with constituent 0, 1, ..., n-1, n_constituents = n, the jet
-// columns constant over the jet and the jet pT > 0.
+// consecutive, under a finite jet id that no other jet has, with
+// constituent 0, 1, ..., n-1, n_constituents = n, the jet columns constant
+// over the jet and the jet pT > 0.
 //
 // Reading numbers jets 0..N-1 in file order and takes each jet's real
 // particles in array order: log_pt from particle_log_pt or else
@@ -52,6 +59,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -111,6 +119,54 @@ struct JetNetArrays {
 [[nodiscard]] absl::StatusOr<Table> JetNetToLongTable(const JetNetArrays& arrays,
                                                       const JetNetReadOptions& options,
                                                       const std::string& source);
+
+// JetNetJetConverter checks and converts one jet of the long table at a
+// time: the step LongTableToJetNet repeats over a table and JetNetWriter
+// over a stream. It remembers the ids of the jets converted, to refuse one
+// that comes back, as runs of consecutive integers (a table of jets 0, 1,
+// 2, ... takes one entry), so a stream's memory does not grow with its jets.
+class JetNetJetConverter {
+ public:
+  // Create finds the long columns among `columns`: InvalidArgument naming a
+  // missing required one. `source` names the input in messages.
+  [[nodiscard]] static absl::StatusOr<JetNetJetConverter> Create(
+      const std::vector<std::string>& columns, const JetNetWriteOptions& options,
+      std::string source);
+
+  // has_log_e and has_is_top: whether the arrays get particle_log_e and
+  // jet_is_top.
+  bool has_log_e() const;
+  bool has_is_top() const;
+  // Allocate sizes `out` for `jets` jets of `particles` slots, all zero; an
+  // overflowing size is InvalidArgument.
+  [[nodiscard]] absl::Status Allocate(int64_t jets, int64_t particles, JetNetArrays* out) const;
+  // JetEnd returns the end of the run of rows from `begin` that share row
+  // begin's jet id (at least begin + 1): the jet's rows if `rows` hold all
+  // of them.
+  int64_t JetEnd(const Table& rows, int64_t begin) const;
+  // Convert checks rows [begin, end) of `rows` as jet number `jet` (its
+  // first row is row `first_row` of the whole table, for messages) and
+  // writes it, padded with zeros to out->particles, into jet slot `slot` of
+  // `out` (Allocate'd for more than `slot` jets).
+  [[nodiscard]] absl::Status Convert(const Table& rows, int64_t begin, int64_t end, int64_t jet,
+                                     int64_t first_row, int64_t slot, JetNetArrays* out);
+  // TooManyConstituents is the error for jet number `jet` with `count`
+  // constituents, more than `particles`; `at_least` when more rows may come
+  // (a stream refuses a jet as soon as it outgrows P).
+  absl::Status TooManyConstituents(int64_t jet, int64_t first_row, int64_t count, int64_t particles,
+                                   bool at_least) const;
+
+ private:
+  JetNetJetConverter() = default;
+  // FirstSight records `id`, false if a jet had it before.
+  bool FirstSight(float id);
+
+  std::vector<int> col_;  // per long column, its index in the table or -1
+  std::optional<float> is_top_;
+  std::string source_;
+  std::map<int64_t, int64_t> id_runs_;  // first -> last of integer ids seen
+  std::set<float> other_ids_;           // the ids seen that are not integers
+};
 
 [[nodiscard]] absl::Status WriteJetNet(const std::string& path, const Table& table,
                                        const JetNetWriteOptions& options = {});

@@ -15,6 +15,7 @@
 #include "core/io/hepmc3.h"
 #include "core/io/hepmc3_writer.h"
 #include "core/io/jetnet.h"
+#include "core/io/jetnet_writer.h"
 #include "core/io/lhe.h"
 #include "core/io/lhe_writer.h"
 #include "core/io/npy.h"
@@ -220,10 +221,11 @@ absl::Status WriteTableFile(const std::string& path, const Table& table, const s
 
 namespace evgen {
 
-// Impl streams every format but JetNet straight to disk; a JetNet file pads
-// whole jets, so its rows are gathered and written at Commit().
+// Impl streams every format straight to disk but JetNet with max_particles
+// 0, which pads each jet to the largest multiplicity of the table: those rows
+// are gathered and written at Commit().
 struct StreamingTableWriter::Impl {
-  enum class Mode { kNpy, kCsv, kHdf5, kLhe, kHepMC3, kBuffered } mode = Mode::kNpy;
+  enum class Mode { kNpy, kCsv, kHdf5, kLhe, kHepMC3, kJetNet, kBuffered } mode = Mode::kNpy;
   std::string path;
   std::string format;
   std::map<std::string, std::string> options;
@@ -232,6 +234,7 @@ struct StreamingTableWriter::Impl {
   Hdf5TableWriter hdf5;
   LheWriter lhe;
   HepMC3Writer hepmc3;
+  JetNetWriter jetnet;
   Table buffered;
   std::vector<std::string> columns;
   int64_t rows_expected = 0;
@@ -262,7 +265,11 @@ absl::Status StreamingTableWriter::Impl::OpenEvents(int64_t promised_values) {
     mode = Mode::kHdf5;
     return hdf5.Open(path, columns, rows_expected, hdf5_options);
   }
-  EVGEN_RETURN_IF_ERROR(ParseJetNetWriteOptions(options).status());
+  EVGEN_ASSIGN_OR_RETURN(const JetNetWriteOptions jetnet_options, ParseJetNetWriteOptions(options));
+  if (jetnet_options.max_particles > 0) {
+    mode = Mode::kJetNet;
+    return jetnet.Open(path, columns, rows_expected, jetnet_options);
+  }
   mode = Mode::kBuffered;
   buffered = Table(columns);
   if (promised_values <= kMaxReservedValues) buffered.Reserve(rows_expected);
@@ -356,6 +363,8 @@ absl::Status StreamingTableWriter::Append(const Table& rows) {
       return d.lhe.Append(rows);
     case Impl::Mode::kHepMC3:
       return d.hepmc3.Append(rows);
+    case Impl::Mode::kJetNet:
+      return d.jetnet.Append(rows);
     case Impl::Mode::kBuffered:
       return d.buffered.Append(rows);
   }
@@ -364,7 +373,9 @@ absl::Status StreamingTableWriter::Append(const Table& rows) {
 
 absl::Status StreamingTableWriter::Commit() {
   Impl& d = *impl_;
+  // These two check the row count themselves, and drop their file if it is off.
   if (d.mode == Impl::Mode::kNpy) return d.npy.Commit();
+  if (d.mode == Impl::Mode::kJetNet) return d.jetnet.Commit();
   if (d.rows_written != d.rows_expected) {
     d.text.Abandon();
     return absl::DataLossError(absl::StrCat("writer: ", d.rows_written, " rows written, ",

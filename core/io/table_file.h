@@ -55,11 +55,13 @@ namespace evgen {
 // StreamingTableWriter writes a table of known size row block by row block,
 // in the format named or else the one of the extension; a jet-cloud table
 // (FitsJetNetLayout, jetnet.h) written to .h5/.hdf5 without a format name
-// takes the JetNet layout. The file is published atomically on Commit(); abandoned writes leave nothing
-// behind. Every format but JetNet (which pads whole jets) streams with
-// memory independent of the table size: npy, csv, hdf5 (Hdf5TableWriter),
-// lhe (LheWriter) and hepmc3 (HepMC3Writer); JetNet gathers the rows and
-// writes them at Commit(). Rows with
+// takes the JetNet layout. The file is published atomically on Commit();
+// abandoned writes leave nothing behind. Every format streams with memory
+// independent of the table size: npy, csv, hdf5 (Hdf5TableWriter), lhe
+// (LheWriter), hepmc3 (HepMC3Writer) and jetnet (JetNetWriter, holding one
+// jet and one chunk of jets); only JetNet with max_particles=0, which pads
+// to the table's largest multiplicity, gathers the rows and writes them at
+// Commit(). Rows with
 // weights are written with them, in .npy and .csv as the last column
 // "event_weight": the first rows appended decide, and all rows must then
 // have weights, or none.
