@@ -8,7 +8,8 @@
 # one step ("untrained"); samples 5,000 jets of each into .h5 (the JetNet
 # layout), uploads them back and compares each with the held-out truth:
 #   multiplicity   W1 of n_constituents per jet (and its mean)
-#   constituents   W1 of the log_pt, eta_rel, phi_rel marginals (mean of 3)
+#   constituents   W1 of the pt_rel, eta_rel, phi_rel marginals (mean of 3; pt_rel
+#                  over the pT of the jet the constituents make)
 #   W1M            JetNet's batched W1 of the jet mass (the massless sum of the
 #                  constituents, cloud_mass_gev), 5 batches
 #   W1-EFP         JetNet's W1 of the n = 4, d = 4 EFPs, 5 batches
@@ -92,7 +93,7 @@ print("   %-9s %7d constituents in %s jets: mean multiplicity %.2f; over constit
     s["jet_pt_gev"]["mean"], s["jet_pt_gev"]["std"]))' "$jets"
 done
 row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
-row constituents wasserstein-1 -O columns=log_pt,eta_rel,phi_rel
+row constituents wasserstein-1 -O columns=pt_rel,eta_rel,phi_rel -O pt_rel=1
 row W1M wasserstein-1 -O columns=cloud_mass_gev -O jet_level=1 -O num_batches=5 -O num_eval_samples="$jets"
 row W1-EFP w1-efp -O num_eval_samples="$jets" -O num_batches=5
 row FPD fpd -O features=efp

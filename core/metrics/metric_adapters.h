@@ -42,7 +42,9 @@ absl::StatusOr<MetricOutcome> Chi2Metric(const MetricOptions&, const Table&, con
 // table has log_pt, eta_rel and phi_rel; `which` names the table in errors.
 [[nodiscard]] absl::StatusOr<Table> JetRows(const Table& clouds, const char* which);
 // MetricInputs is what a metric that takes `jet_level` compares: the tables
-// as given, or with jet_level=1 their JetRows.
+// as given, with jet_level=1 their JetRows, or with pt_rel=1 (wasserstein-1)
+// their rows with pt_rel added (a constituent's pT over its jet's, the jet
+// as its constituents make it). The derived tables are held in *_jets.
 struct MetricInputs {
   const Table& reference() const { return reference_jets ? *reference_jets : *reference_in; }
   const Table& candidate() const { return candidate_jets ? *candidate_jets : *candidate_in; }
@@ -53,6 +55,10 @@ struct MetricInputs {
 // JetLevelInputs reads options.jet_level (0 or 1) and selects accordingly.
 [[nodiscard]] absl::StatusOr<MetricInputs> JetLevelInputs(const MetricOptions& options, const Table& reference,
                                                           const Table& candidate);
+// ConstituentInputs is JetLevelInputs that also reads options.pt_rel (0 or
+// 1; not together with jet_level=1).
+[[nodiscard]] absl::StatusOr<MetricInputs> ConstituentInputs(const MetricOptions& options, const Table& reference,
+                                                             const Table& candidate);
 // Posterior calibration: reference = truths, candidate = K samples per truth.
 [[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

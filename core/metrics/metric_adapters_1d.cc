@@ -195,36 +195,79 @@ absl::StatusOr<std::pair<double, double>> BatchedW1(const std::vector<double>& r
 
 }  // namespace
 
+namespace {
+
+// CloudSums: where each jet of a jet-cloud table starts (its constituent 0)
+// and, when the table has log_pt, eta_rel and phi_rel, the jet as its
+// constituents make it (massless_sum.h).
+struct CloudSums {
+  std::vector<int64_t> starts;
+  std::vector<float> pt, mass;  // empty without the constituent columns
+};
+
+absl::StatusOr<CloudSums> SumClouds(const Table& clouds, const char* which, const char* option) {
+  absl::StatusOr<int> c = clouds.ColumnIndex("constituent");
+  if (!c.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics.options.", option, ": the ", which,
+                                                   " table has no 'constituent' column (not a jet-cloud table)"));
+  }
+  CloudSums out;
+  for (int64_t r = 0; r < clouds.num_rows(); ++r) {
+    if (clouds.at(r, *c) == 0) out.starts.push_back(r);
+  }
+  if (!clouds.HasColumn("log_pt") || !clouds.HasColumn("eta_rel") || !clouds.HasColumn("phi_rel")) return out;
+  const int log_pt = *clouds.ColumnIndex("log_pt"), eta = *clouds.ColumnIndex("eta_rel"),
+            phi = *clouds.ColumnIndex("phi_rel");
+  const size_t jets = out.starts.size();
+  out.pt.resize(jets);
+  out.mass.resize(jets);
+  for (size_t j = 0; j < jets; ++j) {
+    const int64_t end = j + 1 < jets ? out.starts[j + 1] : clouds.num_rows();
+    MasslessSum sum;
+    for (int64_t r = out.starts[j]; r < end; ++r) {
+      sum.Add(std::exp(static_cast<double>(clouds.at(r, log_pt))), clouds.at(r, eta), clouds.at(r, phi));
+    }
+    out.pt[j] = static_cast<float>(sum.pt());
+    out.mass[j] = static_cast<float>(sum.mass());
+  }
+  return out;
+}
+
+// WithRelativePt adds pt_rel to every constituent row: its pT over the pT of
+// the jet its constituents make. This is JetNet's pt_rel for a generated
+// jet, which has no other jet pT, and the same definition is applied to the
+// reference so that both compare alike.
+absl::StatusOr<Table> WithRelativePt(const Table& clouds, const char* which) {
+  EVGEN_ASSIGN_OR_RETURN(CloudSums sums, SumClouds(clouds, which, "pt_rel"));
+  if (sums.pt.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics.options.pt_rel: the ", which,
+                                                   " table needs log_pt, eta_rel and phi_rel"));
+  }
+  const int log_pt = *clouds.ColumnIndex("log_pt");
+  std::vector<float> pt_rel(clouds.num_rows());
+  for (size_t j = 0; j < sums.starts.size(); ++j) {
+    const int64_t end = j + 1 < sums.starts.size() ? sums.starts[j + 1] : clouds.num_rows();
+    for (int64_t r = sums.starts[j]; r < end; ++r) {
+      pt_rel[r] = static_cast<float>(std::exp(static_cast<double>(clouds.at(r, log_pt))) / sums.pt[j]);
+    }
+  }
+  Table out = clouds;
+  EVGEN_RETURN_IF_ERROR(out.AppendColumn("pt_rel", pt_rel));
+  return out;
+}
+
+}  // namespace
+
 // JetRows keeps one row per jet of a jet-cloud table (its constituent 0), so
 // jet-level columns count each jet once, not once per constituent. Tables
 // with log_pt, eta_rel and phi_rel gain the jet as its constituents make it
 // (massless_sum.h): cloud_pt_gev and cloud_mass_gev, which a generated jet
 // has as well as a reference one (JetNet's W1M is the W1 of this mass).
 absl::StatusOr<Table> JetRows(const Table& clouds, const char* which) {
-  absl::StatusOr<int> c = clouds.ColumnIndex("constituent");
-  if (!c.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics.options.jet_level: the ", which,
-                                                   " table has no 'constituent' column (not a jet-cloud table)"));
-  }
-  std::vector<int64_t> rows;
-  for (int64_t r = 0; r < clouds.num_rows(); ++r) {
-    if (clouds.at(r, *c) == 0) rows.push_back(r);
-  }
-  Table jets = clouds.SelectRows(rows);
-  if (!clouds.HasColumn("log_pt") || !clouds.HasColumn("eta_rel") || !clouds.HasColumn("phi_rel")) return jets;
-  const int log_pt = *clouds.ColumnIndex("log_pt"), eta = *clouds.ColumnIndex("eta_rel"),
-            phi = *clouds.ColumnIndex("phi_rel");
-  std::vector<float> pt(rows.size()), mass(rows.size());
-  for (size_t j = 0; j < rows.size(); ++j) {
-    const int64_t end = j + 1 < rows.size() ? rows[j + 1] : clouds.num_rows();
-    MasslessSum sum;
-    for (int64_t r = rows[j]; r < end; ++r) {
-      sum.Add(std::exp(static_cast<double>(clouds.at(r, log_pt))), clouds.at(r, eta), clouds.at(r, phi));
-    }
-    pt[j] = static_cast<float>(sum.pt());
-    mass[j] = static_cast<float>(sum.mass());
-  }
-  for (const auto& [name, values] : {std::pair{"cloud_pt_gev", &pt}, std::pair{"cloud_mass_gev", &mass}}) {
+  EVGEN_ASSIGN_OR_RETURN(CloudSums sums, SumClouds(clouds, which, "jet_level"));
+  Table jets = clouds.SelectRows(sums.starts);
+  if (sums.pt.empty()) return jets;
+  for (const auto& [name, values] : {std::pair{"cloud_pt_gev", &sums.pt}, std::pair{"cloud_mass_gev", &sums.mass}}) {
     if (!jets.HasColumn(name)) EVGEN_RETURN_IF_ERROR(jets.AppendColumn(name, *values));
   }
   return jets;
@@ -243,10 +286,28 @@ absl::StatusOr<MetricInputs> JetLevelInputs(const MetricOptions& options, const 
   return inputs;
 }
 
+absl::StatusOr<MetricInputs> ConstituentInputs(const MetricOptions& options, const Table& reference,
+                                               const Table& candidate) {
+  EVGEN_ASSIGN_OR_RETURN(int pt_rel, IntOption(options, "pt_rel", 0, 0, 1));
+  EVGEN_ASSIGN_OR_RETURN(int jet_level, IntOption(options, "jet_level", 0, 0, 1));
+  if (pt_rel == 1 && jet_level == 1) {
+    return absl::InvalidArgumentError(
+        "metrics.options: pt_rel=1 adds a constituent column and jet_level=1 keeps one row per jet; "
+        "give one of them");
+  }
+  if (pt_rel == 0) return JetLevelInputs(options, reference, candidate);
+  MetricInputs inputs;
+  inputs.reference_in = &reference;
+  inputs.candidate_in = &candidate;
+  EVGEN_ASSIGN_OR_RETURN(inputs.reference_jets, WithRelativePt(reference, "reference"));
+  EVGEN_ASSIGN_OR_RETURN(inputs.candidate_jets, WithRelativePt(candidate, "candidate"));
+  return inputs;
+}
+
 absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions& options, const Table& reference_in,
                                                  const Table& candidate_in, uint64_t seed) {
   EVGEN_ASSIGN_OR_RETURN(int batches, IntOption(options, "num_batches", 0, 0, 1000));
-  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, JetLevelInputs(options, reference_in, candidate_in));
+  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, ConstituentInputs(options, reference_in, candidate_in));
   const Table& reference = inputs.reference();
   const Table& candidate = inputs.candidate();
   MetricOutcome out;

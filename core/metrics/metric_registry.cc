@@ -106,8 +106,9 @@ const std::vector<Entry>& Entries() {
         "exact 1-D W1 per column from sorted samples; with num_batches, JetNet's batched W1 (e.g. w1m "
         "on jet mass): mean +- std over batches of num_eval_samples resampled rows; value = the mean "
         "over columns; jet_level=1 counts each jet of a jet-cloud table once and adds cloud_pt_gev "
-        "and cloud_mass_gev, the massless sum of its constituents (JetNet's W1M: columns=cloud_mass_gev)",
-        {"columns", "num_batches", "num_eval_samples", "jet_level"}},
+        "and cloud_mass_gev, the massless sum of its constituents (JetNet's W1M: columns=cloud_mass_gev); "
+        "pt_rel=1 adds pt_rel to every constituent, its pT over that sum's",
+        {"columns", "num_batches", "num_eval_samples", "jet_level", "pt_rel"}},
        Wasserstein1Metric},
       {{"ks", "two-sample Kolmogorov-Smirnov per column with p-values; value = the largest statistic",
         {"columns"}},

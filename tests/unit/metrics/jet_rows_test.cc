@@ -62,5 +62,32 @@ TEST(JetRowsTest, W1OfTheConstituentMassComparesGeneratedWithReferenceJets) {
   EXPECT_NE(not_clouds.status().message().find("no 'constituent' column"), std::string::npos) << not_clouds.status();
 }
 
+TEST(JetRowsTest, PtRelIsEachConstituentsShareOfItsJetsPt) {
+  const MetricOptions options = {{"columns", "pt_rel"}, {"pt_rel", "1"}};
+  // Every pT doubled doubles the jets' pT too: pt_rel must not change...
+  Table scaled = Clouds(false, 0);
+  for (int64_t r = 0; r < scaled.num_rows(); ++r) scaled.at(r, 2) += std::log(2.f);
+  absl::StatusOr<MetricOutcome> same = ComputeMetric("wasserstein-1", options, Clouds(true, 0), scaled, 1);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_NEAR(same->value, 0.0, 1e-6);
+  // ...but sees one constituent's share change.
+  Table skewed = Clouds(false, 0);
+  skewed.at(0, 2) += 1.f;
+  absl::StatusOr<MetricOutcome> differ = ComputeMetric("wasserstein-1", options, Clouds(true, 0), skewed, 1);
+  ASSERT_TRUE(differ.ok()) << differ.status();
+  EXPECT_GT(differ->value, 0.01);
+  absl::StatusOr<MetricOutcome> both = ComputeMetric(
+      "wasserstein-1", {{"columns", "pt_rel"}, {"pt_rel", "1"}, {"jet_level", "1"}}, Clouds(true, 0), Clouds(true, 0), 1);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("give one of them"), std::string::npos) << both.status();
+  Table flat({"constituent", "x"});
+  flat.AppendRow({0.f, 1.f});
+  absl::StatusOr<MetricOutcome> no_pt = ComputeMetric("wasserstein-1", {{"pt_rel", "1"}}, flat, flat, 1);
+  ASSERT_FALSE(no_pt.ok());
+  EXPECT_NE(no_pt.status().message().find("metrics.options.pt_rel: the reference table needs log_pt"),
+            std::string::npos)
+      << no_pt.status();
+}
+
 }  // namespace
 }  // namespace evgen
