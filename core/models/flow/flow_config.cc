@@ -37,7 +37,8 @@ void ReadOptimizer(ConfigReader& o, FlowOptimizerSpec& spec) {
       .Number("beta1", spec.beta1, Interval::ClosedOpen(0, 1))
       .Number("beta2", spec.beta2, Interval::ClosedOpen(0, 1))
       .Number("lr_decay_to", spec.lr_decay_to, Interval::OpenClosed(0, 1))
-      .Number("max_grad_norm", spec.max_grad_norm, Interval::Closed(0, 1e6));
+      .Number("max_grad_norm", spec.max_grad_norm, Interval::Closed(0, 1e6))
+      .Number("weight_average", spec.weight_average, Interval::ClosedOpen(0, 1));
 }
 
 void ReadValidation(ConfigReader& v, FlowValidationSpec& spec) {
@@ -194,7 +195,8 @@ json FlowConfig::ToJson() const {
               {"beta1", optimizer.beta1},
               {"beta2", optimizer.beta2},
               {"lr_decay_to", optimizer.lr_decay_to},
-              {"max_grad_norm", optimizer.max_grad_norm}}},
+              {"max_grad_norm", optimizer.max_grad_norm},
+              {"weight_average", optimizer.weight_average}}},
             {"batch_size", batch_size},
             {"validation",
              {{"fraction", validation.fraction},

@@ -25,7 +25,7 @@
 //    "mixing": "rotation" | "permutation",  // between blocks, seeded
 //    "actnorm": true,               // an ActNorm before each coupling
 //    "optimizer": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "lr_decay_to": 1,
-//                  "max_grad_norm": 10},
+//                  "max_grad_norm": 10, "weight_average": 0},
 //    "batch_size": 256, "steps": 2000 (or "epochs": 20),
 //    "validation": {"fraction": 0.1, "every": 200, "patience": 0, "rows": 20000},
 //    "checkpoint_every": 500}
@@ -65,6 +65,9 @@ struct FlowOptimizerSpec {
   // Gradients are rescaled to at most this norm (0: never): one batch with
   // an outlier must not throw a flow's scales far off.
   double max_grad_norm = 10;
+  // Decay of the weights' moving average (weight_average.h), which is
+  // validated and kept instead of the last weights; 0: no averaging.
+  double weight_average = 0;
 };
 
 struct FlowValidationSpec {

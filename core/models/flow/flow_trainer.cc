@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/models/nn/checkpoint_archive.h"
+#include "core/models/nn/weight_average.h"
 #include "core/random/counter_rng.h"
 
 namespace evgen {
@@ -56,25 +57,16 @@ struct FlowTrainer::State {
   int64_t best_step = -1;
   int64_t stale_evaluations = 0;
   std::vector<torch::Tensor> best_weights;  // parameters then buffers
+  std::vector<torch::Tensor> average;       // optimizer.weight_average's, same layout
   // Derived, not checkpointed: the current epoch's permutation.
   int64_t cached_epoch = -1;
   torch::Tensor permutation;
 
   State(const FlowConfig& c, FlowNetwork n, torch::Device d) : config(c), network(std::move(n)), device(d) {}
 
-  std::vector<torch::Tensor> Weights() const {
-    std::vector<torch::Tensor> out;
-    for (const torch::Tensor& p : network->parameters()) out.push_back(p.detach().clone());
-    for (const torch::Tensor& b : network->buffers()) out.push_back(b.detach().clone());
-    return out;
-  }
+  std::vector<torch::Tensor> Weights() const { return ModuleWeights(*network); }
 
-  void SetWeights(const std::vector<torch::Tensor>& values) {
-    torch::NoGradGuard no_grad;
-    size_t i = 0;
-    for (torch::Tensor& p : network->parameters()) p.copy_(values[i++]);
-    for (torch::Tensor& b : network->buffers()) b.copy_(values[i++]);
-  }
+  void SetWeights(const std::vector<torch::Tensor>& values) { SetModuleWeights(*network, values); }
 
   // BatchRows returns the rows of batch `index`: epochs are seeded
   // permutations, so a batch depends only on (seed, index).
@@ -112,13 +104,24 @@ struct FlowTrainer::State {
       torch::nn::utils::clip_grad_norm_(network->parameters(), config.optimizer.max_grad_norm);
     }
     optimizer->step();
+    UpdateWeightAverage(*network, config.optimizer.weight_average, step, &average);
     ++step;
     return loss.item<double>();
   }
 
   // Evaluate returns the validation NLL in physical units and keeps the
-  // weights if they are the best so far.
+  // weights if they are the best so far. With weight averaging the average
+  // is validated (and kept), while training goes on from the trained weights.
   double Evaluate(const FlowTrainingData& data) {
+    if (average.empty()) return Compare(data);
+    const std::vector<torch::Tensor> trained = Weights();
+    SetWeights(average);
+    const double nll = Compare(data);
+    SetWeights(trained);
+    return nll;
+  }
+
+  double Compare(const FlowTrainingData& data) {
     const double nll = FlowMeanNll(network, data.validation_targets, data.validation_conditions, device) -
                        data.validation_log_jacobian;
     if (best_step < 0 || nll < best_nll - kMinImprovement) {
@@ -143,6 +146,7 @@ struct FlowTrainer::State {
     WriteNumber(archive, "best_step", static_cast<double>(best_step));
     WriteNumber(archive, "stale_evaluations", static_cast<double>(stale_evaluations));
     WriteTensorList(archive, "best_weights_size", "best_", best_weights);
+    WriteTensorList(archive, "average_size", "average_", average);
     SaveArchiveAtomically(archive, path);
   }
 
@@ -158,6 +162,10 @@ struct FlowTrainer::State {
     best_step = static_cast<int64_t>(ReadNumber(archive, "best_step"));
     stale_evaluations = static_cast<int64_t>(ReadNumber(archive, "stale_evaluations"));
     best_weights = ReadTensorList(archive, "best_weights_size", "best_");
+    // Checkpoints written before averaging existed carry no "average_size".
+    torch::Tensor average_size;
+    average.clear();
+    if (archive.try_read("average_size", average_size)) average = ReadTensorList(archive, "average_size", "average_");
   }
 };
 
@@ -243,7 +251,11 @@ absl::StatusOr<FlowTrainingResult> FlowTrainer::Run(const FlowTrainingData& data
       break;
     }
   }
-  if (!s.best_weights.empty()) s.SetWeights(s.best_weights);
+  if (!s.best_weights.empty()) {
+    s.SetWeights(s.best_weights);
+  } else if (!s.average.empty()) {
+    s.SetWeights(s.average);
+  }
   s.network->eval();
   result.steps_done = s.step;
   result.best_validation_nll = s.best_nll;

@@ -14,6 +14,7 @@
 #include "core/status_macros.h"
 #include "core/models/gan/gan_losses.h"
 #include "core/models/nn/checkpoint_archive.h"
+#include "core/models/nn/weight_average.h"
 
 namespace evgen {
 namespace {
@@ -159,19 +160,9 @@ struct GanTrainer::State {
         torch::Device dev)
       : config(c), noise(std::move(n)), g(std::move(gen)), d(std::move(dis)), mmd(m), device(dev) {}
 
-  std::vector<torch::Tensor> GeneratorState() const {
-    std::vector<torch::Tensor> out;
-    for (const torch::Tensor& p : g.module->parameters()) out.push_back(p.detach().clone());
-    for (const torch::Tensor& b : g.module->buffers()) out.push_back(b.detach().clone());
-    return out;
-  }
+  std::vector<torch::Tensor> GeneratorState() const { return ModuleWeights(*g.module); }
 
-  void SetGeneratorState(const std::vector<torch::Tensor>& values) {
-    torch::NoGradGuard no_grad;
-    size_t i = 0;
-    for (torch::Tensor& p : g.module->parameters()) p.copy_(values[i++]);
-    for (torch::Tensor& b : g.module->buffers()) b.copy_(values[i++]);
-  }
+  void SetGeneratorState(const std::vector<torch::Tensor>& values) { SetModuleWeights(*g.module, values); }
 
   // BatchRows returns the row indices of global batch `index`: epochs are
   // seeded permutations, so a batch depends only on (seed, index).
@@ -252,23 +243,9 @@ struct GanTrainer::State {
     return losses;
   }
 
-  // UpdateAverage moves the averaged generator towards the trained one. The
-  // decay ramps up as min(ema, (1 + step) / (10 + step)) so the average is
-  // not dominated by the initial weights early on; buffers (spectral-norm
-  // vectors, batch-norm statistics) are copied.
-  void UpdateAverage() {
-    const double decay = config.optimizer.generator_ema;
-    if (decay <= 0) return;
-    torch::NoGradGuard no_grad;
-    if (ema.empty()) {
-      ema = GeneratorState();
-      return;
-    }
-    const double keep = std::min(decay, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
-    size_t i = 0;
-    for (const torch::Tensor& p : g.module->parameters()) ema[i++].mul_(keep).add_(p.detach(), 1 - keep);
-    for (const torch::Tensor& b : g.module->buffers()) ema[i++].copy_(b);
-  }
+  // UpdateAverage moves the averaged generator towards the trained one
+  // (weight_average.h).
+  void UpdateAverage() { UpdateWeightAverage(*g.module, config.optimizer.generator_ema, step, &ema); }
 
   // Validate returns the validation metric, or -1 without validation rows.
   double Validate(const GanTrainingData& data) {

@@ -308,13 +308,13 @@ TEST(FlowModelTest, GanModelsHaveNoDensity) {
   EXPECT_NE(r.status().message().find("gan models have no density"), std::string::npos) << r.status();
 }
 
-TEST(FlowModelTest, ResumedTrainingEqualsAnUninterruptedRun) {
+// ExpectResumeEqualsStraightRun cancels a run of `config` at step 70,
+// resumes it from its checkpoint and compares samples with a straight run.
+void ExpectResumeEqualsStraightRun(const json& config, const std::string& dir_name) {
   const Table train = Mixture(1500, 2);
-  json config = SmallConfig(120);
-  config["checkpoint_every"] = 40;
   auto straight = Fitted("flow-rqs", config, train, 5);
 
-  const std::string dir = testing::FreshEmptyDir("flow_resume");
+  const std::string dir = testing::FreshEmptyDir(dir_name);
   auto model = CreateModel("flow-rqs", config);
   ASSERT_TRUE(model.ok());
   FitContext ctx;
@@ -329,6 +329,32 @@ TEST(FlowModelTest, ResumedTrainingEqualsAnUninterruptedRun) {
   ctx.cancelled = [] { return false; };
   ASSERT_TRUE((*resumed)->Fit(train, ctx).ok());
   EXPECT_EQ((*resumed)->Sample(Table(), 300, 1, 0)->values(), straight->Sample(Table(), 300, 1, 0)->values());
+}
+
+TEST(FlowModelTest, ResumedTrainingEqualsAnUninterruptedRun) {
+  json config = SmallConfig(120);
+  config["checkpoint_every"] = 40;
+  ExpectResumeEqualsStraightRun(config, "flow_resume");
+}
+
+// The average is part of the checkpoint: restarted at step 70, it would
+// give other weights at the validations of steps 100 and 120.
+TEST(FlowModelTest, ResumedTrainingWithWeightAverageEqualsAnUninterruptedRun) {
+  json config = SmallConfig(120);
+  config["checkpoint_every"] = 40;
+  config["optimizer"]["weight_average"] = 0.95;
+  ExpectResumeEqualsStraightRun(config, "flow_resume_average");
+}
+
+TEST(FlowModelTest, WeightAverageIsWhatTheModelKeeps) {
+  const Table train = Mixture(1500, 2);
+  json averaged = SmallConfig(120);
+  averaged["optimizer"]["weight_average"] = 0.95;
+  const auto last = Fitted("flow-rqs", SmallConfig(120), train, 5);
+  const auto average = Fitted("flow-rqs", averaged, train, 5);
+  EXPECT_NE(average->Sample(Table(), 300, 1, 0)->values(), last->Sample(Table(), 300, 1, 0)->values());
+  ExpectInvalid("flow-rqs", {{"target_columns", {"a", "b"}}, {"optimizer", {{"weight_average", 1}}}},
+                "config.optimizer.weight_average");
 }
 
 // GaussianHeldOutLogLikelihood fits a full-covariance Gaussian to `train`
