@@ -20,11 +20,13 @@ std::map<std::string, double> OnShellMasses(const nlohmann::json& transforms_spe
   return masses;
 }
 
-// Probe holds the physical values of model-space rows 0, 1 and 2 (all
-// columns set to that value), from which affine maps are read off.
+// Probe holds the physical values of model-space rows: row 0 all zeros,
+// row 1 + k the unit vector of model column k, and the last two rows all
+// ones and all twos, from which affine maps are read off and checked.
 struct Probe {
   Table physical;
-  absl::StatusOr<double> Value(int row, const std::string& column) const {
+  int64_t columns = 0;
+  absl::StatusOr<double> Value(int64_t row, const std::string& column) const {
     EVGEN_ASSIGN_OR_RETURN(int c, physical.ColumnIndex(column));
     return static_cast<double>(physical.at(row, c));
   }
@@ -32,13 +34,21 @@ struct Probe {
 
 absl::StatusOr<Probe> MakeProbe(const std::vector<std::string>& model_columns,
                                 const TransformChain& chain) {
+  const int64_t n = static_cast<int64_t>(model_columns.size());
   Table rows(model_columns);
-  for (float v : {0.f, 1.f, 2.f}) {
-    std::vector<float> row(model_columns.size(), v);
+  std::vector<float> row(model_columns.size(), 0.f);
+  rows.AppendRow(row.data());
+  for (int64_t k = 0; k < n; ++k) {
+    row.assign(model_columns.size(), 0.f);
+    row[k] = 1.f;
+    rows.AppendRow(row.data());
+  }
+  for (float v : {1.f, 2.f}) {
+    row.assign(model_columns.size(), v);
     rows.AppendRow(row.data());
   }
   EVGEN_ASSIGN_OR_RETURN(Table physical, chain.Inverse(rows));
-  return Probe{std::move(physical)};
+  return Probe{std::move(physical), n};
 }
 
 int IndexOf(const std::vector<std::string>& columns, const std::string& name) {
@@ -48,19 +58,33 @@ int IndexOf(const std::vector<std::string>& columns, const std::string& name) {
   return -1;
 }
 
-absl::StatusOr<double> AffineSlope(const Probe& probe, const std::string& column, double& intercept) {
-  EVGEN_ASSIGN_OR_RETURN(double v0, probe.Value(0, column));
-  EVGEN_ASSIGN_OR_RETURN(double v1, probe.Value(1, column));
-  EVGEN_ASSIGN_OR_RETURN(double v2, probe.Value(2, column));
-  const double slope = v1 - v0;
-  if (std::abs(v2 - (v0 + 2 * slope)) > 1e-4 * (std::abs(v2) + std::abs(slope) + 1e-6)) {
+// AffineMap reads a physical column's affine map of the model columns off
+// the probe: the intercept at row 0 and a slope per model column that moves
+// it. A column the model keeps (standardize, min-max) depends on itself
+// alone; one that a transform rebuilds from others (momentum-balance: p6's
+// px is minus the others' sum) on several.
+absl::Status AffineMap(const Probe& probe, const std::string& column, double& intercept,
+                       std::vector<std::pair<int, double>>& slopes) {
+  EVGEN_ASSIGN_OR_RETURN(intercept, probe.Value(0, column));
+  slopes.clear();
+  double sum = 0, scale = std::abs(intercept);
+  for (int64_t k = 0; k < probe.columns; ++k) {
+    EVGEN_ASSIGN_OR_RETURN(double v, probe.Value(1 + k, column));
+    if (v == intercept) continue;
+    slopes.emplace_back(static_cast<int>(k), v - intercept);
+    sum += v - intercept;
+    scale += std::abs(v - intercept);
+  }
+  EVGEN_ASSIGN_OR_RETURN(double ones, probe.Value(1 + probe.columns, column));
+  EVGEN_ASSIGN_OR_RETURN(double twos, probe.Value(2 + probe.columns, column));
+  const double tolerance = 1e-4 * (scale + 1e-6);
+  if (std::abs(ones - (intercept + sum)) > tolerance || std::abs(twos - (intercept + 2 * sum)) > 2 * tolerance) {
     return absl::InvalidArgumentError(absl::StrCat(
         "config.mmd: column '", column,
         "' goes through a non-linear transform; MMD terms need affine transforms "
-        "(min-max, standardize) on the momenta"));
+        "(min-max, standardize, momentum-balance) on the momenta"));
   }
-  intercept = v0;
-  return slope;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -80,17 +104,17 @@ absl::StatusOr<MmdTerms> MmdTerms::Create(const std::vector<MmdTermSpec>& terms,
       for (auto [component, slot] : {std::pair{"e", &particle.e}, std::pair{"px", &particle.px},
                                      std::pair{"py", &particle.py}, std::pair{"pz", &particle.pz}}) {
         const std::string column = absl::StrCat(prefix, "_", component, "_gev");
-        slot->column = IndexOf(model_columns, column);
-        if (slot->column < 0) {
-          const bool dropped_energy = std::string(component) == "e" && on_shell.count(prefix);
-          if (!dropped_energy) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "config.mmd: particle '", prefix, "' needs target column '", column, "'"));
-          }
+        const bool in_model = IndexOf(model_columns, column) >= 0;
+        if (!in_model && std::string(component) == "e" && on_shell.count(prefix)) {
+          slot->on_shell_energy = true;
           particle.mass_gev = on_shell.at(prefix);
           continue;
         }
-        EVGEN_ASSIGN_OR_RETURN(slot->slope, AffineSlope(probe, column, slot->intercept));
+        if (!probe.physical.HasColumn(column)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "config.mmd: particle '", prefix, "' needs target column '", column, "'"));
+        }
+        EVGEN_RETURN_IF_ERROR(AffineMap(probe, column, slot->intercept, slot->slopes));
       }
       term.particles.push_back(particle);
     }
@@ -101,7 +125,10 @@ absl::StatusOr<MmdTerms> MmdTerms::Create(const std::vector<MmdTermSpec>& terms,
 
 std::vector<torch::Tensor> MmdTerms::Masses(const torch::Tensor& x) const {
   auto physical = [&x](const Component& c) {
-    return x.select(1, c.column) * c.slope + c.intercept;
+    if (c.slopes.empty()) return torch::full({x.size(0)}, c.intercept, x.options());
+    torch::Tensor sum = x.select(1, c.slopes[0].first) * c.slopes[0].second;
+    for (size_t k = 1; k < c.slopes.size(); ++k) sum = sum + x.select(1, c.slopes[k].first) * c.slopes[k].second;
+    return sum + c.intercept;
   };
   std::vector<torch::Tensor> masses;
   for (const Term& term : terms_) {
@@ -109,8 +136,8 @@ std::vector<torch::Tensor> MmdTerms::Masses(const torch::Tensor& x) const {
     for (const Particle& p : term.particles) {
       const torch::Tensor ppx = physical(p.px), ppy = physical(p.py), ppz = physical(p.pz);
       const torch::Tensor pe =
-          p.e.column >= 0 ? physical(p.e)
-                          : torch::sqrt(ppx * ppx + ppy * ppy + ppz * ppz + p.mass_gev * p.mass_gev);
+          !p.e.on_shell_energy ? physical(p.e)
+                               : torch::sqrt(ppx * ppx + ppy * ppy + ppz * ppz + p.mass_gev * p.mass_gev);
       e = e.defined() ? e + pe : pe;
       px = px.defined() ? px + ppx : ppx;
       py = py.defined() ? py + ppy : ppy;

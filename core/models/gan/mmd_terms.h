@@ -7,12 +7,15 @@
 // fitted TransformChain to find the affine map (slope, intercept) of every
 // component that lives in model space, and takes the energy of a particle
 // whose E column the on-shell transform dropped as sqrt(p^2 + m^2) with that
-// transform's mass. A non-affine transform on a needed component (log, logit)
-// is refused at Create, naming the column.
+// transform's mass. A component the chain rebuilds from others (the px and py
+// that momentum-balance drops) is the affine map of those. A non-affine
+// transform on a needed component (log, logit) is refused at Create, naming
+// the column.
 #pragma once
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <torch/torch.h>
@@ -43,9 +46,13 @@ class MmdTerms {
                      std::map<std::string, double>* parts) const;
 
  private:
+  // Component: a physical momentum component as intercept + sum of
+  // slope * model column (one column for a standardized one, several for
+  // one that momentum-balance rebuilds), or an on-shell energy.
   struct Component {
-    int column = -1;  // model-space column, or -1 for an on-shell energy
-    double slope = 1, intercept = 0;
+    std::vector<std::pair<int, double>> slopes;
+    double intercept = 0;
+    bool on_shell_energy = false;
   };
   struct Particle {
     Component e, px, py, pz;
