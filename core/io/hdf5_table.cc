@@ -581,15 +581,72 @@ absl::Status WriteRowBlock(hid_t dataset, hid_t memory_type, const void* data, i
 
 }  // namespace
 
-// Impl holds the open file and datasets (HDF5 ids, closed under Hdf5Call).
-struct Hdf5TableWriter::Impl {
+// TempHdf5File is what both streaming writers write to: an HDF5 file
+// created as a temporary beside `path` (exclusively, so never someone
+// else's), removed on failure and renamed onto `path` once complete.
+struct TempHdf5File {
   std::string path;
   std::string temp_path;
+  hid_t file = -1;
+
+  // Create starts the temporary file for `target`.
+  absl::Status Create(const std::string& target);
+  // CloseWith closes `datasets` and the file (false if closing the file
+  // failed) and, when `remove`, deletes the temporary file.
+  bool CloseWith(const std::vector<hid_t*>& datasets, bool remove);
+  // Publish flushes and closes everything and renames the file onto path;
+  // on failure nothing is left.
+  absl::Status Publish(const std::vector<hid_t*>& datasets);
+};
+
+absl::Status TempHdf5File::Create(const std::string& target) {
+  path = target;
+  temp_path = TempPathFor(target);
+  Hdf5Call call;
+  file = H5Fcreate(temp_path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  if (file >= 0) return absl::OkStatus();
+  const std::string temp = std::exchange(temp_path, "");  // not ours to remove
+  return absl::PermissionDeniedError(absl::StrCat("cannot create ", temp, " for writing ", target));
+}
+
+bool TempHdf5File::CloseWith(const std::vector<hid_t*>& datasets, bool remove) {
+  bool closed = true;
+  if (file >= 0) {
+    Hdf5Call call;
+    for (hid_t* d : datasets) {
+      if (*d >= 0) closed = H5Dclose(*d) >= 0 && closed;
+      *d = -1;
+    }
+    closed = H5Fclose(file) >= 0 && closed;
+    file = -1;
+  }
+  if (remove && !temp_path.empty()) std::remove(temp_path.c_str());
+  if (remove) temp_path.clear();
+  return closed;
+}
+
+absl::Status TempHdf5File::Publish(const std::vector<hid_t*>& datasets) {
+  bool flushed = false;
+  {
+    Hdf5Call call;
+    flushed = H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0;
+  }
+  const std::string temp = temp_path;
+  if (!flushed || !CloseWith(datasets, false)) {
+    CloseWith(datasets, true);
+    return absl::InternalError(absl::StrCat(path, ": writing the HDF5 file failed"));
+  }
+  temp_path.clear();  // PublishTempFile renames it, or removes it on failure
+  return PublishTempFile(temp, path);
+}
+
+// Impl holds the open file and datasets (HDF5 ids, closed under Hdf5Call).
+struct Hdf5TableWriter::Impl : TempHdf5File {
   Hdf5TableOptions options;
   std::vector<std::string> columns;
   int64_t rows_expected = 0;
   int64_t rows_written = 0;
-  hid_t file = -1, table = -1, weights = -1, exact = -1;
+  hid_t table = -1, weights = -1, exact = -1;
   // The first rows decide the weights, exact columns and categories.
   bool started = false;
   bool weighted = false;
@@ -606,21 +663,7 @@ struct Hdf5TableWriter::Impl {
   absl::Status WriteBlock(const Table& rows);
 };
 
-bool Hdf5TableWriter::Impl::Close(bool remove) {
-  bool closed = true;
-  if (file >= 0) {
-    Hdf5Call call;
-    for (hid_t* d : {&table, &weights, &exact}) {
-      if (*d >= 0) closed = H5Dclose(*d) >= 0 && closed;
-      *d = -1;
-    }
-    closed = H5Fclose(file) >= 0 && closed;
-    file = -1;
-  }
-  if (remove && !temp_path.empty()) std::remove(temp_path.c_str());
-  if (remove) temp_path.clear();
-  return closed;
-}
+bool Hdf5TableWriter::Impl::Close(bool remove) { return CloseWith({&table, &weights, &exact}, remove); }
 
 namespace {
 // kChunkBytes is about the size of one chunk of a streamed dataset.
@@ -738,16 +781,11 @@ absl::Status Hdf5TableWriter::Open(const std::string& path, const std::vector<st
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the dataset and weights dataset need distinct, non-empty names"));
   }
-  d.path = path;
   d.options = options;
   d.columns = columns;
   d.rows_expected = rows;
-  d.temp_path = TempPathFor(path);
+  EVGEN_RETURN_IF_ERROR(d.Create(path));
   Hdf5Call call;
-  d.file = H5Fcreate(d.temp_path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-  if (d.file < 0) {
-    return absl::PermissionDeniedError(absl::StrCat("cannot create ", d.temp_path, " for writing ", path));
-  }
   d.table = d.CreateDataset(options.dataset, H5T_IEEE_F32LE,
                             {static_cast<hsize_t>(rows), static_cast<hsize_t>(columns.size())});
   const std::string where = absl::StrCat(path, ": dataset '", options.dataset, "'");
@@ -783,18 +821,7 @@ absl::Status Hdf5TableWriter::Commit() {
     return absl::DataLossError(absl::StrCat(d.path, ": ", d.rows_written, " rows written, ",
                                             d.rows_expected, " promised; nothing was saved"));
   }
-  bool flushed = false;
-  {
-    Hdf5Call call;
-    flushed = H5Fflush(d.file, H5F_SCOPE_GLOBAL) >= 0;
-  }
-  const std::string temp = d.temp_path;
-  if (!flushed || !d.Close(false)) {
-    d.Close(true);
-    return absl::InternalError(absl::StrCat(d.path, ": writing the HDF5 file failed"));
-  }
-  d.temp_path.clear();  // PublishTempFile renames it, or removes it on failure
-  return PublishTempFile(temp, d.path);
+  return d.Publish({&d.table, &d.weights, &d.exact});
 }
 
 // ---------------------------------------------------------------------------
@@ -802,39 +829,23 @@ absl::Status Hdf5TableWriter::Commit() {
 
 // Impl holds the open file and its datasets (HDF5 ids, closed under
 // Hdf5Call).
-struct Hdf5ArraysWriter::Impl {
+struct Hdf5ArraysWriter::Impl : TempHdf5File {
   struct Dataset {
     std::string name;
     hid_t id = -1;
     std::vector<hsize_t> inner;  // the shape after the first dimension
     int64_t rows = 0;
   };
-  std::string path;
-  std::string temp_path;
-  hid_t file = -1;
   std::vector<Dataset> datasets;
 
   ~Impl() { Close(true); }
-  // Close closes every id (false if closing the file failed) and, when
-  // `remove`, deletes the temporary file.
-  bool Close(bool remove);
-};
-
-bool Hdf5ArraysWriter::Impl::Close(bool remove) {
-  bool closed = true;
-  if (file >= 0) {
-    Hdf5Call call;
-    for (Dataset& d : datasets) {
-      if (d.id >= 0) closed = H5Dclose(d.id) >= 0 && closed;
-      d.id = -1;
-    }
-    closed = H5Fclose(file) >= 0 && closed;
-    file = -1;
+  bool Close(bool remove) { return CloseWith(Ids(), remove); }
+  std::vector<hid_t*> Ids() {
+    std::vector<hid_t*> ids;
+    for (Dataset& d : datasets) ids.push_back(&d.id);
+    return ids;
   }
-  if (remove && !temp_path.empty()) std::remove(temp_path.c_str());
-  if (remove) temp_path.clear();
-  return closed;
-}
+};
 
 Hdf5ArraysWriter::Hdf5ArraysWriter() : impl_(std::make_unique<Impl>()) {}
 Hdf5ArraysWriter::~Hdf5ArraysWriter() = default;
@@ -842,15 +853,7 @@ Hdf5ArraysWriter::~Hdf5ArraysWriter() = default;
 absl::Status Hdf5ArraysWriter::Open(const std::string& path) {
   impl_ = std::make_unique<Impl>();
   Impl& d = *impl_;
-  d.path = path;
-  d.temp_path = TempPathFor(path);
-  Hdf5Call call;
-  d.file = H5Fcreate(d.temp_path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-  if (d.file < 0) {
-    const std::string temp = std::exchange(d.temp_path, "");  // not ours to remove
-    return absl::PermissionDeniedError(absl::StrCat("cannot create ", temp, " for writing ", path));
-  }
-  return absl::OkStatus();
+  return d.Create(path);
 }
 
 absl::StatusOr<int> Hdf5ArraysWriter::AddDataset(const std::string& name,
@@ -913,18 +916,7 @@ absl::Status Hdf5ArraysWriter::AppendRows(int index, const float* values, int64_
 absl::Status Hdf5ArraysWriter::Commit() {
   Impl& d = *impl_;
   if (d.file < 0) return absl::FailedPreconditionError("Hdf5ArraysWriter: not open");
-  bool flushed = false;
-  {
-    Hdf5Call call;
-    flushed = H5Fflush(d.file, H5F_SCOPE_GLOBAL) >= 0;
-  }
-  const std::string temp = d.temp_path;
-  if (!flushed || !d.Close(false)) {
-    d.Close(true);
-    return absl::InternalError(absl::StrCat(d.path, ": writing the HDF5 file failed"));
-  }
-  d.temp_path.clear();  // PublishTempFile renames it, or removes it on failure
-  return PublishTempFile(temp, d.path);
+  return d.Publish(d.Ids());
 }
 
 void Hdf5ArraysWriter::Abandon() { impl_->Close(true); }

@@ -14,11 +14,10 @@ using nlohmann::json;
 // layers of 128 are ours. Layer norm replaces the thesis' batch norm:
 // batch norm rescales each unit to unit variance over the batch and so
 // undoes the spectral norm's bound on the discriminator, which then wins
-// outright. Training the sizes stage alone on 5,000 top-like jets (2,000
-// steps, batch 128, these widths), the best multiplicity W1 was 12.7 with
-// batch norm (discriminator loss 0.01) and 0.53 with layer norm (loss
-// 0.24, the LSGAN equilibrium 0.25); truth vs truth is 0.55. Inducing points are not given either; 16 is ours
-// (the Set Transformer used 16 to 32).
+// outright: through scripts/cloud-results.sh the small preset's multiplicity
+// W1 was 13.3 with batch norm and 0.63 with layer norm (truth vs truth
+// 0.41; docs/results.md). Inducing points are not given either; 16 is
+// ours (the Set Transformer used 16 to 32).
 json ThesisConfig() {
   return {{"max_constituents", 100},
           {"noise", {{"global_dim", 16}, {"member_dim", 8}}},

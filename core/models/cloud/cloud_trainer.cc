@@ -16,6 +16,7 @@
 #include "core/models/nn/checkpoint_archive.h"
 #include "core/models/nn/gumbel_softmax.h"
 #include "core/models/nn/set_mask.h"
+#include "core/models/nn/weight_average.h"
 #include "core/random/counter_rng.h"
 
 namespace evgen {
@@ -210,19 +211,9 @@ struct CloudTrainer::State {
     return MultiplicityW1(fake, data.sizes.index_select(0, idx));
   }
 
-  std::vector<torch::Tensor> SizesState() {
-    std::vector<torch::Tensor> out;
-    for (const torch::Tensor& p : g->sizes().parameters()) out.push_back(p.detach().clone());
-    for (const torch::Tensor& b : g->sizes().buffers()) out.push_back(b.detach().clone());
-    return out;
-  }
+  std::vector<torch::Tensor> SizesState() { return ModuleWeights(g->sizes()); }
 
-  void SetSizesState(const std::vector<torch::Tensor>& values) {
-    torch::NoGradGuard no_grad;
-    size_t i = 0;
-    for (torch::Tensor& p : g->sizes().parameters()) p.copy_(values[i++]);
-    for (torch::Tensor& b : g->sizes().buffers()) b.copy_(values[i++]);
-  }
+  void SetSizesState(const std::vector<torch::Tensor>& values) { SetModuleWeights(g->sizes(), values); }
 
   // KeepIfBest keeps the sizes stage when the metric improved by more than
   // a relative 1e-4 (jitter of a stalled run does not count).

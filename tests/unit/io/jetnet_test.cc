@@ -16,6 +16,7 @@
 #include "core/io/hdf5_table.h"
 #include "core/io/jetnet_writer.h"
 #include "core/io/table_file.h"
+#include "tests/unit/address_sanitizer.h"
 
 namespace evgen {
 namespace {
@@ -556,19 +557,7 @@ TEST(JetNetWriterTest, MaxParticlesZeroIsNotStreamedButStillWritten) {
   }
 }
 
-// kSanitized: AddressSanitizer keeps freed memory in quarantine (256 MB), so
-// the peak resident set there says nothing about what the writer holds.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using testing::kSanitized;
 
 // StatusKb reads a "Vm...: N kB" line of /proc/self/status, -1 if absent.
 int64_t StatusKb(const std::string& field) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/address_sanitizer.h"
 #include "absl/strings/str_split.h"
 #include "core/io/atomic_file.h"
 #include "core/io/hepmc3.h"
@@ -174,19 +175,7 @@ absl::Status WriteHepMCFile(const std::string& path, const Table& t) {
   return WriteEvents(path, t, "hepmc3");
 }
 
-// kSanitized: AddressSanitizer keeps freed memory in quarantine (256 MB),
-// so peak memory there grows with the allocations made, not the live ones.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using testing::kSanitized;
 
 // A read holds the table (with room to grow: a vector doubles) and the
 // reader's buffers; the file, 10 to 30 times the table here, is never held.
