@@ -12,6 +12,8 @@
 //   {"kind": "min-max", "columns": [...], "low": 0, "high": 1}
 //   {"kind": "standardize", "columns": [...]}
 //   {"kind": "log", "columns": [...], "offset": 0}           x -> ln(x + offset)
+//   {"kind": "power", "columns": [...], "lambda": 0.5, "offset": 0}
+//                                       x -> ((x + offset)^lambda - 1) / lambda, lambda in (0, 1] (Box-Cox)
 //   {"kind": "logit", "columns": [...], "epsilon": 1e-6}     x in (0,1) -> ln(x / (1 - x))
 //   {"kind": "tail-cut", "columns": [...], "percentile": 99.9}  drops rows above the
 //       fitted percentile when fitting/transforming training data; Inverse is
@@ -36,7 +38,7 @@
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
 // Forward (ForwardLogAbsDet). min-max and standardize have constant slopes,
-// log has 1 / (x + offset), logit 1 / (x (1 - x)); tail-cut is the identity
+// log has 1 / (x + offset), power (x + offset)^(lambda - 1), logit 1 / (x (1 - x)); tail-cut is the identity
 // on the rows it keeps (the density stays the untruncated one, as generated
 // values are not clipped either); on-shell drops energies that the 3-momenta
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.

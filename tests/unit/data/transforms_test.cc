@@ -1,5 +1,6 @@
 #include "core/data/transforms.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -134,18 +135,19 @@ namespace {
 // A chain's log-Jacobian against central finite differences of Forward,
 // column by column (each transform here maps columns one to one).
 TEST(TransformsTest, ChainLogJacobianMatchesFiniteDifferences) {
-  Table train({"a", "b", "c"});
+  Table train({"a", "b", "c", "d"});
   for (int r = 0; r < 200; ++r) {
     CounterRng rng(3, r);
     train.AppendRow({static_cast<float>(1 + rng.Uniform() * 5), static_cast<float>(0.05 + 0.9 * rng.Uniform()),
-                     static_cast<float>(rng.Normal() * 3)});
+                     static_cast<float>(rng.Normal() * 3), static_cast<float>(20 + rng.Uniform() * 200)});
   }
   auto chain = TransformChain::FromJson(nlohmann::json::parse(R"([
       {"kind": "log", "columns": ["a"], "offset": 0.5},
       {"kind": "logit", "columns": ["b"]},
       {"kind": "min-max", "columns": ["c"], "low": -1, "high": 1},
       {"kind": "tail-cut", "columns": ["c"], "percentile": 90},
-      {"kind": "standardize", "columns": ["a", "b", "c"]}])"));
+      {"kind": "power", "columns": ["d"], "lambda": 0.3, "offset": 2},
+      {"kind": "standardize", "columns": ["a", "b", "c", "d"]}])"));
   ASSERT_TRUE(chain.ok()) << chain.status();
   ASSERT_TRUE(chain->Fit(train).ok());
   std::vector<double> log_det;
@@ -154,10 +156,10 @@ TEST(TransformsTest, ChainLogJacobianMatchesFiniteDifferences) {
   ASSERT_EQ(mapped->num_rows(), train.num_rows());  // the tail cut keeps every row here
   for (int64_t r = 0; r < 20; ++r) {
     double expected = 0;
-    for (int c = 0; c < 3; ++c) {
+    for (int c = 0; c < 4; ++c) {
       const double x = train.at(r, c), h = 1e-3 * std::max(1e-2, std::abs(x));
-      Table plus({"a", "b", "c"}), minus({"a", "b", "c"});
-      std::vector<float> row(train.row(r), train.row(r) + 3);
+      Table plus({"a", "b", "c", "d"}), minus({"a", "b", "c", "d"});
+      std::vector<float> row(train.row(r), train.row(r) + 4);
       row[c] = static_cast<float>(x + h);
       plus.AppendRow(row.data());
       row[c] = static_cast<float>(x - h);
@@ -169,6 +171,40 @@ TEST(TransformsTest, ChainLogJacobianMatchesFiniteDifferences) {
     }
     EXPECT_NEAR(log_det[r], expected, 2e-3) << "row " << r;
   }
+}
+
+// Box-Cox: the log's limit at small lambda, a shift at lambda = 1, and a
+// sample below -1 / lambda (which no x maps to) goes to the domain's edge.
+TEST(TransformsTest, PowerIsBoxCoxAndInvertsToTheDomain) {
+  Table t({"x"});
+  for (float x : {0.5f, 3.0f, 40.0f, 900.0f}) t.AppendRow(&x);
+  for (double lambda : {1e-4, 0.25, 1.0}) {
+    auto chain = TransformChain::FromJson(Json::array({{{"kind", "power"}, {"columns", {"x"}}, {"lambda", lambda}}}));
+    ASSERT_TRUE(chain.ok()) << chain.status();
+    absl::StatusOr<Table> y = chain->Forward(t);
+    ASSERT_TRUE(y.ok()) << y.status();
+    for (int64_t r = 0; r < t.num_rows(); ++r) {
+      const double x = t.at(r, 0);
+      const double expected = lambda < 1e-3 ? std::log(x) : (std::pow(x, lambda) - 1) / lambda;
+      EXPECT_NEAR(y->at(r, 0), expected, 1e-3 * (1 + std::abs(expected))) << "lambda " << lambda << " x " << x;
+    }
+    absl::StatusOr<Table> back = chain->Inverse(*y);
+    ASSERT_TRUE(back.ok()) << back.status();
+    for (int64_t r = 0; r < t.num_rows(); ++r) EXPECT_NEAR(back->at(r, 0), t.at(r, 0), 1e-4 * t.at(r, 0));
+  }
+  auto chain = TransformChain::FromJson(Json::parse(R"([{"kind": "power", "columns": ["x"], "lambda": 0.5, "offset": 1}])"));
+  ASSERT_TRUE(chain.ok());
+  Table below({"x"});
+  const float y = -2.5f;  // below -1 / lambda = -2
+  below.AppendRow(&y);
+  EXPECT_EQ(chain->Inverse(below)->at(0, 0), -1.0f);
+  absl::Status bad = TransformChain::FromJson(Json::parse(R"([{"kind": "power", "columns": ["x"], "lambda": 0}])")).status();
+  EXPECT_THAT(std::string(bad.message()), testing::HasSubstr("lambda"));
+  EXPECT_THAT(std::string(bad.message()), testing::HasSubstr("(0, 1]"));
+  Table negative({"x"});
+  const float minus_one = -1.0f;
+  negative.AppendRow(&minus_one);
+  EXPECT_FALSE(chain->Forward(negative).ok());
 }
 
 TEST(TransformsTest, LogJacobianRefusesTransformsWithoutADensity) {
