@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <map>
 #include <utility>
 #include <vector>
@@ -14,10 +13,12 @@
 #include "core/models/cloud/cloud_constants.h"
 #include "core/models/gan/gan_losses.h"
 #include "core/models/nn/checkpoint_archive.h"
+#include "core/models/nn/checkpoint_schedule.h"
 #include "core/models/nn/gumbel_softmax.h"
 #include "core/models/nn/set_mask.h"
 #include "core/models/nn/weight_average.h"
 #include "core/random/counter_rng.h"
+#include "core/status_macros.h"
 
 namespace evgen {
 namespace {
@@ -301,41 +302,23 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
   State& s = *state_;
   s.seed = ctx.seed;
   const int64_t total = s.config.steps;
-  const int64_t checkpoint_every = ctx.checkpoint_every > 0 ? ctx.checkpoint_every : s.config.checkpoint_every;
-  const bool checkpoints = !ctx.checkpoint_path.empty();
-  if (checkpoints && std::filesystem::exists(ctx.checkpoint_path)) {
-    try {
-      s.Load(ctx.checkpoint_path);
-    } catch (const c10::Error& e) {
-      return absl::DataLossError(
-          absl::StrCat("checkpoint '", ctx.checkpoint_path, "' is unreadable: ", e.what_without_backtrace()));
-    }
-  }
+  CheckpointSchedule checkpoints(ctx, s.config.checkpoint_every);
+  const CheckpointSchedule::Io save = [&s](const std::string& path) { s.Save(path); };
+  EVGEN_RETURN_IF_ERROR(checkpoints.Resume([&s](const std::string& path) { s.Load(path); }));
   const int64_t first_step = s.step;
   const int64_t report_every = std::max<int64_t>(1, std::min<int64_t>(100, total / 100));
   const auto start = Clock::now();
   LossAverages averages;
-  int64_t saved_step = s.step;
+  checkpoints.Begin(s.step);
   while (s.step < total) {
-    if (ctx.cancelled()) {
-      // The state after any step resumes exactly, so a cancel keeps it.
-      if (checkpoints && s.step > saved_step) {
-        s.Save(ctx.checkpoint_path);
-        ctx.on_checkpoint(s.step);
-      }
-      return absl::CancelledError("training cancelled");
-    }
+    if (ctx.cancelled()) return checkpoints.Cancel(s.step, save);
     averages.Add(s.Step(data));
     const bool evaluate = s.step % s.config.evaluate_every == 0 || s.step == total;
     if (evaluate) {
       s.metric = s.Evaluate(data);
       s.KeepIfBest();
     }
-    if (checkpoints && (s.step % checkpoint_every == 0 || s.step == total)) {
-      s.Save(ctx.checkpoint_path);
-      ctx.on_checkpoint(s.step);
-      saved_step = s.step;
-    }
+    checkpoints.AfterStep(s.step, total, false, save);
     if (s.step % report_every == 0 || s.step == total || evaluate) {
       TrainingProgress p;
       p.step = s.step;

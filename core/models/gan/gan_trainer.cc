@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +13,7 @@
 #include "core/status_macros.h"
 #include "core/models/gan/gan_losses.h"
 #include "core/models/nn/checkpoint_archive.h"
+#include "core/models/nn/checkpoint_schedule.h"
 #include "core/models/nn/weight_average.h"
 
 namespace evgen {
@@ -408,44 +408,25 @@ absl::StatusOr<GanTrainingResult> GanTrainer::Run(const GanTrainingData& data, c
   State& s = *state_;
   s.seed = ctx.seed;
   const int64_t total = TotalSteps(s.config, data.train_targets.size(0));
-  const int64_t checkpoint_every = ctx.checkpoint_every > 0 ? ctx.checkpoint_every : s.config.checkpoint_every;
-  const bool checkpoints = !ctx.checkpoint_path.empty();
-  if (checkpoints && std::filesystem::exists(ctx.checkpoint_path)) {
-    try {
-      s.Load(ctx.checkpoint_path);
-    } catch (const c10::Error& e) {
-      return absl::DataLossError(absl::StrCat("checkpoint '", ctx.checkpoint_path,
-                                              "' is unreadable: ", e.what_without_backtrace()));
-    }
-  }
+  CheckpointSchedule checkpoints(ctx, s.config.checkpoint_every);
+  const CheckpointSchedule::Io save = [&s](const std::string& path) { s.Save(path); };
+  EVGEN_RETURN_IF_ERROR(checkpoints.Resume([&s](const std::string& path) { s.Load(path); }));
   const int64_t first_step = s.step;
   const int64_t report_every = std::max<int64_t>(1, std::min<int64_t>(100, total / 100));
   const auto start = Clock::now();
   LossAverages averages;
   GanTrainingResult result;
   double metric = s.best_metric;
-  int64_t saved_step = s.step;
+  checkpoints.Begin(s.step);
   while (s.step < total) {
-    if (ctx.cancelled()) {
-      // A cancel or a server stop keeps the steps done: the state after any
-      // step resumes exactly, so it is saved here, not only at checkpoint_every.
-      if (checkpoints && s.step > saved_step) {
-        s.Save(ctx.checkpoint_path);
-        ctx.on_checkpoint(s.step);
-      }
-      return absl::CancelledError("training cancelled");
-    }
+    if (ctx.cancelled()) return checkpoints.Cancel(s.step, save);
     s.SetLearningRates(total);
     averages.Add(s.Step(data), s.config.kind);
     const bool validate = s.step % s.config.validation.every == 0 || s.step == total;
     if (validate) metric = s.Evaluate(data);
     const bool stop_early = s.config.validation.patience > 0 &&
                             s.stale_evaluations >= s.config.validation.patience;
-    if (checkpoints && (s.step % checkpoint_every == 0 || s.step == total || stop_early)) {
-      s.Save(ctx.checkpoint_path);
-      ctx.on_checkpoint(s.step);
-      saved_step = s.step;
-    }
+    checkpoints.AfterStep(s.step, total, stop_early, save);
     if (s.step % report_every == 0 || s.step == total || validate || stop_early) {
       TrainingProgress p;
       p.step = s.step;
