@@ -98,10 +98,11 @@ grpc::ServerWriteReactor<v1::DatasetChunk>* DatasetServiceImpl::ExportDataset(
         plan.rows_per_chunk = ChunkRows(shared->num_columns(), chunk_bytes);
         plan.produce = [shared](int64_t begin, int64_t end) { return shared->SliceRows(begin, end); };
         const int64_t total = plan.total_rows;
-        plan.fill = [total](const Table& rows, int64_t begin, v1::DatasetChunk* chunk) {
+        plan.fill = [total](const Table& rows, int64_t begin, v1::DatasetChunk* chunk) -> absl::Status {
           EncodeTable(rows, chunk->mutable_table());
           chunk->mutable_table()->set_first_row(begin);
           chunk->set_total_rows(total);
+          return absl::OkStatus();
         };
         return plan;
       });

@@ -35,14 +35,16 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   stream.rows_per_chunk = plan->rows_per_chunk();
   stream.produce = [plan](int64_t begin, int64_t end) { return plan->Rows(begin, end); };
   telemetry::Counter& events = EventsGenerated(plan->record().name);
-  stream.fill = [plan, &events](const Table& rows, int64_t begin, v1::SampleChunk* chunk) {
+  stream.fill = [plan, &events](const Table& rows, int64_t begin, v1::SampleChunk* chunk) -> absl::Status {
+    // A set model's chunk of sets starts at the output row the plan counted.
+    EVGEN_ASSIGN_OR_RETURN(int64_t first_row, plan->OutputRowsBefore(begin));
     events.Increment(static_cast<double>(rows.num_rows()));
     EncodeTable(rows, chunk->mutable_table());
-    // A set model's chunk of sets starts at the output row the plan counted.
-    chunk->mutable_table()->set_first_row(plan->OutputRowsBefore(begin).value_or(-1));
+    chunk->mutable_table()->set_first_row(first_row);
     chunk->set_total_rows(plan->output_rows());
     chunk->set_model_version(plan->record().version);
     chunk->set_conditions_out_of_range(plan->condition_report().out_of_range_rows);
+    return absl::OkStatus();
   };
   return stream;
 }
@@ -66,7 +68,7 @@ absl::StatusOr<UnweightStream> PlanUnweight(ServerState& state, const v1::Unweig
   stream.total_rows = shared->events.num_rows();
   stream.rows_per_chunk = ChunkRows(shared->events.num_columns(), chunk_bytes);
   stream.produce = [shared](int64_t begin, int64_t end) { return shared->events.SliceRows(begin, end); };
-  stream.fill = [shared](const Table& rows, int64_t begin, v1::UnweightChunk* chunk) {
+  stream.fill = [shared](const Table& rows, int64_t begin, v1::UnweightChunk* chunk) -> absl::Status {
     EncodeTable(rows, chunk->mutable_table());
     chunk->mutable_table()->set_first_row(begin);
     chunk->set_total_rows(shared->events.num_rows());
@@ -74,6 +76,7 @@ absl::StatusOr<UnweightStream> PlanUnweight(ServerState& state, const v1::Unweig
     chunk->set_mean_weight(shared->mean_weight);
     chunk->set_max_weight(shared->max_weight);
     chunk->set_efficiency(shared->efficiency);
+    return absl::OkStatus();
   };
   return stream;
 }

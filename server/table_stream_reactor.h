@@ -52,8 +52,9 @@ struct TableStreamPlan {
   int64_t rows_per_chunk = 1;
   // Produce returns rows [begin, end) of the table.
   std::function<absl::StatusOr<Table>(int64_t begin, int64_t end)> produce;
-  // Fill puts the produced rows (starting at `begin`) into the message.
-  std::function<void(const Table& rows, int64_t begin, Message* message)> fill;
+  // Fill puts the produced rows (starting at `begin`) into the message; an
+  // error ends the stream with it.
+  std::function<absl::Status(const Table& rows, int64_t begin, Message* message)> fill;
 };
 
 template <typename Message>
@@ -117,8 +118,7 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
       EVGEN_RETURN_IF_ERROR(CheckStop());
       EVGEN_ASSIGN_OR_RETURN(Table rows, plan_.produce(slot->begin, slot->end));
       slot->message.Clear();
-      plan_.fill(rows, slot->begin, &slot->message);
-      return absl::OkStatus();
+      return plan_.fill(rows, slot->begin, &slot->message);
     });
     std::unique_lock<std::mutex> lock(mu_);
     producing_ = false;
