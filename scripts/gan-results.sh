@@ -9,7 +9,8 @@
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release/...), EVGEN_GAN_SIZE (small|full), EVGEN_GAN_CONFIG
 # (extra JSON keys merged into every GAN config, e.g. '{"steps": 1000}'),
-# EVGEN_TTBAR_MODELS (default "ttbar-mmd-gan ttbar-gan": which ttbar presets to train).
+# EVGEN_TTBAR_MODELS (default "ttbar-mmd-gan ttbar-gan": which ttbar presets to train;
+# ttbar-chain-gan is the GAN on the decay-chain coordinates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/physics/constants.h"
 #include "core/status_macros.h"
 #include "core/util/config_reader.h"
 
@@ -408,6 +409,24 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTtbarDecayChain(const Json& spec)
   std::copy(masses.begin(), masses.end(), m.begin());
   return std::unique_ptr<Transform>(
       std::make_unique<TtbarDecayChain>(std::move(particles), m, std::move(prefix), out_of_range == "clamp"));
+}
+
+Json TtbarAllhadChainTransforms() {
+  Json particles = Json::array(), masses = Json::array();
+  for (int i = 1; i <= 6; ++i) {
+    particles.push_back(absl::StrCat("p", i));
+    masses.push_back(i == 3 || i == 6 ? physics::kBottomMassGev : 0.0);
+  }
+  Json all = Json::array(), bounded = Json::array();
+  for (const std::string& c : decay_chain::CoordinateNames("")) {
+    all.push_back(c);
+    if (c != "t1_pt_gev" && c != "t1_eta" && c != "t2_eta") bounded.push_back(c);
+  }
+  return {{{"kind", "ttbar-decay-chain"}, {"particles", particles}, {"masses_gev", masses}, {"prefix", ""}},
+          {{"kind", "log"}, {"columns", {"t1_pt_gev"}}, {"offset", 0}},
+          {{"kind", "min-max"}, {"columns", bounded}, {"low", 0.005}, {"high", 0.995}},
+          {{"kind", "logit"}, {"columns", bounded}},
+          {{"kind", "standardize"}, {"columns", all}}};
 }
 
 }  // namespace evgen

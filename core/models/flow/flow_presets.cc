@@ -123,24 +123,11 @@ json TtbarAllhad(const Size& s) {
 // is logged (pT > 0), the pseudorapidities are standardized only. The
 // azimuths are treated as intervals: the periodic transform has no density.
 json TtbarAllhadChain(const Size& s) {
-  json targets = json::array(), particles = json::array(), masses = json::array();
+  json targets = json::array();
   for (int i = 1; i <= 6; ++i) {
-    const bool bottom = i == 3 || i == 6;
-    particles.push_back(absl::StrCat("p", i));
-    masses.push_back(bottom ? physics::kBottomMassGev : 0.0);
     for (const char* c : {"e", "px", "py", "pz"}) targets.push_back(absl::StrCat("p", i, "_", c, "_gev"));
   }
-  json all = json::array(), bounded = json::array();
-  for (const std::string& c : decay_chain::CoordinateNames("")) {
-    all.push_back(c);
-    if (c != "t1_pt_gev" && c != "t1_eta" && c != "t2_eta") bounded.push_back(c);
-  }
-  return Base(s, targets,
-              {{{"kind", "ttbar-decay-chain"}, {"particles", particles}, {"masses_gev", masses}, {"prefix", ""}},
-               {{"kind", "log"}, {"columns", {"t1_pt_gev"}}, {"offset", 0}},
-               {{"kind", "min-max"}, {"columns", bounded}, {"low", 0.005}, {"high", 0.995}},
-               {{"kind", "logit"}, {"columns", bounded}},
-               Standardize(all)});
+  return Base(s, targets, TtbarAllhadChainTransforms());
 }
 
 json DrellYan(const Size& s) {
