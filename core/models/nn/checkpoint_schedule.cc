@@ -10,15 +10,18 @@
 namespace evgen {
 
 CheckpointSchedule::CheckpointSchedule(const FitContext& ctx, int64_t default_every)
-    : ctx_(ctx), every_(std::max<int64_t>(1, ctx.checkpoint_every > 0 ? ctx.checkpoint_every : default_every)) {}
+    : ctx_(ctx),
+      every_(
+          std::max<int64_t>(1, ctx.checkpoint_every > 0 ? ctx.checkpoint_every : default_every)) {}
 
 absl::Status CheckpointSchedule::Resume(const Io& load) const {
-  if (ctx_.checkpoint_path.empty() || !std::filesystem::exists(ctx_.checkpoint_path)) return absl::OkStatus();
+  if (ctx_.checkpoint_path.empty() || !std::filesystem::exists(ctx_.checkpoint_path))
+    return absl::OkStatus();
   try {
     load(ctx_.checkpoint_path);
   } catch (const c10::Error& e) {
-    return absl::DataLossError(
-        absl::StrCat("checkpoint '", ctx_.checkpoint_path, "' is unreadable: ", e.what_without_backtrace()));
+    return absl::DataLossError(absl::StrCat("checkpoint '", ctx_.checkpoint_path,
+                                            "' is unreadable: ", e.what_without_backtrace()));
   }
   return absl::OkStatus();
 }

@@ -6,7 +6,6 @@
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <filesystem>
 #include <set>
 
@@ -350,36 +349,5 @@ TEST(CloudTrainerTest, ShortFitMovesMultiplicityTowardsTruth) {
   EXPECT_LT(after, 10.0);
 }
 
-}  // namespace
-}  // namespace evgen
-
-namespace evgen {
-namespace {
-// Tuning aid: CLOUD_EXPERIMENT='{config}' CLOUD_JETS=n runs one fit and prints its progress.
-TEST(CloudExperiment, DISABLED_Run) {
-  const json config = json::parse(std::getenv("CLOUD_EXPERIMENT"));
-  const int64_t jets = std::getenv("CLOUD_JETS") ? std::atoll(std::getenv("CLOUD_JETS")) : 300;
-  const double top = std::getenv("CLOUD_TOP") ? std::atof(std::getenv("CLOUD_TOP")) : 0.5;
-  const Table data = *GenerateJetClouds(jets, 11, {{"top_fraction", top}});
-  auto model = *CreateModel(kKind, config);
-  FitContext ctx;
-  ctx.seed = 3;
-  ctx.on_progress = [](const TrainingProgress& p) {
-    if (p.step % 50 != 0 && p.step != p.total_steps) return;
-    std::printf("step %lld jets/s %.0f %s", static_cast<long long>(p.step), p.events_per_second, p.message.c_str());
-    for (const auto& [k, v] : p.losses) std::printf(" %s %.3f", k.c_str(), v);
-    std::printf("\n");
-  };
-  const absl::Status s = model->Fit(data, ctx);
-  ASSERT_TRUE(s.ok()) << s;
-  const torch::Tensor truth = torch::tensor(Sizes(data));
-  const auto start = std::chrono::steady_clock::now();
-  const Table sample = *model->Sample(Table(), 2000, 77, 0);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("sampling: %.1f us/jet\n", seconds / 2000 * 1e6);
-  const torch::Tensor fake = torch::tensor(Sizes(sample));
-  std::printf("sample W1 %.3f truth mean %.2f fake mean %.2f\n", MultiplicityW1(fake, truth),
-              truth.to(torch::kFloat64).mean().item<double>(), fake.to(torch::kFloat64).mean().item<double>());
-}
 }  // namespace
 }  // namespace evgen
