@@ -55,25 +55,7 @@ for model in clouds untrained; do
     --column 'log_pt = log_pt_rel + log(jet_pt_gev)' --column 'log_e = log_e_rel + log(jet_pt_gev)' > /dev/null
 done
 
-value() {
-  local candidate=$1 name=$2
-  shift 2
-  "$evgen" --json metrics compare truth "$candidate" -m "$name" --seed 3 "$@" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print("%.4g +- %.2g" % (r["value"], r.get("uncertainty", -1)))'
-}
-row() {
-  local label=$1
-  shift
-  printf '%-13s model %-20s untrained %-20s truth-vs-truth %s\n' "$label" "$(value clouds "$@")" \
-    "$(value untrained "$@")" "$(value truth2 "$@")"
-}
-echo "== top-like jets, $jets per sample, against a held-out truth sample (seed 2); -1: no uncertainty"
-row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
-row constituents wasserstein-1 -O columns=pt_rel,eta_rel,phi_rel -O pt_rel=1
-row W1M wasserstein-1 -O columns=cloud_mass_gev -O jet_level=1 -O num_batches=5 -O num_eval_samples="$jets"
-row W1-EFP w1-efp -O num_eval_samples="$jets" -O num_batches=5
-row FPD fpd -O features=efp
-row KPD kpd -O features=efp
-row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
+echo "== top-like jets, $jets per sample, against a held-out truth sample (seed 2)"
+cloud_figures "$jets"
 # The jets' pT (their constituents' sum) against the truth's.
-row jet-pT-W1 wasserstein-1 -O columns=cloud_pt_gev -O jet_level=1
+cloud_row jet-pT-W1 wasserstein-1 -O columns=cloud_pt_gev -O jet_level=1

@@ -58,30 +58,6 @@ for model in clouds untrained; do
   "$evgen" datasets upload "$work/$model.h5" --name "$model" > /dev/null
 done
 
-# value CANDIDATE METRIC [OPTIONS...]: the metric's value and uncertainty
-# (-1: none) of CANDIDATE against the held-out truth.
-value() {
-  local candidate=$1 name=$2
-  shift 2
-  "$evgen" --json metrics compare truth "$candidate" -m "$name" --seed 3 "$@" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(r["value"], r.get("uncertainty", -1))'
-}
-
-# row LABEL METRIC [OPTIONS...]: the model, the untrained model and the
-# second truth sample, each against the held-out truth.
-row() {
-  local label=$1
-  shift
-  python3 - "$label" "$(value clouds "$@")" "$(value untrained "$@")" "$(value truth2 "$@")" <<'EOF'
-import sys
-label, m, u, t = sys.argv[1], *[list(map(float, x.split())) for x in sys.argv[2:]]
-fmt = lambda v: "%.4g" % v[0] + (" +- %.2g" % v[1] if v[1] >= 0 else "")
-ratio = lambda a, b: "%.1f" % (a / b) if b else "-"
-print("%-13s model %-19s untrained %-19s truth-vs-truth %-19s model/tvt %5s untrained/model %5s" % (
-    label, fmt(m), fmt(u), fmt(t), ratio(m[0], t[0]), ratio(u[0], m[0])))
-EOF
-}
-
 echo "== top-like jets, $jets per sample, against a held-out truth sample (seed 2)"
 for d in truth truth2 clouds untrained; do
   "$evgen" --json datasets describe "$d" | python3 -c '
@@ -92,13 +68,7 @@ print("   %-9s %7d constituents in %s jets: mean multiplicity %.2f; over constit
     d["name"], d["rows"], sys.argv[1], d["rows"] / int(sys.argv[1]), s["jet_mass_gev"]["mean"], s["jet_mass_gev"]["std"],
     s["jet_pt_gev"]["mean"], s["jet_pt_gev"]["std"]))' "$jets"
 done
-row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
-row constituents wasserstein-1 -O columns=pt_rel,eta_rel,phi_rel -O pt_rel=1
-row W1M wasserstein-1 -O columns=cloud_mass_gev -O jet_level=1 -O num_batches=5 -O num_eval_samples="$jets"
-row W1-EFP w1-efp -O num_eval_samples="$jets" -O num_batches=5
-row FPD fpd -O features=efp
-row KPD kpd -O features=efp
-row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
+cloud_figures "$jets"
 
 # The report page: constituent marginals drawn, the jet-level figures listed.
 "$evgen" report truth clouds -o "$work/clouds.html" --seed 3 --columns log_pt,log_e,eta_rel,phi_rel \

@@ -23,20 +23,25 @@ print("   %-5s M %7.2f vs %7.2f GeV (%+.2f%%), width %5.2f vs %5.2f GeV (%+.1f%%
 # ttbar_figures REFERENCE.npy SAMPLE.npy [REFERENCE2.npy]: the ttbar -> 6 quark figures of a
 # sample: Breit-Wigner fits of both W and both tops, and the momenta
 # themselves (a generator collapsed onto a few events can put the peaks in
-# place while every momentum distribution is wrong).
+# place while every momentum distribution is wrong). With REFERENCE2 (a
+# second reference sample) each figure is printed for it too, under
+# "truth vs truth", as the floor beside the sample's.
 ttbar_figures() {
-  local momenta
+  local momenta candidate
   momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
-  for particles in p1,p2 p4,p5 p1,p2,p3 p4,p5,p6; do
-    "$evgen" --json metrics compare "$1" "$2" -m mass-peak -O particles=$particles --seed 3 |
-      python3 -c "$mass_peak_line" "$particles"
+  for candidate in "$2" ${3:+"$3"}; do
+    [ "$candidate" = "$2" ] || echo "   truth vs truth ($(basename "$candidate") as the sample):"
+    for particles in p1,p2 p4,p5 p1,p2,p3 p4,p5,p6; do
+      "$evgen" --json metrics compare "$1" "$candidate" -m mass-peak -O particles=$particles --seed 3 |
+        python3 -c "$mass_peak_line" "$particles"
+    done
+    echo "   momenta (largest KS statistic over the 18 components, largest correlation difference):"
+    "$evgen" metrics compare "$1" "$candidate" -m ks -m correlations -O columns="$momenta" --seed 3 |
+      sed -n 's/^/   /; /ks\|correlations/p'
+    if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+      printf '   ' && /usr/bin/python3 scripts/momenta_spread.py "$1" "$candidate"
+    fi
   done
-  echo "   momenta (largest KS statistic over the 18 components, largest correlation difference):"
-  "$evgen" metrics compare "$1" "$2" -m ks -m correlations -O columns="$momenta" --seed 3 |
-    sed -n 's/^/   /; /ks\|correlations/p'
-  if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
-    printf '   ' && /usr/bin/python3 scripts/momenta_spread.py "$1" "$2"
-  fi
   # The paper's momentum balance: per event sum(p_x) / sum(|p_x|) over the
   # six quarks (0 for every reference event, which has no recoil).
   "$evgen" --json metrics compare "$1" "$2" -m momentum-balance -O particles=p1,p2,p3,p4,p5,p6 --seed 3 |
@@ -52,4 +57,43 @@ print("   momentum balance, std of sum(p)/sum(|p|) per event: x %.4f, y %.4f (re
     "$evgen" metrics compare "$1" "$candidate" -m classifier-auc -O columns="$momenta" --seed 3 |
       sed -n "s|^classifier-auc *|   classifier-auc (18 momenta) vs $(basename "$candidate"): |p"
   done
+}
+
+# The jet-cloud scripts' figures: datasets truth (held out), truth2 (the
+# second truth sample), clouds (the model's) and untrained stored on evgend.
+
+# cloud_value CANDIDATE METRIC [OPTIONS...]: the metric's value and uncertainty
+# (-1: none) of CANDIDATE against the held-out truth.
+cloud_value() {
+  local candidate=$1 name=$2
+  shift 2
+  "$evgen" --json metrics compare truth "$candidate" -m "$name" --seed 3 "$@" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(r["value"], r.get("uncertainty", -1))'
+}
+
+# cloud_row LABEL METRIC [OPTIONS...]: the model, the untrained model and the
+# second truth sample, each against the held-out truth.
+cloud_row() {
+  local label=$1
+  shift
+  python3 - "$label" "$(cloud_value clouds "$@")" "$(cloud_value untrained "$@")" "$(cloud_value truth2 "$@")" <<'EOF'
+import sys
+label, m, u, t = sys.argv[1], *[list(map(float, x.split())) for x in sys.argv[2:]]
+fmt = lambda v: "%.4g" % v[0] + (" +- %.2g" % v[1] if v[1] >= 0 else "")
+ratio = lambda a, b: "%.1f" % (a / b) if b else "-"
+print("%-13s model %-19s untrained %-19s truth-vs-truth %-19s model/tvt %5s untrained/model %5s" % (
+    label, fmt(m), fmt(u), fmt(t), ratio(m[0], t[0]), ratio(u[0], m[0])))
+EOF
+}
+
+# cloud_figures JETS: issue 17's figures, one cloud_row each (JETS jets per
+# sample, for the batched JetNet metrics).
+cloud_figures() {
+  cloud_row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
+  cloud_row constituents wasserstein-1 -O columns=pt_rel,eta_rel,phi_rel -O pt_rel=1
+  cloud_row W1M wasserstein-1 -O columns=cloud_mass_gev -O jet_level=1 -O num_batches=5 -O num_eval_samples="$1"
+  cloud_row W1-EFP w1-efp -O num_eval_samples="$1" -O num_batches=5
+  cloud_row FPD fpd -O features=efp
+  cloud_row KPD kpd -O features=efp
+  cloud_row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
 }
