@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/data/delta_phi.h"
+#include "core/data/dilepton_kinematics.h"
 #include "core/data/momentum_balance.h"
 #include "core/data/pair_mass.h"
 #include "core/data/ttbar_decay_chain.h"
@@ -507,7 +508,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeOnShell(const Json& spec) {
 const std::vector<std::string>& Kinds() {
   static const std::vector<std::string> kinds = {"min-max", "standardize", "log", "power", "logit",
                                                  "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi", "momentum-balance",
-                                                 "ttbar-decay-chain"};
+                                                 "ttbar-decay-chain", "dilepton-kinematics"};
   return kinds;
 }
 
@@ -523,6 +524,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const Json& spec) {
   if (kind == "delta-phi") return MakeDeltaPhi(spec);
   if (kind == "momentum-balance") return MakeMomentumBalance(spec);
   if (kind == "ttbar-decay-chain") return MakeTtbarDecayChain(spec);
+  if (kind == "dilepton-kinematics") return MakeDileptonKinematics(spec);
   if (std::find(Kinds().begin(), Kinds().end(), kind) == Kinds().end()) {
     return absl::InvalidArgumentError(absl::StrCat("transform kind: '", kind, "' is not one of ",
                                                    absl::StrJoin(Kinds(), ", ")));

@@ -34,6 +34,10 @@
 //       the six quarks' 24 momentum columns -> 16 decay-chain coordinates
 //       (top pT, eta, phi; W and top masses; decay angles), so the
 //       resonances are coordinates (ttbar_decay_chain.h)
+//   {"kind": "dilepton-kinematics", "lepton_pt_min_gev": 25, "lepton_abs_eta_max": 2.5}
+//       ttbar-dilepton's 8 features -> the 5 free coordinates behind them and MET,
+//       so pT(ll), m(ll), the cut and the orderings hold by construction
+//       (dilepton_kinematics.h)
 //
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
@@ -44,7 +48,8 @@
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.
 // pair-mass has ln(dm/dpT2), delta-phi and momentum-balance 0;
 // ttbar-decay-chain has its two-body phase-space and boost factors, per
-// unit of the balanced 3-momenta (as on-shell + momentum-balance).
+// unit of the balanced 3-momenta (as on-shell + momentum-balance);
+// dilepton-kinematics its own (per unit of the features but pT(ll), m(ll)).
 // periodic maps one angle onto a circle in two dimensions, where no density
 // exists, and is refused.
 //

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/data/replace_columns.h"
 #include "core/physics/constants.h"
 #include "core/status_macros.h"
 #include "core/util/config_reader.h"
@@ -186,43 +187,6 @@ absl::Status Bad(const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat("transform ttbar-decay-chain: ", what));
 }
 
-// Replace copies `table` with the columns `from` replaced, at the place of
-// the first of them, by `names`, whose values `fill(row, out)` writes.
-template <typename Fill>
-absl::StatusOr<Table> Replace(const Table& table, const std::vector<int>& from, const std::vector<std::string>& names,
-                              const Fill& fill) {
-  std::vector<bool> removed(table.num_columns(), false);
-  for (int c : from) removed[c] = true;
-  const int first = *std::min_element(from.begin(), from.end());
-  std::vector<std::string> columns;
-  std::vector<int> source;  // a column of `table`, or -1 - k for names[k]
-  for (int c = 0; c < table.num_columns(); ++c) {
-    if (c == first) {
-      for (size_t k = 0; k < names.size(); ++k) {
-        columns.push_back(names[k]);
-        source.push_back(-1 - static_cast<int>(k));
-      }
-    }
-    if (!removed[c]) {
-      columns.push_back(table.columns()[c]);
-      source.push_back(c);
-    }
-  }
-  Table out(columns);
-  out.Reserve(table.num_rows());
-  std::vector<double> values(names.size());
-  std::vector<float> row(columns.size());
-  for (int64_t r = 0; r < table.num_rows(); ++r) {
-    EVGEN_RETURN_IF_ERROR(fill(r, values.data()));
-    for (size_t k = 0; k < source.size(); ++k) {
-      row[k] = source[k] >= 0 ? table.at(r, source[k]) : static_cast<float>(values[-1 - source[k]]);
-    }
-    out.AppendRow(row.data());
-  }
-  if (table.has_weights()) EVGEN_RETURN_IF_ERROR(out.SetWeights(table.weights()));
-  return out;
-}
-
 class TtbarDecayChain final : public Transform {
  public:
   TtbarDecayChain(std::vector<std::string> particles, std::array<double, 6> masses, std::string prefix, bool clamp)
@@ -239,7 +203,7 @@ class TtbarDecayChain final : public Transform {
 
   absl::StatusOr<Table> Forward(const Table& table) const override {
     EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, momentum_names_, names_));
-    return Replace(table, idx, names_, [&](int64_t r, double* out) -> absl::Status {
+    return ReplaceColumns(table, idx, names_, [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Momenta p, ReadMomenta(table, r, idx));
       const Chain y = decay_chain::FromMomenta(p);
       std::copy(y.begin(), y.end(), out);
@@ -249,7 +213,7 @@ class TtbarDecayChain final : public Transform {
 
   absl::StatusOr<Table> Inverse(const Table& table) const override {
     EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, names_, momentum_names_));
-    return Replace(table, idx, momentum_names_, [&](int64_t r, double* out) -> absl::Status {
+    return ReplaceColumns(table, idx, momentum_names_, [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Chain y, ReadChain(table, r, idx));
       const Momenta p = decay_chain::ToMomenta(y, masses_);
       for (const FourVector& q : p) {

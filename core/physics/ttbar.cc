@@ -205,8 +205,6 @@ TopDecay DecayTop(CounterRng& rng, double m_top, double m_w, double up_mass, dou
 }
 
 // (7) Detector emulation of ttbar-dilepton.
-constexpr double kLeptonPtMinGev = 25.0;
-constexpr double kLeptonAbsEtaMax = 2.5;
 constexpr double kLeptonPtResolution = 0.02;  // sigma(pT) / pT
 constexpr double kJetStochasticTerm = 0.8;    // sigma(pT) / pT = a / sqrt(pT / GeV) (+) c
 constexpr double kJetConstantTerm = 0.05;
@@ -230,7 +228,7 @@ double JetResolution(double pt) {
 }
 
 bool InLeptonAcceptance(const FourVector& l) {
-  return l.Pt() > kLeptonPtMinGev && std::fabs(l.Eta()) < kLeptonAbsEtaMax;
+  return l.Pt() > kTtbarDileptonLeptonPtMinGev && std::fabs(l.Eta()) < kTtbarDileptonLeptonAbsEtaMax;
 }
 
 }  // namespace

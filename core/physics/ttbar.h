@@ -24,6 +24,12 @@ namespace evgen {
 std::vector<std::string> TtbarAllhadColumns();
 std::vector<std::string> TtbarDileptonColumns();
 
+// ttbar-dilepton keeps events whose two leptons both have pT above the
+// first and |eta| below the second; models of its features start their
+// coordinates at these edges.
+inline constexpr double kTtbarDileptonLeptonPtMinGev = 25.0;
+inline constexpr double kTtbarDileptonLeptonAbsEtaMax = 2.5;
+
 // Options (both): sqrt_s_gev (default 13000, allowed [400, 1e6]; below
 // 400 GeV only far off-shell tops could be made). n_events must be in
 // [1, 1e8]. Event i is a pure function of (seed, i). Errors: InvalidArgument
