@@ -233,6 +233,24 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeColumnwise(const Json& spec, cons
         [offset](double x) { return x + offset > 0 ? "" : std::string("is not above -offset"); },
         ColumnwiseTransform::LogSlope{
             [offset, lambda](double x, double, double) { return (lambda - 1) * std::log(x + offset); }, ""});
+  } else if (kind == "inverse-softplus") {
+    // y = ln(exp(x / scale) - 1): the log near x = 0, so a positive
+    // feature's edge at 0 becomes a tail to -infinity, but x / scale above
+    // a few scales, so a long upper tail is not made exponential by the
+    // inverse (a density model a little too wide in log space widens a pT
+    // tail by far more, docs/results.md). Written as t + ln(1 - e^-t) and
+    // its inverse as scale * softplus(y) so neither overflows.
+    EVGEN_ASSIGN_OR_RETURN(double scale, NumberField(spec, kind, "scale", 1, Interval::Open(0, 1e12)));
+    t = std::make_unique<ColumnwiseTransform>(
+        kind, columns, nullptr,
+        [scale](double x, double, double) { return x / scale + std::log(-std::expm1(-x / scale)); },
+        [scale](double y, double, double) {
+          return scale * (std::max(y, 0.0) + std::log1p(std::exp(-std::abs(y))));
+        },
+        [](double x) { return x > 0 ? "" : std::string("is not above 0"); },
+        ColumnwiseTransform::LogSlope{
+            [scale](double x, double, double) { return -std::log(scale) - std::log(-std::expm1(-x / scale)); },
+            ""});
   } else if (kind == "logit") {
     EVGEN_ASSIGN_OR_RETURN(double eps, NumberField(spec, kind, "epsilon", 1e-6, Interval::Open(0, 0.5)));
     t = std::make_unique<ColumnwiseTransform>(
@@ -251,7 +269,8 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeColumnwise(const Json& spec, cons
   }
   EVGEN_RETURN_IF_ERROR(t->Restore(spec));
   // Parameter-free transforms are fitted from the start.
-  if ((kind == "log" || kind == "power" || kind == "logit") && !spec.contains("fitted")) {
+  if ((kind == "log" || kind == "power" || kind == "inverse-softplus" || kind == "logit") &&
+      !spec.contains("fitted")) {
     Table dummy(columns);
     dummy.AppendRow(std::vector<float>(columns.size(), 0.5f).data());
     EVGEN_RETURN_IF_ERROR(t->Fit(dummy));
@@ -506,7 +525,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeOnShell(const Json& spec) {
 }
 
 const std::vector<std::string>& Kinds() {
-  static const std::vector<std::string> kinds = {"min-max", "standardize", "log", "power", "logit",
+  static const std::vector<std::string> kinds = {"min-max", "standardize", "log", "power", "inverse-softplus", "logit",
                                                  "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi", "momentum-balance",
                                                  "ttbar-decay-chain", "dilepton-kinematics"};
   return kinds;

@@ -14,6 +14,8 @@
 //   {"kind": "log", "columns": [...], "offset": 0}           x -> ln(x + offset)
 //   {"kind": "power", "columns": [...], "lambda": 0.5, "offset": 0}
 //                                       x -> ((x + offset)^lambda - 1) / lambda, lambda in (0, 1] (Box-Cox)
+//   {"kind": "inverse-softplus", "columns": [...], "scale": 10}
+//                                       x > 0 -> ln(exp(x / scale) - 1): ln(x / scale) near 0, x / scale far above
 //   {"kind": "logit", "columns": [...], "epsilon": 1e-6}     x in (0,1) -> ln(x / (1 - x))
 //   {"kind": "tail-cut", "columns": [...], "percentile": 99.9}  drops rows above the
 //       fitted percentile when fitting/transforming training data; Inverse is
@@ -42,7 +44,8 @@
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
 // Forward (ForwardLogAbsDet). min-max and standardize have constant slopes,
-// log has 1 / (x + offset), power (x + offset)^(lambda - 1), logit 1 / (x (1 - x)); tail-cut is the identity
+// log has 1 / (x + offset), power (x + offset)^(lambda - 1),
+// inverse-softplus 1 / (scale (1 - exp(-x / scale))), logit 1 / (x (1 - x)); tail-cut is the identity
 // on the rows it keeps (the density stays the untruncated one, as generated
 // values are not clipped either); on-shell drops energies that the 3-momenta
 // fix, so its log-Jacobian is 0 and densities are per unit of the 3-momenta.

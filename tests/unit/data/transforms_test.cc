@@ -207,6 +207,46 @@ TEST(TransformsTest, PowerIsBoxCoxAndInvertsToTheDomain) {
   EXPECT_FALSE(chain->Forward(negative).ok());
 }
 
+// inverse-softplus: ln(x / scale) near 0, x / scale far above, no
+// overflow at either end, inverse back to x, slope against differences.
+TEST(TransformsTest, InverseSoftplusIsTheLogNearZeroAndLinearAbove) {
+  Table t({"x"});
+  for (float x : {1e-6f, 0.01f, 3.0f, 40.0f, 900.0f, 1e5f}) t.AppendRow(&x);
+  auto chain =
+      TransformChain::FromJson(Json::parse(R"([{"kind": "inverse-softplus", "columns": ["x"], "scale": 10}])"));
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  std::vector<double> log_det;
+  absl::StatusOr<Table> y = chain->ForwardWithLogAbsDet(t, &log_det);
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_NEAR(y->at(0, 0), std::log(1e-7), 1e-5);
+  EXPECT_NEAR(y->at(2, 0), std::log(std::exp(0.3) - 1), 1e-6);
+  EXPECT_NEAR(y->at(4, 0), 90.0, 1e-4);
+  EXPECT_NEAR(y->at(5, 0), 1e4, 1e-2);
+  for (int64_t r = 1; r < 5; ++r) {
+    const double x = t.at(r, 0), h = 1e-3 * x;
+    const double slope = (std::log(std::expm1((x + h) / 10)) - std::log(std::expm1((x - h) / 10))) / (2 * h);
+    EXPECT_NEAR(log_det[r], std::log(slope), 1e-5) << "x " << x;
+  }
+  absl::StatusOr<Table> back = chain->Inverse(*y);
+  ASSERT_TRUE(back.ok()) << back.status();
+  for (int64_t r = 0; r < t.num_rows(); ++r) EXPECT_NEAR(back->at(r, 0), t.at(r, 0), 1e-5 * t.at(r, 0)) << r;
+  Table far({"x"});
+  for (float v : {-800.f, 800.f}) far.AppendRow(&v);
+  absl::StatusOr<Table> edges = chain->Inverse(far);
+  ASSERT_TRUE(edges.ok());
+  EXPECT_GE(edges->at(0, 0), 0.f);
+  EXPECT_NEAR(edges->at(1, 0), 8000.f, 1e-2);
+  Table zero({"x"});
+  const float z = 0.f;
+  zero.AppendRow(&z);
+  absl::Status s = chain->Forward(zero).status();
+  EXPECT_THAT(std::string(s.message()), testing::HasSubstr("is not above 0"));
+  absl::Status bad =
+      TransformChain::FromJson(Json::parse(R"([{"kind": "inverse-softplus", "columns": ["x"], "scale": 0}])"))
+          .status();
+  EXPECT_THAT(std::string(bad.message()), testing::HasSubstr("scale"));
+}
+
 TEST(TransformsTest, LogJacobianRefusesTransformsWithoutADensity) {
   Table t({"phi", "x"});
   t.AppendRow({0.5f, 0.f});
