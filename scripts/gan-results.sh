@@ -78,11 +78,16 @@ jetmass() {
 dilepton() {
   echo "== dilepton WGAN-GP (ttbar-dilepton, 200k events)"
   "$evgen" datasets generate ttbar-dilepton -n 200000 --seed 1 --name dilepton > /dev/null
+  "$evgen" datasets generate ttbar-dilepton -n 200000 --seed 2 --name dilepton2 > /dev/null
   train wgan-gp dilepton-gan dilepton all "dilepton-wgan-gp$suffix"
   "$evgen" sample 200000 --model dilepton-gan --seed 2 -o "$work/dilepton-gan.npy" > /dev/null
   local features=pt_l0_gev,pt_l1_gev,pt_ll_gev,m_ll_gev,met_gev,mt_gev,dphi_ll,dr_ll
+  echo "-- GAN against the reference"
   "$evgen" metrics compare dilepton "$work/dilepton-gan.npy" -m relative-mean-difference -m correlations \
-    -O columns=$features --seed 3
+    -m classifier-auc -O columns=$features --seed 3
+  echo "-- truth against truth (seed 1 against seed 2)"
+  "$evgen" metrics compare dilepton dilepton2 -m relative-mean-difference -m correlations \
+    -m classifier-auc -O columns=$features --seed 3
 }
 
 ttbar() {

@@ -20,12 +20,19 @@ namespace {
 using Json = nlohmann::json;
 using physics::kPi;
 
-// kFloor keeps logs and the Jacobian finite on float32 ties (see the header).
+// kFloor keeps logs and the Jacobian finite on float32 ties, kEdge the
+// bounded coordinates inside (0, 1) where rounding puts them on an edge
+// (see the header).
 constexpr double kFloor = 1e-6;
+constexpr double kEdge = 1e-5;
 // Tolerances of Forward's consistency checks (header): float32 rounding of
 // the stored features, and for m(ll) the leptons' masses.
 constexpr double kPtRelative = 1e-5, kPtAbsoluteGev = 1e-3;
-constexpr double kMassRelative = 1e-3, kMassAbsoluteGev = 0.05;
+// m(ll)^2 of massive leptons exceeds the massless one by about
+// m_l^2 (2 + p0 / p1 + p1 / p0), p the momenta, whose ratio is at most the
+// pT ratio times e^|deta|; allowed: that with 0.05 GeV^2 (4.5 m_mu^2) for
+// m_l^2, plus float32 rounding (kMass2Relative).
+constexpr double kMass2Relative = 2e-3, kLeptonMass2MarginGev2 = 0.05;
 constexpr double kMt2Relative = 1e-5, kMt2AbsoluteGev2 = 1e-3;
 constexpr double kAngleTolerance = 1e-6;
 
@@ -95,9 +102,9 @@ class DileptonKinematics final : public Transform {
                             EVGEN_ASSIGN_OR_RETURN(Features f, ReadFeatures(table, r, idx, met));
                             out[kExcess] = std::max(f[kPt1] - pt_min_, kFloor);
                             out[kGap] = std::max(f[kPt0] - f[kPt1], kFloor);
-                            out[kDphiOverPi] = std::clamp(f[kDphi] / kPi, 0.0, 1.0);
-                            out[kDetaOverMax] = std::clamp(Deta(f) / deta_max_, kFloor, 1.0);
-                            out[kAngleOverPi] = MetAngle(f, table.at(r, met)) / kPi;
+                            out[kDphiOverPi] = std::clamp(f[kDphi] / kPi, kEdge, 1 - kEdge);
+                            out[kDetaOverMax] = std::clamp(Deta(f) / deta_max_, kEdge, 1 - kEdge);
+                            out[kAngleOverPi] = std::clamp(MetAngle(f, table.at(r, met)) / kPi, kEdge, 1 - kEdge);
                             return absl::OkStatus();
                           });
   }
@@ -212,7 +219,9 @@ class DileptonKinematics final : public Transform {
                               " GeV from pt_l0_gev, pt_l1_gev and dphi_ll"));
     }
     const double m = PairMass(f[kPt0], f[kPt1], f[kDphi], Deta(f));
-    if (!(std::abs(f[kMLl] - m) <= kMassRelative * m + kMassAbsoluteGev)) {
+    const double ratios = (f[kPt0] / f[kPt1] + f[kPt1] / f[kPt0]) * std::exp(Deta(f));
+    const double mass_allowed = kMass2Relative * m * m + kLeptonMass2MarginGev2 * (2 + ratios);
+    if (!(std::abs(f[kMLl] * f[kMLl] - m * m) <= mass_allowed)) {
       return Bad(absl::StrCat("row ", r, ": m_ll_gev = ", f[kMLl], " is not the leptons' mass, ", m,
                               " GeV from their pT, dphi_ll and dr_ll"));
     }
@@ -283,15 +292,20 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeDileptonKinematics(const Json& sp
       std::make_unique<DileptonKinematics>(pt_min, abs_eta_max, out_of_range == "clamp"));
 }
 
+// kPositiveScaleGev: below it inverse-softplus is a log (the edges at 0
+// become tails), above it linear, so the pT and MET tails are not
+// exponentiated (a log there widened them by 17-19% in a GAN).
+constexpr double kPositiveScaleGev = 10;
+
 Json DileptonKinematicsTransforms() {
-  const Json logged = {"pt_l1_above_min_gev", "pt_l0_minus_l1_gev", "met_gev"};
+  const Json positive = {"pt_l1_above_min_gev", "pt_l0_minus_l1_gev", "met_gev"};
   const Json angles = {"dphi_ll_over_pi", "deta_ll_over_max", "met_angle_over_pi"};
-  Json all = logged;
+  Json all = positive;
   for (const Json& a : angles) all.push_back(a);
   return {{{"kind", "dilepton-kinematics"},
            {"lepton_pt_min_gev", kTtbarDileptonLeptonPtMinGev},
            {"lepton_abs_eta_max", kTtbarDileptonLeptonAbsEtaMax}},
-          {{"kind", "log"}, {"columns", logged}, {"offset", 0}},
+          {{"kind", "inverse-softplus"}, {"columns", positive}, {"scale", kPositiveScaleGev}},
           {{"kind", "logit"}, {"columns", angles}},
           {{"kind", "standardize"}, {"columns", all}}};
 }

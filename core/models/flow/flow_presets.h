@@ -7,7 +7,7 @@
 //   camel-affine           flow-affine  the 2-D camel-back x0, x1 (the simulator's dimensions = 2)
 //   qcd-multijet-flow      flow-rqs     jet pt, eta, mass (log pT and mass)
 //   jetmass-cinn           cinn         jet mass | pt, eta, n_track (spline blocks)
-//   ttbar-dilepton-flow    flow-rqs     the 8 dilepton WGAN-GP features (log of the momenta)
+//   ttbar-dilepton-flow    flow-rqs     the 8 dilepton WGAN-GP features (through dilepton-kinematics)
 //   ttbar-allhad-flow      flow-rqs     six on-shell quarks: 18 momenta, energies from the mass shell
 //   ttbar-allhad-chain-flow flow-rqs    the same quarks as a decay chain: top pT/eta/phi, masses, decay angles
 //   drell-yan-flow         flow-rqs     the two muons' pT, eta, phi

@@ -87,7 +87,7 @@ TEST(DileptonKinematicsTest, InverseUndoesForwardOnReferenceEvents) {
     }
   }
   EXPECT_LT(worst, 1e-4);
-  EXPECT_LT(worst_mass, 0.05);
+  EXPECT_LT(worst_mass, 0.1);
   std::printf(
       "max |Inverse(Forward(x)) - x| / max(1, |x|): %.3g; max |m_ll difference|: %.3g GeV\n", worst,
       worst_mass);
@@ -229,18 +229,25 @@ TEST(DileptonKinematicsTest, RowsTheCoordinatesCannotHoldAreRefusedByRow) {
 // The presets' chain: fitted on reference events, six finite standardized
 // coordinates, and events back with their features.
 TEST(DileptonKinematicsTest, PresetChainRoundTrips) {
-  const Table events = Reference(3000, 9);
+  const Table events = Reference(20000, 9);
   absl::StatusOr<TransformChain> chain = TransformChain::FromJson(DileptonKinematicsTransforms());
   ASSERT_TRUE(chain.ok()) << chain.status();
   absl::StatusOr<Table> features = events.SelectColumns(kFeatures);
   ASSERT_TRUE(features.ok());
-  ASSERT_TRUE(chain->Fit(*features).ok());
+  absl::Status fitted = chain->Fit(*features);
+  ASSERT_TRUE(fitted.ok()) << fitted;
   absl::StatusOr<Table> space = chain->Forward(*features);
   ASSERT_TRUE(space.ok()) << space.status();
   EXPECT_EQ(space->num_columns(), 6);
   for (int64_t r = 0; r < space->num_rows(); ++r) {
     for (int c = 0; c < 6; ++c) ASSERT_TRUE(std::isfinite(space->at(r, c))) << r << " " << c;
   }
+  // Every reference row has a density (float32 rounding puts some on the
+  // coordinates' edges, which the transform keeps inside the logit's range).
+  std::vector<double> log_det;
+  absl::StatusOr<Table> mapped = chain->ForwardWithLogAbsDet(*features, &log_det);
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  for (double v : log_det) ASSERT_TRUE(std::isfinite(v));
   absl::StatusOr<Table> back = chain->Inverse(*space);
   ASSERT_TRUE(back.ok()) << back.status();
   for (int64_t r = 0; r < events.num_rows(); r += 97) {

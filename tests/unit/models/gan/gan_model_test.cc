@@ -172,5 +172,31 @@ TEST(GanModelTest, TtbarSamplesAreOnShell) {
   }
 }
 
+// The dilepton preset generates through dilepton-kinematics: even a barely
+// trained generator's events keep the acceptance, the pT ordering, the
+// angular ranges and pT(ll) of the two leptons.
+TEST(GanModelTest, DileptonSamplesKeepTheCutsAndRelations) {
+  auto table = GenerateReference("ttbar-dilepton", 3000, 1, {});
+  ASSERT_TRUE(table.ok());
+  json config = {{"preset", "dilepton-wgan-gp-small"}, {"steps", 5}, {"batch_size", 256}};
+  auto model = CreateModel("wgan-gp", config);
+  ASSERT_TRUE(model.ok()) << model.status();
+  FitContext ctx;
+  ASSERT_TRUE((*model)->Fit(*table, ctx).ok());
+  auto s = (*model)->Sample(Table(), 2000, 1, 0);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->num_columns(), 8);
+  auto at = [&](int64_t r, const char* c) -> double { return s->at(r, *s->ColumnIndex(c)); };
+  for (int64_t r = 0; r < s->num_rows(); ++r) {
+    const double pt0 = at(r, "pt_l0_gev"), pt1 = at(r, "pt_l1_gev"), dphi = at(r, "dphi_ll");
+    ASSERT_GE(pt1, 25.0) << r;
+    ASSERT_GE(pt0, pt1) << r;
+    ASSERT_TRUE(dphi >= 0 && dphi <= 3.1416) << r;
+    ASSERT_GE(at(r, "dr_ll"), dphi * (1 - 1e-6)) << r;
+    const double pt_ll = std::sqrt(pt0 * pt0 + pt1 * pt1 + 2 * pt0 * pt1 * std::cos(dphi));
+    ASSERT_NEAR(at(r, "pt_ll_gev"), pt_ll, 1e-4 * (pt0 + pt1)) << r;
+  }
+}
+
 }  // namespace
 }  // namespace evgen
