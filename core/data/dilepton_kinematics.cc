@@ -97,16 +97,16 @@ class DileptonKinematics final : public Transform {
   absl::StatusOr<Table> Forward(const Table& table) const override {
     EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, FeatureNames(), CoordinateNames()));
     EVGEN_ASSIGN_OR_RETURN(int met, MetIndex(table));
-    return ReplaceColumns(table, idx, CoordinateNames(),
-                          [&](int64_t r, double* out) -> absl::Status {
-                            EVGEN_ASSIGN_OR_RETURN(Features f, ReadFeatures(table, r, idx, met));
-                            out[kExcess] = std::max(f[kPt1] - pt_min_, kFloor);
-                            out[kGap] = std::max(f[kPt0] - f[kPt1], kFloor);
-                            out[kDphiOverPi] = std::clamp(f[kDphi] / kPi, kEdge, 1 - kEdge);
-                            out[kDetaOverMax] = std::clamp(Deta(f) / deta_max_, kEdge, 1 - kEdge);
-                            out[kAngleOverPi] = std::clamp(MetAngle(f, table.at(r, met)) / kPi, kEdge, 1 - kEdge);
-                            return absl::OkStatus();
-                          });
+    return ReplaceColumns(
+        table, idx, CoordinateNames(), [&](int64_t r, double* out) -> absl::Status {
+          EVGEN_ASSIGN_OR_RETURN(Features f, ReadFeatures(table, r, idx, met));
+          out[kExcess] = std::max(f[kPt1] - pt_min_, kFloor);
+          out[kGap] = std::max(f[kPt0] - f[kPt1], kFloor);
+          out[kDphiOverPi] = std::clamp(f[kDphi] / kPi, kEdge, 1 - kEdge);
+          out[kDetaOverMax] = std::clamp(Deta(f) / deta_max_, kEdge, 1 - kEdge);
+          out[kAngleOverPi] = std::clamp(MetAngle(f, table.at(r, met)) / kPi, kEdge, 1 - kEdge);
+          return absl::OkStatus();
+        });
   }
 
   absl::StatusOr<Table> Inverse(const Table& table) const override {
