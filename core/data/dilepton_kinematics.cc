@@ -95,7 +95,8 @@ class DileptonKinematics final : public Transform {
   absl::Status Fit(const Table& table) override { return Forward(table).status(); }
 
   absl::StatusOr<Table> Forward(const Table& table) const override {
-    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, FeatureNames(), CoordinateNames()));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx,
+                           FindColumnsToReplace(table, FeatureNames(), CoordinateNames(), kind()));
     EVGEN_ASSIGN_OR_RETURN(int met, MetIndex(table));
     return ReplaceColumns(
         table, idx, CoordinateNames(), [&](int64_t r, double* out) -> absl::Status {
@@ -110,7 +111,8 @@ class DileptonKinematics final : public Transform {
   }
 
   absl::StatusOr<Table> Inverse(const Table& table) const override {
-    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, CoordinateNames(), FeatureNames()));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx,
+                           FindColumnsToReplace(table, CoordinateNames(), FeatureNames(), kind()));
     EVGEN_ASSIGN_OR_RETURN(int met_index, MetIndex(table));
     return ReplaceColumns(table, idx, FeatureNames(), [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Coordinates x, ReadCoordinates(table, r, idx, met_index));
@@ -130,7 +132,8 @@ class DileptonKinematics final : public Transform {
   }
 
   absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table& table) const override {
-    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, FeatureNames(), {}));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx,
+                           FindColumnsToReplace(table, FeatureNames(), {}, kind()));
     EVGEN_ASSIGN_OR_RETURN(int met_index, MetIndex(table));
     std::vector<double> out(static_cast<size_t>(table.num_rows()));
     for (int64_t r = 0; r < table.num_rows(); ++r) {
@@ -153,24 +156,6 @@ class DileptonKinematics final : public Transform {
   }
 
  private:
-  // Indices finds `wanted` in `table` and refuses a table that already has
-  // one of `made` (the columns the map would write).
-  static absl::StatusOr<std::vector<int>> Indices(const Table& table,
-                                                  const std::vector<std::string>& wanted,
-                                                  const std::vector<std::string>& made) {
-    for (const std::string& c : made) {
-      if (table.HasColumn(c))
-        return Bad(absl::StrCat("column '", c, "' is a column of the table already"));
-    }
-    std::vector<int> idx;
-    for (const std::string& c : wanted) {
-      absl::StatusOr<int> i = table.ColumnIndex(c);
-      if (!i.ok()) return Bad(std::string(i.status().message()));
-      idx.push_back(*i);
-    }
-    return idx;
-  }
-
   static absl::StatusOr<int> MetIndex(const Table& table) {
     absl::StatusOr<int> i = table.ColumnIndex(kMetColumn);
     if (!i.ok()) return Bad(std::string(i.status().message()));
@@ -261,13 +246,7 @@ class DileptonKinematics final : public Transform {
   }
 
   absl::Status Limit(Coordinates& x, int k, double low, double high, int64_t r) const {
-    if (x[k] >= low && x[k] <= high) return absl::OkStatus();
-    if (clamp_) {
-      x[k] = std::clamp(x[k], low, high);
-      return absl::OkStatus();
-    }
-    return Bad(absl::StrCat("column '", CoordinateNames()[k], "' row ", r, ": ", x[k],
-                            " is outside [", low, ", ", high, "] (out_of_range: \"refuse\")"));
+    return KeepInRange(x[k], low, high, clamp_, kind(), CoordinateNames()[k], r);
   }
 
   double pt_min_;

@@ -1,7 +1,8 @@
-// replace_columns.h: ReplaceColumns, the table surgery of the transforms
-// that change variables across several columns at once (ttbar-decay-chain,
-// dilepton-kinematics): some columns go, new ones come in their place, and
-// every other column, the weights included, stays as it was.
+// replace_columns.h: the table surgery of the transforms that change
+// variables across several columns at once (ttbar-decay-chain,
+// dilepton-kinematics): FindColumnsToReplace, ReplaceColumns (some columns
+// go, new ones come in their place, every other column and the weights stay
+// as they were) and KeepInRange (their "out_of_range": clamp or refuse).
 #pragma once
 
 #include <algorithm>
@@ -9,10 +10,50 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "core/io/table.h"
 #include "core/status_macros.h"
 
 namespace evgen {
+
+// FindColumnsToReplace returns the indices of `wanted` in `table`, and
+// refuses a table that already has one of `made` (the columns the map
+// would write); errors are InvalidArgument naming transform `kind`.
+inline absl::StatusOr<std::vector<int>> FindColumnsToReplace(const Table& table,
+                                                             const std::vector<std::string>& wanted,
+                                                             const std::vector<std::string>& made,
+                                                             const std::string& kind) {
+  for (const std::string& c : made) {
+    if (table.HasColumn(c)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transform ", kind, ": column '", c, "' is a column of the table already"));
+    }
+  }
+  std::vector<int> idx;
+  for (const std::string& c : wanted) {
+    absl::StatusOr<int> i = table.ColumnIndex(c);
+    if (!i.ok())
+      return absl::InvalidArgumentError(
+          absl::StrCat("transform ", kind, ": ", i.status().message()));
+    idx.push_back(*i);
+  }
+  return idx;
+}
+
+// KeepInRange leaves `value` (column `column`, row `row`) if it lies in
+// [low, high]; otherwise clamps it there (`clamp`) or refuses it, naming
+// transform `kind`, the column and the row.
+inline absl::Status KeepInRange(double& value, double low, double high, bool clamp,
+                                const std::string& kind, const std::string& column, int64_t row) {
+  if (value >= low && value <= high) return absl::OkStatus();
+  if (clamp) {
+    value = std::clamp(value, low, high);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("transform ", kind, ": column '", column, "' row ",
+                                                 row, ": ", value, " is outside [", low, ", ", high,
+                                                 "] (out_of_range: \"refuse\")"));
+}
 
 // ReplaceColumns copies `table` with the columns `from` (indices) removed
 // and `names` inserted at the place of the first of them; `fill(row, out)`

@@ -202,7 +202,7 @@ class TtbarDecayChain final : public Transform {
   absl::Status Fit(const Table& table) override { return Forward(table).status(); }
 
   absl::StatusOr<Table> Forward(const Table& table) const override {
-    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, momentum_names_, names_));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, FindColumnsToReplace(table, momentum_names_, names_, kind()));
     return ReplaceColumns(table, idx, names_, [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Momenta p, ReadMomenta(table, r, idx));
       const Chain y = decay_chain::FromMomenta(p);
@@ -212,7 +212,7 @@ class TtbarDecayChain final : public Transform {
   }
 
   absl::StatusOr<Table> Inverse(const Table& table) const override {
-    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, names_, momentum_names_));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, FindColumnsToReplace(table, names_, momentum_names_, kind()));
     return ReplaceColumns(table, idx, momentum_names_, [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Chain y, ReadChain(table, r, idx));
       const Momenta p = decay_chain::ToMomenta(y, masses_);
@@ -224,7 +224,7 @@ class TtbarDecayChain final : public Transform {
   }
 
   absl::StatusOr<std::vector<double>> ForwardLogAbsDet(const Table& table) const override {
-    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, Indices(table, momentum_names_, {}));
+    EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, FindColumnsToReplace(table, momentum_names_, {}, kind()));
     std::vector<double> out(static_cast<size_t>(table.num_rows()));
     for (int64_t r = 0; r < table.num_rows(); ++r) {
       EVGEN_ASSIGN_OR_RETURN(Momenta p, ReadMomenta(table, r, idx));
@@ -242,21 +242,6 @@ class TtbarDecayChain final : public Transform {
   }
 
  private:
-  // Indices finds `wanted` in `table` and refuses a table that already has
-  // one of `made` (the columns the map would write).
-  static absl::StatusOr<std::vector<int>> Indices(const Table& table, const std::vector<std::string>& wanted,
-                                                  const std::vector<std::string>& made) {
-    for (const std::string& c : made) {
-      if (table.HasColumn(c)) return Bad(absl::StrCat("column '", c, "' is a column of the table already"));
-    }
-    std::vector<int> idx;
-    for (const std::string& c : wanted) {
-      absl::StatusOr<int> i = table.ColumnIndex(c);
-      if (!i.ok()) return Bad(std::string(i.status().message()));
-      idx.push_back(*i);
-    }
-    return idx;
-  }
 
   // ReadMomenta reads row r's six particles on their mass shells, the last
   // one's px and py from the balance, after the header's checks.
@@ -333,13 +318,7 @@ class TtbarDecayChain final : public Transform {
   }
 
   absl::Status Limit(Chain& y, int k, double low, double high, int64_t r) const {
-    if (y[k] >= low && y[k] <= high) return absl::OkStatus();
-    if (clamp_) {
-      y[k] = std::clamp(y[k], low, high);
-      return absl::OkStatus();
-    }
-    return Bad(absl::StrCat("column '", names_[k], "' row ", r, ": ", y[k], " is outside [", low, ", ", high,
-                            "] (out_of_range: \"refuse\")"));
+    return KeepInRange(y[k], low, high, clamp_, kind(), names_[k], r);
   }
 
   std::vector<std::string> particles_;
