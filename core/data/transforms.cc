@@ -9,6 +9,7 @@
 #include "core/data/delta_phi.h"
 #include "core/data/dilepton_kinematics.h"
 #include "core/data/momentum_balance.h"
+#include "core/data/pair_frame.h"
 #include "core/data/pair_mass.h"
 #include "core/data/ttbar_decay_chain.h"
 #include "core/status_macros.h"
@@ -527,7 +528,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeOnShell(const Json& spec) {
 const std::vector<std::string>& Kinds() {
   static const std::vector<std::string> kinds = {"min-max", "standardize", "log", "power", "inverse-softplus", "logit",
                                                  "tail-cut", "periodic",    "on-shell", "pair-mass", "delta-phi", "momentum-balance",
-                                                 "ttbar-decay-chain", "dilepton-kinematics"};
+                                                 "ttbar-decay-chain", "dilepton-kinematics", "pair-frame"};
   return kinds;
 }
 
@@ -544,6 +545,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTransform(const Json& spec) {
   if (kind == "momentum-balance") return MakeMomentumBalance(spec);
   if (kind == "ttbar-decay-chain") return MakeTtbarDecayChain(spec);
   if (kind == "dilepton-kinematics") return MakeDileptonKinematics(spec);
+  if (kind == "pair-frame") return MakePairFrame(spec);
   if (std::find(Kinds().begin(), Kinds().end(), kind) == Kinds().end()) {
     return absl::InvalidArgumentError(absl::StrCat("transform kind: '", kind, "' is not one of ",
                                                    absl::StrJoin(Kinds(), ", ")));

@@ -40,6 +40,10 @@
 //       ttbar-dilepton's 8 features -> the 5 free coordinates behind them and MET,
 //       so pT(ll), m(ll), the cut and the orderings hold by construction
 //       (dilepton_kinematics.h)
+//   {"kind": "pair-frame", "first": [pt, eta, phi], "second": [pt, eta, phi],
+//    "masses_gev": [m1, m2], "prefix": "pair_", "out_of_range": "clamp"}
+//       two particles -> the pair's mass, pT, rapidity, azimuth and the first
+//       particle's decay angles in the pair's rest frame (pair_frame.h)
 //
 // Densities: a density model (a flow) evaluates log p(x) = log p_model(T(x))
 // + ln|det dT/dx|, so every transform reports the per-row log-Jacobian of its
@@ -52,7 +56,8 @@
 // pair-mass has ln(dm/dpT2), delta-phi and momentum-balance 0;
 // ttbar-decay-chain has its two-body phase-space and boost factors, per
 // unit of the balanced 3-momenta (as on-shell + momentum-balance);
-// dilepton-kinematics its own (per unit of the features but pT(ll), m(ll)).
+// dilepton-kinematics its own (per unit of the features but pT(ll), m(ll));
+// pair-frame its two-body phase-space factor.
 // periodic maps one angle onto a circle in two dimensions, where no density
 // exists, and is refused.
 //
