@@ -59,9 +59,10 @@ void Rebuild(const FourVector& top, double m_top, const double* y, const double*
 
 }  // namespace
 
-std::vector<std::string> CoordinateNames(const std::string& prefix) {
+std::vector<std::string> CoordinateNames(const std::string& prefix, Longitudinal longitudinal) {
+  const bool y = longitudinal == Longitudinal::kRapidity;
   std::vector<std::string> names;
-  for (const char* n : {"t1_pt_gev", "t1_eta", "t1_phi", "t2_eta", "t1_m_gev", "t2_m_gev"}) {
+  for (const char* n : {"t1_pt_gev", y ? "t1_y" : "t1_eta", "t1_phi", y ? "t2_y" : "t2_eta", "t1_m_gev", "t2_m_gev"}) {
     names.push_back(prefix + n);
   }
   for (const char* w : {"w1", "w2"}) {
@@ -72,13 +73,14 @@ std::vector<std::string> CoordinateNames(const std::string& prefix) {
   return names;
 }
 
-Chain FromMomenta(const Momenta& p) {
+Chain FromMomenta(const Momenta& p, Longitudinal longitudinal) {
   const FourVector t1 = p[0] + p[1] + p[2], t2 = p[3] + p[4] + p[5];
+  const bool rapidity = longitudinal == Longitudinal::kRapidity;
   Chain y{};
   y[0] = t1.Pt();
-  y[1] = t1.Eta();
+  y[1] = rapidity ? t1.Rapidity() : t1.Eta();
   y[2] = t1.Phi();
-  y[3] = t2.Eta();
+  y[3] = rapidity ? t2.Rapidity() : t2.Eta();
   y[4] = t1.Mass();
   y[5] = t2.Mass();
   Decay(p[0], p[1], p[2], &y[6]);
@@ -86,10 +88,13 @@ Chain FromMomenta(const Momenta& p) {
   return y;
 }
 
-Momenta ToMomenta(const Chain& y, const std::array<double, 6>& masses) {
+Momenta ToMomenta(const Chain& y, const std::array<double, 6>& masses, Longitudinal longitudinal) {
   const double pt = y[0], px = pt * std::cos(y[2]), py = pt * std::sin(y[2]);
-  const FourVector t1 = OnShell({px, py, pt * std::sinh(y[1])}, y[4]);
-  const FourVector t2 = OnShell({-px, -py, pt * std::sinh(y[3])}, y[5]);
+  // pz = pT sinh(eta), or mT sinh(y) with mT = sqrt(m^2 + pT^2).
+  const bool rapidity = longitudinal == Longitudinal::kRapidity;
+  const double scale1 = rapidity ? std::hypot(y[4], pt) : pt, scale2 = rapidity ? std::hypot(y[5], pt) : pt;
+  const FourVector t1 = OnShell({px, py, scale1 * std::sinh(y[1])}, y[4]);
+  const FourVector t2 = OnShell({-px, -py, scale2 * std::sinh(y[3])}, y[5]);
   Momenta p;
   Rebuild(t1, y[4], &y[6], &masses[0], &p[0]);
   Rebuild(t2, y[5], &y[11], &masses[3], &p[3]);
@@ -104,7 +109,7 @@ Momenta ToMomenta(const Chain& y, const std::array<double, 6>& masses) {
   return p;
 }
 
-double LogAbsDet(const Momenta& p, const std::array<double, 6>& m) {
+double LogAbsDet(const Momenta& p, const std::array<double, 6>& m, Longitudinal longitudinal) {
   const FourVector t1 = p[0] + p[1] + p[2], t2 = p[3] + p[4] + p[5];
   const double m_w1 = (p[0] + p[1]).Mass(), m_w2 = (p[3] + p[4]).Mass();
   double log_j = 0;
@@ -114,6 +119,8 @@ double LogAbsDet(const Momenta& p, const std::array<double, 6>& m) {
   // pT^3 cosh(eta1) cosh(eta2) = pT |P1| |P2|.
   log_j += std::log(t1.Pt()) + std::log(t1.P()) + std::log(t2.P());
   log_j -= std::log(t1.e()) + std::log(t2.e());
+  // dy/deta = |P| / E at fixed pT and mass.
+  if (longitudinal == Longitudinal::kRapidity) log_j -= std::log(t1.P() / t1.e()) + std::log(t2.P() / t2.e());
   return -log_j;
 }
 
@@ -123,6 +130,7 @@ namespace {
 
 using Json = nlohmann::json;
 using decay_chain::Chain;
+using decay_chain::Longitudinal;
 using decay_chain::Momenta;
 
 // Tolerances of the input checks: float32 rounding of momenta up to TeV.
@@ -142,9 +150,10 @@ absl::Status Bad(const std::string& what) {
 
 class TtbarDecayChain final : public Transform {
  public:
-  TtbarDecayChain(std::vector<std::string> particles, std::array<double, 6> masses, std::string prefix, bool clamp)
+  TtbarDecayChain(std::vector<std::string> particles, std::array<double, 6> masses, std::string prefix, bool clamp,
+                  Longitudinal longitudinal)
       : particles_(std::move(particles)), masses_(masses), prefix_(std::move(prefix)), clamp_(clamp),
-        names_(decay_chain::CoordinateNames(prefix_)) {
+        longitudinal_(longitudinal), names_(decay_chain::CoordinateNames(prefix_, longitudinal_)) {
     for (const std::string& p : particles_) {
       for (const char* c : {"e", "px", "py", "pz"}) momentum_names_.push_back(absl::StrCat(p, "_", c, "_gev"));
     }
@@ -158,7 +167,7 @@ class TtbarDecayChain final : public Transform {
     EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, FindColumnsToReplace(table, momentum_names_, names_, kind()));
     return ReplaceColumns(table, idx, names_, [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Momenta p, ReadMomenta(table, r, idx));
-      const Chain y = decay_chain::FromMomenta(p);
+      const Chain y = decay_chain::FromMomenta(p, longitudinal_);
       std::copy(y.begin(), y.end(), out);
       return absl::OkStatus();
     });
@@ -168,7 +177,7 @@ class TtbarDecayChain final : public Transform {
     EVGEN_ASSIGN_OR_RETURN(std::vector<int> idx, FindColumnsToReplace(table, names_, momentum_names_, kind()));
     return ReplaceColumns(table, idx, momentum_names_, [&](int64_t r, double* out) -> absl::Status {
       EVGEN_ASSIGN_OR_RETURN(Chain y, ReadChain(table, r, idx));
-      const Momenta p = decay_chain::ToMomenta(y, masses_);
+      const Momenta p = decay_chain::ToMomenta(y, masses_, longitudinal_);
       for (const FourVector& q : p) {
         for (double v : {q.e(), q.px(), q.py(), q.pz()}) *out++ = v;
       }
@@ -181,7 +190,7 @@ class TtbarDecayChain final : public Transform {
     std::vector<double> out(static_cast<size_t>(table.num_rows()));
     for (int64_t r = 0; r < table.num_rows(); ++r) {
       EVGEN_ASSIGN_OR_RETURN(Momenta p, ReadMomenta(table, r, idx));
-      out[r] = decay_chain::LogAbsDet(p, masses_);
+      out[r] = decay_chain::LogAbsDet(p, masses_, longitudinal_);
     }
     return out;
   }
@@ -191,7 +200,8 @@ class TtbarDecayChain final : public Transform {
             {"particles", particles_},
             {"masses_gev", masses_},
             {"prefix", prefix_},
-            {"out_of_range", clamp_ ? "clamp" : "refuse"}};
+            {"out_of_range", clamp_ ? "clamp" : "refuse"},
+            {"longitudinal", longitudinal_ == Longitudinal::kRapidity ? "rapidity" : "eta"}};
   }
 
  private:
@@ -278,6 +288,7 @@ class TtbarDecayChain final : public Transform {
   std::array<double, 6> masses_;
   std::string prefix_;
   bool clamp_;
+  Longitudinal longitudinal_;
   std::vector<std::string> names_, momentum_names_;
 };
 
@@ -286,7 +297,7 @@ class TtbarDecayChain final : public Transform {
 absl::StatusOr<std::unique_ptr<Transform>> MakeTtbarDecayChain(const Json& spec) {
   std::vector<std::string> particles;
   std::vector<double> masses;
-  std::string prefix, out_of_range = "clamp";
+  std::string prefix, out_of_range = "clamp", longitudinal = "eta";
   ConfigReader r(spec, "transform ttbar-decay-chain");
   r.Strings("particles", particles)
       .Require(particles.size() == 6, "particles",
@@ -297,6 +308,7 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTtbarDecayChain(const Json& spec)
       .Require(masses.size() == 6, "masses_gev", "must hold the six particles' masses")
       .String("prefix", prefix, /*may_be_empty=*/true)
       .Choice("out_of_range", out_of_range, {"clamp", "refuse"})
+      .Choice("longitudinal", longitudinal, {"eta", "rapidity"})
       .Required("particles")
       .Required("masses_gev")
       .Ignore("kind");
@@ -304,7 +316,8 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTtbarDecayChain(const Json& spec)
   std::array<double, 6> m{};
   std::copy(masses.begin(), masses.end(), m.begin());
   return std::unique_ptr<Transform>(
-      std::make_unique<TtbarDecayChain>(std::move(particles), m, std::move(prefix), out_of_range == "clamp"));
+      std::make_unique<TtbarDecayChain>(std::move(particles), m, std::move(prefix), out_of_range == "clamp",
+                                        longitudinal == "rapidity" ? Longitudinal::kRapidity : Longitudinal::kEta));
 }
 
 Json TtbarAllhadChainTransforms() {

@@ -19,6 +19,9 @@
 //   t1_pt_gev, t1_eta, t1_phi  top 1's pT, pseudorapidity and azimuth (lab)
 //   t2_eta                     top 2's pseudorapidity; its pT and azimuth
 //                              are top 1's and phi + pi (sum pT = 0)
+//   (with "longitudinal": "rapidity", t1_y and t2_y, the tops' rapidities,
+//   in place of t1_eta and t2_eta: bounded by the collision energy where
+//   eta is not, which keeps generated pz inside what the data allows)
 //   t1_m_gev, t2_m_gev         the top masses (of a1+a2+a3, b1+b2+b3)
 //   w1_m_gev                   W 1's mass (a1 + a2)
 //   w1_cos_theta, w1_phi       W 1's direction in top 1's rest frame
@@ -71,12 +74,15 @@
 // per decay (q the momentum in the parent's rest frame, energies in the
 // lab), and d^3P1 dPz2 = pT^3 cosh(eta1) cosh(eta2) dpT deta1 dphi deta2.
 // So ln|det dForward/dx| = -ln J, with
-//   J = prod_i E_i * q_W1 q_t1 q_W2 q_t2 * pT^3 cosh(eta1) cosh(eta2) / (E_t1 E_t2).
+//   J = prod_i E_i * q_W1 q_t1 q_W2 q_t2 * pT^3 cosh(eta1) cosh(eta2) / (E_t1 E_t2);
+// with rapidities J is divided by (|P1| / E_t1) (|P2| / E_t2), as dy/deta =
+// |P| / E at fixed pT and mass.
 //
 // JSON: {"kind": "ttbar-decay-chain", "particles": ["p1", "p2", "p3", "p4", "p5", "p6"],
-//        "masses_gev": [0, 0, 4.7, 0, 0, 4.7], "prefix": "", "out_of_range": "clamp"}
-// particles and masses_gev are required; prefix defaults to "" and
-// out_of_range to "clamp". A coordinate name that is already a column is
+//        "masses_gev": [0, 0, 4.7, 0, 0, 4.7], "prefix": "", "out_of_range": "clamp",
+//        "longitudinal": "eta"}
+// particles and masses_gev are required; prefix defaults to "", out_of_range
+// to "clamp" and longitudinal to "eta". A coordinate name that is already a column is
 // refused.
 #pragma once
 
@@ -109,23 +115,28 @@ namespace evgen {
 namespace decay_chain {
 
 constexpr int kCoordinates = 16;
+// Longitudinal: the tops' pseudorapidities (t1_eta, t2_eta; the default, and
+// every model stored before the option) or rapidities (t1_y, t2_y).
+enum class Longitudinal { kEta, kRapidity };
 using Momenta = std::array<FourVector, 6>;  // a1 a2 a3 b1 b2 b3, on shell
 using Chain = std::array<double, kCoordinates>;
 
 // CoordinateNames lists the 16 coordinate names (header order) with `prefix`.
-std::vector<std::string> CoordinateNames(const std::string& prefix);
+std::vector<std::string> CoordinateNames(const std::string& prefix, Longitudinal longitudinal = Longitudinal::kEta);
 
 // FromMomenta maps six on-shell momenta, whose transverse momenta sum to 0,
 // to the chain coordinates. Thresholds and pT = 0 are the caller's to check.
-Chain FromMomenta(const Momenta& p);
+Chain FromMomenta(const Momenta& p, Longitudinal longitudinal = Longitudinal::kEta);
 
 // ToMomenta is FromMomenta's inverse for coordinates inside their ranges
 // (cos theta in [-1, 1], masses at or above the thresholds, pT >= 0).
-Momenta ToMomenta(const Chain& y, const std::array<double, 6>& masses);
+Momenta ToMomenta(const Chain& y, const std::array<double, 6>& masses,
+                  Longitudinal longitudinal = Longitudinal::kEta);
 
 // LogAbsDet is ln|det dFromMomenta/dx| over the 16 balanced momenta (see
 // the header's "Density").
-double LogAbsDet(const Momenta& p, const std::array<double, 6>& masses);
+double LogAbsDet(const Momenta& p, const std::array<double, 6>& masses,
+                 Longitudinal longitudinal = Longitudinal::kEta);
 
 }  // namespace decay_chain
 }  // namespace evgen
