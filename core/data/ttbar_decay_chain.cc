@@ -320,18 +320,22 @@ absl::StatusOr<std::unique_ptr<Transform>> MakeTtbarDecayChain(const Json& spec)
                                         longitudinal == "rapidity" ? Longitudinal::kRapidity : Longitudinal::kEta));
 }
 
-Json TtbarAllhadChainTransforms() {
+Json TtbarAllhadChainTransforms(decay_chain::Longitudinal longitudinal) {
   Json particles = Json::array(), masses = Json::array();
   for (int i = 1; i <= 6; ++i) {
     particles.push_back(absl::StrCat("p", i));
     masses.push_back(i == 3 || i == 6 ? physics::kBottomMassGev : 0.0);
   }
+  const bool rapidity = longitudinal == Longitudinal::kRapidity;
   Json all = Json::array(), bounded = Json::array();
-  for (const std::string& c : decay_chain::CoordinateNames("")) {
+  for (const std::string& c : decay_chain::CoordinateNames("", longitudinal)) {
     all.push_back(c);
+    // Rapidities are bounded by the collision energy; pseudorapidities are not.
     if (c != "t1_pt_gev" && c != "t1_eta" && c != "t2_eta") bounded.push_back(c);
   }
-  return {{{"kind", "ttbar-decay-chain"}, {"particles", particles}, {"masses_gev", masses}, {"prefix", ""}},
+  Json chain = {{"kind", "ttbar-decay-chain"}, {"particles", particles}, {"masses_gev", masses}, {"prefix", ""}};
+  if (rapidity) chain["longitudinal"] = "rapidity";
+  return {chain,
           {{"kind", "log"}, {"columns", {"t1_pt_gev"}}, {"offset", 0}},
           {{"kind", "min-max"}, {"columns", bounded}, {"low", 0.005}, {"high", 0.995}},
           {{"kind", "logit"}, {"columns", bounded}},

@@ -102,14 +102,6 @@ namespace evgen {
 // names the bad field.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Transform>> MakeTtbarDecayChain(const nlohmann::json& spec);
 
-// TtbarAllhadChainTransforms is the chain model presets put on the
-// ttbar-allhad reference (quarks p1..p6, W- = p1 + p2, b quarks at the
-// bottom mass): the decay chain; the log of the top pT; min-max to
-// [0.005, 0.995] then logit on the bounded coordinates (masses above their
-// thresholds, angles), so samples stay inside their ranges; standardize on
-// all 16. Used by the flow and GAN presets alike.
-[[nodiscard]] nlohmann::json TtbarAllhadChainTransforms();
-
 // The chain's maps in double precision, for the transform and for tests
 // (a numerical Jacobian needs more than the float32 of a Table).
 namespace decay_chain {
@@ -139,4 +131,14 @@ double LogAbsDet(const Momenta& p, const std::array<double, 6>& masses,
                  Longitudinal longitudinal = Longitudinal::kEta);
 
 }  // namespace decay_chain
+
+// TtbarAllhadChainTransforms is the chain model presets put on the
+// ttbar-allhad reference (quarks p1..p6, W- = p1 + p2, b quarks at the
+// bottom mass): the decay chain; the log of the top pT; min-max to
+// [0.005, 0.995] then logit on the bounded coordinates (masses above their
+// thresholds, angles), so samples stay inside their ranges; standardize on
+// all 16. With rapidities (the flow preset) the tops' rapidities are bounded
+// too; the GAN presets keep the pseudorapidities, standardized only.
+[[nodiscard]] nlohmann::json TtbarAllhadChainTransforms(decay_chain::Longitudinal longitudinal);
+
 }  // namespace evgen

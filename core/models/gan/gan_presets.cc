@@ -174,7 +174,7 @@ json TtbarSmall(bool with_mmd) {
 // every generated event is on shell and balanced. 16 noise dimensions for
 // the 16 coordinates; otherwise the ttbar-gan recipe (docs/results.md).
 json TtbarChain(json c) {
-  c["transforms"] = TtbarAllhadChainTransforms();
+  c["transforms"] = TtbarAllhadChainTransforms(decay_chain::Longitudinal::kEta);
   c["noise"]["dim"] = 16;
   return c;
 }
