@@ -106,10 +106,12 @@ zmumu() {
   # judged again there.
   echo "-- the sample inside the data's acceptance"
   "$evgen" datasets derive zmumu-gen --where "$acceptance" --name zmumu-acc | head -1
-  "$evgen" metrics compare cms-held zmumu-acc "${peak[@]}"
+  "$evgen" report cms-held zmumu-acc -o "$work/zmumu-acc-report.html" "${peak[@]}" \
+    --columns pt1,pt2,eta1,eta2,phi1,phi2 | grep -i -A3 "peak" || true
   "$evgen" metrics compare cms-held zmumu-acc -m classifier-auc -O columns=$features --seed 3
   "$evgen" metrics compare cms-held zmumu-acc -m correlations -O columns=$features --seed 3
   "$evgen" metrics compare cms-held zmumu-acc -m relative-mean-difference -O columns=pt1,pt2 --seed 3
+  "$evgen" datasets describe zmumu-acc | grep -E "^column|^pt"
   echo "-- truth against truth (the training pairs against the held-out ones)"
   "$evgen" metrics compare cms-held cms-train "${peak[@]}"
   "$evgen" metrics compare cms-held cms-train -m classifier-auc -O columns=$features --seed 3

@@ -12,6 +12,7 @@
 
 #include "core/physics/constants.h"
 #include "core/physics/ttbar.h"
+#include "tests/unit/log_abs_determinant.h"
 
 namespace evgen {
 namespace {
@@ -159,7 +160,7 @@ TEST(DileptonKinematicsTest, LogAbsDetMatchesNumericalJacobian) {
     // matches the coordinates' order, so its determinant is the product of
     // a lower-triangular matrix's diagonal; computed in full regardless.
     const std::array<int, 6> input_of = {1, 0, 2, 3, 4, 5};
-    double m[6][6];
+    std::array<std::array<double, 6>, 6> m{};
     for (int j = 0; j < 6; ++j) {
       std::array<double, 6> up = p, down = p;
       const double h = 1e-3 * p[input_of[j]];
@@ -168,20 +169,7 @@ TEST(DileptonKinematicsTest, LogAbsDetMatchesNumericalJacobian) {
       const std::array<double, 6> a = forward(up), b = forward(down);
       for (int i = 0; i < 6; ++i) m[i][j] = (a[i] - b[i]) / (2 * h);
     }
-    // Determinant by Gaussian elimination with partial pivoting.
-    double log_det = 0;
-    for (int c = 0; c < 6; ++c) {
-      int pivot = c;
-      for (int r = c + 1; r < 6; ++r) {
-        if (std::abs(m[r][c]) > std::abs(m[pivot][c])) pivot = r;
-      }
-      std::swap(m[c], m[pivot]);
-      log_det += std::log(std::abs(m[c][c]));
-      for (int r = c + 1; r < 6; ++r) {
-        const double f = m[r][c] / m[c][c];
-        for (int k = c; k < 6; ++k) m[r][k] -= f * m[c][k];
-      }
-    }
+    const double log_det = testing::LogAbsDeterminant(m);
     absl::StatusOr<std::vector<double>> analytic =
         t->ForwardLogAbsDet(Event(p[0], p[1], p[2], p[3], p[4], p[5]));
     ASSERT_TRUE(analytic.ok()) << analytic.status();

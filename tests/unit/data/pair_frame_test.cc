@@ -13,6 +13,7 @@
 #include "core/physics/constants.h"
 #include "core/physics/drell_yan.h"
 #include "core/physics/four_vector.h"
+#include "tests/unit/log_abs_determinant.h"
 
 namespace evgen {
 namespace {
@@ -71,7 +72,7 @@ std::array<double, 6> PairCoordinates(const std::array<double, 6>& x) {
 }
 
 // NumericalLogAbsDet differentiates PairCoordinates by central differences
-// (angle differences wrapped) and takes the determinant by elimination.
+// (angle differences wrapped) and takes its log-determinant.
 double NumericalLogAbsDet(const std::array<double, 6>& x) {
   std::array<std::array<double, 6>, 6> j{};  // j[coordinate][input]
   for (int i = 0; i < 6; ++i) {
@@ -85,20 +86,7 @@ double NumericalLogAbsDet(const std::array<double, 6>& x) {
       j[k][i] = d / (2 * h);
     }
   }
-  double log_det = 0;
-  for (int c = 0; c < 6; ++c) {
-    int pivot = c;
-    for (int r = c + 1; r < 6; ++r) {
-      if (std::abs(j[r][c]) > std::abs(j[pivot][c])) pivot = r;
-    }
-    std::swap(j[c], j[pivot]);
-    log_det += std::log(std::abs(j[c][c]));
-    for (int r = c + 1; r < 6; ++r) {
-      const double f = j[r][c] / j[c][c];
-      for (int k = c; k < 6; ++k) j[r][k] -= f * j[c][k];
-    }
-  }
-  return log_det;
+  return testing::LogAbsDeterminant(j);
 }
 
 // Forward writes the header's coordinates at the first muon column's place

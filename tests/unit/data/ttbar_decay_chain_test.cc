@@ -12,6 +12,7 @@
 #include "core/physics/constants.h"
 #include "core/physics/four_vector.h"
 #include "core/physics/ttbar.h"
+#include "tests/unit/log_abs_determinant.h"
 
 namespace evgen {
 namespace {
@@ -78,24 +79,6 @@ std::array<double, 16> Independent(const Table& t, int64_t r) {
 
 bool IsAngle(int k) { return k == 2 || k == 8 || k == 10 || k == 13 || k == 15; }
 
-// LogAbsDeterminant by LU decomposition with partial pivoting.
-double LogAbsDeterminant(std::vector<std::array<double, 16>> a) {
-  double log_det = 0;
-  for (int c = 0; c < 16; ++c) {
-    int pivot = c;
-    for (int r = c + 1; r < 16; ++r) {
-      if (std::abs(a[r][c]) > std::abs(a[pivot][c])) pivot = r;
-    }
-    std::swap(a[c], a[pivot]);
-    log_det += std::log(std::abs(a[c][c]));
-    for (int r = c + 1; r < 16; ++r) {
-      const double f = a[r][c] / a[c][c];
-      for (int k = c; k < 16; ++k) a[r][k] -= f * a[c][k];
-    }
-  }
-  return log_det;
-}
-
 // NumericalLogAbsDet differentiates FromMomenta composed with the balance
 // by central differences; angle differences are wrapped.
 double NumericalLogAbsDet(const std::array<double, 16>& x,
@@ -113,7 +96,7 @@ double NumericalLogAbsDet(const std::array<double, 16>& x,
       jacobian[k][j] = d / (2 * h);
     }
   }
-  return LogAbsDeterminant(jacobian);
+  return testing::LogAbsDeterminant(jacobian);
 }
 
 // Forward replaces the 24 momenta by the 16 chain coordinates at their
