@@ -6,7 +6,8 @@
 #
 # Usage: scripts/stream-rss.sh [N] [OUTPUT_EXTENSION]   (defaults: 100000000 npy)
 #   EVGEN_BUILD_DIR (default build/release), EVGEN_WORK_DIR (default a
-#   temporary directory, removed at the end).
+#   temporary directory, removed at the end), EVGEN_EVGEND_FLAGS (further
+#   evgend flags, e.g. "--intra-op-threads 1": two chunks produced at once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000000}
@@ -20,7 +21,8 @@ mkdir -p "$work"
 [ -z "${EVGEN_WORK_DIR:-}" ] && trap 'rm -rf "$work"' EXIT
 
 source scripts/start-evgend.sh
-start_evgend "$evgend" "$work"
+# shellcheck disable=SC2086  # the flags are words
+start_evgend "$evgend" "$work" ${EVGEN_EVGEND_FLAGS:-}
 # start_evgend's trap stops evgend; keep removing the work directory too.
 [ -z "${EVGEN_WORK_DIR:-}" ] && trap 'kill -TERM $evgend_pid 2>/dev/null; wait $evgend_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -1,5 +1,6 @@
 #include "server/sampling_service.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "core/data/device.h"
@@ -33,6 +34,11 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   SamplePlanStream stream;
   stream.total_rows = plan->n();
   stream.rows_per_chunk = plan->rows_per_chunk();
+  // Chunks are independent, so one stream may fill the compute slots, as
+  // long as their operations' threads do not outnumber them: two 1-thread
+  // passes side by side beat one 2-thread pass, two 2-thread passes on two
+  // cores hand work over more than they compute (docs/results.md, issue 15).
+  stream.parallel_chunks = std::max(1, state.config.heavy_threads / std::max(1, IntraOpThreads()));
   stream.produce = [plan](int64_t begin, int64_t end) { return plan->Rows(begin, end); };
   telemetry::Counter& events = EventsGenerated(plan->record().name);
   stream.fill = [plan, &events](const Table& rows, int64_t begin, v1::SampleChunk* chunk) -> absl::Status {

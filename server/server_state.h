@@ -79,7 +79,7 @@ struct ServerState {
         pool(c.pool_threads),
         heavy_pool(c.heavy_threads),
         heavy_gate(c.max_heavy_calls, "--max-heavy-calls"),
-        sample_pool(c.max_heavy_calls),
+        sample_pool(c.max_heavy_calls * std::max(1, c.heavy_threads)),
         batchers(BatchingConfig{c.batch_delay_us >= 0, std::chrono::microseconds(std::max<int64_t>(0, c.batch_delay_us)),
                                 c.heavy_threads}) {}
 
@@ -91,9 +91,10 @@ struct ServerState {
   ThreadPool pool;
   ThreadPool heavy_pool;
   AdmissionGate heavy_gate;
-  // Sample streams produce on their own pool, one thread per admitted
-  // heavy call, so that requests can wait in a batcher's queue for company;
-  // the batchers let at most heavy_threads passes compute at once.
+  // Sample streams produce on their own pool, heavy_threads threads per
+  // admitted heavy call (a stream produces that many chunks at once), so
+  // that requests can wait in a batcher's queue for company; the batchers
+  // let at most heavy_threads passes compute at once.
   ThreadPool sample_pool;
   SampleBatchers batchers;  // one per model in use by Sample streams
   AccessControl access;  // set from config.auth_tokens before serving

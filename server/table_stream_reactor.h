@@ -2,12 +2,15 @@
 // large table (samples, dataset exports) to a client in bounded chunks.
 //
 // A Plan is made on the server's pool (loading models or datasets may take a
-// while); then chunks are produced on the pool and written, two at a time:
-// chunk k+1 is produced while chunk k is on its way to the client, so
-// generation overlaps serialisation and sending. Chunk k+2 is produced only
-// once chunk k's write completed, so memory holds two chunks whatever the
-// table's size and a slow client slows production instead of making the
-// server buffer (backpressure through gRPC's flow control).
+// while); then chunks are produced on the pool and written in order. Up to
+// plan.parallel_chunks chunks are produced at once while the one before them
+// is on its way to the client, so generation overlaps serialisation and
+// sending and one stream can use every compute slot (with one BLAS thread per
+// pass, two passes side by side on two cores beat one pass on both:
+// docs/results.md, issue 15). Chunk k + parallel_chunks + 1 is started only
+// once chunk k's write completed, so memory holds parallel_chunks + 1 chunks
+// whatever the table's size and a slow client slows production instead of
+// making the server buffer (backpressure through gRPC's flow control).
 //
 // Lifetime: after Finish, gRPC may call OnDone (which deletes the reactor)
 // at any moment, so Finish is called only when no write is in flight and no
@@ -27,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/io/table.h"
@@ -50,6 +54,9 @@ template <typename Message>
 struct TableStreamPlan {
   int64_t total_rows = 0;
   int64_t rows_per_chunk = 1;
+  // How many chunks may be produced at once (at least 1); produce must then
+  // be safe to call concurrently.
+  int parallel_chunks = 1;
   // Produce returns rows [begin, end) of the table.
   std::function<absl::StatusOr<Table>(int64_t begin, int64_t end)> produce;
   // Fill puts the produced rows (starting at `begin`) into the message; an
@@ -93,6 +100,7 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   struct Slot {
     Message message;
     int64_t begin = 0, end = 0;
+    bool ready = false;  // produced, waiting for its turn on the line
   };
 
   void Prepare() {
@@ -102,9 +110,11 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
       return planner_();
     });
     std::unique_lock<std::mutex> lock(mu_);
-    producing_ = false;
+    --producing_;
     if (plan.ok()) {
       plan_ = *std::move(plan);
+      plan_.parallel_chunks = std::max(1, plan_.parallel_chunks);
+      slots_.resize(static_cast<size_t>(plan_.parallel_chunks) + 1);
     } else {
       Fail(plan.status());
     }
@@ -121,9 +131,9 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
       return plan_.fill(rows, slot->begin, &slot->message);
     });
     std::unique_lock<std::mutex> lock(mu_);
-    producing_ = false;
+    --producing_;
     if (produced.ok()) {
-      ready_ = slot;
+      slot->ready = true;
     } else {
       Fail(produced);
     }
@@ -134,36 +144,44 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
     if (error_.ok()) error_ = status;
   }
 
+  Slot& SlotOf(int64_t chunk) { return slots_[static_cast<size_t>(chunk) % slots_.size()]; }
+
   // Step decides what happens next from the state under `lock`: finish when
-  // nothing is in flight, write a ready chunk when the line is free, produce
-  // the next chunk when a slot is free. It unlocks before calling gRPC or
-  // the pool, scheduling before writing (a write's completion may end the
-  // call), and touches nothing after the last call.
+  // nothing is in flight, write the next chunk in order when it is ready and
+  // the line is free, start producing further chunks while fewer than
+  // parallel_chunks are in production and a slot is free. It unlocks before
+  // calling gRPC or the pool, scheduling before writing (a write's
+  // completion may end the call), and touches nothing after the last call.
   void Step(std::unique_lock<std::mutex> lock) {
     if (finished_) return;
-    if (!error_.ok() || (ready_ == nullptr && next_row_ >= plan_.total_rows)) {
-      if (writing_ || producing_) return;  // the one in flight calls Step again
+    if (!error_.ok() || (chunks_sent_ == chunks_started_ && next_row_ >= plan_.total_rows)) {
+      if (writing_ || producing_ > 0) return;  // the one in flight calls Step again
       finished_ = true;
       const grpc::Status status = error_.ok() ? grpc::Status::OK : ToGrpcStatus(error_);
       lock.unlock();
       return this->Finish(status);
     }
     Slot* write = nullptr;
-    if (ready_ != nullptr && !writing_) {
-      write = ready_;
-      ready_ = nullptr;
+    if (!writing_ && chunks_sent_ < chunks_started_ && SlotOf(chunks_sent_).ready) {
+      write = &SlotOf(chunks_sent_++);
+      write->ready = false;
       writing_ = true;
     }
-    Slot* produce = nullptr;
-    if (!producing_ && ready_ == nullptr && next_row_ < plan_.total_rows) {
-      produce = &slots_[chunks_started_++ % 2];
-      produce->begin = next_row_;
-      produce->end = std::min(plan_.total_rows, next_row_ + plan_.rows_per_chunk);
-      next_row_ = produce->end;
-      producing_ = true;
+    // Chunks from the one being written on hold their slots until its write
+    // completes.
+    const auto held = [this] { return chunks_started_ - chunks_sent_ + (writing_ ? 1 : 0); };
+    std::vector<Slot*> produce;
+    while (producing_ < plan_.parallel_chunks && next_row_ < plan_.total_rows &&
+           held() < static_cast<int64_t>(slots_.size())) {
+      Slot* slot = &SlotOf(chunks_started_++);
+      slot->begin = next_row_;
+      slot->end = std::min(plan_.total_rows, next_row_ + plan_.rows_per_chunk);
+      next_row_ = slot->end;
+      ++producing_;
+      produce.push_back(slot);
     }
     lock.unlock();
-    if (produce != nullptr) pool_->Schedule([this, produce] { Produce(produce); });
+    for (Slot* slot : produce) pool_->Schedule([this, slot] { Produce(slot); });
     if (write != nullptr) {
       telemetry_.bytes.Increment(static_cast<double>(write->message.ByteSizeLong()));
       this->StartWrite(&write->message);
@@ -178,12 +196,12 @@ class TableStreamReactor final : public grpc::ServerWriteReactor<Message> {
   StreamTelemetry telemetry_;
 
   std::mutex mu_;
-  Slot slots_[2];
-  int64_t chunks_started_ = 0;
+  std::vector<Slot> slots_;        // parallel_chunks + 1, chunk k in slot k mod size
+  int64_t chunks_started_ = 0;     // chunks handed to a Produce
+  int64_t chunks_sent_ = 0;        // chunks whose write started
   int64_t next_row_ = 0;           // the first row not yet handed to a Produce
-  Slot* ready_ = nullptr;          // produced, waiting for the line
   bool writing_ = false;           // a StartWrite awaits its OnWriteDone
-  bool producing_ = true;          // Prepare or Produce runs on the pool
+  int producing_ = 1;              // Prepare or Produce calls running on the pool
   bool finished_ = false;
   absl::Status error_;
 };

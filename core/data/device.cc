@@ -47,6 +47,11 @@ void SetIntraOpThreads(int threads) {
   }
 }
 
+int IntraOpThreads() {
+  const int threads = configured_threads.load();
+  return threads > 0 ? threads : torch::get_num_threads();
+}
+
 void InitComputeThread() {
   // Without a configured count threads keep the defaults untouched.
   if (const int threads = configured_threads.load(); threads > 0) torch::set_num_threads(threads);

@@ -29,6 +29,10 @@ struct DeviceInfo {
 // (docs/results.md).
 void SetIntraOpThreads(int threads);
 
+// IntraOpThreads is the thread count one operation uses: the configured one,
+// else LibTorch's default (one per core).
+int IntraOpThreads();
+
 // InitComputeThread applies that count to the calling thread: OpenMP keeps
 // its thread count per thread, so worker threads call it before their work.
 void InitComputeThread();
