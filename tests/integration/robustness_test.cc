@@ -155,7 +155,7 @@ EvgendProcess* HeavyCallsTest::server_ = nullptr;
 // The peer's finding: four Compare calls at 10^7 rows held the whole pool
 // and a ListModels waited 175 s.
 TEST_F(HeavyCallsTest, CheapCallsAnswerPromptlyWhileHeavyCallsRunAndExtraOnesAreRefused) {
-  constexpr int64_t kRows = 6'000'000;
+  constexpr int64_t kRows = 12'000'000;  // 6e6 ended too soon once passes were 1024 rows
   std::atomic<int> finished{0};
   std::vector<absl::Status> results(kMaxHeavyCalls);
   std::vector<std::thread> heavy;

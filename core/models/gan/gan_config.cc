@@ -108,7 +108,10 @@ absl::Status ApplyKeys(const json& j, GanConfig& c) {
                "and steps: give either steps or epochs, not both")
       .Child("validation", [&c](ConfigReader& v) { ReadValidation(v, c.validation); })
       .Integer("checkpoint_every", c.checkpoint_every, 1, kMaxSteps)
-      .Bool("sampling_dropout", c.sampling_dropout);
+      .Bool("sampling_dropout", c.sampling_dropout)
+      .Integer("sample_block_rows", c.sample_block_rows, 64, 65536)
+      .Require((c.sample_block_rows & (c.sample_block_rows - 1)) == 0, "sample_block_rows",
+               absl::StrCat("must be a power of two from 64 to 65536, got ", c.sample_block_rows));
   EVGEN_RETURN_IF_ERROR(r.Finish());
   if (j.contains("steps")) c.epochs = 0;
   return ReadMmd(j, c);
@@ -218,7 +221,8 @@ json GanConfig::ToJson() const {
               {"rows", validation.rows},
               {"correlation_weight", validation.correlation_weight}}},
             {"checkpoint_every", checkpoint_every},
-            {"sampling_dropout", sampling_dropout}};
+            {"sampling_dropout", sampling_dropout},
+            {"sample_block_rows", sample_block_rows}};
   if (epochs > 0) {
     j["epochs"] = epochs;
   } else {

@@ -30,7 +30,8 @@
 //    "n_critic": 1, "batch_size": 256, "steps": 5000 (or "epochs": 20),
 //    "validation": {"fraction": 0.1, "every": 200, "patience": 0, "rows": 20000,
 //                   "correlation_weight": 1},
-//    "checkpoint_every": 500, "sampling_dropout": true}
+//    "checkpoint_every": 500, "sampling_dropout": true,
+//    "sample_block_rows": 1024}   // rows per sampling pass (power of two)
 // Conditions are standardized with the training means and widths inside the
 // model; "transforms" act on the targets only (e.g. on-shell drops energies).
 #pragma once
@@ -121,6 +122,11 @@ struct GanConfig {
   // discriminator only ever saw the generator with dropout, so that is the
   // distribution it learnt; without it samples are too narrow.
   bool sampling_dropout = true;
+  // Sampling runs the generator on passes of exactly this many rows
+  // (gan_model.cc says why). 1024 is both networks' fastest forward on the
+  // 2-core machines and pads a small request least (docs/results.md, issue
+  // 15); models saved before the key existed sampled with 4096 and keep it.
+  int64_t sample_block_rows = 1024;
 
   // FromJson applies the preset (if any), then the keys of `j`, and checks
   // everything; InvalidArgument names "config.<key>" and the allowed values.

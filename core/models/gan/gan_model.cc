@@ -31,14 +31,15 @@ constexpr uint64_t kInitLabel = 0x494e495400000000ULL;
 constexpr uint64_t kDropoutLabel = 0x44524f5000000000ULL;
 constexpr uint64_t kNoiseLabel = 0x4e4f495345000000ULL;
 constexpr uint64_t kPhaseLabel = 0x5048415345000000ULL;
-// Sampling runs the generator on passes of exactly kSampleBlock rows, one
-// per block of absolute rows [k B, (k + 1) B). BLAS kernels may sum in a
+// Sampling runs the generator on passes of exactly B rows
+// (config.sample_block_rows), one per block of absolute rows [k B, (k + 1) B). BLAS kernels may sum in a
 // different order for a different batch size or another row position, so a
 // fixed pass size, with row r always at position (r mod B + phase(seed))
 // mod B, is what makes row r's value independent of how a request is cut
 // into chunks and of which other requests share its pass (rows outside the
 // requests are zero padding).
-constexpr int64_t kSampleBlock = 4096;
+// Models saved before sample_block_rows was a key sampled with this B.
+constexpr int64_t kSavedBlockBefore = 4096;
 
 // PassSpan: `rows` consecutive rows of one request, from absolute row
 // first_row of its noise and dropout streams, at pass rows
@@ -65,9 +66,9 @@ class GanModel final : public Model {
   const std::vector<std::string>& condition_columns() const override { return config_.condition_columns; }
   const std::vector<std::string>& target_columns() const override { return config_.target_columns; }
   std::vector<ConditionRange> condition_ranges() const override { return cond_range_; }
-  int64_t sample_block_rows() const override { return kSampleBlock; }
+  int64_t sample_block_rows() const override { return config_.sample_block_rows; }
   int64_t sample_block_phase(uint64_t seed) const override {
-    return static_cast<int64_t>(DeriveSeed(seed, kPhaseLabel) % kSampleBlock);
+    return static_cast<int64_t>(DeriveSeed(seed, kPhaseLabel) % static_cast<uint64_t>(config_.sample_block_rows));
   }
 
   absl::Status Fit(const Table& train, const FitContext& ctx) override;
@@ -194,8 +195,9 @@ torch::Tensor GanModel::Conditions(const Table& table, int64_t rows) const {
 void GanModel::AppendSpans(const torch::Tensor& cond, uint64_t seed, int64_t first_row,
                            std::vector<PassSpan>* spans) const {
   const int64_t rows = cond.size(0);
-  const int64_t start = (first_row % kSampleBlock + sample_block_phase(seed)) % kSampleBlock;
-  const int64_t before_wrap = std::min(rows, kSampleBlock - start);
+  const int64_t block = config_.sample_block_rows;
+  const int64_t start = (first_row % block + sample_block_phase(seed)) % block;
+  const int64_t before_wrap = std::min(rows, block - start);
   PassSpan span{DeriveSeed(seed, kNoiseLabel), DeriveSeed(seed, kDropoutLabel), first_row, start, before_wrap,
                 cond.slice(0, 0, before_wrap)};
   spans->push_back(span);
@@ -207,12 +209,12 @@ void GanModel::AppendSpans(const torch::Tensor& cond, uint64_t seed, int64_t fir
   spans->push_back(span);
 }
 
-// RunPass runs the generator on one pass of kSampleBlock rows holding the
+// RunPass runs the generator on one pass of sample_block_rows rows holding the
 // spans' noise and conditions (zeros elsewhere) and returns its outputs.
 torch::Tensor GanModel::RunPass(const std::vector<PassSpan>& spans) const {
   const int64_t dim = noise_.dim;
   const int64_t n_cond = static_cast<int64_t>(config_.condition_columns.size());
-  torch::Tensor input = torch::zeros({kSampleBlock, dim + n_cond}, torch::kFloat32);
+  torch::Tensor input = torch::zeros({config_.sample_block_rows, dim + n_cond}, torch::kFloat32);
   std::vector<MlpImpl::KeyedRows> masks;
   for (const PassSpan& s : spans) {
     torch::Tensor rows = input.slice(0, s.position, s.position + s.rows);
@@ -229,10 +231,10 @@ torch::Tensor GanModel::GenerateAligned(const torch::Tensor& conditions, uint64_
   c10::InferenceMode inference;
   const int64_t rows = conditions.size(0);
   torch::Tensor out = torch::empty({rows, static_cast<int64_t>(model_columns_.size())}, torch::kFloat32);
-  for (int64_t block = first_row / kSampleBlock * kSampleBlock; block < first_row + rows;
-       block += kSampleBlock) {
+  const int64_t size = config_.sample_block_rows;
+  for (int64_t block = first_row / size * size; block < first_row + rows; block += size) {
     const int64_t begin = std::max(block, first_row);  // absolute rows [begin, end)
-    const int64_t end = std::min(block + kSampleBlock, first_row + rows);
+    const int64_t end = std::min(block + size, first_row + rows);
     std::vector<PassSpan> spans;
     AppendSpans(conditions.slice(0, begin - first_row, end - first_row), seed, begin, &spans);
     const torch::Tensor generated = RunPass(spans);
@@ -336,7 +338,8 @@ std::vector<absl::StatusOr<Table>> GanModel::SampleShared(const std::vector<Samp
     const SampleShare& s = shares[i];
     checked[i] = !fitted_ ? absl::FailedPreconditionError("model: not fitted or loaded")
                           : CheckSampleArguments(*this, *s.conditions, s.rows, s.first_row);
-    const bool one_block = s.rows == 0 || s.first_row / kSampleBlock == (s.first_row + s.rows - 1) / kSampleBlock;
+    const int64_t block = config_.sample_block_rows;
+    const bool one_block = s.rows == 0 || s.first_row / block == (s.first_row + s.rows - 1) / block;
     if (checked[i].ok() && !one_block) checked[i] = absl::InternalError("SampleShared: a share spans two blocks");
     if (checked[i].ok()) AppendSpans(Conditions(*s.conditions, s.rows), s.seed, s.first_row, &spans);
     first_span[i + 1] = spans.size();
@@ -424,6 +427,7 @@ absl::Status GanModel::Load(const std::string& dir) {
   try {
     EVGEN_ASSIGN_OR_RETURN(config_, GanConfig::FromJson(state.at("kind").get<std::string>(), state.at("config")));
     config_.preset = state.value("preset", "");
+    if (!state.at("config").contains("sample_block_rows")) config_.sample_block_rows = kSavedBlockBefore;
     EVGEN_ASSIGN_OR_RETURN(noise_, NoiseSpec::FromJson(config_.noise, "config.noise"));
     EVGEN_ASSIGN_OR_RETURN(g_spec_, MlpSpec::FromJson(config_.generator, "config.generator"));
     EVGEN_ASSIGN_OR_RETURN(chain_, TransformChain::FromJson(state.at("transforms_fitted")));

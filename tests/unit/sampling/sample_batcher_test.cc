@@ -54,26 +54,28 @@ TEST(SampleBatcherTest, SharesOfOnePassAreTheBytesEachGetsAlone) {
   const std::shared_ptr<const Model> model = FittedToy();
   const int64_t block = model->sample_block_rows();
   ASSERT_GT(block, 1);
-  // Seeds whose 300-row shares at row 0 sit at disjoint positions (the
-  // phases spread them), the first one wrapping around the end of the pass.
-  const Table conditions = LinearToy(300, 9);
+  // Seeds whose shares of a tenth of a pass at row 0 sit at disjoint
+  // positions (the phases spread them), the first one wrapping around the
+  // end of the pass.
+  const int64_t rows = block / 10;
+  const Table conditions = LinearToy(rows, 9);
   std::vector<Model::SampleShare> shares;
   std::vector<char> used(block, 0);
   for (uint64_t seed = 1; shares.size() < 6 && seed < 100000; ++seed) {
     const int64_t p = model->sample_block_phase(seed);
-    if (shares.empty() && p + 300 <= block) continue;
+    if (shares.empty() && p + rows <= block) continue;
     bool free = true;
-    for (int64_t k = 0; k < 300; ++k) free = free && !used[(p + k) % block];
+    for (int64_t k = 0; k < rows; ++k) free = free && !used[(p + k) % block];
     if (!free) continue;
-    for (int64_t k = 0; k < 300; ++k) used[(p + k) % block] = 1;
-    shares.push_back({&conditions, 300, seed, 0});
+    for (int64_t k = 0; k < rows; ++k) used[(p + k) % block] = 1;
+    shares.push_back({&conditions, rows, seed, 0});
   }
   ASSERT_EQ(shares.size(), 6u);
   const std::vector<absl::StatusOr<Table>> together = model->SampleShared(shares);
   ASSERT_EQ(together.size(), shares.size());
   for (size_t i = 0; i < shares.size(); ++i) {
     ASSERT_TRUE(together[i].ok()) << together[i].status();
-    EXPECT_EQ(together[i]->values(), Alone(*model, conditions, {shares[i].seed, 0, 300}).values())
+    EXPECT_EQ(together[i]->values(), Alone(*model, conditions, {shares[i].seed, 0, rows}).values())
         << "seed " << shares[i].seed;
   }
   // Different seeds really differ (the comparison above is not vacuous).
@@ -84,14 +86,16 @@ TEST(SampleBatcherTest, ConcurrentRequestsMergeAndGetTheirOwnBytes) {
   const std::shared_ptr<const Model> model = FittedToy();
   const int64_t block = model->sample_block_rows();
   const Table conditions = LinearToy(3 * block, 7);
-  // Small requests, requests that cross a block boundary, and one with a
-  // partial head, whole blocks and a partial tail.
+  // Small requests within the first block, one that crosses a block
+  // boundary, and one with a partial head, whole blocks and a partial tail
+  // (sizes in 4096ths of a pass).
+  auto part = [block](int64_t n) { return block * n / 4096; };
   std::vector<Request> requests;
   for (uint64_t seed = 100; seed < 124; ++seed) {
-    const int64_t rows = std::vector<int64_t>{1, 17, 250, 900}[seed % 4];
-    requests.push_back({seed, static_cast<int64_t>(seed % 3) * 1000, rows});
+    const int64_t rows = std::vector<int64_t>{1, 17, part(250), part(900)}[seed % 4];
+    requests.push_back({seed, static_cast<int64_t>(seed % 3) * part(1000), rows});
   }
-  requests.push_back({7, block - 100, 300});
+  requests.push_back({7, block - part(100), part(300)});
   requests.push_back({8, 37, 2 * block + 5});
 
   std::vector<Table> expected;
