@@ -2,18 +2,23 @@
 // one run for the ttbar-mmd-gan generator (10 x 512; weights after one
 // training step, which is all speed depends on) and jetmass-gan-small:
 //   (a) a raw LibTorch forward of the same network on pre-drawn inputs, at
-//       its best batch size and intra-op thread count (LibTorch's and
-//       OpenBLAS' threads together, as evgend's --intra-op-threads sets them);
+//       its best batch size and thread arrangement: one forward at a time
+//       with 1 or 2 intra-op threads (LibTorch's and OpenBLAS' threads
+//       together, as evgend's --intra-op-threads sets them), or two forwards
+//       side by side with one thread each (as evgend runs two passes at once
+//       with --intra-op-threads 1);
 //   (b) evgen's core sampler: Model::Sample through SampleRows in the chunks
 //       a SamplePlan makes for the server (noise, dropout masks, inverse
-//       transforms, tables), at the same thread count;
+//       transforms, tables), in the same three arrangements (side by side:
+//       two chunks at once, as an evgend stream produces them);
 //   (c) through evgend on loopback (a child process), with 1 client and with
 //       8 concurrent clients, and evgend's peak resident memory;
 //   (d) many small requests through evgend: 8 clients each asking several
 //       times for a few hundred events (new seed each time), with dynamic
 //       batching off (--batch-delay-us -1), at the default (0: share passes
 //       with requests already waiting) and with a 2 ms queue delay.
-// It prints each figure, the ratios b/a and c/a, and the medians of
+// It prints each figure, the ratios b/a and c/a against the best raw forward
+// one at a time and against the best of all (two side by side), and the medians of
 // --repeats runs. Without the server (the core-only build for GPU machines)
 // it measures (a) and (b).
 //
@@ -22,6 +27,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +35,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/data/device.h"
@@ -44,9 +52,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <atomic>
 #include <filesystem>
-#include <thread>
 
 #include "bench/evgend_child.h"
 #include "client/evgen_client.h"
@@ -91,14 +97,43 @@ std::unique_ptr<Model> FitModel(const Arch& arch, const Table& data) {
   return std::move(*model);
 }
 
+// An arrangement of the work on the cores: `threads` intra-op threads for
+// one computation at a time, or (side_by_side) two computations at once with
+// one thread each.
+struct Arrangement {
+  int threads = 1;
+  bool side_by_side = false;
+  std::string Name() const { return side_by_side ? "2 x 1 thread" : std::to_string(threads) + " thread(s)"; }
+};
+const Arrangement kArrangements[] = {{1, false}, {2, false}, {1, true}};
+
+// RunArranged runs work(k) for k = 0, 1, ... until `count`, in the arrangement.
+void RunArranged(const Arrangement& how, int64_t count, const std::function<void(int64_t)>& work) {
+  evgen::SetIntraOpThreads(how.threads);
+  if (!how.side_by_side) {
+    for (int64_t k = 0; k < count; ++k) work(k);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  auto worker = [&] {
+    c10::InferenceMode inference;  // thread-local
+    for (int64_t k = next++; k < count; k = next++) work(k);
+  };
+  std::thread other(worker);
+  worker();
+  other.join();
+}
+
 struct Raw {
   double events_per_s = 0;
   int64_t batch = 0;
-  int threads = 0;
+  Arrangement how;
 };
 
-// (a): the generator's network alone, for each batch size and thread count.
-Raw BestRawForward(const Model& model, int64_t rows, int repeats) {
+// (a): the generator's network alone, for each batch size and arrangement;
+// returns the best with one forward at a time (best.first, the (a))
+// and the best of all (best.second, two side by side on this machine).
+std::pair<Raw, Raw> BestRawForward(const Model& model, int64_t rows, int repeats) {
   const nlohmann::json d = model.Describe();
   auto spec = evgen::MlpSpec::FromJson(d["config"]["generator"], "generator");
   if (!spec.ok()) Fail(spec.status().ToString());
@@ -109,23 +144,27 @@ Raw BestRawForward(const Model& model, int64_t rows, int repeats) {
   net->eval();
   c10::InferenceMode inference;
   const torch::Tensor input = torch::randn({rows, inputs});
-  Raw best;
-  for (int threads : {1, 2}) {
-    evgen::SetIntraOpThreads(threads);
+  Raw best_one, best;
+  for (const Arrangement& how : kArrangements) {
     for (int64_t batch : {1024, 4096, 16384, 65536}) {
-      double checksum = 0;
+      std::vector<double> checksums(static_cast<size_t>((rows + batch - 1) / batch));
       const double s = MedianSeconds(repeats, [&] {
-        for (int64_t b = 0; b < rows; b += batch) {
-          checksum += net->forward(input.slice(0, b, std::min(rows, b + batch)))[0][0].item<double>();
-        }
+        RunArranged(how, static_cast<int64_t>(checksums.size()), [&](int64_t k) {
+          const int64_t b = k * batch;
+          checksums[static_cast<size_t>(k)] =
+              net->forward(input.slice(0, b, std::min(rows, b + batch)))[0][0].item<double>();
+        });
       });
+      double checksum = 0;
+      for (double c : checksums) checksum += c;
       const double rate = rows / s;
-      std::printf("  (a) raw forward  batch %6lld  threads %d  %10.3g events/s  (checksum %.3g)\n",
-                  static_cast<long long>(batch), threads, rate, checksum);
-      if (rate > best.events_per_s) best = {rate, batch, threads};
+      std::printf("  (a) raw forward  batch %6lld  %-13s %10.3g events/s  (checksum %.3g)\n",
+                  static_cast<long long>(batch), how.Name().c_str(), rate, checksum);
+      if (rate > best.events_per_s) best = {rate, batch, how};
+      if (!how.side_by_side && rate > best_one.events_per_s) best_one = {rate, batch, how};
     }
   }
-  return best;
+  return {best_one, best};
 }
 
 // Conditions rows for a conditional model: the reference's columns.
@@ -138,14 +177,14 @@ Table ConditionsOf(const Arch& arch, const Table& data) {
 
 // (b): SampleRows in the chunks the server's plan uses (1 MiB of values,
 // whole sampling blocks).
-double CoreSampler(const Model& model, const Table& conditions, int64_t rows, int repeats) {
+double CoreSampler(const Model& model, const Table& conditions, int64_t rows, const Arrangement& how, int repeats) {
   const int columns = static_cast<int>(model.condition_columns().size() + model.target_columns().size());
   const int64_t chunk = evgen::SampleChunkRows(model, columns, int64_t{1} << 20, rows);
   const double s = MedianSeconds(repeats, [&] {
-    for (int64_t b = 0; b < rows; b += chunk) {
-      auto t = evgen::SampleRows(model, conditions, b, std::min(rows, b + chunk), 7);
+    RunArranged(how, (rows + chunk - 1) / chunk, [&](int64_t k) {
+      auto t = evgen::SampleRows(model, conditions, k * chunk, std::min(rows, (k + 1) * chunk), 7);
       if (!t.ok()) Fail(t.status().ToString());
-    }
+    });
   });
   return rows / s;
 }
@@ -309,27 +348,38 @@ int main(int argc, char** argv) {
     const std::unique_ptr<Model> model = FitModel(arch, *data);
     std::printf("%s (%s preset %s), %lld rows per run, median of %d\n", arch.name, arch.kind, arch.preset,
                 static_cast<long long>(rows), options.repeats);
-    const Raw a = BestRawForward(*model, rows, options.repeats);
-    std::printf("  (a) best raw forward: %.3g events/s (batch %lld, %d threads)\n", a.events_per_s,
-                static_cast<long long>(a.batch), a.threads);
-    evgen::SetIntraOpThreads(a.threads);
-    const double b = CoreSampler(*model, ConditionsOf(arch, *data), rows, options.repeats);
-    std::printf("  (b) core sampler:     %.3g events/s, b/a %.2f (%d threads)\n", b, b / a.events_per_s, a.threads);
+    const auto [a1, a] = BestRawForward(*model, rows, options.repeats);
+    std::printf("  (a) best raw forward, one at a time: %.3g events/s (batch %lld, %s)\n", a1.events_per_s,
+                static_cast<long long>(a1.batch), a1.how.Name().c_str());
+    std::printf("  (a) best raw forward of all:         %.3g events/s (batch %lld, %s)\n", a.events_per_s,
+                static_cast<long long>(a.batch), a.how.Name().c_str());
+    // Ratios against both: "x / a one at a time, x / a of all".
+    auto ratios = [&](double x) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%.2f / %.2f", x / a1.events_per_s, x / a.events_per_s);
+      return std::string(text);
+    };
+    double b = 0;
+    for (const Arrangement& how : kArrangements) {
+      const double rate = CoreSampler(*model, ConditionsOf(arch, *data), rows, how, options.repeats);
+      std::printf("  (b) core sampler, %-13s %10.3g events/s\n", how.Name().c_str(), rate);
+      b = std::max(b, rate);
+    }
+    std::printf("  (b) best core sampler: %.3g events/s, b/a %s\n", b, ratios(b).c_str());
 #ifdef EVGEN_BENCH_WITH_SERVER
     TrainOnService(setup, arch);
     for (int clients : {1, 8}) {
       const double c = ThroughService(service, arch, rows, clients, options.repeats);
-      std::printf("  (c) evgend, %d client%s: %.3g events/s, c/a %.2f\n", clients, clients > 1 ? "s" : " ", c,
-                  c / a.events_per_s);
+      std::printf("  (c) evgend, %d client%s: %.3g events/s, c/a %s\n", clients, clients > 1 ? "s" : " ", c,
+                  ratios(c).c_str());
     }
     std::printf("  evgend peak RSS so far: %.0f MiB (--intra-op-threads %d)\n",
                 evgen::bench::PeakRssMiB(service.pid), options.server_threads);
     for (int64_t delay_us : {-1, 0, 2000}) {
       const double d = SmallRequests(arch, options.server_threads, delay_us, options.small_rows, options.repeats);
       std::printf("  (d) evgend, 8 clients x 6 requests of %lld rows, --batch-delay-us %5lld: %.3g events/s, "
-                  "d/a %.3f\n",
-                  static_cast<long long>(options.small_rows), static_cast<long long>(delay_us), d,
-                  d / a.events_per_s);
+                  "d/a %s\n",
+                  static_cast<long long>(options.small_rows), static_cast<long long>(delay_us), d, ratios(d).c_str());
     }
 #endif
   }
