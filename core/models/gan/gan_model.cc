@@ -32,12 +32,13 @@ constexpr uint64_t kDropoutLabel = 0x44524f5000000000ULL;
 constexpr uint64_t kNoiseLabel = 0x4e4f495345000000ULL;
 constexpr uint64_t kPhaseLabel = 0x5048415345000000ULL;
 // Sampling runs the generator on passes of exactly B rows
-// (config.sample_block_rows), one per block of absolute rows [k B, (k + 1) B). BLAS kernels may sum in a
-// different order for a different batch size or another row position, so a
-// fixed pass size, with row r always at position (r mod B + phase(seed))
-// mod B, is what makes row r's value independent of how a request is cut
-// into chunks and of which other requests share its pass (rows outside the
-// requests are zero padding).
+// (config.sample_block_rows), one per block of absolute rows [k B, (k + 1) B).
+// BLAS kernels may sum in a different order for a different batch size or
+// another row position, so a fixed pass size, with row r always at position
+// (r mod B + phase(seed)) mod B, is what makes row r's value independent of
+// how a request is cut into chunks and of which other requests share its pass
+// (rows outside the requests are zero padding).
+//
 // Models saved before sample_block_rows was a key sampled with this B.
 constexpr int64_t kSavedBlockBefore = 4096;
 
@@ -68,7 +69,8 @@ class GanModel final : public Model {
   std::vector<ConditionRange> condition_ranges() const override { return cond_range_; }
   int64_t sample_block_rows() const override { return config_.sample_block_rows; }
   int64_t sample_block_phase(uint64_t seed) const override {
-    return static_cast<int64_t>(DeriveSeed(seed, kPhaseLabel) % static_cast<uint64_t>(config_.sample_block_rows));
+    const auto block = static_cast<uint64_t>(config_.sample_block_rows);
+    return static_cast<int64_t>(DeriveSeed(seed, kPhaseLabel) % block);
   }
 
   absl::Status Fit(const Table& train, const FitContext& ctx) override;
