@@ -18,7 +18,10 @@
 # Environment: EVGEN_EVENTS (default 5000000: the N_track < 26 selection
 # keeps under 1% of the validation events), EVGEN_WORK_DIR (default a new
 # temp dir), EVGEN_BIN_DIR (default build/release), EVGEN_GAN_CONFIG (JSON
-# keys over the GAN preset's), EVGEN_EDGES (Sigma m_J bin edges in GeV).
+# keys over the GAN preset's), EVGEN_EDGES (Sigma m_J bin edges in GeV),
+# EVGEN_GAN_DERIVE (a column `evgen datasets derive` adds to the reference
+# before the GAN trains and samples on it, e.g. 'log_pt = log(pt_gev)' for a
+# condition on the log of the jet pT; the columns the metrics read are kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,15 +41,22 @@ echo "== evgend at $EVGEN_SERVER, data in $work/data"
 "$evgen" datasets generate qcd-multijet-events -n "$events" --seed 1 --name qcd > /dev/null
 "$evgen" datasets generate qcd-multijet-events -n "$events" --seed 2 --name qcd2 > /dev/null
 "$evgen" train template --dataset qcd --region control --name tpl --seed 1 --wait > /dev/null
+gan_data=qcd
+gan_keep=()
+if [ -n "${EVGEN_GAN_DERIVE:-}" ]; then
+  "$evgen" datasets derive qcd --name qcd-gan --column "$EVGEN_GAN_DERIVE" > /dev/null
+  gan_data=qcd-gan
+  gan_keep=(--keep pt_gev --keep eta)
+fi
 start=$SECONDS
-"$evgen" train gan --preset jetmass-gan-small --config "$gan_config" --dataset qcd --region control \
+"$evgen" train gan --preset jetmass-gan-small --config "$gan_config" --dataset "$gan_data" --region control \
   --name gan --seed 1 --wait > /dev/null
 echo "-- trained the GAN in $((SECONDS - start)) s"
 rows=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
-for model in tpl gan; do
-  "$evgen" sample "$rows" --model "$model" --conditions-from qcd --region validation --keep event --keep jet --keep n_track \
-    --seed 2 -o "$work/$model.npy" > /dev/null
-done
+"$evgen" sample "$rows" --model tpl --conditions-from qcd --region validation --keep event --keep jet --keep n_track \
+  --seed 2 -o "$work/tpl.npy" > /dev/null
+"$evgen" sample "$rows" --model gan --conditions-from "$gan_data" --region validation --keep event --keep jet \
+  --keep n_track "${gan_keep[@]}" --seed 2 -o "$work/gan.npy" > /dev/null
 echo "-- $rows validation jets dressed by the templates and by the GAN"
 
 # The working point on the reference's four leading validation jets: how

@@ -578,11 +578,43 @@ Json TransformChain::ToJson() const {
   return out;
 }
 
-absl::Status TransformChain::Fit(const Table& table) {
+namespace {
+
+// CheckUntouched compares the `untouched` columns of a transform's input and
+// output. A transform that drops rows (tail-cut) changes no values, so
+// only the columns' presence is checked there.
+absl::Status CheckUntouched(const Table& before, const Table& after, const std::vector<std::string>& untouched,
+                            size_t index, const Transform& t) {
+  for (const std::string& name : untouched) {
+    const absl::StatusOr<int> in = before.ColumnIndex(name);
+    if (!in.ok()) continue;  // not the chain's to check: the model names its missing columns
+    const absl::StatusOr<int> out = after.ColumnIndex(name);
+    bool same = out.ok();
+    for (int64_t r = 0; same && after.num_rows() == before.num_rows() && r < before.num_rows(); ++r) {
+      const float x = before.at(r, *in), y = after.at(r, *out);
+      same = x == y || (std::isnan(x) && std::isnan(y));
+    }
+    if (!same) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "transforms[", index, "] (", t.kind(), ") ", out.ok() ? "changes" : "removes", " the condition column '",
+          name, "'; a model takes its conditions as given (and standardizes them itself), so transforms may act "
+          "on target columns only; to condition on a function of a column, derive it first "
+          "(evgen datasets derive) and name the derived column in condition_columns"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status TransformChain::Fit(const Table& table, const std::vector<std::string>& untouched) {
   Table current = table;
-  for (const auto& t : transforms_) {
-    EVGEN_RETURN_IF_ERROR(t->Fit(current));
-    EVGEN_ASSIGN_OR_RETURN(current, t->Forward(current));
+  for (size_t i = 0; i < transforms_.size(); ++i) {
+    const Transform& t = *transforms_[i];
+    EVGEN_RETURN_IF_ERROR(transforms_[i]->Fit(current));
+    EVGEN_ASSIGN_OR_RETURN(Table next, t.Forward(current));
+    EVGEN_RETURN_IF_ERROR(CheckUntouched(current, next, untouched, i, t));
+    current = std::move(next);
   }
   return absl::OkStatus();
 }

@@ -108,8 +108,11 @@ class TransformChain {
   [[nodiscard]] static absl::StatusOr<TransformChain> FromJson(const nlohmann::json& specs);
   nlohmann::json ToJson() const;
 
-  // Fit fits each transform on the output of the ones before it.
-  [[nodiscard]] absl::Status Fit(const Table& table);
+  // Fit fits each transform on the output of the ones before it. Every
+  // transform must leave the columns in `untouched` (a model's conditions,
+  // which it takes as the user gives them) in place with the same values;
+  // InvalidArgument names the transform and the column otherwise.
+  [[nodiscard]] absl::Status Fit(const Table& table, const std::vector<std::string>& untouched = {});
   [[nodiscard]] absl::StatusOr<Table> Forward(const Table& table) const;
   [[nodiscard]] absl::StatusOr<Table> Inverse(const Table& table) const;
   // ForwardWithLogAbsDet maps every row (no tail cut) and adds to

@@ -115,7 +115,7 @@ std::vector<std::string> FlowModel::Columns() const {
 
 absl::StatusOr<Table> FlowModel::ModelSpace(const Table& selected) {
   EVGEN_ASSIGN_OR_RETURN(chain_, TransformChain::FromJson(config_.transforms));
-  EVGEN_RETURN_IF_ERROR(chain_.Fit(selected));
+  EVGEN_RETURN_IF_ERROR(chain_.Fit(selected, config_.condition_columns));
   EVGEN_ASSIGN_OR_RETURN(Table space, chain_.Forward(selected));
   model_columns_.clear();
   for (const std::string& c : space.columns()) {

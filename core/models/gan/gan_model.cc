@@ -136,7 +136,7 @@ absl::StatusOr<Table> GanModel::ModelSpace(const Table& train) {
   columns.insert(columns.end(), config_.condition_columns.begin(), config_.condition_columns.end());
   EVGEN_ASSIGN_OR_RETURN(Table selected, train.SelectColumns(columns));
   EVGEN_ASSIGN_OR_RETURN(chain_, TransformChain::FromJson(config_.transforms));
-  EVGEN_RETURN_IF_ERROR(chain_.Fit(selected));
+  EVGEN_RETURN_IF_ERROR(chain_.Fit(selected, config_.condition_columns));
   EVGEN_ASSIGN_OR_RETURN(Table space, chain_.Forward(selected));
   model_columns_.clear();
   for (const std::string& c : space.columns()) {

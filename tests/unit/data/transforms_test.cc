@@ -95,6 +95,27 @@ TEST(TransformsTest, TailCutDropsTheFittedTailOnlyInTheForwardDirection) {
   EXPECT_EQ(chain.Inverse(wide)->at(0, 0), 5000.f);
 }
 
+// A model passes its condition columns as `untouched`: a transform may cut
+// rows on them but not change, rename or drop them.
+TEST(TransformsTest, FitRefusesTransformsOfUntouchedColumns) {
+  const Table events = Events(500);
+  auto fit = [&events](const char* spec) {
+    auto chain = *TransformChain::FromJson(Json::parse(spec));
+    return chain.Fit(events, {"pt_gev"});
+  };
+  EXPECT_TRUE(fit(R"([{"kind": "log", "columns": ["frac"]},
+                      {"kind": "tail-cut", "columns": ["pt_gev"], "percentile": 99}])").ok());
+  const absl::Status changed = fit(R"([{"kind": "min-max", "columns": ["frac"]},
+                                       {"kind": "log", "columns": ["frac", "pt_gev"], "offset": 1}])");
+  EXPECT_EQ(changed.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(changed.message()),
+              testing::HasSubstr("transforms[1] (log) changes the condition column 'pt_gev'"));
+  EXPECT_THAT(std::string(changed.message()), testing::HasSubstr("evgen datasets derive"));
+  const absl::Status removed = fit(R"([{"kind": "periodic", "columns": ["pt_gev"]}])");
+  EXPECT_THAT(std::string(removed.message()),
+              testing::HasSubstr("transforms[0] (periodic) removes the condition column 'pt_gev'"));
+}
+
 TEST(TransformsTest, BadSpecsAndInputsNameTheProblem) {
   struct Case {
     std::string spec;

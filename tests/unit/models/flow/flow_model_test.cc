@@ -272,6 +272,15 @@ TEST(FlowModelTest, ConditionalFlowSamplesAndDensitiesFollowTheCondition) {
   auto log_p = model->LogDensity(events);
   ASSERT_TRUE(log_p.ok()) << log_p.status();
   EXPECT_GT((*log_p)[0], (*log_p)[1] + 5);
+
+  // Samples take conditions as given: a transform of one is refused, also
+  // one that names it in other keys than "columns" (the config's check).
+  config["transforms"] = {{{"kind", "delta-phi"}, {"column", "c"}, {"reference", "y"}, {"name", "dc"}}};
+  auto transformed = CreateModel("cinn", config);
+  ASSERT_TRUE(transformed.ok()) << transformed.status();
+  const absl::Status s = (*transformed)->Fit(testing::LinearToy(400, 1), FitContext{});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("transforms[0] (delta-phi) removes the condition column 'c'"), std::string::npos) << s;
 }
 
 TEST(FlowModelTest, BadInputsAreRefusedNamingTheColumnAndRow) {

@@ -170,6 +170,18 @@ TEST(GanModelTest, MissingConditionColumnIsRefused) {
   EXPECT_NE(s.status().message().find("'c'"), std::string::npos);
 }
 
+// Samples read their conditions as given, so a transform of a condition
+// column would have trained on other values than sampling feeds: refused.
+TEST(GanModelTest, TransformOfAConditionColumnIsRefused) {
+  json config = ToyConfig(5);
+  config["transforms"] = {{{"kind", "standardize"}, {"columns", {"y", "c"}}}};
+  auto model = CreateModel("lsgan", config);
+  ASSERT_TRUE(model.ok()) << model.status();
+  const absl::Status fitted = (*model)->Fit(LinearToy(400, 1), FitContext{});
+  EXPECT_EQ(fitted.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(fitted.message().find("changes the condition column 'c'"), std::string::npos) << fitted;
+}
+
 // A short run must learn that y follows 2c: the generated conditional means
 // at c = -0.8 and c = +0.8 straddle with the right slope.
 TEST(GanModelTest, ConditionalGanLearnsTheConditionalMean) {
