@@ -21,7 +21,8 @@
 # keys over the GAN preset's), EVGEN_EDGES (Sigma m_J bin edges in GeV),
 # EVGEN_GAN_DERIVE (a column `evgen datasets derive` adds to the reference
 # before the GAN trains and samples on it, e.g. 'log_pt = log(pt_gev)' for a
-# condition on the log of the jet pT; the columns the metrics read are kept).
+# condition on the log of the jet pT; the columns the metrics read are kept),
+# EVGEN_GAN_SEED (the GAN's training seed, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +51,7 @@ if [ -n "${EVGEN_GAN_DERIVE:-}" ]; then
 fi
 start=$SECONDS
 "$evgen" train gan --preset jetmass-gan-small --config "$gan_config" --dataset "$gan_data" --region control \
-  --name gan --seed 1 --wait > /dev/null
+  --name gan --seed "${EVGEN_GAN_SEED:-1}" --wait > /dev/null
 echo "-- trained the GAN in $((SECONDS - start)) s"
 rows=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
 "$evgen" sample "$rows" --model tpl --conditions-from qcd --region validation --keep event --keep jet --keep n_track \
