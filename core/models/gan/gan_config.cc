@@ -76,7 +76,8 @@ void ReadValidation(ConfigReader& v, ValidationSpec& spec) {
       .Integer("every", spec.every, 1, kMaxSteps)
       .Integer("patience", spec.patience, 0, 1000000)
       .Integer("rows", spec.rows, 100, 10000000)
-      .Number("correlation_weight", spec.correlation_weight, Interval::Closed(0, 1e6));
+      .Number("correlation_weight", spec.correlation_weight, Interval::Closed(0, 1e6))
+      .Numbers("tail_quantiles", spec.tail_quantiles, Interval::Open(0, 1));
 }
 
 // ApplyKeys reads every key of `j` over `c` (a preset's values or the
@@ -219,7 +220,8 @@ json GanConfig::ToJson() const {
               {"every", validation.every},
               {"patience", validation.patience},
               {"rows", validation.rows},
-              {"correlation_weight", validation.correlation_weight}}},
+              {"correlation_weight", validation.correlation_weight},
+              {"tail_quantiles", validation.tail_quantiles}}},
             {"checkpoint_every", checkpoint_every},
             {"sampling_dropout", sampling_dropout},
             {"sample_block_rows", sample_block_rows}};

@@ -29,7 +29,7 @@
 //                 or {"name": "rmsprop", "lr_g": 5e-5, "lr_d": 5e-5, "alpha": 0.99},
 //    "n_critic": 1, "batch_size": 256, "steps": 5000 (or "epochs": 20),
 //    "validation": {"fraction": 0.1, "every": 200, "patience": 0, "rows": 20000,
-//                   "correlation_weight": 1},
+//                   "correlation_weight": 1, "tail_quantiles": []},
 //    "checkpoint_every": 500, "sampling_dropout": true,
 //    "sample_block_rows": 1024}   // rows per sampling pass (power of two)
 // Conditions are standardized with the training means and widths inside the
@@ -86,6 +86,12 @@ struct ValidationSpec {
   // marginal distances alone pick generators whose features are right one by
   // one but wrongly correlated.
   double correlation_weight = 1;
+  // Quantiles q in (0, 1) whose |difference| between generated and held-out
+  // targets (model-space units, mean over targets and q) is added to each
+  // W1 term of the metric, overall and in every condition bin. W1 weighs a
+  // distribution's bulk; a generator whose upper tail is too short scores
+  // almost as well, and early stopping may keep it (docs/physics.md).
+  std::vector<double> tail_quantiles;
 };
 
 struct GanConfig {

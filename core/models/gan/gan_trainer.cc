@@ -40,13 +40,6 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const OptimizerSpec& spec
       std::move(params), torch::optim::AdamOptions(lr).betas({spec.beta1, spec.beta2}));
 }
 
-// MeanW1 is the mean over columns of the 1-D Wasserstein distance between
-// two equal-size samples: mean |sorted(a) - sorted(b)|.
-double MeanW1(const torch::Tensor& a, const torch::Tensor& b) {
-  const torch::Tensor sa = std::get<0>(a.sort(0)), sb = std::get<0>(b.sort(0));
-  return (sa - sb).abs().mean().item<double>();
-}
-
 // CorrelationDistance is the largest |difference| between the Pearson
 // correlation matrices of the columns of two samples (0 for one column).
 double CorrelationDistance(const torch::Tensor& a, const torch::Tensor& b) {
@@ -60,11 +53,35 @@ double CorrelationDistance(const torch::Tensor& a, const torch::Tensor& b) {
   return (correlations(a) - correlations(b)).abs().max().item<double>();
 }
 
-// ValidationMetric: the mean W1 of the targets, overall and within quartiles
-// of each condition.
-double ValidationMetric(const torch::Tensor& real, const torch::Tensor& fake,
-                        const torch::Tensor& conditions) {
-  double sum = MeanW1(real, fake);
+// TailDistance is the mean over columns and `quantiles` of the |difference|
+// of the two samples' quantiles (0 without quantiles). Both samples have
+// the same rows, so the sorted rows at floor(q * (rows - 1)) compare the
+// same quantile estimate.
+double TailDistance(const torch::Tensor& sorted_a, const torch::Tensor& sorted_b,
+                    const std::vector<double>& quantiles) {
+  if (quantiles.empty()) return 0;
+  const int64_t rows = sorted_a.size(0);
+  double sum = 0;
+  for (double q : quantiles) {
+    const int64_t r = static_cast<int64_t>(q * static_cast<double>(rows - 1));
+    sum += (sorted_a[r] - sorted_b[r]).abs().mean().item<double>();
+  }
+  return sum / static_cast<double>(quantiles.size());
+}
+
+// BinDistance is the mean over columns of the 1-D Wasserstein distance
+// between two equal-size samples, mean |sorted(a) - sorted(b)|, plus their
+// tail distance at `quantiles`.
+double BinDistance(const torch::Tensor& a, const torch::Tensor& b, const std::vector<double>& quantiles) {
+  const torch::Tensor sa = std::get<0>(a.sort(0)), sb = std::get<0>(b.sort(0));
+  return (sa - sb).abs().mean().item<double>() + TailDistance(sa, sb, quantiles);
+}
+
+// ValidationMetric: the mean W1 of the targets (plus the tail distance),
+// overall and within quartiles of each condition.
+double ValidationMetric(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& conditions,
+                        const std::vector<double>& tail_quantiles) {
+  double sum = BinDistance(real, fake, tail_quantiles);
   int64_t terms = 1;
   const int64_t rows = real.size(0);
   constexpr int kBins = 4;
@@ -73,7 +90,7 @@ double ValidationMetric(const torch::Tensor& real, const torch::Tensor& fake,
     const torch::Tensor order = std::get<1>(conditions.select(1, c).sort(0, /*descending=*/false));
     for (int b = 0; b < kBins; ++b) {
       const torch::Tensor rows_b = order.slice(0, rows * b / kBins, rows * (b + 1) / kBins);
-      sum += MeanW1(real.index_select(0, rows_b), fake.index_select(0, rows_b));
+      sum += BinDistance(real.index_select(0, rows_b), fake.index_select(0, rows_b), tail_quantiles);
       ++terms;
     }
   }
@@ -258,7 +275,8 @@ struct GanTrainer::State {
     if (config.sampling_dropout) dropout = gen;
     const torch::Tensor fake = RunGenerator(g, z, data.validation_conditions, device, dropout);
     g.module->train();
-    double metric = ValidationMetric(data.validation_targets, fake, data.validation_conditions);
+    double metric = ValidationMetric(data.validation_targets, fake, data.validation_conditions,
+                                     config.validation.tail_quantiles);
     metric += config.validation.correlation_weight * CorrelationDistance(data.validation_targets, fake);
     // Weighted as in the generator loss at full weight (also during the
     // ramp, so generators from before it do not look best): with a large

@@ -17,12 +17,14 @@
 // noise) dresses the held-out conditions and the metric is the mean 1-D
 // Wasserstein distance between generated and held-out targets in model space
 // (standardized units), over all rows and within 4 quantile bins of each
-// condition column, so it also sees conditional mismodelling; it adds
-// validation.correlation_weight times the largest difference of the targets'
-// correlation matrices, and with MMD terms lambda_g times the MMD loss between
-// held-out and generated events. The generator
-// with the best metric is kept; with patience > 0 training stops after that
-// many evaluations without improvement.
+// condition column, so it also sees conditional mismodelling.
+// validation.tail_quantiles adds to each of those W1 terms the mean
+// |difference| of the targets' quantiles at the given q, so that a short
+// upper tail counts. It adds validation.correlation_weight times the largest
+// difference of the targets' correlation matrices, and with MMD terms
+// lambda_g times the MMD loss between held-out and generated events. The
+// generator with the best metric is kept; with patience > 0 training stops
+// after that many evaluations without improvement.
 #pragma once
 
 #include <functional>

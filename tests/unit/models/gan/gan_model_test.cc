@@ -79,6 +79,8 @@ TEST(GanConfigTest, InvalidConfigsNameTheField) {
   c = ToyConfig(10);
   c["validation"] = {{"correlation_weight", -1}};
   ExpectInvalid("gan", c, "config.validation.correlation_weight");
+  c["validation"] = {{"tail_quantiles", {0.9, 1}}};
+  ExpectInvalid("gan", c, "config.validation.tail_quantiles");
   c = ToyConfig(10);
   c["lambda_g_ramp"] = {{"from", 200}, {"to", 100}};
   ExpectInvalid("rjs-gan", c, "config.lambda_g_ramp.to");

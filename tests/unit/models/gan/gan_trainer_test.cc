@@ -169,6 +169,19 @@ TEST(ValidationMetricTest, CorrelationWeightAddsTheCorrelationDistance) {
   EXPECT_GT(metric_weighted, metric_plain + 0.1);
 }
 
+TEST(ValidationMetricTest, TailQuantilesAddTheTailDistance) {
+  // As above: the quantiles only enter validation. Every evaluation's tail
+  // distance is >= 0 and a 40-step generator's 1% and 99% quantiles are off,
+  // so the best metric must rise.
+  json plain = ToyConfig(), tails = ToyConfig();
+  tails["validation"] = {{"every", 10}, {"tail_quantiles", {0.01, 0.99}}};
+  FitRun a = Fit("gan", plain, ToyTable(1000), "", 0), b = Fit("gan", tails, ToyTable(1000), "", 0);
+  ASSERT_TRUE(a.status.ok() && b.status.ok());
+  const double metric_plain = a.model->Describe()["fit"]["best_validation_metric"].get<double>();
+  const double metric_tails = b.model->Describe()["fit"]["best_validation_metric"].get<double>();
+  EXPECT_GT(metric_tails, metric_plain + 0.01);
+}
+
 json TinyTtbarMmdConfig() {
   return {{"preset", "ttbar-mmd-gan"}, {"steps", 40}, {"batch_size", 128},
           {"checkpoint_every", 15}, {"generator", {{"hidden", {32}}}},
