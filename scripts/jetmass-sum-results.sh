@@ -22,7 +22,10 @@
 # EVGEN_GAN_DERIVE (a column `evgen datasets derive` adds to the reference
 # before the GAN trains and samples on it, e.g. 'log_pt = log(pt_gev)' for a
 # condition on the log of the jet pT; the columns the metrics read are kept),
-# EVGEN_GAN_SEED (the GAN's training seed, default 1).
+# EVGEN_GAN_SEED (the GAN's training seed, default 1), EVGEN_GAN_DRESSINGS (K,
+# default 1: the Sigma m_J ratios of the GAN average K dressings of every
+# validation jet, so the GAN's own statistical error falls by sqrt(K); the
+# separation power and the classifier see one dressing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,7 +61,14 @@ rows=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]
   --seed 2 -o "$work/tpl.npy" > /dev/null
 "$evgen" sample "$rows" --model gan --conditions-from "$gan_data" --region validation --keep event --keep jet \
   --keep n_track "${gan_keep[@]}" --seed 2 -o "$work/gan.npy" > /dev/null
-echo "-- $rows validation jets dressed by the templates and by the GAN"
+dressings=${EVGEN_GAN_DRESSINGS:-1}
+gan_ratio_file=$work/gan.npy
+if [ "$dressings" -gt 1 ]; then
+  gan_ratio_file=$work/gan-dressed.npy
+  "$evgen" sample "$((dressings * rows))" --model gan --conditions-from "$gan_data" --region validation --keep event \
+    --keep jet --keep n_track --seed 2 -o "$gan_ratio_file" > /dev/null
+fi
+echo "-- $rows validation jets dressed by the templates and by the GAN ($dressings times for its Sigma m_J)"
 
 # The working point on the reference's four leading validation jets: how
 # often N_track < 26 keeps a quark jet, a gluon jet, any jet; and the cut
@@ -91,11 +101,12 @@ print("-- N_track < 26 on the four leading validation jets keeps %.0f%% of quark
       100.0 * sum(kept) / sum(total), 100.0 * total[1] / sum(total)))
 EOF
 
-# ratio CANDIDATE CUT: the jet-mass-sum-ratio metric's JSON details.
+# ratio CANDIDATE CUT [DRESSINGS]: the jet-mass-sum-ratio metric's JSON details.
 ratio() {
   local cut=()
   [ "$2" != none ] && cut=(-O "max_n_track=$2")
-  "$evgen" --json metrics compare qcd:validation "$1" -m jet-mass-sum-ratio -O edges_gev="$edges" "${cut[@]}" |
+  "$evgen" --json metrics compare qcd:validation "$1" -m jet-mass-sum-ratio -O edges_gev="$edges" "${cut[@]}" \
+    -O dressings="${3:-1}" |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; d=r["details_json"]; print(json.dumps(d if isinstance(d, dict) else json.loads(d)))'
 }
 
@@ -103,7 +114,7 @@ half=$(cat "$work/half-cut")
 
 for cut in none "$half" 26; do
   ratio "$work/tpl.npy" "$cut" > "$work/ratio-tpl-$cut.json"
-  ratio "$work/gan.npy" "$cut" > "$work/ratio-gan-$cut.json"
+  ratio "$gan_ratio_file" "$cut" "$dressings" > "$work/ratio-gan-$cut.json"
   ratio qcd2:validation "$cut" > "$work/ratio-truth-$cut.json"
   python3 - "$work" "$cut" "$edges" <<'EOF'
 import json, sys
@@ -140,6 +151,7 @@ for c in "templates $work/tpl.npy" "GAN $work/gan.npy" "truth-vs-truth qcd2:vali
       --seed 3 | sed -n 's/^classifier-auc *//p')"
 done
 
-"$evgen" report qcd:validation "$work/gan.npy" -o "$work/fig6.html" --seed 3 --columns mass_gev \
+"$evgen" report qcd:validation "$gan_ratio_file" -o "$work/fig6.html" --seed 3 --columns mass_gev \
   -m jet-mass-sum-ratio -O jet-mass-sum-ratio.edges_gev="$edges" -O jet-mass-sum-ratio.max_n_track=26 \
+  -O jet-mass-sum-ratio.dressings="$dressings" \
   --figure "$work/fig6-none.json" --figure "$work/fig6-$half.json" --figure "$work/fig6-26.json"

@@ -173,6 +173,7 @@ absl::StatusOr<MetricOutcome> JetMassSumRatioMetric(const MetricOptions& options
   EVGEN_ASSIGN_OR_RETURN(config.max_n_track,
                          DoubleOption(options, "max_n_track", std::numeric_limits<double>::infinity(), 0,
                                       std::numeric_limits<double>::infinity()));
+  EVGEN_ASSIGN_OR_RETURN(config.generated_dressings, IntOption(options, "dressings", 1, 1, 1000));
   EVGEN_ASSIGN_OR_RETURN(JetMassSumResult r, JetMassSumRatio(reference, candidate, config));
   MetricOutcome out;
   out.name = "jet-mass-sum-ratio";

@@ -152,8 +152,9 @@ const std::vector<Entry>& Entries() {
        MassPeakMetric},
       {{"jet-mass-sum-ratio",
         "sum of the 4 leading jet masses, candidate/reference ratio with an optional N_track cut "
-        "(Fig. 6 of Lin, Bhimji, Nachman); value = the largest symmetrised ratio error",
-        {"edges_gev", "max_n_track"}},
+        "(Fig. 6 of Lin, Bhimji, Nachman); value = the largest symmetrised ratio error; dressings=K: the "
+        "candidate is K consecutive dressings of the same events, averaged",
+        {"edges_gev", "max_n_track", "dressings"}},
        JetMassSumRatioMetric},
       {{"mmd",
         "unbiased MMD^2 with a Gaussian, Breit-Wigner or multi-scale kernel, bootstrap error; samples "

@@ -463,16 +463,24 @@ absl::StatusOr<PeakFitResult> FitMassPeak(const Table& table, const std::vector<
 }
 
 absl::StatusOr<std::vector<double>> EventJetMassSums(const Table& jets, const JetMassSumConfig& config,
-                                                     std::vector<double>* weights, int64_t* n_events) {
+                                                     std::vector<double>* weights, int64_t* n_events,
+                                                     int dressings) {
   if (config.leading_jets < 1) {
     return absl::InvalidArgumentError(absl::StrCat("jet mass sum: leading_jets = ", config.leading_jets, " < 1"));
   }
+  if (dressings < 1 || jets.num_rows() % dressings != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("jet mass sum: dressings = ", dressings, " must be >= 1 and divide the table's ",
+                     jets.num_rows(), " rows (sample K times the reference's rows for K dressings)"));
+  }
+  const int64_t block_rows = jets.num_rows() / dressings;
   const char* what = "jet mass sum";
   EVGEN_ASSIGN_OR_RETURN(const int event_col, Column(jets, config.event_column, what));
   EVGEN_ASSIGN_OR_RETURN(const int jet_col, Column(jets, config.jet_column, what));
   EVGEN_ASSIGN_OR_RETURN(const int mass_col, Column(jets, config.mass_column, what));
   EVGEN_ASSIGN_OR_RETURN(const int track_col, Column(jets, config.n_track_column, what));
-  std::unordered_map<int64_t, size_t> index;
+  // One index per dressing: the same event id in two blocks is two events.
+  std::vector<std::unordered_map<int64_t, size_t>> index(static_cast<size_t>(dressings));
   std::vector<EventSum> events;
   for (int64_t r = 0; r < jets.num_rows(); ++r) {
     const float event = jets.at(r, event_col), jet = jets.at(r, jet_col);
@@ -480,10 +488,10 @@ absl::StatusOr<std::vector<double>> EventJetMassSums(const Table& jets, const Je
     if (!std::isfinite(event) || !std::isfinite(jet) || !std::isfinite(mass) || !std::isfinite(n_track)) {
       return absl::InvalidArgumentError(absl::StrCat("jet mass sum: row ", r, " has a non-finite value"));
     }
-    const auto [it, inserted] = index.emplace(std::llround(event), events.size());
+    const auto [it, inserted] = index[static_cast<size_t>(r / block_rows)].emplace(std::llround(event), events.size());
     if (inserted) {
       events.emplace_back();
-      events.back().weight = jets.weight(r);
+      events.back().weight = static_cast<double>(jets.weight(r)) / dressings;
     }
     EventSum& e = events[it->second];
     const int64_t j = std::llround(jet);
@@ -501,7 +509,7 @@ absl::StatusOr<std::vector<double>> EventJetMassSums(const Table& jets, const Je
     sums.push_back(e.mass_sum);
     weights->push_back(e.weight);
   }
-  *n_events = static_cast<int64_t>(events.size());
+  *n_events = static_cast<int64_t>(events.size()) / dressings;
   return sums;
 }
 
@@ -517,11 +525,11 @@ absl::StatusOr<JetMassSumResult> JetMassSumRatio(const Table& reference, const T
   const size_t n_bins = edges.size() - 1;
   JetMassSumResult result;
   result.bin_edges_gev = edges;
-  const auto fill = [&](const Table& table, const char* which, std::vector<double>* content,
+  const auto fill = [&](const Table& table, const char* which, int dressings, std::vector<double>* content,
                         std::vector<double>* error, int64_t* n_events, int64_t* n_selected,
                         double* outside) -> absl::Status {
     std::vector<double> weights;
-    absl::StatusOr<std::vector<double>> sums = EventJetMassSums(table, config, &weights, n_events);
+    absl::StatusOr<std::vector<double>> sums = EventJetMassSums(table, config, &weights, n_events, dressings);
     if (!sums.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(sums.status().message(), " (", which, " table)"));
     }
@@ -549,9 +557,9 @@ absl::StatusOr<JetMassSumResult> JetMassSumRatio(const Table& reference, const T
     if (config.normalize_per_event) *outside *= norm;
     return absl::OkStatus();
   };
-  EVGEN_RETURN_IF_ERROR(fill(reference, "reference", &result.reference, &result.reference_error,
+  EVGEN_RETURN_IF_ERROR(fill(reference, "reference", 1, &result.reference, &result.reference_error,
                              &result.reference_events, &result.reference_selected, &result.reference_outside));
-  EVGEN_RETURN_IF_ERROR(fill(generated, "generated", &result.generated, &result.generated_error,
+  EVGEN_RETURN_IF_ERROR(fill(generated, "generated", config.generated_dressings, &result.generated, &result.generated_error,
                              &result.generated_events, &result.generated_selected, &result.generated_outside));
   for (size_t b = 0; b < n_bins; ++b) {
     const double h = result.reference[b], g = result.generated[b];

@@ -142,6 +142,12 @@ struct JetMassSumConfig {
   std::string jet_column = "jet";
   std::string mass_column = "mass_gev";
   std::string n_track_column = "n_track";
+  // The generated table is this many consecutive equal blocks, each a
+  // dressing of the same events (evgen sample K*N --conditions-from reuses
+  // the N condition rows in turn). Each block's events count as events of
+  // their own with weight 1/K, so the prediction is the mean over dressings
+  // and its statistical error falls by sqrt(K); the reference's does not.
+  int generated_dressings = 1;
 };
 
 // JetMassSumResult, per bin b with reference content h_b +- s_h and
@@ -171,7 +177,7 @@ struct JetMassSumResult {
   int64_t reference_events = 0;  // distinct events in the table
   int64_t reference_selected = 0;  // events passing the N_track cut
   int64_t generated_events = 0;
-  int64_t generated_selected = 0;
+  int64_t generated_selected = 0;  // over all dressings
   double reference_outside = 0;  // selected weight outside the bin range
   double generated_outside = 0;
 };
@@ -179,10 +185,12 @@ struct JetMassSumResult {
 // EventJetMassSums returns, for each event of a jet table (in order of first
 // appearance) passing the cut, the sum of its leading jets' masses; `weights`
 // receives each event's weight (that of its first row) and `n_events` the
-// number of distinct events before the cut.
+// number of distinct events before the cut. With dressings K > 1 the rows
+// are K equal blocks whose events are told apart by block; each event's
+// weight is divided by K and `n_events` is per block.
 [[nodiscard]] absl::StatusOr<std::vector<double>> EventJetMassSums(
     const Table& jets, const JetMassSumConfig& config, std::vector<double>* weights,
-    int64_t* n_events);
+    int64_t* n_events, int dressings = 1);
 
 // JetMassSumRatio compares the generated with the reference jet table.
 // InvalidArgument for missing columns, bad edges, leading_jets < 1, or a

@@ -324,6 +324,49 @@ TEST(JetMassSumTest, RatioIsOneWithinErrors) {
               static_cast<double>(other->reference_selected) / other->reference_events, 0.02);
 }
 
+// Dressed stacks `copies` copies of the jet table, as evgen sample K*N
+// --conditions-from writes K dressings of N rows.
+Table Dressed(const Table& jets, int copies) {
+  Table out(jets.columns());
+  for (int k = 0; k < copies; ++k) {
+    for (int64_t r = 0; r < jets.num_rows(); ++r) out.AppendRow(jets.values().data() + r * jets.num_columns());
+  }
+  return out;
+}
+
+TEST(JetMassSumTest, DressingsAreAveragedAndShrinkTheGeneratedError) {
+  JetMassSumConfig cfg;
+  for (double edge = 0; edge <= 600; edge += 50) cfg.bin_edges_gev.push_back(edge);
+  cfg.max_n_track = 30;
+  const Table reference = RandomJets(5000, 1);
+  cfg.generated_dressings = 3;
+  absl::StatusOr<JetMassSumResult> three = JetMassSumRatio(reference, Dressed(reference, 3), cfg);
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ(three->generated_events, three->reference_events);
+  EXPECT_EQ(three->generated_selected, 3 * three->reference_selected);
+  int compared = 0;
+  for (size_t b = 0; b < three->ratio.size(); ++b) {
+    if (std::isnan(three->ratio[b]) || three->reference[b] == 0) continue;
+    ++compared;
+    EXPECT_NEAR(three->ratio[b], 1.0, 1e-12) << "bin " << b;
+    EXPECT_NEAR(three->generated_error[b], three->reference_error[b] / std::sqrt(3.0), 1e-12) << "bin " << b;
+  }
+  EXPECT_GE(compared, 4);
+  // Without the option the copies' jets merge into events of 12 leading
+  // jets: the sums move to higher bins.
+  cfg.generated_dressings = 1;
+  absl::StatusOr<JetMassSumResult> merged = JetMassSumRatio(reference, Dressed(reference, 3), cfg);
+  ASSERT_TRUE(merged.ok());
+  EXPECT_NE(merged->ratio, three->ratio);
+  // A table that is not K equal blocks is refused with the option named.
+  cfg.generated_dressings = 3;
+  Table odd = Dressed(reference, 3);
+  odd.AppendRow({0.f, 0.f, 10.f, 10.f});
+  const absl::Status refused = JetMassSumRatio(reference, odd, cfg).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("dressings = 3"), std::string::npos) << refused;
+}
+
 TEST(JetMassSumTest, RejectsBadInput) {
   const Table jets = JetTable({{0, 0, 10, 10}});
   JetMassSumConfig cfg;
