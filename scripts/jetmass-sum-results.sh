@@ -22,10 +22,12 @@
 # EVGEN_GAN_DERIVE (a column `evgen datasets derive` adds to the reference
 # before the GAN trains and samples on it, e.g. 'log_pt = log(pt_gev)' for a
 # condition on the log of the jet pT; the columns the metrics read are kept),
-# EVGEN_GAN_SEED (the GAN's training seed, default 1), EVGEN_GAN_DRESSINGS (K,
-# default 1: the Sigma m_J ratios of the GAN average K dressings of every
-# validation jet, so the GAN's own statistical error falls by sqrt(K); the
-# separation power and the classifier see one dressing).
+# EVGEN_GAN_SEED (the GAN's training seed, default 1), EVGEN_GAN_ENSEMBLE (M,
+# default 1: M GANs trained with seeds EVGEN_GAN_SEED .. + M - 1, whose
+# samples are pooled, so the prediction averages over trainings),
+# EVGEN_GAN_DRESSINGS (K, default 1: every member dresses each validation jet
+# K times). The GAN's figures read the pooled M * K dressings: its own
+# statistical error falls by sqrt(M K); the reference's does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +41,8 @@ edges=${EVGEN_EDGES:-0,200,300,400,500,600,800,1500}
 mkdir -p "$work"
 
 source scripts/start-evgend.sh
-start_evgend "$evgend" "$work"
+# Dressed GAN samples hold more rows than the server's default metric input limit.
+start_evgend "$evgend" "$work" --max-metric-rows 100000000
 echo "== evgend at $EVGEN_SERVER, data in $work/data"
 
 "$evgen" datasets generate qcd-multijet-events -n "$events" --seed 1 --name qcd > /dev/null
@@ -52,23 +55,55 @@ if [ -n "${EVGEN_GAN_DERIVE:-}" ]; then
   gan_data=qcd-gan
   gan_keep=(--keep pt_gev --keep eta)
 fi
+seed=${EVGEN_GAN_SEED:-1}
+members=${EVGEN_GAN_ENSEMBLE:-1}
+dressings=${EVGEN_GAN_DRESSINGS:-1}
+names=(gan)
+[ "$members" -gt 1 ] && names=($(seq -f gan-%g 1 "$members"))
 start=$SECONDS
-"$evgen" train gan --preset jetmass-gan-small --config "$gan_config" --dataset "$gan_data" --region control \
-  --name gan --seed "${EVGEN_GAN_SEED:-1}" --wait > /dev/null
-echo "-- trained the GAN in $((SECONDS - start)) s"
+for j in "${!names[@]}"; do
+  "$evgen" train gan --preset jetmass-gan-small --config "$gan_config" --dataset "$gan_data" --region control \
+    --name "${names[$j]}" --seed "$((seed + j))" --wait > /dev/null
+done
+echo "-- trained ${#names[@]} GAN(s) in $((SECONDS - start)) s"
 rows=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
 "$evgen" sample "$rows" --model tpl --conditions-from qcd --region validation --keep event --keep jet --keep n_track \
   --seed 2 -o "$work/tpl.npy" > /dev/null
-"$evgen" sample "$rows" --model gan --conditions-from "$gan_data" --region validation --keep event --keep jet \
-  --keep n_track "${gan_keep[@]}" --seed 2 -o "$work/gan.npy" > /dev/null
-dressings=${EVGEN_GAN_DRESSINGS:-1}
-gan_ratio_file=$work/gan.npy
-if [ "$dressings" -gt 1 ]; then
-  gan_ratio_file=$work/gan-dressed.npy
-  "$evgen" sample "$((dressings * rows))" --model gan --conditions-from "$gan_data" --region validation --keep event \
-    --keep jet --keep n_track --seed 2 -o "$gan_ratio_file" > /dev/null
+# Each member dresses every validation jet `dressings` times (the CLI reuses
+# the condition rows in turn); the members' files are stacked into gan.npy,
+# read as members * dressings dressings of the same events.
+for name in "${names[@]}"; do
+  "$evgen" sample "$((dressings * rows))" --model "$name" --conditions-from "$gan_data" --region validation \
+    --keep event --keep jet --keep n_track "${gan_keep[@]}" --seed 2 -o "$work/$name.npy" > /dev/null
+done
+total_dressings=$((members * dressings))
+if [ "$members" -gt 1 ]; then
+  python3 - "$work/gan.npy" $(printf "$work/%s.npy " "${names[@]}") <<'EOF'
+import ast, shutil, struct, sys
+def header(f):  # (header dict, offset of the data) of a .npy file
+    version = f.read(8)[6]
+    size = struct.unpack("<H" if version == 1 else "<I", f.read(2 if version == 1 else 4))[0]
+    return ast.literal_eval(f.read(size).decode()), f.tell()
+out, parts = sys.argv[1], sys.argv[2:]
+heads = []
+for p in parts:
+    with open(p, "rb") as f:
+        heads.append(header(f))
+h0 = heads[0][0]
+assert all(h["descr"] == h0["descr"] and h["shape"][1:] == h0["shape"][1:] and not h["fortran_order"] for h, _ in heads)
+shape = (sum(h["shape"][0] for h, _ in heads),) + tuple(h0["shape"][1:])
+text = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (h0["descr"], shape)
+text += " " * (-(10 + len(text) + 1) % 64) + "\n"
+with open(out, "wb") as o:
+    o.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode())
+    for p, (_, offset) in zip(parts, heads):
+        with open(p, "rb") as f:
+            f.seek(offset)
+            shutil.copyfileobj(f, o, 1 << 24)
+shutil.copyfile(parts[0] + ".columns", out + ".columns")
+EOF
 fi
-echo "-- $rows validation jets dressed by the templates and by the GAN ($dressings times for its Sigma m_J)"
+echo "-- $rows validation jets dressed by the templates and $total_dressings times by the GAN"
 
 # The working point on the reference's four leading validation jets: how
 # often N_track < 26 keeps a quark jet, a gluon jet, any jet; and the cut
@@ -114,7 +149,7 @@ half=$(cat "$work/half-cut")
 
 for cut in none "$half" 26; do
   ratio "$work/tpl.npy" "$cut" > "$work/ratio-tpl-$cut.json"
-  ratio "$gan_ratio_file" "$cut" "$dressings" > "$work/ratio-gan-$cut.json"
+  ratio "$work/gan.npy" "$cut" "$total_dressings" > "$work/ratio-gan-$cut.json"
   ratio qcd2:validation "$cut" > "$work/ratio-truth-$cut.json"
   python3 - "$work" "$cut" "$edges" <<'EOF'
 import json, sys
@@ -151,7 +186,7 @@ for c in "templates $work/tpl.npy" "GAN $work/gan.npy" "truth-vs-truth qcd2:vali
       --seed 3 | sed -n 's/^classifier-auc *//p')"
 done
 
-"$evgen" report qcd:validation "$gan_ratio_file" -o "$work/fig6.html" --seed 3 --columns mass_gev \
+"$evgen" report qcd:validation "$work/gan.npy" -o "$work/fig6.html" --seed 3 --columns mass_gev \
   -m jet-mass-sum-ratio -O jet-mass-sum-ratio.edges_gev="$edges" -O jet-mass-sum-ratio.max_n_track=26 \
-  -O jet-mass-sum-ratio.dressings="$dressings" \
+  -O jet-mass-sum-ratio.dressings="$total_dressings" \
   --figure "$work/fig6-none.json" --figure "$work/fig6-$half.json" --figure "$work/fig6-26.json"
