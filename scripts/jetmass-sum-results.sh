@@ -176,6 +176,21 @@ json.dump(fig, open("%s/fig6-%s.json" % (work, cut), "w"), indent=1)
 EOF
 done
 
+# The members one by one: their spread is the ensemble's training uncertainty.
+if [ "$members" -gt 1 ]; then
+  echo
+  echo "== each member alone, N_track < 26 on all four leading jets: error (ratio) in the three highest bins"
+  for name in "${names[@]}"; do
+    ratio "$work/$name.npy" 26 "$dressings" > "$work/ratio-$name-26.json"
+    python3 - "$work/ratio-$name-26.json" "$name" "$edges" <<'EOF'
+import json, sys
+d, name, edges = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3].split(",")
+cell = lambda b: "-" if d["ratio"][b] is None else "%.3f (%.2f)" % (d["symmetrized_error"][b], d["ratio"][b])
+print("   %-8s %s" % (name, "   ".join("%s-%s: %s" % (edges[b], edges[b + 1], cell(b)) for b in range(len(edges) - 4, len(edges) - 1))))
+EOF
+  done
+fi
+
 echo
 echo "== separation power (0 = identical) and classifier AUC on pT, eta, N_track, mass (0.5 = indistinguishable)"
 echo "   against the reference's validation jets"
