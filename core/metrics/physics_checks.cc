@@ -488,6 +488,14 @@ absl::StatusOr<std::vector<double>> EventJetMassSums(const Table& jets, const Je
     if (!std::isfinite(event) || !std::isfinite(jet) || !std::isfinite(mass) || !std::isfinite(n_track)) {
       return absl::InvalidArgumentError(absl::StrCat("jet mass sum: row ", r, " has a non-finite value"));
     }
+    // A dressing repeats the first block's rows in order; anything else is
+    // not K dressings of the same events and would be averaged wrongly.
+    if (r >= block_rows && event != jets.at(r % block_rows, event_col)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "jet mass sum: dressings = ", dressings, " but row ", r, " has event ", event, " where row ",
+          r % block_rows, " of the first block has event ", jets.at(r % block_rows, event_col),
+          ": the table is not ", dressings, " dressings of the same events in the same order"));
+    }
     const auto [it, inserted] = index[static_cast<size_t>(r / block_rows)].emplace(std::llround(event), events.size());
     if (inserted) {
       events.emplace_back();

@@ -186,8 +186,9 @@ struct JetMassSumResult {
 // appearance) passing the cut, the sum of its leading jets' masses; `weights`
 // receives each event's weight (that of its first row) and `n_events` the
 // number of distinct events before the cut. With dressings K > 1 the rows
-// are K equal blocks whose events are told apart by block; each event's
-// weight is divided by K and `n_events` is per block.
+// are K equal blocks, each repeating the first block's event ids row by row
+// (InvalidArgument otherwise), whose events are told apart by block; each
+// event's weight is divided by K and `n_events` is per block.
 [[nodiscard]] absl::StatusOr<std::vector<double>> EventJetMassSums(
     const Table& jets, const JetMassSumConfig& config, std::vector<double>* weights,
     int64_t* n_events, int dressings = 1);

@@ -365,6 +365,13 @@ TEST(JetMassSumTest, DressingsAreAveragedAndShrinkTheGeneratedError) {
   const absl::Status refused = JetMassSumRatio(reference, odd, cfg).status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(refused.message().find("dressings = 3"), std::string::npos) << refused;
+  // So is one whose blocks are not the same events in the same order.
+  cfg.generated_dressings = 2;
+  Table shuffled = Dressed(reference, 2);
+  std::swap(shuffled.mutable_values()[0], shuffled.mutable_values()[(shuffled.num_rows() - 1) * shuffled.num_columns()]);
+  const absl::Status mismatched = JetMassSumRatio(reference, shuffled, cfg).status();
+  EXPECT_EQ(mismatched.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(mismatched.message().find("not 2 dressings of the same events"), std::string::npos) << mismatched;
 }
 
 TEST(JetMassSumTest, RejectsBadInput) {
