@@ -16,14 +16,18 @@
 //   (d) many small requests through evgend: 8 clients each asking several
 //       times for a few hundred events (new seed each time), with dynamic
 //       batching off (--batch-delay-us -1), at the default (0: share passes
-//       with requests already waiting) and with a 2 ms queue delay.
+//       with requests already waiting) and with a 2 ms queue delay;
+//   (e) (b) and (c) in reduced precision (Model::ForInference): bf16 on the
+//       CPU; fp32, bf16 and fp16 on the GPU with --device cuda (the core-only
+//       build), each with its check against fp32 (the largest deviation, in
+//       standard deviations of a target column).
 // It prints each figure, the ratios b/a and c/a against the best raw forward
 // one at a time and against the best of all (two side by side), and the medians of
 // --repeats runs. Without the server (the core-only build for GPU machines)
 // it measures (a) and (b).
 //
 // Usage: evgen_bench_sample_throughput [--rows N] [--repeats R] [--only ttbar|jetmass]
-//                                      [--server-threads T] [--small-rows N]
+//                                      [--server-threads T] [--small-rows N] [--device cpu|cuda]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -70,6 +74,7 @@ struct Options {
   std::string only;
   int server_threads = 1;
   int64_t small_rows = 256;
+  std::string device = "cpu";
 };
 
 struct Arch {
@@ -189,6 +194,37 @@ double CoreSampler(const Model& model, const Table& conditions, int64_t rows, co
   return rows / s;
 }
 
+// (e): the core sampler of the model's copy for `precision` on `device`, in
+// every arrangement on the CPU (one on a GPU); returns the best events/s, 0
+// when the copy is refused.
+double ReducedCoreSampler(const Model& model, const Table& conditions, int64_t rows, const std::string& device,
+                          const std::string& precision, int repeats) {
+  evgen::InferenceTarget target;
+  target.device = device == "cuda" ? "cuda:0" : "cpu";
+  target.precision = precision;
+  auto copy = model.ForInference(target);
+  if (!copy.ok()) {
+    std::printf("  (e) %s on %s refused: %s\n", precision.c_str(), device.c_str(), copy.status().ToString().c_str());
+    return 0;
+  }
+  double largest = 0;
+  const nlohmann::json check = (*copy)->Describe()["inference"]["check"];
+  for (const auto& [column, deviation] : check.value("deviation", nlohmann::json::object()).items()) {
+    largest = std::max(largest, deviation.get<double>());
+  }
+  double best = 0;
+  for (const Arrangement& how : kArrangements) {
+    if (device == "cuda" && how.side_by_side) continue;
+    const double rate = CoreSampler(**copy, conditions, rows, how, repeats);
+    std::printf("  (e) core sampler %s on %s, %-13s %10.3g events/s\n", precision.c_str(), device.c_str(),
+                how.Name().c_str(), rate);
+    best = std::max(best, rate);
+  }
+  std::printf("  (e) check against fp32: largest deviation %.4f standard deviations (%d paired rows)\n", largest,
+              check.value("rows", 0));
+  return best;
+}
+
 #ifdef EVGEN_BENCH_WITH_SERVER
 void CheckOk(const absl::Status& s, const char* what) {
   if (!s.ok()) Fail(std::string(what) + ": " + s.ToString());
@@ -233,7 +269,8 @@ void TrainOnService(evgen::EvgenClient& client, const Arch& arch) {
 }
 
 // (c): `clients` concurrent Sample streams of rows / clients each.
-double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clients, int repeats) {
+double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clients, int repeats,
+                      const std::string& precision = "") {
   const double seconds = MedianSeconds(repeats, [&] {
     std::vector<std::thread> threads;
     std::atomic<int64_t> received{0};
@@ -244,6 +281,7 @@ double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clie
         r.set_model(arch.name);
         r.set_n(rows / clients);
         r.set_seed(static_cast<uint64_t>(c + 1));
+        r.set_precision(precision);
         if (!arch.conditions.empty()) r.mutable_conditions_from()->set_dataset(arch.name);
         CheckOk(client.Sample(r,
                               [&](const evgen::v1::SampleChunk& chunk) {
@@ -318,9 +356,11 @@ Options Parse(int argc, char** argv) {
       o.server_threads = std::atoi(argv[i + 1]);
     } else if (!std::strcmp(argv[i], "--small-rows")) {
       o.small_rows = std::atoll(argv[i + 1]);
+    } else if (!std::strcmp(argv[i], "--device")) {
+      o.device = argv[i + 1];
     } else {
       Fail(std::string("unknown option ") + argv[i] +
-           " (--rows, --repeats, --only, --server-threads, --small-rows)");
+           " (--rows, --repeats, --only, --server-threads, --small-rows, --device)");
     }
   }
   return o;
@@ -366,11 +406,24 @@ int main(int argc, char** argv) {
       b = std::max(b, rate);
     }
     std::printf("  (b) best core sampler: %.3g events/s, b/a %s\n", b, ratios(b).c_str());
+    const std::vector<std::string> reduced =
+        options.device == "cuda" ? std::vector<std::string>{"fp32", "bf16", "fp16"} : std::vector<std::string>{"bf16"};
+    for (const std::string& precision : reduced) {
+      const double e = ReducedCoreSampler(*model, ConditionsOf(arch, *data), rows, options.device, precision,
+                                          options.repeats);
+      std::printf("  (e) best core sampler %s on %s: %.3g events/s, e/a %s, e/b %.2f\n", precision.c_str(),
+                  options.device.c_str(), e, ratios(e).c_str(), e / b);
+    }
 #ifdef EVGEN_BENCH_WITH_SERVER
     TrainOnService(setup, arch);
     for (int clients : {1, 8}) {
       const double c = ThroughService(service, arch, rows, clients, options.repeats);
       std::printf("  (c) evgend, %d client%s: %.3g events/s, c/a %s\n", clients, clients > 1 ? "s" : " ", c,
+                  ratios(c).c_str());
+    }
+    for (int clients : {1, 8}) {
+      const double c = ThroughService(service, arch, rows, clients, options.repeats, "bf16");
+      std::printf("  (e) evgend bf16, %d client%s: %.3g events/s, c/a %s\n", clients, clients > 1 ? "s" : " ", c,
                   ratios(c).c_str());
     }
     std::printf("  evgend peak RSS so far: %.0f MiB (--intra-op-threads %d)\n",

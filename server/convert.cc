@@ -167,6 +167,8 @@ absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request) {
   spec.keep_columns.assign(request.keep_columns().begin(), request.keep_columns().end());
   spec.refuse_out_of_range = request.refuse_out_of_range();
   spec.with_log_density = request.with_log_density();
+  spec.device = request.device();
+  spec.precision = request.precision();
   return spec;
 }
 

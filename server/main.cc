@@ -119,6 +119,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-metric-rows", config.max_metric_rows,
                  "largest table one side of a metric call may hold (bounds a metric's memory)")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--precision-tolerance", config.precision_tolerance,
+                 "a bf16/fp16 sample request is refused when the model in that precision deviates from fp32 "
+                 "by more than this many standard deviations in any column (mean |difference| on paired rows)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   if (::pipe(stop_pipe) != 0) {

@@ -23,9 +23,6 @@ using SamplePlanStream = TableStreamPlan<v1::SampleChunk>;
 // streams its rows in chunks of the requested size.
 absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::SampleRequest& request) {
   EVGEN_RETURN_IF_ERROR(CheckSampleCount(state, request.n(), "n"));
-  // Sampling runs where the model lives; the field is still checked, so a
-  // request for a device this server lacks fails instead of running elsewhere.
-  EVGEN_RETURN_IF_ERROR(ResolveDevice(request.device()).status());
   EVGEN_ASSIGN_OR_RETURN(int64_t chunk_bytes, CheckChunkBytes(state, request.max_chunk_bytes()));
   EVGEN_ASSIGN_OR_RETURN(SampleSpec spec, FromProto(request));
   spec.chunk_value_bytes = chunk_bytes - kChunkOverheadBytes;

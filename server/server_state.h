@@ -61,6 +61,9 @@ struct ServerConfig {
   int64_t max_metric_rows = 10'000'000;      // per side of a Compare or EvaluateModel
   int64_t dataset_cache_bytes = int64_t{1} << 30;  // datasets kept in memory
   int64_t model_cache_bytes = int64_t{1} << 30;    // loaded models kept in memory
+  // Standard deviations a reduced-precision sample may deviate from fp32
+  // (ModelStoreConfig::precision_tolerance).
+  double precision_tolerance = 0.01;
   std::string parse_helper;                  // evgen-parse-table; "" = beside evgend
   std::string auth_tokens;                   // --auth-tokens file; "" = open (anonymous admin)
   // TLS: certificate chain and private key (PEM files) of the gRPC port; with
@@ -72,7 +75,7 @@ struct ServerState {
   explicit ServerState(const ServerConfig& c)
       : config(c),
         datasets(c.data_dir + "/datasets", DatasetStoreConfig{c.dataset_cache_bytes}),
-        models(c.data_dir + "/models", ModelStoreConfig{c.model_cache_bytes}),
+        models(c.data_dir + "/models", ModelStoreConfig{c.model_cache_bytes, c.precision_tolerance}),
         job_store(c.data_dir + "/jobs"),
         jobs(&job_store,
              JobManagerConfig{c.training_workers, c.max_queued_jobs, c.data_dir + "/checkpoints"}),

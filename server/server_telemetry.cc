@@ -26,6 +26,7 @@ void SetLimits(const ServerConfig& c) {
       {"max_metric_rows", static_cast<double>(c.max_metric_rows)},
       {"dataset_cache_bytes", static_cast<double>(c.dataset_cache_bytes)},
       {"model_cache_bytes", static_cast<double>(c.model_cache_bytes)},
+      {"precision_tolerance", c.precision_tolerance},
       {"drain_notice_seconds", static_cast<double>(c.drain_notice_seconds)},
       {"drain_seconds", static_cast<double>(c.drain_seconds)},
       {"intra_op_threads", static_cast<double>(c.intra_op_threads)},

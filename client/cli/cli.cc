@@ -642,6 +642,9 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
                    [req](int64_t) { req->set_with_log_density(true); },
                    "add a log_density column: log p(x | c) of each event under the model (flows, cINNs)");
   sample->add_option("--device", *req->mutable_device(), "device to sample on: auto, cpu or cuda (the server's)");
+  sample->add_option("--precision", *req->mutable_precision(),
+                     "fp32 (default: the model's exact bytes), bf16 or fp16 (GPU): faster where the hardware has it; "
+                     "refused when the model in it deviates from fp32 by more than the server's --precision-tolerance");
   sample->callback([&run, req, n, seed, conditions_file, out, write_options, keep] {
     run.command = [&run, req, n, seed, conditions_file, out, write_options, keep](EvgenClient& client) -> absl::Status {
       req->set_n(*n);

@@ -17,6 +17,11 @@ absl::StatusOr<std::vector<double>> Model::LogDensity(const Table&) const {
   return absl::FailedPreconditionError(absl::StrCat(kind(), " models have no density"));
 }
 
+absl::StatusOr<std::unique_ptr<Model>> Model::ForInference(const InferenceTarget& target) const {
+  return absl::UnimplementedError(absl::StrCat("precision/device: ", kind(), " models sample in fp32 on the cpu only; ",
+                                               target.precision, " on ", target.device, " was asked for"));
+}
+
 absl::StatusOr<std::vector<int64_t>> Model::SetSizes(const Table& conditions, int64_t sets, uint64_t,
                                                      int64_t first) const {
   if (samples_sets()) {

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,24 @@ struct FitContext {
   // caller can save what it keeps beside it (the training log).
   std::function<void(int64_t step)> on_checkpoint = [](int64_t) {};
 };
+
+// InferenceTarget is where, and in which floating-point precision, a model's
+// networks run when it samples. A model trains and is stored in float32 on
+// the CPU; other targets are copies of it made for sampling
+// (Model::ForInference).
+struct InferenceTarget {
+  std::string device = "cpu";     // "cpu" or "cuda:0"
+  std::string precision = "fp32";  // "fp32", "bf16" or "fp16"
+  // A reduced-precision copy is refused when its samples deviate from the
+  // float32 model's by more than this many standard deviations in any
+  // target column (mean |reduced - fp32| over paired check rows).
+  double tolerance = 0.01;
+  bool IsDefault() const { return device == "cpu" && precision == "fp32"; }
+  std::string Key() const { return device + "/" + precision; }
+};
+
+// kPrecisions lists the precisions a sample request may ask for.
+inline constexpr const char* kPrecisions = "fp32, bf16, fp16";
 
 class Model {
  public:
@@ -148,6 +167,16 @@ class Model {
                                                 int64_t first_row) const {
     return Sample(conditions, conditions.num_rows(), seed, first_row);
   }
+
+  // ForInference returns a copy of this fitted model whose Sample runs on
+  // target.device in target.precision. Its samples keep every property of
+  // Sample above (chunk-independent, seed-reproducible) on that target; a
+  // reduced precision changes the bytes, so the copy is first checked
+  // against the float32 model on paired rows (same noise, same conditions)
+  // and refused with FailedPrecondition, giving the deviation and the
+  // tolerance, when it strays too far. The default is Unimplemented: the
+  // family samples in float32 on the CPU only.
+  [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Model>> ForInference(const InferenceTarget& target) const;
 
   // LogDensity returns, for each row of `events`, the model's log density
   // log p(x | c) of its target columns x given its condition columns c (both

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/data/device.h"
 #include "core/status_macros.h"
 #include "core/util/stop_check.h"
 
@@ -39,6 +40,28 @@ constexpr char kLogDensityColumn[] = "log_density";
 // AddLogDensity appends log p(x | c) of the generated rows, evaluated by
 // the model's density on the rows as they leave the sampler (float32), so
 // the column is what `evgen density` would give for the same file.
+// LoadForSampling loads the model for the request's device and precision.
+// "auto" (or no device) means the GPU when there is one and the family can
+// sample there, else the CPU; an explicit device or a reduced precision the
+// family cannot give is refused.
+absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> LoadForSampling(const SampleSpec& spec,
+                                                                                      ModelStore& models) {
+  InferenceTarget target;
+  if (!spec.precision.empty()) target.precision = spec.precision;
+  if (target.precision != "fp32" && target.precision != "bf16" && target.precision != "fp16") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("precision: '", spec.precision, "' is not one of ", kPrecisions));
+  }
+  EVGEN_ASSIGN_OR_RETURN(DeviceInfo device, ResolveDevice(spec.device));
+  target.device = device.name;
+  auto loaded = models.LoadFor(spec.model, spec.version, target);
+  const bool automatic = spec.device.empty() || spec.device == "auto";
+  if (absl::IsUnimplemented(loaded.status()) && automatic && target.precision == "fp32") {
+    return models.Load(spec.model, spec.version);
+  }
+  return loaded;
+}
+
 absl::StatusOr<Table> AddLogDensity(const Model& model, Table rows) {
   EVGEN_ASSIGN_OR_RETURN(std::vector<double> log_p, model.LogDensity(rows));
   EVGEN_RETURN_IF_ERROR(rows.AppendColumn(kLogDensityColumn, std::vector<float>(log_p.begin(), log_p.end())));
@@ -135,7 +158,7 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   if (spec.n <= 0) return absl::InvalidArgumentError(absl::StrCat("n: must be >= 1, got ", spec.n));
   if (spec.model.empty()) return absl::InvalidArgumentError("model: must name a stored model");
   SamplePlan plan;
-  EVGEN_ASSIGN_OR_RETURN(auto loaded, models.Load(spec.model, spec.version));
+  EVGEN_ASSIGN_OR_RETURN(auto loaded, LoadForSampling(spec, models));
   plan.record_ = std::move(loaded.first);
   plan.model_ = std::move(loaded.second);
   if (batchers != nullptr) plan.batcher_ = batchers->For(plan.model_);

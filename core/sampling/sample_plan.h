@@ -57,6 +57,12 @@ struct SampleSpec {
   // under the model (models with a density only), for importance weights
   // and unweighting without a second call.
   bool with_log_density = false;
+  // Where the model's networks run ("", "auto", "cpu" or "cuda") and in
+  // which precision ("" or "fp32", "bf16", "fp16"; Model::ForInference).
+  // Float32 on the CPU gives the stored model's bytes; another target gives
+  // its own, reproducible on that target.
+  std::string device;
+  std::string precision;
   // Bytes of float32 values one chunk may hold (the transport's bound); 0:
   // one chunk of all n rows.
   int64_t chunk_value_bytes = 0;

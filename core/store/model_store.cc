@@ -138,24 +138,53 @@ absl::StatusOr<ModelRecord> ModelStore::GetRecord(const std::string& name, int v
 
 absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore::Load(
     const std::string& name, int version) {
+  return LoadFor(name, version, InferenceTarget{});
+}
+
+absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore::LoadFor(
+    const std::string& name, int version, InferenceTarget target) {
   EVGEN_ASSIGN_OR_RETURN(ModelRecord record, GetRecord(name, version));
-  ByteLru<std::pair<std::string, int>, const Model>::Dropped dropped;  // freed after unlocking
+  ByteLru<CacheKey, const Model>::Dropped dropped;  // freed after unlocking
   std::lock_guard<std::mutex> lock(mu_);
-  const auto key = std::make_pair(record.name, record.version);
+  if (target.IsDefault()) {
+    EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, LoadLocked(record, &dropped));
+    return std::make_pair(record, model);
+  }
+  const CacheKey key(record.name, record.version, target.Key());
+  if (std::shared_ptr<const Model> cached = cache_.Find(key)) return std::make_pair(record, cached);
+  if (auto it = refused_.find(key); it != refused_.end()) return it->second;
+  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, LoadLocked(record, &dropped));
+  target.tolerance = precision_tolerance_;
+  absl::StatusOr<std::unique_ptr<Model>> copy = model->ForInference(target);
+  if (!copy.ok()) {
+    refused_[key] = copy.status();
+    return copy.status();
+  }
+  std::shared_ptr<const Model> shared = *std::move(copy);
+  cache_.Insert(key, shared, DirectoryBytes(absl::StrCat(DirOf(name), "/", record.version)), &dropped);
+  ModelCacheMetrics().bytes.Set(static_cast<double>(cache_.bytes()));
+  return std::make_pair(record, shared);
+}
+
+// LoadLocked returns the stored model of `record` from the cache or its
+// directory; mu_ is held, and what the cache evicts goes to `dropped`.
+absl::StatusOr<std::shared_ptr<const Model>> ModelStore::LoadLocked(const ModelRecord& record,
+                                                                    ByteLru<CacheKey, const Model>::Dropped* dropped) {
+  const CacheKey key(record.name, record.version, "");
   const telemetry::CacheMetrics& metrics = ModelCacheMetrics();
   if (std::shared_ptr<const Model> cached = cache_.Find(key)) {
     metrics.hits.Increment();
-    return std::make_pair(record, cached);
+    return cached;
   }
   metrics.misses.Increment();
-  const std::string dir = absl::StrCat(DirOf(name), "/", record.version);
+  const std::string dir = absl::StrCat(DirOf(record.name), "/", record.version);
   EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, CreateModel(record.kind, record.config));
   EVGEN_RETURN_IF_ERROR(model->Load(dir));
   std::shared_ptr<const Model> shared = std::move(model);
   // A loaded model is about as large as its saved files.
-  cache_.Insert(key, shared, DirectoryBytes(dir), &dropped);
+  cache_.Insert(key, shared, DirectoryBytes(dir), dropped);
   metrics.bytes.Set(static_cast<double>(cache_.bytes()));
-  return std::make_pair(record, shared);
+  return shared;
 }
 
 std::vector<ModelRecord> ModelStore::List() const {
@@ -178,14 +207,16 @@ std::vector<ModelRecord> ModelStore::List() const {
 absl::Status ModelStore::Delete(const std::string& name, int version) {
   EVGEN_RETURN_IF_ERROR(ValidateName("model", name));
   if (version != 0) EVGEN_RETURN_IF_ERROR(GetRecord(name, version).status());
-  ByteLru<std::pair<std::string, int>, const Model>::Dropped dropped;  // freed after unlocking
+  ByteLru<CacheKey, const Model>::Dropped dropped;  // freed after unlocking
   std::lock_guard<std::mutex> lock(mu_);
   if (Versions(name).empty()) return absl::NotFoundError(absl::StrCat("model: '", name, "' not found"));
-  cache_.EraseIf(
-      [&](const std::pair<std::string, int>& key) {
-        return key.first == name && (version == 0 || key.second == version);
-      },
-      &dropped);
+  const auto dropped_by_delete = [&](const CacheKey& key) {
+    return std::get<0>(key) == name && (version == 0 || std::get<1>(key) == version);
+  };
+  cache_.EraseIf(dropped_by_delete, &dropped);
+  for (auto it = refused_.begin(); it != refused_.end();) {
+    it = dropped_by_delete(it->first) ? refused_.erase(it) : std::next(it);
+  }
   ModelCacheMetrics().bytes.Set(static_cast<double>(cache_.bytes()));
   const std::string dir = version == 0 ? DirOf(name) : absl::StrCat(DirOf(name), "/", version);
   return RemoveDirAtomically(root_, dir);

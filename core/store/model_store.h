@@ -13,9 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,12 +50,14 @@ struct ModelRecord {
 
 struct ModelStoreConfig {
   int64_t cache_bytes = int64_t{1} << 30;
+  // InferenceTarget::tolerance for the reduced-precision copies LoadFor makes.
+  double precision_tolerance = 0.01;
 };
 
 class ModelStore {
  public:
   explicit ModelStore(std::string root, ModelStoreConfig config = {})
-      : root_(std::move(root)), cache_(config.cache_bytes) {}
+      : root_(std::move(root)), precision_tolerance_(config.precision_tolerance), cache_(config.cache_bytes) {}
 
   [[nodiscard]] absl::Status Init();
   // Put saves `model` as the next version of record.name and returns the
@@ -64,6 +68,13 @@ class ModelStore {
   [[nodiscard]] absl::StatusOr<ModelRecord> GetRecord(const std::string& name, int version) const;
   [[nodiscard]] absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> Load(
       const std::string& name, int version);
+  // LoadFor is Load for sampling on `target` (device and precision; its
+  // tolerance is the store's): the model's copy made by
+  // Model::ForInference, cached beside the stored model and dropped with
+  // it. A refused copy is remembered too, so a failed precision check is
+  // not repeated on every request.
+  [[nodiscard]] absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> LoadFor(
+      const std::string& name, int version, InferenceTarget target);
   std::vector<ModelRecord> List() const;
   // Delete removes one version, or every version when version is 0.
   [[nodiscard]] absl::Status Delete(const std::string& name, int version);
@@ -72,9 +83,16 @@ class ModelStore {
   std::string DirOf(const std::string& name) const { return root_ + "/" + name; }
   std::vector<int> Versions(const std::string& name) const;
 
+  // (name, version, InferenceTarget::Key()); "" for the stored model itself.
+  using CacheKey = std::tuple<std::string, int, std::string>;
+  [[nodiscard]] absl::StatusOr<std::shared_ptr<const Model>> LoadLocked(
+      const ModelRecord& record, ByteLru<CacheKey, const Model>::Dropped* dropped);
+
   std::string root_;
+  double precision_tolerance_;
   mutable std::mutex mu_;
-  ByteLru<std::pair<std::string, int>, const Model> cache_;
+  ByteLru<CacheKey, const Model> cache_;
+  std::map<CacheKey, absl::Status> refused_;  // copies ForInference refused
 };
 
 }  // namespace evgen

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "client/evgen_client.h"
+#include "core/io/table_file.h"
 #include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
@@ -92,6 +93,54 @@ TEST_F(GanSamplingTest, EveryKindSamplesConditionallyAndReproducibly) {
     r.set_seed(10);
     EXPECT_NE(Collect(r, &columns), big);
   }
+}
+
+// bf16 through the service and the CLI: its own bytes, the same for the same
+// seed whatever the chunks, close to fp32 (the server checked it before
+// sampling); unknown precisions and fp16 without a GPU are refused by name.
+TEST_F(GanSamplingTest, ReducedPrecisionSamplesAreCheckedAndReproducible) {
+  Train("gan", "jm-bf16", "qcd",
+        R"({"condition_columns": ["pt_gev", "eta", "n_track"], "target_columns": ["mass_gev"],
+            "generator": {"hidden": [16, 16], "dropout": 0.5}, "discriminator": {"hidden": [16]},
+            "steps": 20, "batch_size": 128})");
+  v1::SampleRequest r;
+  r.set_model("jm-bf16");
+  r.set_n(3000);
+  r.set_seed(9);
+  r.mutable_conditions_from()->set_dataset("qcd");
+  std::vector<std::string> columns;
+  const std::vector<float> fp32 = Collect(r, &columns);
+  r.set_precision("bf16");
+  const std::vector<float> bf16 = Collect(r, &columns);
+  ASSERT_EQ(bf16.size(), fp32.size());
+  EXPECT_NE(bf16, fp32);
+  double mean_fp32 = 0, mean_bf16 = 0;
+  for (size_t i = 3; i < bf16.size(); i += 4) {
+    mean_fp32 += fp32[i] / 3000.0;
+    mean_bf16 += bf16[i] / 3000.0;
+  }
+  EXPECT_NEAR(mean_bf16, mean_fp32, 0.01 * std::abs(mean_fp32));
+  r.set_max_chunk_bytes(8192);
+  EXPECT_EQ(Collect(r, &columns), bf16) << "chunking changed the bf16 sample";
+
+  EvgenClient client(server_->address());
+  const auto refused = [&](const std::string& precision) {
+    r.set_precision(precision);
+    return client.Sample(r, [](const v1::SampleChunk&) { return absl::OkStatus(); });
+  };
+  const absl::Status unknown = refused("fp64");
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.message().find("precision: 'fp64' is not one of fp32, bf16, fp16"), std::string::npos) << unknown;
+  const absl::Status fp16 = refused("fp16");
+  EXPECT_NE(fp16.message().find("fp16"), std::string::npos) << fp16;
+
+  const std::string out = *dir_ + "/bf16.npy";
+  CliResult cli = RunCliCapture(server_->address(), {"sample", "3000", "--model", "jm-bf16", "--seed", "9",
+                                                     "--conditions-from", "qcd", "--precision", "bf16", "-o", out});
+  ASSERT_EQ(cli.code, 0) << cli.err;
+  absl::StatusOr<Table> file = ReadTableFile(out);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->values(), bf16);
 }
 
 TEST_F(GanSamplingTest, UnconditionalTtbarGanSamplesOnShellEvents) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <mutex>
 
 #include <torch/torch.h>
@@ -77,11 +78,14 @@ class GanModel final : public Model {
   absl::StatusOr<Table> Sample(const Table& conditions, int64_t rows, uint64_t seed,
                                int64_t first_row) const override;
   std::vector<absl::StatusOr<Table>> SampleShared(const std::vector<SampleShare>& shares) const override;
+  absl::StatusOr<std::unique_ptr<Model>> ForInference(const InferenceTarget& target) const override;
   json Describe() const override;
   absl::Status Save(const std::string& dir) const override;
   absl::Status Load(const std::string& dir) override;
 
  private:
+  Table CheckConditions(int64_t rows) const;
+  absl::Status CheckAgainst(const GanModel& reference, const InferenceTarget& target);
   absl::StatusOr<Table> ModelSpace(const Table& train);
   void FitConditionScaling(const Table& space);
   torch::Tensor Conditions(const Table& table, int64_t rows) const;
@@ -105,7 +109,35 @@ class GanModel final : public Model {
   Network generator_;
   json fit_summary_ = json::object();
   bool fitted_ = false;
+  // Where the generator runs and in which precision (ForInference); the
+  // stored model is float32 on the CPU.
+  std::string device_ = "cpu";
+  torch::ScalarType dtype_ = torch::kFloat32;
+  json inference_check_ = json::object();
 };
+
+// InitMutex guards LibTorch's global generator while networks are built:
+// initial weights come from it, so concurrent jobs stay reproducible only if
+// seeding and building happen under one lock.
+std::mutex& InitMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+// PrecisionType maps a precision name to its LibTorch type. float16 has no
+// CPU matrix kernels in LibTorch, so it is refused there.
+absl::StatusOr<torch::ScalarType> PrecisionType(const InferenceTarget& target) {
+  if (target.precision == "fp32") return torch::kFloat32;
+  if (target.precision == "bf16") return torch::kBFloat16;
+  if (target.precision == "fp16") {
+    if (target.device == "cpu") {
+      return absl::InvalidArgumentError("precision: 'fp16' runs on a GPU only; on the cpu ask for bf16 or fp32");
+    }
+    return torch::kHalf;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("precision: '", target.precision, "' is not one of ", kPrecisions));
+}
 
 json RangesToJson(const std::vector<Model::ConditionRange>& ranges) {
   json out = json::array();
@@ -216,7 +248,11 @@ void GanModel::AppendSpans(const torch::Tensor& cond, uint64_t seed, int64_t fir
 torch::Tensor GanModel::RunPass(const std::vector<PassSpan>& spans) const {
   const int64_t dim = noise_.dim;
   const int64_t n_cond = static_cast<int64_t>(config_.condition_columns.size());
-  torch::Tensor input = torch::zeros({config_.sample_block_rows, dim + n_cond}, torch::kFloat32);
+  // On a GPU the pass is assembled in pinned memory, so that its copy to the
+  // device is asynchronous.
+  const bool on_cpu = device_ == "cpu";
+  torch::Tensor input = torch::zeros({config_.sample_block_rows, dim + n_cond},
+                                     torch::TensorOptions(torch::kFloat32).pinned_memory(!on_cpu));
   std::vector<MlpImpl::KeyedRows> masks;
   for (const PassSpan& s : spans) {
     torch::Tensor rows = input.slice(0, s.position, s.position + s.rows);
@@ -225,7 +261,10 @@ torch::Tensor GanModel::RunPass(const std::vector<PassSpan>& spans) const {
     masks.push_back({s.dropout_key, s.first_row, s.position, s.rows});
   }
   const bool dropout = config_.sampling_dropout && g_spec_.dropout > 0 && generator_.mlp;
-  return dropout ? generator_.mlp->ForwardWithKeyedDropout(input, masks) : generator_.forward(input);
+  // No copy for float32 on the CPU: to() returns the tensor itself.
+  input = input.to(torch::Device(device_), dtype_, /*non_blocking=*/!on_cpu);
+  const torch::Tensor out = dropout ? generator_.mlp->ForwardWithKeyedDropout(input, masks) : generator_.forward(input);
+  return out.to(torch::kCPU, torch::kFloat32);
 }
 
 torch::Tensor GanModel::GenerateAligned(const torch::Tensor& conditions, uint64_t seed,
@@ -301,8 +340,7 @@ absl::Status GanModel::Fit(const Table& train, const FitContext& ctx) {
   {
     // Initial weights come from LibTorch's global generator: seed it and
     // build both networks under one lock so concurrent jobs stay reproducible.
-    static std::mutex init_mutex;
-    std::lock_guard<std::mutex> lock(init_mutex);
+    std::lock_guard<std::mutex> lock(InitMutex());
     torch::manual_seed(DeriveSeed(ctx.seed, kInitLabel));
     generator_ = BuildGenerator();
     discriminator = BuildDiscriminator();
@@ -389,12 +427,114 @@ absl::StatusOr<Table> GanModel::Finish(const Table& conditions, const torch::Ten
   return joined;
 }
 
+absl::StatusOr<std::unique_ptr<Model>> GanModel::ForInference(const InferenceTarget& target) const {
+  if (!fitted_) return absl::FailedPreconditionError("model: not fitted or loaded");
+  EVGEN_ASSIGN_OR_RETURN(const torch::ScalarType dtype, PrecisionType(target));
+  auto copy = std::make_unique<GanModel>(config_, noise_, g_spec_, d_spec_);
+  // The fitted chain holds its transforms by unique_ptr: copied through its
+  // saved form, as Load reads it.
+  EVGEN_ASSIGN_OR_RETURN(copy->chain_, TransformChain::FromJson(chain_.ToJson()));
+  copy->model_columns_ = model_columns_;
+  copy->cond_mean_ = cond_mean_;
+  copy->cond_scale_ = cond_scale_;
+  copy->cond_range_ = cond_range_;
+  copy->fit_summary_ = fit_summary_;
+  copy->fitted_ = true;
+  {
+    std::lock_guard<std::mutex> lock(InitMutex());  // building draws initial weights
+    copy->generator_ = copy->BuildGenerator();
+  }
+  try {
+    torch::NoGradGuard no_grad;
+    const auto from = generator_.module->named_parameters();
+    for (auto& p : copy->generator_.module->named_parameters()) p.value().copy_(from[p.key()]);
+    const auto buffers = generator_.module->named_buffers();
+    for (auto& b : copy->generator_.module->named_buffers()) b.value().copy_(buffers[b.key()]);
+    copy->generator_.module->to(torch::Device(target.device), dtype);
+  } catch (const c10::Error& e) {
+    return absl::FailedPreconditionError(absl::StrCat("device: cannot place the generator on '", target.device,
+                                                      "': ", e.what_without_backtrace()));
+  }
+  copy->generator_.module->eval();
+  copy->device_ = target.device;
+  copy->dtype_ = dtype;
+  if (dtype != torch::kFloat32) EVGEN_RETURN_IF_ERROR(copy->CheckAgainst(*this, target));
+  return std::unique_ptr<Model>(std::move(copy));
+}
+
+// CheckConditions spreads `rows` conditions evenly over each condition's
+// training range (mean +- 3 standard deviations for models saved before the
+// ranges were kept), so the check sees the whole domain a request may use.
+Table GanModel::CheckConditions(int64_t rows) const {
+  Table table(config_.condition_columns);
+  table.Reserve(rows);
+  std::vector<float> row(config_.condition_columns.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (size_t k = 0; k < row.size(); ++k) {
+      const bool ranged = k < cond_range_.size();
+      const double lo = ranged ? cond_range_[k].min : cond_mean_[k] - 3 * cond_scale_[k];
+      const double hi = ranged ? cond_range_[k].max : cond_mean_[k] + 3 * cond_scale_[k];
+      // A different stride per column decorrelates the columns' grids.
+      const double u = std::fmod((r + 0.5) * (1 + 0.618034 * static_cast<double>(k + 1)) / rows, 1.0);
+      row[k] = static_cast<float>(lo + u * (hi - lo));
+    }
+    table.AppendRow(row.data());
+  }
+  return table;
+}
+
+// CheckAgainst samples paired rows (the same noise, dropout masks and
+// conditions) from this reduced-precision copy and from the float32
+// `reference`, and refuses the copy when, in any target column, the mean
+// |difference| exceeds target.tolerance of the float32 column's standard
+// deviation. The mean paired difference bounds the Wasserstein-1 distance of
+// the two samples' marginals, so a passing copy's distributions are within
+// that many standard deviations of the float32 model's.
+absl::Status GanModel::CheckAgainst(const GanModel& reference, const InferenceTarget& target) {
+  constexpr int64_t kRows = 16384;
+  constexpr uint64_t kSeed = 0x434845434bULL;
+  const Table conditions = CheckConditions(kRows);
+  EVGEN_ASSIGN_OR_RETURN(Table want, reference.Sample(conditions, kRows, kSeed, 0));
+  EVGEN_ASSIGN_OR_RETURN(Table got, Sample(conditions, kRows, kSeed, 0));
+  double worst = 0;
+  std::string worst_column;
+  json deviations = json::object();
+  for (const std::string& column : config_.target_columns) {
+    const int c = *want.ColumnIndex(column);
+    double sum = 0, sum2 = 0, diff = 0;
+    for (int64_t r = 0; r < kRows; ++r) {
+      const double x = want.at(r, c), y = got.at(r, c);
+      sum += x;
+      sum2 += x * x;
+      diff += std::isfinite(y) ? std::abs(y - x) : std::numeric_limits<double>::infinity();
+    }
+    const double mean = sum / kRows;
+    const double sd = std::sqrt(std::max(0.0, sum2 / kRows - mean * mean));
+    const double deviation = diff / kRows / (sd > 0 ? sd : 1.0);
+    deviations[column] = deviation;
+    if (!(deviation <= worst)) {
+      worst = deviation;
+      worst_column = column;
+    }
+  }
+  inference_check_ = {{"precision", target.precision}, {"device", target.device}, {"rows", kRows},
+                      {"tolerance", target.tolerance}, {"deviation", deviations}};
+  if (worst <= target.tolerance) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "precision: ", target.precision, " samples deviate from fp32 by ", worst, " standard deviations in column '",
+      worst_column, "' (mean |", target.precision, " - fp32| over ", kRows, " paired rows); the server allows ",
+      target.tolerance, " (evgend --precision-tolerance); sample this model in fp32"));
+}
+
 json GanModel::Describe() const {
-  return {{"kind", config_.kind},
+  json out = {{"kind", config_.kind},
           {"preset", config_.preset},
           {"config", config_.ToJson()},
           {"model_columns", model_columns_},
           {"fit", fit_summary_}};
+  // A copy for another device or precision says so, with its check.
+  if (!inference_check_.empty() || device_ != "cpu") out["inference"] = {{"device", device_}, {"check", inference_check_}};
+  return out;
 }
 
 absl::Status GanModel::Save(const std::string& dir) const {

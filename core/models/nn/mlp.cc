@@ -147,7 +147,7 @@ torch::Tensor MlpImpl::ForwardWithKeyedDropout(torch::Tensor x, const std::vecto
       mask.Fill(DeriveSeed(s.key, k), static_cast<uint64_t>(s.first_row * width), out + s.position * width,
                 s.rows * width);
     }
-    return h.mul_(m.to(h.device()));
+    return h.mul_(m.to(h.device(), h.scalar_type()));
   });
 }
 

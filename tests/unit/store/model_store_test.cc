@@ -110,5 +110,48 @@ TEST(ModelStoreTest, TheCacheKeepsTheRecentlyUsedModelsWithinItsBytesAndForgetsD
   EXPECT_NE(uncached.Load("tpl", 1)->second, a);
 }
 
+// LoadFor caches a model's copy for another precision beside it, shares it
+// between loads, drops it with a deleted model, and passes on the refusal of
+// a family that samples in float32 only.
+TEST(ModelStoreTest, LoadForCachesTheReducedPrecisionCopyBesideTheModel) {
+  const std::string dir = FreshDir("models-precision");
+  ModelStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  Table t({"c", "y"});
+  for (int i = 0; i < 500; ++i) t.AppendRow({0.002f * i, 0.004f * i + 0.1f * (i % 7)});
+  const nlohmann::json config = {{"condition_columns", {"c"}}, {"target_columns", {"y"}},
+                                  {"generator", {{"hidden", {16}}}}, {"discriminator", {{"hidden", {16}}}},
+                                  {"steps", 5}, {"batch_size", 64}};
+  auto gan = CreateModel("gan", config);
+  ASSERT_TRUE(gan.ok()) << gan.status();
+  ASSERT_TRUE((*gan)->Fit(t, FitContext{}).ok());
+  ModelRecord record;
+  record.name = "g";
+  record.kind = "gan";
+  record.config = config;
+  ASSERT_TRUE(store.Put(record, **gan, {}).ok());
+  record.name = "tpl";
+  record.kind = "template";
+  record.config = nlohmann::json::object();
+  ASSERT_TRUE(store.Put(record, *FittedTemplate(), {}).ok());
+
+  InferenceTarget bf16;
+  bf16.precision = "bf16";
+  bf16.tolerance = 1e-9;  // the store's own tolerance applies, not the caller's
+  auto copy = store.LoadFor("g", 0, bf16);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_NE(copy->second, store.Load("g", 0)->second);
+  EXPECT_EQ(store.LoadFor("g", 0, bf16)->second, copy->second) << "the copy is cached";
+  EXPECT_EQ(copy->second->Describe()["inference"]["check"]["tolerance"], 0.01);
+  ASSERT_TRUE(store.Delete("g", 0).ok());
+  EXPECT_EQ(store.LoadFor("g", 0, bf16).status().code(), absl::StatusCode::kNotFound);
+
+  auto refused = store.LoadFor("tpl", 0, bf16);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE(refused.status().message().find("template models sample in fp32"), std::string::npos)
+      << refused.status();
+  EXPECT_EQ(store.LoadFor("tpl", 0, bf16).status(), refused.status());
+}
+
 }  // namespace
 }  // namespace evgen

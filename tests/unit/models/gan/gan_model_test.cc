@@ -163,6 +163,63 @@ TEST(GanModelTest, SampleBlockRowsChangesOnlyTheSummationOrder) {
   EXPECT_LT(largest, 1e-5);
 }
 
+// A bf16 copy (Model::ForInference) samples from the same noise, dropout
+// masks and conditions as the float32 model: close to it row by row, passing
+// the check the copy is made with, reproducible and chunk-independent in its
+// own bytes; a tolerance it cannot meet, fp16 on the CPU and an unknown
+// precision are refused with what was measured or allowed.
+TEST(GanModelTest, ReducedPrecisionCopyIsCheckedAgainstFp32) {
+  json config = ToyConfig(200);
+  config["generator"]["dropout"] = 0.5;  // the keyed masks run in bf16 too
+  auto created = CreateModel("gan", config);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Model> model = std::move(*created);
+  EXPECT_EQ(model->ForInference({"cpu", "bf16", 0.05}).status().code(), absl::StatusCode::kFailedPrecondition)
+      << "an unfitted model has nothing to copy";
+  FitContext ctx;
+  ctx.seed = 3;
+  ASSERT_TRUE(model->Fit(LinearToy(4000, 1), ctx).ok());
+
+  auto bf16 = model->ForInference({"cpu", "bf16", 0.05});
+  ASSERT_TRUE(bf16.ok()) << bf16.status();
+  const json check = (*bf16)->Describe()["inference"]["check"];
+  EXPECT_EQ(check["precision"], "bf16");
+  const double deviation = check["deviation"]["y"].get<double>();
+  EXPECT_GT(deviation, 0) << "bf16 rounds: the bytes must differ";
+  EXPECT_LT(deviation, 0.05);
+  EXPECT_FALSE(model->Describe().contains("inference")) << "the float32 model is unchanged";
+
+  const Table conditions = LinearToy(3000, 9);
+  auto fp32_rows = model->SampleFor(conditions, 42, 0);
+  auto whole = (*bf16)->SampleFor(conditions, 42, 0);
+  ASSERT_TRUE(fp32_rows.ok() && whole.ok());
+  EXPECT_NE(whole->values(), fp32_rows->values());
+  double mean_fp32 = 0, mean_bf16 = 0;
+  for (int64_t r = 0; r < 3000; ++r) {
+    EXPECT_EQ(whole->at(r, 0), conditions.at(r, 0));
+    mean_fp32 += fp32_rows->at(r, 1) / 3000.0;
+    mean_bf16 += whole->at(r, 1) / 3000.0;
+  }
+  EXPECT_NEAR(mean_bf16, mean_fp32, 0.02);
+  auto head = (*bf16)->SampleFor(conditions.SliceRows(0, 1100), 42, 0);
+  auto tail = (*bf16)->SampleFor(conditions.SliceRows(1100, 3000), 42, 1100);
+  ASSERT_TRUE(head.ok() && tail.ok());
+  ASSERT_TRUE(head->Append(*tail).ok());
+  EXPECT_EQ(head->values(), whole->values()) << "chunking changed the bf16 sample";
+  EXPECT_EQ((*model->ForInference({"cpu", "bf16", 0.05}))->SampleFor(conditions, 42, 0)->values(), whole->values());
+
+  auto strict = model->ForInference({"cpu", "bf16", 1e-7});
+  ASSERT_EQ(strict.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(strict.status().message().find("column 'y'"), std::string::npos) << strict.status();
+  EXPECT_NE(strict.status().message().find("allows 1e-07"), std::string::npos) << strict.status();
+  auto fp16 = model->ForInference({"cpu", "fp16", 0.05});
+  ASSERT_EQ(fp16.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(fp16.status().message().find("GPU only"), std::string::npos) << fp16.status();
+  auto unknown = model->ForInference({"cpu", "fp64", 0.05});
+  ASSERT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("fp32, bf16, fp16"), std::string::npos) << unknown.status();
+}
+
 TEST(GanModelTest, MissingConditionColumnIsRefused) {
   std::unique_ptr<Model> model = FittedToy("lsgan", 5);
   Table no_c({"x"});
