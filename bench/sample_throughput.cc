@@ -209,7 +209,9 @@ double ReducedCoreSampler(const Model& model, const Table& conditions, int64_t r
   }
   double largest = 0;
   const nlohmann::json check = (*copy)->Describe()["inference"]["check"];
-  for (const auto& [column, deviation] : check.value("deviation", nlohmann::json::object()).items()) {
+  // Bound to a name: a range-for over items() of a temporary would outlive it.
+  const nlohmann::json deviations = check.value("deviation", nlohmann::json::object());
+  for (const auto& [column, deviation] : deviations.items()) {
     largest = std::max(largest, deviation.get<double>());
   }
   double best = 0;
