@@ -347,7 +347,14 @@ double SmallRequests(const Arch& arch, int threads, int64_t delay_us, int64_t sm
 
 Options Parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  const char* usage = "options: --rows N, --repeats N, --only ttbar|jetmass, --server-threads N, --small-rows N, --device cpu|cuda";
+  for (int i = 1; i < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf("%s\n", usage);
+      std::exit(0);
+    }
+    // An option without its value would otherwise be skipped and the whole bench run with defaults.
+    if (i + 1 == argc) Fail(std::string(argv[i]) + " needs a value; " + usage);
     if (!std::strcmp(argv[i], "--rows")) {
       o.rows = std::atoll(argv[i + 1]);
     } else if (!std::strcmp(argv[i], "--repeats")) {
@@ -361,8 +368,7 @@ Options Parse(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--device")) {
       o.device = argv[i + 1];
     } else {
-      Fail(std::string("unknown option ") + argv[i] +
-           " (--rows, --repeats, --only, --server-threads, --small-rows, --device)");
+      Fail(std::string("unknown option ") + argv[i] + "; " + usage);
     }
   }
   return o;
