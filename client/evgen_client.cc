@@ -406,11 +406,14 @@ class ChunkFileWriter {
 
 }  // namespace
 
-absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
-                                       int64_t* conditions_out_of_range, const RowProgress& on_progress) {
+absl::Status EvgenClient::SampleToFile(const v1::SampleRequest& r, const OutputFile& out, v1::SampleChunk* summary,
+                                       const RowProgress& on_progress) {
   ChunkFileWriter writer(out);
   EVGEN_RETURN_IF_ERROR(Sample(r, [&](const v1::SampleChunk& chunk) {
-    if (conditions_out_of_range != nullptr) *conditions_out_of_range = chunk.conditions_out_of_range();
+    if (summary != nullptr) {
+      *summary = chunk;
+      summary->clear_table();
+    }
     EVGEN_RETURN_IF_ERROR(writer.Add(chunk.table(), chunk.total_rows()));
     if (on_progress) on_progress(writer.received(), chunk.total_rows());
     return absl::OkStatus();

@@ -105,12 +105,14 @@ class EvgenClient {
   // StreamingTableWriter (npy, csv, hdf5, jetnet, lhe, hepmc3), chunk by chunk as it
   // arrives, so memory does not grow with the rows; the file is published
   // atomically: on any error no file (and no partial file) is left.
-  // *conditions_out_of_range, when given, receives the rows whose conditions
-  // lie outside the model's training range. on_progress, when set, is called
-  // after each chunk is written with the rows written and the total.
+  // *summary, when given, receives the last chunk without its table: the
+  // rows, the model version, the rows whose conditions lie outside the
+  // model's training range, a reduced precision's check. on_progress, when
+  // set, is called after each chunk is written with the rows written and the
+  // total.
   using RowProgress = std::function<void(int64_t written, int64_t total)>;
   [[nodiscard]] absl::Status SampleToFile(const v1::SampleRequest& r, const OutputFile& out,
-                                          int64_t* conditions_out_of_range = nullptr,
+                                          v1::SampleChunk* summary = nullptr,
                                           const RowProgress& on_progress = nullptr);
   // Density streams `events` to the server in chunks of at most
   // rows_per_chunk rows and returns log p(x | c) of every row, in order.

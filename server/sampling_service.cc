@@ -38,7 +38,8 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
   stream.parallel_chunks = std::max(1, state.config.heavy_threads / std::max(1, IntraOpThreads()));
   stream.produce = [plan](int64_t begin, int64_t end) { return plan->Rows(begin, end); };
   telemetry::Counter& events = EventsGenerated(plan->record().name);
-  stream.fill = [plan, &events](const Table& rows, int64_t begin, v1::SampleChunk* chunk) -> absl::Status {
+  stream.fill = [plan, &events, check = plan->inference_check()](const Table& rows, int64_t begin,
+                                                                  v1::SampleChunk* chunk) -> absl::Status {
     // A set model's chunk of sets starts at the output row the plan counted.
     EVGEN_ASSIGN_OR_RETURN(int64_t first_row, plan->OutputRowsBefore(begin));
     events.Increment(static_cast<double>(rows.num_rows()));
@@ -47,6 +48,8 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
     chunk->set_total_rows(plan->output_rows());
     chunk->set_model_version(plan->record().version);
     chunk->set_conditions_out_of_range(plan->condition_report().out_of_range_rows);
+    chunk->set_precision_deviation(check.deviation);
+    chunk->set_precision_deviation_column(check.column);
     return absl::OkStatus();
   };
   return stream;

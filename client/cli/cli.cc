@@ -575,14 +575,20 @@ void AddHealthCommand(CLI::App& app, Runner& run) {
 absl::Status SampleToOutput(Runner& run, EvgenClient& client, const v1::SampleRequest& req,
                             const OutputFile& out) {
   const auto start = std::chrono::steady_clock::now();
-  int64_t out_of_range = 0;
+  v1::SampleChunk summary;
   TransferProgressLine progress(*run.err, ::isatty(STDERR_FILENO) == 1, "sample",
                                 TransferProgressLine::Unit::kEvents);
   const absl::Status sampled = client.SampleToFile(
-      req, out, &out_of_range, [&progress](int64_t written, int64_t total) { progress.Update(written, total); });
+      req, out, &summary, [&progress](int64_t written, int64_t total) { progress.Update(written, total); });
   progress.Done();
   EVGEN_RETURN_IF_ERROR(sampled);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int64_t out_of_range = summary.conditions_out_of_range();
+  if (!summary.precision_deviation_column().empty()) {
+    *run.err << req.precision() << " checked against fp32 on paired rows: the largest deviation is "
+             << summary.precision_deviation() << " standard deviations (column '"
+             << summary.precision_deviation_column() << "')\n";
+  }
   if (out_of_range > 0) {
     *run.err << "warning: " << out_of_range << " of " << req.n()
              << " rows have conditions outside the model's training range (extrapolated); "
@@ -592,7 +598,9 @@ absl::Status SampleToOutput(Runner& run, EvgenClient& client, const v1::SampleRe
     PrintJson(nlohmann::json{{"output", out.path},
                              {"rows", req.n()},
                              {"seconds", seconds},
-                             {"conditions_out_of_range", out_of_range}},
+                             {"conditions_out_of_range", out_of_range},
+                             {"precision_deviation", summary.precision_deviation()},
+                             {"precision_deviation_column", summary.precision_deviation_column()}},
               *run.out);
   } else {
     *run.out << "wrote " << req.n() << " rows to " << out.path << " in " << seconds << " s\n";

@@ -88,6 +88,15 @@ struct InferenceTarget {
   std::string Key() const { return device + "/" + precision; }
 };
 
+// InferenceCheck is what the check of a reduced-precision copy against the
+// float32 model found (Model::ForInference), so a user sees how far the
+// samples moved, not only that they passed.
+struct InferenceCheck {
+  std::string precision;  // empty: the stored float32 model, nothing checked
+  double deviation = 0;   // the largest mean |reduced - fp32| / sd(fp32) over the target columns
+  std::string column;     // the column where it was largest
+};
+
 // kPrecisions lists the precisions a sample request may ask for.
 inline constexpr const char* kPrecisions = "fp32, bf16, fp16";
 
@@ -177,6 +186,9 @@ class Model {
   // tolerance, when it strays too far. The default is Unimplemented: the
   // family samples in float32 on the CPU only.
   [[nodiscard]] virtual absl::StatusOr<std::unique_ptr<Model>> ForInference(const InferenceTarget& target) const;
+  // inference_check is what the check of a copy made by ForInference found;
+  // empty for a stored model.
+  virtual InferenceCheck inference_check() const { return {}; }
 
   // LogDensity returns, for each row of `events`, the model's log density
   // log p(x | c) of its target columns x given its condition columns c (both

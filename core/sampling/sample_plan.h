@@ -85,6 +85,9 @@ class SamplePlan {
   // ones, and log_density when asked for.
   int num_columns() const;
   const ConditionReport& condition_report() const { return report_; }
+  // What the check of a reduced-precision copy found (SampleSpec.precision);
+  // empty for float32.
+  InferenceCheck inference_check() const { return model_->inference_check(); }
 
   // output_rows is the number of rows the whole sample has: n, or for a set
   // model (Model::samples_sets, where n counts sets) the sum of the sets'

@@ -124,6 +124,24 @@ TEST_F(GanSamplingTest, ReducedPrecisionSamplesAreCheckedAndReproducible) {
   EXPECT_EQ(Collect(r, &columns), bf16) << "chunking changed the bf16 sample";
 
   EvgenClient client(server_->address());
+  // Every chunk says what the check found; fp32 was not checked.
+  const auto check_of = [&](const std::string& precision) {
+    r.set_precision(precision);
+    std::pair<double, std::string> check{-1, "none"};
+    EXPECT_TRUE(client
+                    .Sample(r,
+                            [&](const v1::SampleChunk& chunk) {
+                              check = {chunk.precision_deviation(), chunk.precision_deviation_column()};
+                              return absl::OkStatus();
+                            })
+                    .ok());
+    return check;
+  };
+  const auto [deviation, column] = check_of("bf16");
+  EXPECT_GT(deviation, 0);
+  EXPECT_LE(deviation, 0.01);
+  EXPECT_EQ(column, "mass_gev");
+  EXPECT_EQ(check_of("fp32"), std::make_pair(0.0, std::string()));
   const auto refused = [&](const std::string& precision) {
     r.set_precision(precision);
     return client.Sample(r, [](const v1::SampleChunk&) { return absl::OkStatus(); });
@@ -138,6 +156,9 @@ TEST_F(GanSamplingTest, ReducedPrecisionSamplesAreCheckedAndReproducible) {
   CliResult cli = RunCliCapture(server_->address(), {"sample", "3000", "--model", "jm-bf16", "--seed", "9",
                                                      "--conditions-from", "qcd", "--precision", "bf16", "-o", out});
   ASSERT_EQ(cli.code, 0) << cli.err;
+  EXPECT_NE(cli.err.find("bf16 checked against fp32 on paired rows: the largest deviation is "), std::string::npos)
+      << cli.err;
+  EXPECT_NE(cli.err.find("(column 'mass_gev')"), std::string::npos) << cli.err;
   absl::StatusOr<Table> file = ReadTableFile(out);
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->values(), bf16);

@@ -79,6 +79,7 @@ class GanModel final : public Model {
                                int64_t first_row) const override;
   std::vector<absl::StatusOr<Table>> SampleShared(const std::vector<SampleShare>& shares) const override;
   absl::StatusOr<std::unique_ptr<Model>> ForInference(const InferenceTarget& target) const override;
+  InferenceCheck inference_check() const override { return check_; }
   json Describe() const override;
   absl::Status Save(const std::string& dir) const override;
   absl::Status Load(const std::string& dir) override;
@@ -114,6 +115,7 @@ class GanModel final : public Model {
   std::string device_ = "cpu";
   torch::ScalarType dtype_ = torch::kFloat32;
   json inference_check_ = json::object();
+  InferenceCheck check_;
 };
 
 // InitMutex guards LibTorch's global generator while networks are built:
@@ -519,6 +521,7 @@ absl::Status GanModel::CheckAgainst(const GanModel& reference, const InferenceTa
   }
   inference_check_ = {{"precision", target.precision}, {"device", target.device}, {"rows", kRows},
                       {"tolerance", target.tolerance}, {"deviation", deviations}};
+  check_ = InferenceCheck{target.precision, worst, worst_column};
   if (worst <= target.tolerance) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "precision: ", target.precision, " samples deviate from fp32 by ", worst, " standard deviations in column '",
