@@ -145,22 +145,33 @@ absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> ModelStore:
     const std::string& name, int version, InferenceTarget target) {
   EVGEN_ASSIGN_OR_RETURN(ModelRecord record, GetRecord(name, version));
   ByteLru<CacheKey, const Model>::Dropped dropped;  // freed after unlocking
-  std::lock_guard<std::mutex> lock(mu_);
-  if (target.IsDefault()) {
-    EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, LoadLocked(record, &dropped));
-    return std::make_pair(record, model);
-  }
   const CacheKey key(record.name, record.version, target.Key());
-  if (std::shared_ptr<const Model> cached = cache_.Find(key)) return std::make_pair(record, cached);
-  if (auto it = refused_.find(key); it != refused_.end()) return it->second;
-  EVGEN_ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, LoadLocked(record, &dropped));
+  std::shared_ptr<const Model> model;
+  uint64_t deletes_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!target.IsDefault()) {
+      if (std::shared_ptr<const Model> cached = cache_.Find(key)) return std::make_pair(record, cached);
+      if (auto it = refused_.find(key); it != refused_.end()) return it->second;
+    }
+    EVGEN_ASSIGN_OR_RETURN(model, LoadLocked(record, &dropped));
+    if (target.IsDefault()) return std::make_pair(record, model);
+    deletes_before = deletes_;
+  }
+  // Unlocked: a reduced copy's check samples tens of thousands of rows
+  // (about a second for a 10 x 512 generator). Two requests may both make
+  // the copy; the first to finish is cached and both get it.
   target.tolerance = precision_tolerance_;
   absl::StatusOr<std::unique_ptr<Model>> copy = model->ForInference(target);
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool still_stored = deletes_ == deletes_before;
   if (!copy.ok()) {
-    refused_[key] = copy.status();
+    if (still_stored) refused_[key] = copy.status();
     return copy.status();
   }
   std::shared_ptr<const Model> shared = *std::move(copy);
+  if (!still_stored) return std::make_pair(record, shared);  // served once, like the stored model it was made from
+  if (std::shared_ptr<const Model> cached = cache_.Find(key)) return std::make_pair(record, cached);
   cache_.Insert(key, shared, DirectoryBytes(absl::StrCat(DirOf(name), "/", record.version)), &dropped);
   ModelCacheMetrics().bytes.Set(static_cast<double>(cache_.bytes()));
   return std::make_pair(record, shared);
@@ -210,6 +221,7 @@ absl::Status ModelStore::Delete(const std::string& name, int version) {
   ByteLru<CacheKey, const Model>::Dropped dropped;  // freed after unlocking
   std::lock_guard<std::mutex> lock(mu_);
   if (Versions(name).empty()) return absl::NotFoundError(absl::StrCat("model: '", name, "' not found"));
+  ++deletes_;
   const auto dropped_by_delete = [&](const CacheKey& key) {
     return std::get<0>(key) == name && (version == 0 || std::get<1>(key) == version);
   };

@@ -72,7 +72,8 @@ class ModelStore {
   // tolerance is the store's): the model's copy made by
   // Model::ForInference, cached beside the stored model and dropped with
   // it. A refused copy is remembered too, so a failed precision check is
-  // not repeated on every request.
+  // not repeated on every request. The copy is made and checked without
+  // holding the store's lock, so other requests do not wait for it.
   [[nodiscard]] absl::StatusOr<std::pair<ModelRecord, std::shared_ptr<const Model>>> LoadFor(
       const std::string& name, int version, InferenceTarget target);
   std::vector<ModelRecord> List() const;
@@ -93,6 +94,9 @@ class ModelStore {
   mutable std::mutex mu_;
   ByteLru<CacheKey, const Model> cache_;
   std::map<CacheKey, absl::Status> refused_;  // copies ForInference refused
+  // Counts deletes, so a copy made while one happened is not cached: the
+  // deleted version's number may be given to a new model.
+  uint64_t deletes_ = 0;
 };
 
 }  // namespace evgen

@@ -3,8 +3,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
 
+#include "core/models/model_family.h"
 #include "core/models/model_registry.h"
 #include "tests/unit/test_dirs.h"
 
@@ -151,6 +157,105 @@ TEST(ModelStoreTest, LoadForCachesTheReducedPrecisionCopyBesideTheModel) {
   EXPECT_NE(refused.status().message().find("template models sample in fp32"), std::string::npos)
       << refused.status();
   EXPECT_EQ(store.LoadFor("tpl", 0, bf16).status(), refused.status());
+}
+
+// Gate holds GatedModel::ForInference until a test opens it, so a copy's
+// check can be kept in flight.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, open = false;
+  int copies = 0;
+};
+Gate& TheGate() {
+  static Gate gate;
+  return gate;
+}
+
+class GatedModel final : public Model {
+ public:
+  std::string kind() const override { return "gated"; }
+  const std::vector<std::string>& condition_columns() const override { return none_; }
+  const std::vector<std::string>& target_columns() const override { return targets_; }
+  absl::Status Fit(const Table&, const FitContext&) override { return absl::OkStatus(); }
+  absl::StatusOr<Table> Sample(const Table&, int64_t, uint64_t, int64_t) const override { return Table({"x"}); }
+  absl::StatusOr<std::unique_ptr<Model>> ForInference(const InferenceTarget&) const override {
+    Gate& gate = TheGate();
+    std::unique_lock<std::mutex> lock(gate.mu);
+    ++gate.copies;
+    gate.entered = true;
+    gate.cv.notify_all();
+    gate.cv.wait_for(lock, std::chrono::seconds(30), [&] { return gate.open; });
+    return std::unique_ptr<Model>(std::make_unique<GatedModel>());
+  }
+  nlohmann::json Describe() const override { return nlohmann::json::object(); }
+  absl::Status Save(const std::string& dir) const override {
+    std::ofstream(dir + "/gated") << 1;
+    return absl::OkStatus();
+  }
+  absl::Status Load(const std::string&) override { return absl::OkStatus(); }
+
+ private:
+  std::vector<std::string> none_, targets_ = {"x"};
+};
+
+class GatedFamily final : public ModelFamily {
+ public:
+  std::string name() const override { return "gated"; }
+  std::vector<std::string> kinds() const override { return {"gated"}; }
+  absl::StatusOr<nlohmann::json> ResolveConfig(const std::string&, const nlohmann::json& config) const override {
+    return config;
+  }
+  absl::StatusOr<std::unique_ptr<Model>> Create(const std::string&, const nlohmann::json&) const override {
+    return std::unique_ptr<Model>(std::make_unique<GatedModel>());
+  }
+};
+
+const bool kGatedRegistered = RegisterModelFamily(std::make_unique<GatedFamily>());
+
+TEST(ModelStoreTest, ACopyIsCheckedWithoutTheLockAndNotCachedAfterADelete) {
+  ASSERT_TRUE(kGatedRegistered);
+  const std::string dir = FreshDir("models-gated");
+  ModelStore store(dir);
+  ASSERT_TRUE(store.Init().ok());
+  ModelRecord record;
+  record.name = "slow";
+  record.kind = "gated";
+  ASSERT_TRUE(store.Put(record, GatedModel(), {}).ok());
+  record.name = "tpl";
+  record.kind = "template";
+  ASSERT_TRUE(store.Put(record, *FittedTemplate(), {}).ok());
+
+  InferenceTarget bf16;
+  bf16.precision = "bf16";
+  Gate& gate = TheGate();
+  auto first = std::async(std::launch::async, [&] { return store.LoadFor("slow", 0, bf16); });
+  {
+    std::unique_lock<std::mutex> lock(gate.mu);
+    ASSERT_TRUE(gate.cv.wait_for(lock, std::chrono::seconds(10), [&] { return gate.entered; }));
+  }
+  // While the copy's check runs, other models load and a delete goes through.
+  auto others = std::async(std::launch::async, [&] { return store.Load("tpl", 0).ok() && store.Delete("slow", 0).ok(); });
+  const std::future_status waited = others.wait_for(std::chrono::seconds(10));
+  {
+    std::lock_guard<std::mutex> lock(gate.mu);
+    gate.open = true;
+    gate.cv.notify_all();
+  }
+  EXPECT_EQ(waited, std::future_status::ready) << "the copy's check held the store's lock";
+  EXPECT_TRUE(others.get());
+  auto copy = first.get();
+  ASSERT_TRUE(copy.ok()) << copy.status();  // asked before the delete: served
+
+  // A new model under the freed name and version gets its own copy, not the deleted one's.
+  record.name = "slow";
+  record.kind = "gated";
+  ASSERT_EQ(store.Put(record, GatedModel(), {})->version, 1);
+  auto again = store.LoadFor("slow", 0, bf16);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE(again->second, copy->second);
+  EXPECT_EQ(gate.copies, 2);
+  EXPECT_EQ(store.LoadFor("slow", 0, bf16)->second, again->second) << "the new copy is cached";
 }
 
 }  // namespace
