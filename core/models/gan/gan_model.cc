@@ -453,6 +453,7 @@ absl::StatusOr<std::unique_ptr<Model>> GanModel::ForInference(const InferenceTar
     const auto buffers = generator_.module->named_buffers();
     for (auto& b : copy->generator_.module->named_buffers()) b.value().copy_(buffers[b.key()]);
     copy->generator_.module->to(torch::Device(target.device), dtype);
+    copy->generator_.mlp->KeepOutputLayerInFloat32();
   } catch (const c10::Error& e) {
     return absl::FailedPreconditionError(absl::StrCat("device: cannot place the generator on '", target.device,
                                                       "': ", e.what_without_backtrace()));

@@ -154,6 +154,9 @@ torch::Tensor MlpImpl::ForwardWithKeyedDropout(torch::Tensor x, const std::vecto
 torch::Tensor MlpImpl::Run(torch::Tensor x, const HiddenHook& after_activation) {
   const size_t layers = linears_.size();
   for (size_t k = 0; k < layers; ++k) {
+    // Layers may differ in precision (KeepOutputLayerInFloat32).
+    const torch::ScalarType type = linears_[k]->weight.scalar_type();
+    if (x.scalar_type() != type) x = x.to(type);
     x = torch::nn::functional::linear(x, Weight(k), linears_[k]->bias);
     if (k + 1 == layers) break;
     if (!batch_norms_.empty()) x = batch_norms_[k]->forward(x);
@@ -161,6 +164,11 @@ torch::Tensor MlpImpl::Run(torch::Tensor x, const HiddenHook& after_activation) 
     x = after_activation(k, Activate(k, x));
   }
   return spec_.output == "sigmoid" ? torch::sigmoid(x) : x;
+}
+
+void MlpImpl::KeepOutputLayerInFloat32() {
+  linears_.back()->to(torch::kFloat32);
+  if (spec_.spectral_norm) sn_u_.back().set_data(sn_u_.back().to(torch::kFloat32));
 }
 
 void MlpImpl::set_noise_generator(std::optional<at::Generator> generator) {
