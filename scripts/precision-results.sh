@@ -10,7 +10,8 @@
 # Usage: scripts/precision-results.sh [jetmass] [ttbar]   (default: both)
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release), EVGEN_GAN_CONFIG (extra JSON keys merged into
-# every GAN config, e.g. '{"steps": 3000}').
+# every GAN config, e.g. '{"steps": 3000}'). Run again with the same
+# EVGEN_WORK_DIR, it reuses the datasets and models it finds there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,24 @@ start_evgend "$evgend" "$work" --intra-op-threads 1
 echo "== evgend at $EVGEN_SERVER, data in $work/data"
 
 source scripts/results-lib.sh
+
+# generate SIMULATOR NAME: the reference dataset NAME (seed 1), unless stored.
+generate() {
+  "$evgen" datasets describe "$2" > /dev/null 2>&1 ||
+    "$evgen" datasets generate "$1" -n 200000 --seed 1 --name "$2" > /dev/null
+}
+
+# train KIND NAME DATASET REGION PRESET: trains NAME (seed 1), unless stored.
+train() {
+  if "$evgen" models get "$2" > /dev/null 2>&1; then
+    echo "   $2: the stored model"
+    return
+  fi
+  local start=$SECONDS
+  "$evgen" train "$1" --name "$2" --dataset "$3" --region "$4" --config "$(config "$5")" --seed 1 --wait \
+    > "$work/train-$2.log" 2>&1
+  echo "   trained $2 in $((SECONDS - start)) s"
+}
 
 # sample_both NAME N COLUMNS [SAMPLE OPTIONS...]: samples NAME in fp32 (seeds 2
 # and 3) and in bf16 (seeds 2 and 3), then compares them on COLUMNS.
@@ -62,11 +81,8 @@ print("   %s seed %s: %d events in %.2f s (%.3g events/s), %s" % (
 
 jetmass() {
   echo "== jet mass: jetmass-gan-small on the control region (QCD multijet, 200k events)"
-  "$evgen" datasets generate qcd-multijet -n 200000 --seed 1 --name qcd > /dev/null
-  local start=$SECONDS
-  "$evgen" train gan --name qcd-gan --dataset qcd --region control --config "$(config jetmass-gan-small)" \
-    --seed 1 --wait > /dev/null
-  echo "   trained in $((SECONDS - start)) s"
+  generate qcd-multijet qcd
+  train gan qcd-gan qcd control jetmass-gan-small
   local n
   n=$("$evgen" --json datasets describe qcd | sed -n 's/.*"validation": \([0-9]*\).*/\1/p')
   sample_both qcd-gan "$n" pt_gev,eta,n_track,mass_gev --conditions-from qcd --region validation
@@ -81,12 +97,9 @@ jetmass() {
 
 ttbar() {
   echo "== ttbar -> 6 quarks: ttbar-mmd-gan-small (200k events)"
-  "$evgen" datasets generate ttbar-allhad -n 200000 --seed 1 --name ttbar > /dev/null
-  local start=$SECONDS
+  generate ttbar-allhad ttbar
   # The small ttbar presets are WGAN-GP (docs/physics.md).
-  "$evgen" train wgan-gp --name ttbar-gan --dataset ttbar --region all --config "$(config ttbar-mmd-gan-small)" \
-    --seed 1 --wait > /dev/null
-  echo "   trained in $((SECONDS - start)) s"
+  train wgan-gp ttbar-gan ttbar all ttbar-mmd-gan-small
   local momenta
   momenta=$(python3 -c 'print(",".join("p%d_%s_gev" % (i, c) for i in range(1, 7) for c in ("px", "py", "pz")))')
   sample_both ttbar-gan 200000 "$momenta"
