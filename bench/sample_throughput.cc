@@ -207,13 +207,7 @@ double ReducedCoreSampler(const Model& model, const Table& conditions, int64_t r
     std::printf("  (e) %s on %s refused: %s\n", precision.c_str(), device.c_str(), copy.status().ToString().c_str());
     return 0;
   }
-  double largest = 0;
-  const nlohmann::json check = (*copy)->Describe()["inference"]["check"];
-  // Bound to a name: a range-for over items() of a temporary would outlive it.
-  const nlohmann::json deviations = check.value("deviation", nlohmann::json::object());
-  for (const auto& [column, deviation] : deviations.items()) {
-    largest = std::max(largest, deviation.get<double>());
-  }
+  const evgen::InferenceCheck check = (*copy)->inference_check();
   double best = 0;
   for (const Arrangement& how : kArrangements) {
     if (device == "cuda" && how.side_by_side) continue;
@@ -222,8 +216,8 @@ double ReducedCoreSampler(const Model& model, const Table& conditions, int64_t r
                 how.Name().c_str(), rate);
     best = std::max(best, rate);
   }
-  std::printf("  (e) check against fp32: largest deviation %.4f standard deviations (%d paired rows)\n", largest,
-              check.value("rows", 0));
+  std::printf("  (e) check against fp32: largest deviation %.4f standard deviations (%s)\n", check.deviation,
+              check.column.c_str());
   return best;
 }
 

@@ -77,6 +77,10 @@ print("   %s seed %s: %d events in %.2f s (%.3g events/s), %s" % (
   "$evgen" metrics compare "$work/$name-fp32-2.npy" "$work/$name-bf16-2.npy" -m classifier-auc -m ks \
     -O columns="$columns" --seed 3 | tr '\n' ' ' | tr -s ' '
   echo
+  if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+    echo "-- column by column"
+    /usr/bin/python3 scripts/precision_columns.py "$work/$name" ${columns//,/ } | sed 's/^/   /'
+  fi
 }
 
 jetmass() {
