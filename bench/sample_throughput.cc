@@ -23,7 +23,8 @@
 //       standard deviations of a target column).
 // It prints each figure, the ratios b/a and c/a against the best raw forward
 // one at a time and against the best of all (two side by side), and the medians of
-// --repeats runs. Without the server (the core-only build for GPU machines)
+// --repeats runs; and c/a once more as the median of --repeats pairs, each
+// pair timing the raw forward and the service back to back. Without the server (the core-only build for GPU machines)
 // it measures (a) and (b).
 //
 // Usage: evgen_bench_sample_throughput [--rows N] [--repeats R] [--only ttbar|jetmass]
@@ -69,7 +70,7 @@ using evgen::bench::MedianSeconds;
 using evgen::Table;
 
 struct Options {
-  int64_t rows = 400'000;
+  int64_t rows = 2'000'000;  // about 1 s of jetmass-gan-small per measurement; ttbar takes 1/40
   int repeats = 3;
   std::string only;
   int server_threads = 1;
@@ -135,34 +136,54 @@ struct Raw {
   Arrangement how;
 };
 
-// (a): the generator's network alone, for each batch size and arrangement;
-// returns the best with one forward at a time (best.first, the (a))
-// and the best of all (best.second, two side by side on this machine).
-std::pair<Raw, Raw> BestRawForward(const Model& model, int64_t rows, int repeats) {
+// RawNet is the generator's network alone, with fresh weights (speed does
+// not depend on them) and pre-drawn inputs for `rows` rows.
+struct RawNet {
+  evgen::Mlp net{nullptr};
+  torch::Tensor input;
+  int64_t rows = 0;
+};
+
+RawNet MakeRawNet(const Model& model, int64_t rows) {
   const nlohmann::json d = model.Describe();
   auto spec = evgen::MlpSpec::FromJson(d["config"]["generator"], "generator");
   if (!spec.ok()) Fail(spec.status().ToString());
   const int64_t inputs = d["config"]["noise"]["dim"].get<int64_t>() +
                          static_cast<int64_t>(model.condition_columns().size());
   const int64_t outputs = static_cast<int64_t>(d["model_columns"].size());
-  evgen::Mlp net(inputs, outputs, *spec);
-  net->eval();
+  RawNet raw{evgen::Mlp(inputs, outputs, *spec), torch::randn({rows, inputs}), rows};
+  raw.net->eval();
+  return raw;
+}
+
+// RawSeconds is the wall-clock time of one forward of all rows in batches
+// of `batch`, arranged as `how`; checksum keeps the work from being skipped.
+double RawSeconds(const RawNet& raw, int64_t batch, const Arrangement& how, double* checksum) {
   c10::InferenceMode inference;
-  const torch::Tensor input = torch::randn({rows, inputs});
+  evgen::Mlp net = raw.net;  // a holder of the same module, for the non-const forward
+  std::vector<double> checksums(static_cast<size_t>((raw.rows + batch - 1) / batch));
+  const double s = evgen::bench::Seconds([&] {
+    RunArranged(how, static_cast<int64_t>(checksums.size()), [&](int64_t k) {
+      const int64_t b = k * batch;
+      checksums[static_cast<size_t>(k)] =
+          net->forward(raw.input.slice(0, b, std::min(raw.rows, b + batch)))[0][0].item<double>();
+    });
+  });
+  *checksum = 0;
+  for (double c : checksums) *checksum += c;
+  return s;
+}
+
+// (a): the raw forward for each batch size and arrangement; returns the
+// best with one forward at a time (best.first, the (a)) and the
+// best of all (best.second, two side by side on this machine).
+std::pair<Raw, Raw> BestRawForward(const RawNet& raw, int repeats) {
   Raw best_one, best;
   for (const Arrangement& how : kArrangements) {
     for (int64_t batch : {1024, 4096, 16384, 65536}) {
-      std::vector<double> checksums(static_cast<size_t>((rows + batch - 1) / batch));
-      const double s = MedianSeconds(repeats, [&] {
-        RunArranged(how, static_cast<int64_t>(checksums.size()), [&](int64_t k) {
-          const int64_t b = k * batch;
-          checksums[static_cast<size_t>(k)] =
-              net->forward(input.slice(0, b, std::min(rows, b + batch)))[0][0].item<double>();
-        });
-      });
       double checksum = 0;
-      for (double c : checksums) checksum += c;
-      const double rate = rows / s;
+      const double s = MedianSeconds(repeats, [&] { RawSeconds(raw, batch, how, &checksum); });
+      const double rate = raw.rows / s;
       std::printf("  (a) raw forward  batch %6lld  %-13s %10.3g events/s  (checksum %.3g)\n",
                   static_cast<long long>(batch), how.Name().c_str(), rate, checksum);
       if (rate > best.events_per_s) best = {rate, batch, how};
@@ -264,12 +285,12 @@ void TrainOnService(evgen::EvgenClient& client, const Arch& arch) {
   if (done->state() != evgen::v1::JOB_STATE_SUCCEEDED) Fail("training on evgend failed: " + done->error());
 }
 
-// (c): `clients` concurrent Sample streams of rows / clients each.
-double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clients, int repeats,
-                      const std::string& precision = "") {
-  const double seconds = MedianSeconds(repeats, [&] {
+// (c): `clients` concurrent Sample streams of rows / clients each; returns
+// the wall-clock seconds of one such run.
+double ServiceSeconds(const Service& s, const Arch& arch, int64_t rows, int clients, const std::string& precision) {
+  std::atomic<int64_t> received{0};
+  const double seconds = evgen::bench::Seconds([&] {
     std::vector<std::thread> threads;
-    std::atomic<int64_t> received{0};
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
         evgen::EvgenClient client(s.address);
@@ -288,9 +309,34 @@ double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clie
       });
     }
     for (std::thread& t : threads) t.join();
-    if (received != rows / clients * clients) Fail("rows went missing");
   });
+  if (received != rows / clients * clients) Fail("rows went missing");
+  return seconds;
+}
+
+double ThroughService(const Service& s, const Arch& arch, int64_t rows, int clients, int repeats,
+                      const std::string& precision = "") {
+  const double seconds = MedianSeconds(repeats, [&] { ServiceSeconds(s, arch, rows, clients, precision); });
   return static_cast<double>(rows / clients * clients) / seconds;
+}
+
+// (c) against (a) in pairs: each repeat times the raw forward (at the best
+// one-at-a-time arrangement found for (a)) and the service back to back,
+// alternating which goes first, and the median of the per-pair ratios is
+// returned. On a shared 2-core machine (a) and (c) each drift by 15-20%
+// between the moments the table measures them; a pair sees the same machine.
+double PairedRatio(const Service& s, const Arch& arch, const RawNet& raw, const Raw& best, int clients, int repeats) {
+  std::vector<double> ratios;
+  for (int r = 0; r < repeats; ++r) {
+    double checksum = 0, raw_s = 0, service_s = 0;
+    if (r % 2 == 0) raw_s = RawSeconds(raw, best.batch, best.how, &checksum);
+    service_s = ServiceSeconds(s, arch, raw.rows, clients, "");
+    if (r % 2 == 1) raw_s = RawSeconds(raw, best.batch, best.how, &checksum);
+    const double served = static_cast<double>(raw.rows / clients * clients);
+    ratios.push_back((served / service_s) / (raw.rows / raw_s));
+  }
+  std::sort(ratios.begin(), ratios.end());
+  return ratios[ratios.size() / 2];
 }
 
 void StopService(const Service& s) {
@@ -376,7 +422,7 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const Options options = Parse(argc, argv);
   const std::vector<Arch> archs = {
-      {"ttbar", "rjs-gan", "ttbar-mmd-gan", 1, "ttbar-allhad", 4096, {}, 8},
+      {"ttbar", "rjs-gan", "ttbar-mmd-gan", 1, "ttbar-allhad", 4096, {}, 40},
       {"jetmass", "gan", "jetmass-gan-small", 10, "qcd-multijet", 20000, {"pt_gev", "eta", "n_track"}, 1},
   };
 #ifdef EVGEN_BENCH_WITH_SERVER
@@ -392,7 +438,8 @@ int main(int argc, char** argv) {
     const std::unique_ptr<Model> model = FitModel(arch, *data);
     std::printf("%s (%s preset %s), %lld rows per run, median of %d\n", arch.name, arch.kind, arch.preset,
                 static_cast<long long>(rows), options.repeats);
-    const auto [a1, a] = BestRawForward(*model, rows, options.repeats);
+    const RawNet raw = MakeRawNet(*model, rows);
+    const auto [a1, a] = BestRawForward(raw, options.repeats);
     std::printf("  (a) best raw forward, one at a time: %.3g events/s (batch %lld, %s)\n", a1.events_per_s,
                 static_cast<long long>(a1.batch), a1.how.Name().c_str());
     std::printf("  (a) best raw forward of all:         %.3g events/s (batch %lld, %s)\n", a.events_per_s,
@@ -427,6 +474,12 @@ int main(int argc, char** argv) {
       const double c = ThroughService(service, arch, rows, clients, options.repeats);
       std::printf("  (c) evgend, %d client%s: %.3g events/s, c/a %s\n", clients, clients > 1 ? "s" : " ", c,
                   ratios(c).c_str());
+    }
+    for (int clients : {1, 8}) {
+      std::printf("  (c) evgend, %d client%s, c/a paired with the raw forward (batch %lld, %s): median %.2f of %d "
+                  "pairs\n",
+                  clients, clients > 1 ? "s" : " ", static_cast<long long>(a1.batch), a1.how.Name().c_str(),
+                  PairedRatio(service, arch, raw, a1, clients, options.repeats), options.repeats);
     }
     for (int clients : {1, 8}) {
       if (!bf16_served) break;
