@@ -1,5 +1,6 @@
 #include "core/models/cloud/cloud_config.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +58,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Child("set_generator", [&c](ConfigReader& s) { ReadSetNet(s, c.set_generator, false); })
       .Child("set_discriminator", [&c](ConfigReader& s) { ReadSetNet(s, c.set_discriminator, true); })
       .Bool("spectral_norm", c.spectral_norm)
+      .Bool("jet_features", c.jet_features)
       .Child("loss",
              [&c](ConfigReader& l) {
                l.Number("a", c.lsgan_a, Interval::Closed(-1e3, 1e3))
@@ -89,6 +91,15 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
 absl::Status CheckColumns(const CloudConfig& c) {
   if (c.target_columns.empty()) {
     return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
+  }
+  if (c.jet_features) {
+    for (const char* name : {"log_pt", "eta_rel", "phi_rel"}) {
+      if (std::find(c.target_columns.begin(), c.target_columns.end(), name) == c.target_columns.end()) {
+        return Bad("jet_features", absl::StrCat("needs target columns log_pt, eta_rel and phi_rel (the jet's pT and ",
+                                                "mass are summed from them); config.target_columns has no '", name,
+                                                "'"));
+      }
+    }
   }
   std::set<std::string> seen;
   for (const auto* list : {&c.target_columns, &c.condition_columns}) {
@@ -151,6 +162,7 @@ json CloudConfig::ToJson() const {
           {"set_generator", SetNetToJson(set_generator, false)},
           {"set_discriminator", SetNetToJson(set_discriminator, true)},
           {"spectral_norm", spectral_norm},
+          {"jet_features", jet_features},
           {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
           {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
           {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},

@@ -16,6 +16,7 @@
 //    "set_discriminator": {"blocks": [128, 128, 128, 128], "heads": 4, "inducing": 16,
 //                          "head": [128]},   // MLP after the pooling
 //    "spectral_norm": true,                 // on both discriminators
+//    "jet_features": false,                 // the set discriminator also sees jet pT and mass
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
 //    "optimizer": {"lr_g": 2e-4, "lr_d": 2e-4, "alpha": 0.99},  // RMSprop
 //    "schedule": {"discriminator": 3, "generator": 2},
@@ -57,6 +58,10 @@ struct CloudConfig {
   SetNetSpec set_generator;
   SetNetSpec set_discriminator = {{128, 128, 128, 128}, 4, 16, 0.2, {128}};
   bool spectral_norm = true;
+  // jet_features: the set discriminator also sees each jet's log pT and log
+  // mass summed from its constituents (jet_features.h); needs the targets
+  // log_pt, eta_rel and phi_rel.
+  bool jet_features = false;
   double lsgan_a = 0, lsgan_b = 1, lsgan_c = 1;
   double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
   int discriminator_updates = 3, generator_updates = 2;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -99,6 +100,10 @@ std::vector<std::string> CloudModel::OutputColumns() const {
 absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   EVGEN_ASSIGN_OR_RETURN(JetSets data, ReadJetSets(train, config_));
   const int64_t targets = static_cast<int64_t>(config_.target_columns.size());
+  std::optional<JetFeatureMap> jet_features;
+  if (config_.jet_features) {
+    EVGEN_ASSIGN_OR_RETURN(jet_features, MakeJetFeatureMap(config_, data));
+  }
   CloudDiscriminator discriminator{nullptr};
   {
     // Initial weights come from LibTorch's global generator: seed it and
@@ -107,7 +112,7 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
     std::lock_guard<std::mutex> lock(init_mutex);
     torch::manual_seed(DeriveSeed(ctx.seed, cloud::kInitLabel));
     generator_ = CloudGenerator(config_, sizes_g_, targets);
-    discriminator = CloudDiscriminator(config_, sizes_d_, targets);
+    discriminator = CloudDiscriminator(config_, sizes_d_, targets, std::move(jet_features));
   }
   CloudTrainer trainer(config_, generator_, discriminator, torch::Device(ctx.device));
   EVGEN_ASSIGN_OR_RETURN(CloudTrainingResult result, trainer.Run(data, ctx));

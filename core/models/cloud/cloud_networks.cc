@@ -23,13 +23,15 @@ torch::Tensor CloudGeneratorImpl::Members(const torch::Tensor& member_noise, con
   return set_->forward(MemberInputs(member_noise, set_noise, sizes, conditions, n_max_), mask);
 }
 
-CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets)
-    : n_max_(config.max_constituents) {
+CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,
+                                               std::optional<JetFeatureMap> jet_features)
+    : n_max_(config.max_constituents), jet_features_(std::move(jet_features)) {
   sizes_spec.spectral_norm = config.spectral_norm;
   sizes_spec.output = "linear";
   sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
-  set_ = register_module("set", SetDiscriminator(targets + Conditions(config), 1 + Conditions(config),
-                                                 config.set_discriminator, config.spectral_norm));
+  const int64_t set_inputs = 1 + Conditions(config) + (jet_features_ ? kJetFeatureCount : 0);
+  set_ = register_module("set", SetDiscriminator(targets + Conditions(config), set_inputs, config.set_discriminator,
+                                                 config.spectral_norm));
 }
 
 torch::Tensor CloudDiscriminatorImpl::SizeScore(const torch::Tensor& one_hot, const torch::Tensor& conditions) {
@@ -38,7 +40,9 @@ torch::Tensor CloudDiscriminatorImpl::SizeScore(const torch::Tensor& one_hot, co
 
 torch::Tensor CloudDiscriminatorImpl::SetScore(const torch::Tensor& members, const torch::Tensor& mask,
                                                const torch::Tensor& sizes, const torch::Tensor& conditions) {
-  return set_->forward(JoinConditions(members, conditions), mask, SetFeatures(sizes, conditions, n_max_));
+  torch::Tensor features = SetFeatures(sizes, conditions, n_max_);
+  if (jet_features_) features = torch::cat({features, JetFeatures(members, mask, *jet_features_)}, 1);
+  return set_->forward(JoinConditions(members, conditions), mask, features);
 }
 
 }  // namespace evgen

@@ -17,8 +17,10 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "core/models/cloud/cloud_config.h"
+#include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/set_discriminator.h"
 #include "core/models/cloud/set_generator.h"
 #include "core/models/nn/mlp.h"
@@ -47,7 +49,10 @@ TORCH_MODULE(CloudGenerator);
 
 class CloudDiscriminatorImpl : public torch::nn::Module {
  public:
-  CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets);
+  // jet_features: given, the set discriminator also sees each jet's
+  // JetFeatures beside its size and conditions.
+  CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,
+                         std::optional<JetFeatureMap> jet_features = std::nullopt);
   // SizeScore: one_hot [B, N_max] (exact or straight-through), conditions -> [B].
   torch::Tensor SizeScore(const torch::Tensor& one_hot, const torch::Tensor& conditions);
   // SetScore: members [B, N, targets], mask [B, N], sizes [B], conditions -> [B].
@@ -56,6 +61,7 @@ class CloudDiscriminatorImpl : public torch::nn::Module {
 
  private:
   int64_t n_max_;
+  std::optional<JetFeatureMap> jet_features_;
   Mlp sizes_{nullptr};
   SetDiscriminator set_{nullptr};
 };

@@ -1,0 +1,81 @@
+#include "core/models/cloud/jet_features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/models/nn/set_mask.h"
+
+namespace evgen {
+namespace {
+
+// A generated log pT beyond this (in log GeV) is clamped before exp, so an
+// untrained generator cannot overflow the sums: e^12 GeV is 160 TeV.
+constexpr double kMaxLogPt = 12;
+
+int64_t IndexOf(const CloudConfig& config, const std::string& name) {
+  const auto& t = config.target_columns;
+  const auto it = std::find(t.begin(), t.end(), name);
+  return it == t.end() ? -1 : static_cast<int64_t>(it - t.begin());
+}
+
+// Unscaled: the features before their own standardisation.
+torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, const JetFeatureMap& map) {
+  const torch::Tensor real = mask.to(members.dtype());
+  const torch::Tensor log_pt = members.select(2, map.log_pt) * map.log_pt_scale + map.log_pt_mean;
+  const torch::Tensor eta = members.select(2, map.eta) * map.eta_scale + map.eta_mean;
+  const torch::Tensor phi = members.select(2, map.phi) * map.phi_scale + map.phi_mean;
+  const torch::Tensor pt = torch::exp(log_pt.clamp_max(kMaxLogPt)) * real;
+  const torch::Tensor e = (pt * torch::cosh(eta)).sum(1);
+  const torch::Tensor px = (pt * torch::cos(phi)).sum(1);
+  const torch::Tensor py = (pt * torch::sin(phi)).sum(1);
+  const torch::Tensor pz = (pt * torch::sinh(eta)).sum(1);
+  const torch::Tensor pt2 = px * px + py * py;
+  // Rounding can make m^2 slightly negative for collinear constituents;
+  // +1 GeV^2 keeps the log and its gradient finite at m = 0.
+  const torch::Tensor m2 = (e * e - pt2 - pz * pz).clamp_min(0);
+  return torch::stack({0.5 * torch::log(pt2 + 1), 0.5 * torch::log(m2 + 1)}, 1);
+}
+
+}  // namespace
+
+absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const JetSets& data) {
+  JetFeatureMap map;
+  map.log_pt = IndexOf(config, "log_pt");
+  map.eta = IndexOf(config, "eta_rel");
+  map.phi = IndexOf(config, "phi_rel");
+  if (map.log_pt < 0 || map.eta < 0 || map.phi < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config.jet_features needs target columns log_pt, eta_rel and phi_rel (each constituent's log pT in GeV ",
+        "and its position relative to the jet axis); config.target_columns is [",
+        absl::StrJoin(config.target_columns, ", "), "]"));
+  }
+  const auto& s = data.scaling;
+  map.log_pt_mean = s.target_mean[map.log_pt];
+  map.log_pt_scale = s.target_scale[map.log_pt];
+  map.eta_mean = s.target_mean[map.eta];
+  map.eta_scale = s.target_scale[map.eta];
+  map.phi_mean = s.target_mean[map.phi];
+  map.phi_scale = s.target_scale[map.phi];
+  torch::NoGradGuard no_grad;
+  const torch::Tensor f =
+      Unscaled(data.members.to(torch::kFloat64), SizeMask(data.sizes, data.members.size(1)), map);
+  for (int64_t k = 0; k < kJetFeatureCount; ++k) {
+    map.feature_mean[k] = f.select(1, k).mean().item<double>();
+    const double sd = f.select(1, k).std().item<double>();
+    map.feature_scale[k] = sd > 0 ? sd : 1;  // a constant feature keeps scale 1, as conditions do
+  }
+  return map;
+}
+
+torch::Tensor JetFeatures(const torch::Tensor& members, const torch::Tensor& mask, const JetFeatureMap& map) {
+  const torch::Tensor f = Unscaled(members, mask, map);
+  const auto options = f.options();
+  const torch::Tensor mean = torch::tensor({map.feature_mean[0], map.feature_mean[1]}, options);
+  const torch::Tensor scale = torch::tensor({map.feature_scale[0], map.feature_scale[1]}, options);
+  return (f - mean) / scale;
+}
+
+}  // namespace evgen
