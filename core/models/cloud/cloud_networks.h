@@ -5,9 +5,11 @@
 // CloudGenerator: sizes stage, an Mlp from the global noise (and the
 // conditions) to logits over sizes 1..N_max; particle stage, a SetGenerator
 // (set_generator.h). CloudDiscriminator: sizes stage, an Mlp with Swish and
-// batch norm on the one-hot size (and the conditions); particle stage, a
-// SetDiscriminator (set_discriminator.h). Both discriminators are
-// spectrally normalised when config.spectral_norm is set.
+// the norm its spec names (layer norm in the presets, the thesis' batch
+// norm undoes the spectral norm: docs/physics.md) on the one-hot size (and
+// the conditions); particle stage, a SetDiscriminator (set_discriminator.h),
+// given each jet's JetFeatures too with config.jet_features. Both
+// discriminators are spectrally normalised when config.spectral_norm is set.
 //
 // Example:
 //   CloudGenerator g(config, sizes_spec, /*targets=*/4);
