@@ -79,7 +79,7 @@ print("   %s seed %s: %d events in %.2f s (%.3g events/s), %s" % (
   echo
   if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
     echo "-- column by column"
-    /usr/bin/python3 scripts/precision_columns.py "$work/$name" ${columns//,/ } | sed 's/^/   /'
+    /usr/bin/python3 scripts/precision_columns.py "$evgen" "$work/$name" ${columns//,/ } | sed 's/^/   /'
   fi
 }
 
