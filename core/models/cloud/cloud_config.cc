@@ -93,7 +93,7 @@ absl::Status CheckColumns(const CloudConfig& c) {
     return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
   }
   if (c.jet_features) {
-    for (const char* name : {"log_pt", "eta_rel", "phi_rel"}) {
+    for (const char* name : cloud::kJetFeatureColumns) {
       if (std::find(c.target_columns.begin(), c.target_columns.end(), name) == c.target_columns.end()) {
         return Bad("jet_features", absl::StrCat("needs target columns log_pt, eta_rel and phi_rel (the jet's pT and ",
                                                 "mass are summed from them); config.target_columns has no '", name,

@@ -20,6 +20,10 @@ inline constexpr const char* kSizeColumn = "n_constituents";
 // it (the layout's constituent 0 is the hardest).
 inline constexpr const char* kOrderColumn = "log_pt";
 
+// The targets config.jet_features sums a jet's pT and mass from
+// (jet_features.h): log pT in GeV and the position relative to the jet axis.
+inline constexpr const char* kJetFeatureColumns[] = {"log_pt", "eta_rel", "phi_rel"};
+
 // Config limits.
 inline constexpr int64_t kMaxConstituentsLimit = 1024;
 inline constexpr int64_t kMaxWidth = 4096;

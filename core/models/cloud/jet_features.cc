@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/models/cloud/cloud_constants.h"
 #include "core/models/nn/set_mask.h"
 
 namespace evgen {
@@ -43,9 +44,9 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
 
 absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const JetSets& data) {
   JetFeatureMap map;
-  map.log_pt = IndexOf(config, "log_pt");
-  map.eta = IndexOf(config, "eta_rel");
-  map.phi = IndexOf(config, "phi_rel");
+  map.log_pt = IndexOf(config, cloud::kJetFeatureColumns[0]);
+  map.eta = IndexOf(config, cloud::kJetFeatureColumns[1]);
+  map.phi = IndexOf(config, cloud::kJetFeatureColumns[2]);
   if (map.log_pt < 0 || map.eta < 0 || map.phi < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "config.jet_features needs target columns log_pt, eta_rel and phi_rel (each constituent's log pT in GeV ",
