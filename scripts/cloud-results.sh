@@ -22,7 +22,8 @@
 # Usage: scripts/cloud-results.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release), EVGEN_CLOUD_CONFIG (JSON keys merged into the
-# preset, e.g. '{"tau": 0.5}'), EVGEN_CLOUD_JETS (default 5000).
+# preset, e.g. '{"tau": 0.5}'; with condition_columns the models sample with
+# the conditions of the second truth sample), EVGEN_CLOUD_JETS (default 5000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,9 +52,16 @@ echo "-- trained clouds ($(config jet-cloud-gan-small)) in $((SECONDS - start)) 
   --config "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["steps"]=1; print(json.dumps(c))' \
     "$(config jet-cloud-gan-small)")" --seed 1 --wait > "$work/train-untrained.log"
 
+# A model given conditions (EVGEN_CLOUD_CONFIG's condition_columns, e.g. the
+# jet pT with pt_shares) samples with those of the second truth sample, jet
+# by jet: its jets are then compared as truth2's are in truth vs truth.
+sample_conditions=(-O is_top=1)
+if python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("condition_columns") else 1)' "$extra"; then
+  sample_conditions=(--conditions-from truth2)
+fi
 for model in clouds untrained; do
   start=$SECONDS
-  "$evgen" sample "$jets" --model "$model" --seed 2 -o "$work/$model.h5" -O is_top=1 > /dev/null
+  "$evgen" sample "$jets" --model "$model" --seed 2 -o "$work/$model.h5" "${sample_conditions[@]}" > /dev/null
   echo "-- sampled $jets jets of $model into $work/$model.h5 (JetNet layout) in $((SECONDS - start)) s"
   "$evgen" datasets upload "$work/$model.h5" --name "$model" > /dev/null
 done

@@ -59,6 +59,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Child("set_discriminator", [&c](ConfigReader& s) { ReadSetNet(s, c.set_discriminator, true); })
       .Bool("spectral_norm", c.spectral_norm)
       .Bool("jet_features", c.jet_features)
+      .Bool("pt_shares", c.pt_shares)
       .Child("loss",
              [&c](ConfigReader& l) {
                l.Number("a", c.lsgan_a, Interval::Closed(-1e3, 1e3))
@@ -99,6 +100,19 @@ absl::Status CheckColumns(const CloudConfig& c) {
                                                 "mass are summed from them); config.target_columns has no '", name,
                                                 "'"));
       }
+    }
+  }
+  if (c.pt_shares) {
+    for (const char* name : cloud::kPtShareTargets) {
+      if (std::find(c.target_columns.begin(), c.target_columns.end(), name) == c.target_columns.end()) {
+        return Bad("pt_shares", absl::StrCat("needs target columns log_pt and phi_rel (the constituents share the ",
+                                             "jet pT along the jet axis); config.target_columns has no '", name, "'"));
+      }
+    }
+    const auto& conds = c.condition_columns;
+    if (std::find(conds.begin(), conds.end(), cloud::kPtShareCondition) == conds.end()) {
+      return Bad("pt_shares", "needs the condition column jet_pt_gev (the jet pT the constituents share); "
+                              "add it to config.condition_columns");
     }
   }
   std::set<std::string> seen;
@@ -163,6 +177,7 @@ json CloudConfig::ToJson() const {
           {"set_discriminator", SetNetToJson(set_discriminator, true)},
           {"spectral_norm", spectral_norm},
           {"jet_features", jet_features},
+          {"pt_shares", pt_shares},
           {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
           {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
           {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},

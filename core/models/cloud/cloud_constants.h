@@ -24,6 +24,11 @@ inline constexpr const char* kOrderColumn = "log_pt";
 // (jet_features.h): log pT in GeV and the position relative to the jet axis.
 inline constexpr const char* kJetFeatureColumns[] = {"log_pt", "eta_rel", "phi_rel"};
 
+// The targets and the condition config.pt_shares needs (pt_shares.h): the
+// constituents share the jet pT along the jet axis.
+inline constexpr const char* kPtShareTargets[] = {"log_pt", "phi_rel"};
+inline constexpr const char* kPtShareCondition = "jet_pt_gev";
+
 // Config limits.
 inline constexpr int64_t kMaxConstituentsLimit = 1024;
 inline constexpr int64_t kMaxWidth = 4096;

@@ -14,6 +14,7 @@
 #include "core/models/cloud/cloud_trainer.h"
 #include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/jet_sets.h"
+#include "core/models/cloud/pt_shares.h"
 #include "core/models/model_registry.h"
 #include "core/models/nn/set_mask.h"
 #include "core/io/massless_sum.h"
@@ -183,6 +184,81 @@ TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
             1e-5);
 }
 
+// PtSharesConfig: the tiny config with the constituents sharing the jet pT.
+json PtSharesConfig(int64_t steps) {
+  json c = TinyConfig(steps);
+  c["condition_columns"] = {"jet_pt_gev"};
+  c["pt_shares"] = true;
+  return c;
+}
+
+// AxisPt: each jet's sum of pT_i cos(phi_rel_i) over its real members, in
+// GeV, from members in model space [B, N, 4] (log_pt 0, phi_rel 3).
+torch::Tensor AxisPt(const torch::Tensor& members, const torch::Tensor& mask, const PtShareMap& map) {
+  const torch::Tensor pt = torch::exp(members.select(2, map.log_pt) * map.log_pt_scale + map.log_pt_mean);
+  const torch::Tensor phi = members.select(2, map.phi) * map.phi_scale + map.phi_mean;
+  return (pt * torch::cos(phi) * mask.to(torch::kFloat64)).sum(1);
+}
+
+// With config.pt_shares every generated jet's constituents add up to the
+// jet pT it was given along the jet axis, whatever the generator's raw
+// log_pt output; the shares keep the generator equivariant, leave the other
+// channels and the padding alone, and pass gradients to the real members.
+TEST(CloudNetworksTest, PtSharesAddUpToTheGivenJetPtAlongTheAxis) {
+  const CloudConfig config = *CloudConfig::FromJson(PtSharesConfig(1));
+  const JetSets data = *ReadJetSets(Reference(), config);
+  const PtShareMap map = *MakePtShareMap(config, data.scaling);
+  const int64_t jets = 6, n = data.sizes.slice(0, 0, jets).max().item<int64_t>();
+  const torch::Tensor sizes = data.sizes.slice(0, 0, jets), mask = SizeMask(sizes, n);
+  const torch::Tensor cond = data.conditions.slice(0, 0, jets).to(torch::kFloat64);
+  torch::manual_seed(8);
+  torch::Tensor raw = data.members.slice(0, 0, jets).slice(1, 0, n).to(torch::kFloat64).clone();
+  raw.select(2, map.log_pt).normal_(0, 2);  // any logits
+  const torch::Tensor out = ApplyPtShares(raw, mask, cond, map);
+  const torch::Tensor jet_pt = cond.select(1, 0) * map.jet_pt_scale + map.jet_pt_mean;
+  EXPECT_LT(((AxisPt(out, mask, map) - jet_pt) / jet_pt).abs().max().item<double>(), 1e-9);
+  // The training jets themselves: their jet_pt_gev is that sum, to float32.
+  const torch::Tensor truth = data.members.slice(0, 0, jets).slice(1, 0, n).to(torch::kFloat64);
+  EXPECT_LT(((AxisPt(truth, mask, map) - jet_pt) / jet_pt).abs().max().item<double>(), 1e-4);
+  for (int64_t k : {1, 2, 3}) EXPECT_TRUE(out.select(2, k).equal(raw.select(2, k))) << "channel " << k;
+  EXPECT_EQ((out * (~mask).unsqueeze(2)).abs().max().item<double>(), 0) << "padding stays zero";
+  // Order and padding values do not matter.
+  const int64_t n0 = sizes[0].item<int64_t>();
+  torch::Tensor shuffled = raw.clone();
+  shuffled[0].slice(0, 0, n0).copy_(raw[0].slice(0, 0, n0).flip(0));
+  shuffled[0].slice(0, n0).normal_(0, 100);
+  const torch::Tensor out2 = ApplyPtShares(shuffled, mask, cond, map);
+  EXPECT_LT((out[0].slice(0, 0, n0).flip(0) - out2[0].slice(0, 0, n0)).abs().max().item<double>(), 1e-12);
+  EXPECT_TRUE(out.slice(0, 1).equal(out2.slice(0, 1)));
+  raw.requires_grad_(true);
+  (ApplyPtShares(raw, mask, cond, map).select(2, map.log_pt) * torch::randn({jets, n}, torch::kFloat64)).sum().backward();
+  EXPECT_GT(raw.grad()[0].slice(0, 0, n0).select(1, map.log_pt).abs().sum().item<double>(), 0);
+  EXPECT_GT(raw.grad()[0].slice(0, 0, n0).select(1, map.phi).abs().sum().item<double>(), 0) << "through the axis";
+  EXPECT_EQ(raw.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+  EXPECT_FALSE(raw.grad().isnan().any().item<bool>());
+}
+
+// Through the service's path: a fitted model's sampled jets (float32 rows)
+// carry the jet pT they were asked for, and a saved model samples the same.
+TEST(CloudSampleTest, PtSharesModelSamplesJetsOfTheGivenPt) {
+  const std::unique_ptr<Model> model = Fitted(PtSharesConfig(10));
+  Table conditions({"jet_pt_gev"});
+  for (int64_t j = 0; j < 20; ++j) conditions.AppendRow({850.f + 20.f * static_cast<float>(j)});
+  const Table sample = *model->Sample(conditions, 20, 4, 0);
+  const int jet = *sample.ColumnIndex("jet"), log_pt = *sample.ColumnIndex("log_pt"),
+            phi = *sample.ColumnIndex("phi_rel");
+  std::vector<double> axis(20, 0.0);
+  for (int64_t r = 0; r < sample.num_rows(); ++r) {
+    axis[static_cast<size_t>(sample.at(r, jet))] += std::exp(sample.at(r, log_pt)) * std::cos(sample.at(r, phi));
+  }
+  for (int64_t j = 0; j < 20; ++j) EXPECT_NEAR(axis[j], conditions.at(j, 0), 1e-4 * conditions.at(j, 0)) << j;
+  const std::string dir = testing::FreshEmptyDir("cloud-save-pt-shares");
+  ASSERT_TRUE(model->Save(dir).ok());
+  auto loaded = CreateModel(kKind, TinyConfig(1));
+  ASSERT_TRUE((*loaded)->Load(dir).ok());
+  EXPECT_EQ((*loaded)->Sample(conditions, 20, 4, 0)->values(), sample.values());
+}
+
 TEST(CloudNetworksTest, MultiplicityW1) {
   EXPECT_DOUBLE_EQ(MultiplicityW1(torch::tensor({3, 3}), torch::tensor({5, 5})), 2.0);
   EXPECT_DOUBLE_EQ(MultiplicityW1(torch::tensor({1, 2, 3}), torch::tensor({3, 1, 2})), 0.0);
@@ -212,6 +288,10 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"jet_features", true}, {"target_columns", {"log_pt", "log_e", "eta_rel"}}},
                 "config.jet_features needs target columns log_pt, eta_rel and phi_rel (the jet's pT and mass are "
                 "summed from them); config.target_columns has no 'phi_rel'");
+  ExpectInvalid({{"pt_shares", true}}, "config.pt_shares needs the condition column jet_pt_gev");
+  ExpectInvalid({{"pt_shares", true}, {"condition_columns", {"jet_pt_gev"}}, {"target_columns", {"log_pt", "eta_rel"}}},
+                "config.pt_shares needs target columns log_pt and phi_rel (the constituents share the jet pT along "
+                "the jet axis); config.target_columns has no 'phi_rel'");
 }
 
 TEST(CloudConfigTest, PresetsResolve) {
