@@ -15,6 +15,7 @@
 #   W1-EFP         JetNet's W1 of the n = 4, d = 4 EFPs, 5 batches
 #   FPD, KPD       on the 36 d <= 4 EFPs
 #   AUC            classifier test on jets (multiplicity, mass, pT)
+#   AUC-EFP        classifier test on jets' substructure (their 36 d <= 4 EFPs)
 # prints each figure for the model, the untrained model and truth vs truth,
 # with the model's as a multiple of truth vs truth, and writes the report
 # page $work/clouds.html (marginals drawn, the jet-level figures listed).

@@ -96,4 +96,5 @@ cloud_figures() {
   cloud_row FPD fpd -O features=efp
   cloud_row KPD kpd -O features=efp
   cloud_row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
+  cloud_row AUC-EFP classifier-auc -O features=efp
 }

@@ -59,6 +59,9 @@ struct MetricInputs {
 // 1; not together with jet_level=1).
 [[nodiscard]] absl::StatusOr<MetricInputs> ConstituentInputs(const MetricOptions& options, const Table& reference,
                                                              const Table& candidate);
+// EfpFeatures reads options.features: false for "columns" (the default),
+// true for "efp" (each jet of a jet-cloud table as its d <= 4 EFPs).
+[[nodiscard]] absl::StatusOr<bool> EfpFeatures(const MetricOptions& options);
 // Posterior calibration: reference = truths, candidate = K samples per truth.
 [[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

@@ -18,18 +18,14 @@ struct Matrices {
 // jet-cloud tables, the jet features JetNet uses for FPD and KPD.
 absl::StatusOr<Matrices> Features(const MetricOptions& options, const Table& reference, const Table& candidate) {
   Matrices m;
-  const std::string features = options.count("features") ? options.at("features") : "columns";
-  if (features == "efp") {
+  EVGEN_ASSIGN_OR_RETURN(const bool efp, EfpFeatures(options));
+  if (efp) {
     EVGEN_ASSIGN_OR_RETURN(Table ref, EnergyFlowPolynomials(reference, EfpSet::kDUpTo4));
     EVGEN_ASSIGN_OR_RETURN(Table cand, EnergyFlowPolynomials(candidate, EfpSet::kDUpTo4));
     m.columns = EfpColumnNames(EfpSet::kDUpTo4);
     EVGEN_ASSIGN_OR_RETURN(m.reference, FeatureMatrixFromTable(ref, m.columns));
     EVGEN_ASSIGN_OR_RETURN(m.candidate, FeatureMatrixFromTable(cand, m.columns));
     return m;
-  }
-  if (features != "columns") {
-    return absl::InvalidArgumentError(absl::StrCat("metrics.options.features: '", features,
-                                                   "' is not one of columns, efp"));
   }
   EVGEN_ASSIGN_OR_RETURN(m.columns, SharedColumns(options, reference, candidate));
   EVGEN_ASSIGN_OR_RETURN(m.reference, FeatureMatrixFromTable(reference, m.columns));
@@ -38,6 +34,15 @@ absl::StatusOr<Matrices> Features(const MetricOptions& options, const Table& ref
 }
 
 }  // namespace
+
+absl::StatusOr<bool> EfpFeatures(const MetricOptions& options) {
+  const std::string features = options.count("features") ? options.at("features") : "columns";
+  if (features != "columns" && features != "efp") {
+    return absl::InvalidArgumentError(absl::StrCat("metrics.options.features: '", features,
+                                                   "' is not one of columns, efp"));
+  }
+  return features == "efp";
+}
 
 absl::StatusOr<MetricOutcome> MmdMetric(const MetricOptions& options, const Table& reference,
                                         const Table& candidate, uint64_t seed) {

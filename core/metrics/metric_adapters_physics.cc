@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/metrics/classifier_test2s.h"
+#include "core/metrics/efp.h"
 #include "core/metrics/metric_adapters.h"
 #include "core/metrics/particle_columns.h"
 #include "core/metrics/physics_checks.h"
@@ -38,16 +39,42 @@ absl::StatusOr<std::vector<std::string>> Particles(const MetricOptions& options)
   return particles;
 }
 
+// ClassifierInputs: the rows classifier-auc compares. jet_level=1 gives one
+// row per jet with its jet columns; features=efp one row per jet with its
+// 36 d <= 4 energy-flow polynomials, which see the jet's substructure in
+// pT fractions and angles only (so not the jet's pT), the features JetNet
+// computes FPD and KPD on.
+absl::StatusOr<MetricInputs> ClassifierInputs(const MetricOptions& options, const Table& reference,
+                                              const Table& candidate, std::vector<std::string>& efp_columns) {
+  EVGEN_ASSIGN_OR_RETURN(const bool efp, EfpFeatures(options));
+  if (!efp) return JetLevelInputs(options, reference, candidate);
+  if (options.count("jet_level") || options.count("columns")) {
+    return absl::InvalidArgumentError(
+        "metrics.options: features=efp classifies each jet on its EFPs; jet_level and columns do not apply");
+  }
+  MetricInputs inputs;
+  inputs.reference_in = &reference;
+  inputs.candidate_in = &candidate;
+  EVGEN_ASSIGN_OR_RETURN(inputs.reference_jets, EnergyFlowPolynomials(reference, EfpSet::kDUpTo4));
+  EVGEN_ASSIGN_OR_RETURN(inputs.candidate_jets, EnergyFlowPolynomials(candidate, EfpSet::kDUpTo4));
+  efp_columns = EfpColumnNames(EfpSet::kDUpTo4);
+  return inputs;
+}
+
 }  // namespace
 
 absl::StatusOr<MetricOutcome> ClassifierAucMetric(const MetricOptions& options, const Table& reference_in,
                                                   const Table& candidate_in, uint64_t seed) {
-  // jet_level=1 classifies jets of jet-cloud tables, one row each (JetRows).
-  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, JetLevelInputs(options, reference_in, candidate_in));
+  std::vector<std::string> efp_columns;
+  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, ClassifierInputs(options, reference_in, candidate_in, efp_columns));
   const Table& reference = inputs.reference();
   const Table& candidate = inputs.candidate();
   ClassifierTestConfig config;
-  EVGEN_ASSIGN_OR_RETURN(config.columns, SharedColumns(options, reference, candidate));
+  if (efp_columns.empty()) {
+    EVGEN_ASSIGN_OR_RETURN(config.columns, SharedColumns(options, reference, candidate));
+  } else {
+    config.columns = std::move(efp_columns);
+  }
   config.seed = seed;
   EVGEN_ASSIGN_OR_RETURN(int rows, IntOption(options, "max_rows", 20000, 100, 10'000'000));
   config.max_rows_per_sample = rows;

@@ -137,8 +137,9 @@ const std::vector<Entry>& Entries() {
       {{"classifier-auc",
         "ROC AUC of a small MLP trained to tell candidate from reference on a held-out split (0.5: "
         "indistinguishable); uncertainty = the AUC's spread under no difference; jet_level=1 classifies "
-        "the jets of jet-cloud tables (columns as wasserstein-1's jet_level)",
-        {"columns", "max_rows", "epochs", "jet_level"}},
+        "the jets of jet-cloud tables (columns as wasserstein-1's jet_level); features=efp classifies "
+        "jets on their 36 d <= 4 EFPs (substructure)",
+        {"columns", "max_rows", "epochs", "jet_level", "features"}},
        ClassifierAucMetric},
       {{"momentum-balance",
         "per event sum(p_x) / sum(|p_x|) over the named particles; value = its std in the candidate",

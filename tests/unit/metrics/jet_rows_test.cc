@@ -6,6 +6,7 @@
 
 #include "core/metrics/metric_adapters.h"
 #include "core/metrics/metric_registry.h"
+#include "core/physics/jet_clouds.h"
 
 namespace evgen {
 namespace {
@@ -87,6 +88,36 @@ TEST(JetRowsTest, PtRelIsEachConstituentsShareOfItsJetsPt) {
   EXPECT_NE(no_pt.status().message().find("metrics.options.pt_rel: the reference table needs log_pt"),
             std::string::npos)
       << no_pt.status();
+}
+
+// features=efp classifies jets on their substructure alone: top-like jets
+// against other top-like jets are indistinguishable, against QCD-like jets
+// not; the EFPs use pT fractions, so every pT doubled changes nothing.
+TEST(JetRowsTest, ClassifierOnEfpsSeesSubstructureNotScale) {
+  const Table top = *GenerateJetClouds(1500, 1, {{"top_fraction", 1}});
+  const Table top2 = *GenerateJetClouds(1500, 2, {{"top_fraction", 1}});
+  const Table qcd = *GenerateJetClouds(1500, 3, {{"top_fraction", 0}});
+  const MetricOptions efp = {{"features", "efp"}};
+  absl::StatusOr<MetricOutcome> same = ComputeMetric("classifier-auc", efp, top, top2, 1);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_LT(std::abs(same->value - 0.5), 4 * same->uncertainty + 0.01) << same->value;
+  EXPECT_EQ(same->details["columns"].size(), 36u);
+  absl::StatusOr<MetricOutcome> other = ComputeMetric("classifier-auc", efp, top, qcd, 1);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_GT(other->value, 0.9);
+  Table doubled = top;
+  const int log_pt = *doubled.ColumnIndex("log_pt");
+  for (int64_t r = 0; r < doubled.num_rows(); ++r) doubled.at(r, log_pt) += std::log(2.f);
+  absl::StatusOr<MetricOutcome> scaled = ComputeMetric("classifier-auc", efp, top, doubled, 1);
+  ASSERT_TRUE(scaled.ok()) << scaled.status();
+  EXPECT_LT(std::abs(scaled->value - 0.5), 4 * scaled->uncertainty + 0.01) << "the same jets, every pT doubled";
+  absl::StatusOr<MetricOutcome> both =
+      ComputeMetric("classifier-auc", {{"features", "efp"}, {"jet_level", "1"}}, top, top2, 1);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.status().message().find("jet_level and columns do not apply"), std::string::npos) << both.status();
+  absl::StatusOr<MetricOutcome> bad = ComputeMetric("classifier-auc", {{"features", "efps"}}, top, top2, 1);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'efps' is not one of columns, efp"), std::string::npos) << bad.status();
 }
 
 }  // namespace
