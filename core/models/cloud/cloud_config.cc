@@ -60,6 +60,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Bool("spectral_norm", c.spectral_norm)
       .Bool("jet_features", c.jet_features)
       .Bool("pt_shares", c.pt_shares)
+      .Bool("mass_given", c.mass_given)
       .Child("loss",
              [&c](ConfigReader& l) {
                l.Number("a", c.lsgan_a, Interval::Closed(-1e3, 1e3))
@@ -89,6 +90,38 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
   return r.Finish();
 }
 
+bool Has(const std::vector<std::string>& columns, const std::string& name) {
+  return std::find(columns.begin(), columns.end(), name) != columns.end();
+}
+
+// CheckGivenJet: pt_shares and mass_given name the columns they read.
+absl::Status CheckGivenJet(const CloudConfig& c) {
+  if (c.mass_given && !c.pt_shares) {
+    return Bad("mass_given", "needs config.pt_shares: the mass is scaled with the pT shared along the axis");
+  }
+  if (!c.pt_shares) return absl::OkStatus();
+  std::vector<const char*> targets = {cloud::kLogPtColumn, cloud::kPhiColumn};
+  std::vector<const char*> conditions = {cloud::kJetPtCondition};
+  if (c.mass_given) {
+    targets.push_back(cloud::kEtaColumn);
+    conditions.push_back(cloud::kJetMassCondition);
+  }
+  const char* key = c.mass_given ? "mass_given" : "pt_shares";
+  for (const char* name : targets) {
+    if (!Has(c.target_columns, name)) {
+      return Bad(key, absl::StrCat("needs the target column '", name, "' (the jet's momentum is made from log_pt, ",
+                                   "eta_rel and phi_rel); config.target_columns has no '", name, "'"));
+    }
+  }
+  for (const char* name : conditions) {
+    if (!Has(c.condition_columns, name)) {
+      return Bad(key, absl::StrCat("needs the condition column '", name, "' (the jet the constituents make); ",
+                                   "add it to config.condition_columns"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckColumns(const CloudConfig& c) {
   if (c.target_columns.empty()) {
     return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
@@ -102,19 +135,7 @@ absl::Status CheckColumns(const CloudConfig& c) {
       }
     }
   }
-  if (c.pt_shares) {
-    for (const char* name : cloud::kPtShareTargets) {
-      if (std::find(c.target_columns.begin(), c.target_columns.end(), name) == c.target_columns.end()) {
-        return Bad("pt_shares", absl::StrCat("needs target columns log_pt and phi_rel (the constituents share the ",
-                                             "jet pT along the jet axis); config.target_columns has no '", name, "'"));
-      }
-    }
-    const auto& conds = c.condition_columns;
-    if (std::find(conds.begin(), conds.end(), cloud::kPtShareCondition) == conds.end()) {
-      return Bad("pt_shares", "needs the condition column jet_pt_gev (the jet pT the constituents share); "
-                              "add it to config.condition_columns");
-    }
-  }
+  EVGEN_RETURN_IF_ERROR(CheckGivenJet(c));
   std::set<std::string> seen;
   for (const auto* list : {&c.target_columns, &c.condition_columns}) {
     const char* key = list == &c.target_columns ? "target_columns" : "condition_columns";
@@ -178,6 +199,7 @@ json CloudConfig::ToJson() const {
           {"spectral_norm", spectral_norm},
           {"jet_features", jet_features},
           {"pt_shares", pt_shares},
+          {"mass_given", mass_given},
           {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
           {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
           {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},

@@ -18,6 +18,7 @@
 //    "spectral_norm": true,                 // on both discriminators
 //    "jet_features": false,                 // the set discriminator also sees jet pT and mass
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
+//    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
 //    "optimizer": {"lr_g": 2e-4, "lr_d": 2e-4, "alpha": 0.99},  // RMSprop
 //    "schedule": {"discriminator": 3, "generator": 2},
@@ -64,9 +65,12 @@ struct CloudConfig {
   // log_pt, eta_rel and phi_rel.
   bool jet_features = false;
   // pt_shares: the generated constituents share the jet pT given as the
-  // condition jet_pt_gev along the jet axis (pt_shares.h); needs the targets
-  // log_pt and phi_rel and that condition.
+  // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
+  // log_pt and phi_rel and that condition. mass_given (with pt_shares): their
+  // positions are scaled so that the jet has the mass given as jet_mass_gev;
+  // needs eta_rel and that condition too.
   bool pt_shares = false;
+  bool mass_given = false;
   double lsgan_a = 0, lsgan_b = 1, lsgan_c = 1;
   double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
   int discriminator_updates = 3, generator_updates = 2;

@@ -20,14 +20,17 @@ inline constexpr const char* kSizeColumn = "n_constituents";
 // it (the layout's constituent 0 is the hardest).
 inline constexpr const char* kOrderColumn = "log_pt";
 
-// The targets config.jet_features sums a jet's pT and mass from
-// (jet_features.h): log pT in GeV and the position relative to the jet axis.
-inline constexpr const char* kJetFeatureColumns[] = {"log_pt", "eta_rel", "phi_rel"};
+// The constituent columns a jet's momentum is made from: log pT in GeV and
+// the position relative to the jet axis; and the jet columns that give it.
+inline constexpr const char* kLogPtColumn = "log_pt";
+inline constexpr const char* kEtaColumn = "eta_rel";
+inline constexpr const char* kPhiColumn = "phi_rel";
+inline constexpr const char* kJetPtCondition = "jet_pt_gev";
+inline constexpr const char* kJetMassCondition = "jet_mass_gev";
 
-// The targets and the condition config.pt_shares needs (pt_shares.h): the
-// constituents share the jet pT along the jet axis.
-inline constexpr const char* kPtShareTargets[] = {"log_pt", "phi_rel"};
-inline constexpr const char* kPtShareCondition = "jet_pt_gev";
+// The targets config.jet_features sums a jet's pT and mass from
+// (jet_features.h).
+inline constexpr const char* kJetFeatureColumns[] = {kLogPtColumn, kEtaColumn, kPhiColumn};
 
 // Config limits.
 inline constexpr int64_t kMaxConstituentsLimit = 1024;

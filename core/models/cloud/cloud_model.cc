@@ -104,9 +104,9 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   if (config_.jet_features) {
     EVGEN_ASSIGN_OR_RETURN(jet_features, MakeJetFeatureMap(config_, data));
   }
-  std::optional<PtShareMap> pt_shares;
+  std::optional<GivenJetMap> given_jet;
   if (config_.pt_shares) {
-    EVGEN_ASSIGN_OR_RETURN(pt_shares, MakePtShareMap(config_, data.scaling));
+    EVGEN_ASSIGN_OR_RETURN(given_jet, MakeGivenJetMap(config_, data.scaling));
   }
   CloudDiscriminator discriminator{nullptr};
   {
@@ -115,7 +115,7 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
     static std::mutex init_mutex;
     std::lock_guard<std::mutex> lock(init_mutex);
     torch::manual_seed(DeriveSeed(ctx.seed, cloud::kInitLabel));
-    generator_ = CloudGenerator(config_, sizes_g_, targets, std::move(pt_shares));
+    generator_ = CloudGenerator(config_, sizes_g_, targets, std::move(given_jet));
     discriminator = CloudDiscriminator(config_, sizes_d_, targets, std::move(jet_features));
   }
   CloudTrainer trainer(config_, generator_, discriminator, torch::Device(ctx.device));
@@ -279,12 +279,12 @@ absl::Status CloudModel::Load(const std::string& dir) {
     EVGEN_ASSIGN_OR_RETURN(sizes_d_, MlpSpec::FromJson(config_.sizes_discriminator, "config.sizes_discriminator"));
     scaling_ = ScalingFromJson(state.at("scaling"));
     fit_summary_ = state.value("fit", json::object());
-    std::optional<PtShareMap> pt_shares;
+    std::optional<GivenJetMap> given_jet;
     if (config_.pt_shares) {
-      EVGEN_ASSIGN_OR_RETURN(pt_shares, MakePtShareMap(config_, scaling_));
+      EVGEN_ASSIGN_OR_RETURN(given_jet, MakeGivenJetMap(config_, scaling_));
     }
     generator_ = CloudGenerator(config_, sizes_g_, static_cast<int64_t>(config_.target_columns.size()),
-                                std::move(pt_shares));
+                                std::move(given_jet));
     torch::serialize::InputArchive archive;
     archive.load_from(dir + "/weights.pt");
     generator_->load(archive);

@@ -8,8 +8,8 @@ int64_t Conditions(const CloudConfig& config) { return static_cast<int64_t>(conf
 }  // namespace
 
 CloudGeneratorImpl::CloudGeneratorImpl(const CloudConfig& config, const MlpSpec& sizes_spec, int64_t targets,
-                                       std::optional<PtShareMap> pt_shares)
-    : n_max_(config.max_constituents), pt_shares_(std::move(pt_shares)) {
+                                       std::optional<GivenJetMap> given_jet)
+    : n_max_(config.max_constituents), given_jet_(std::move(given_jet)) {
   sizes_ = register_module("sizes", Mlp(config.global_noise_dim + Conditions(config), n_max_, sizes_spec));
   set_ = register_module("set", SetGenerator(MemberInputWidth(config), targets, config.set_generator));
 }
@@ -22,7 +22,7 @@ torch::Tensor CloudGeneratorImpl::Members(const torch::Tensor& member_noise, con
                                           const torch::Tensor& sizes, const torch::Tensor& conditions,
                                           const torch::Tensor& mask) {
   const torch::Tensor members = set_->forward(MemberInputs(member_noise, set_noise, sizes, conditions, n_max_), mask);
-  return pt_shares_ ? ApplyPtShares(members, mask, conditions, *pt_shares_) : members;
+  return given_jet_ ? ApplyGivenJet(members, mask, conditions, *given_jet_) : members;
 }
 
 CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,

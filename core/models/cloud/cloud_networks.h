@@ -4,8 +4,8 @@
 //
 // CloudGenerator: sizes stage, an Mlp from the global noise (and the
 // conditions) to logits over sizes 1..N_max; particle stage, a SetGenerator
-// (set_generator.h), its log_pt made shares of the jet pT with
-// config.pt_shares (pt_shares.h). CloudDiscriminator: sizes stage, an Mlp with Swish and
+// (set_generator.h), whose jets are made the jets their conditions give
+// with config.pt_shares and mass_given (given_jet.h). CloudDiscriminator: sizes stage, an Mlp with Swish and
 // the norm its spec names (layer norm in the presets, the thesis' batch
 // norm undoes the spectral norm: docs/physics.md) on the one-hot size (and
 // the conditions); particle stage, a SetDiscriminator (set_discriminator.h),
@@ -24,7 +24,7 @@
 
 #include "core/models/cloud/cloud_config.h"
 #include "core/models/cloud/jet_features.h"
-#include "core/models/cloud/pt_shares.h"
+#include "core/models/cloud/given_jet.h"
 #include "core/models/cloud/set_discriminator.h"
 #include "core/models/cloud/set_generator.h"
 #include "core/models/nn/mlp.h"
@@ -33,10 +33,10 @@ namespace evgen {
 
 class CloudGeneratorImpl : public torch::nn::Module {
  public:
-  // pt_shares: given, the members' log_pt are shares of the jet pT
-  // (pt_shares.h), at training and at sampling alike.
+  // given_jet: given, the members are made the jet their conditions give
+  // (given_jet.h), at training and at sampling alike.
   CloudGeneratorImpl(const CloudConfig& config, const MlpSpec& sizes_spec, int64_t targets,
-                     std::optional<PtShareMap> pt_shares = std::nullopt);
+                     std::optional<GivenJetMap> given_jet = std::nullopt);
   // SizeLogits: z [B, global_dim], conditions [B, C] -> [B, N_max]; logit k
   // is that of size k + 1.
   torch::Tensor SizeLogits(const torch::Tensor& z, const torch::Tensor& conditions);
@@ -49,7 +49,7 @@ class CloudGeneratorImpl : public torch::nn::Module {
 
  private:
   int64_t n_max_;
-  std::optional<PtShareMap> pt_shares_;
+  std::optional<GivenJetMap> given_jet_;
   Mlp sizes_{nullptr};
   SetGenerator set_{nullptr};
 };

@@ -14,7 +14,7 @@
 #include "core/models/cloud/cloud_trainer.h"
 #include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/jet_sets.h"
-#include "core/models/cloud/pt_shares.h"
+#include "core/models/cloud/given_jet.h"
 #include "core/models/model_registry.h"
 #include "core/models/nn/set_mask.h"
 #include "core/io/massless_sum.h"
@@ -184,75 +184,128 @@ TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
             1e-5);
 }
 
-// PtSharesConfig: the tiny config with the constituents sharing the jet pT.
-json PtSharesConfig(int64_t steps) {
+// GivenJetConfig: the tiny config whose jets are made the jets their
+// conditions give: the pT shared, and with `mass` the mass too.
+json GivenJetConfig(int64_t steps, bool mass) {
   json c = TinyConfig(steps);
-  c["condition_columns"] = {"jet_pt_gev"};
+  c["condition_columns"] = mass ? json{"jet_pt_gev", "jet_mass_gev"} : json{"jet_pt_gev"};
   c["pt_shares"] = true;
+  c["mass_given"] = mass;
   return c;
 }
 
-// AxisPt: each jet's sum of pT_i cos(phi_rel_i) over its real members, in
-// GeV, from members in model space [B, N, 4] (log_pt 0, phi_rel 3).
-torch::Tensor AxisPt(const torch::Tensor& members, const torch::Tensor& mask, const PtShareMap& map) {
-  const torch::Tensor pt = torch::exp(members.select(2, map.log_pt) * map.log_pt_scale + map.log_pt_mean);
-  const torch::Tensor phi = members.select(2, map.phi) * map.phi_scale + map.phi_mean;
-  return (pt * torch::cos(phi) * mask.to(torch::kFloat64)).sum(1);
+// JetOf: each jet's massless sum of its real members, from members in
+// model space [B, N, targets]: pT along the axis (sum pT_i cos phi_i) and
+// the mass, [B] each, in GeV.
+// Physical: target k of members [B, N, targets] in physical units.
+torch::Tensor Physical(const torch::Tensor& members, int64_t k, const Scaling& scaling) {
+  return members.select(2, k) * scaling.target_scale[k] + scaling.target_mean[k];
 }
 
-// With config.pt_shares every generated jet's constituents add up to the
-// jet pT it was given along the jet axis, whatever the generator's raw
-// log_pt output; the shares keep the generator equivariant, leave the other
-// channels and the padding alone, and pass gradients to the real members.
-TEST(CloudNetworksTest, PtSharesAddUpToTheGivenJetPtAlongTheAxis) {
-  const CloudConfig config = *CloudConfig::FromJson(PtSharesConfig(1));
+struct JetOfMembers {
+  torch::Tensor axis_pt, mass;
+};
+JetOfMembers JetOf(const torch::Tensor& members, const torch::Tensor& mask, const GivenJetMap& map,
+                   const Scaling& scaling) {
+  const torch::Tensor real = mask.to(torch::kFloat64);
+  const torch::Tensor pt = torch::exp(Physical(members, map.log_pt.index, scaling)) * real;
+  const torch::Tensor eta = Physical(members, 2, scaling), phi = Physical(members, map.phi.index, scaling);
+  const torch::Tensor e = (pt * torch::cosh(eta)).sum(1), pz = (pt * torch::sinh(eta)).sum(1);
+  const torch::Tensor px = (pt * torch::cos(phi)).sum(1), py = (pt * torch::sin(phi)).sum(1);
+  return {px, torch::sqrt((e * e - px * px - py * py - pz * pz).clamp_min(0))};
+}
+
+// With config.pt_shares (and mass_given) every generated jet's constituents
+// add up to the jet pT (and mass) it was given, whatever the generator's
+// raw output; the constraints keep the generator equivariant, leave the
+// other channels and the padding alone, and pass gradients to the real
+// members only.
+void ExpectGivenJet(bool mass) {
+  const CloudConfig config = *CloudConfig::FromJson(GivenJetConfig(1, mass));
   const JetSets data = *ReadJetSets(Reference(), config);
-  const PtShareMap map = *MakePtShareMap(config, data.scaling);
+  const GivenJetMap map = *MakeGivenJetMap(config, data.scaling);
   const int64_t jets = 6, n = data.sizes.slice(0, 0, jets).max().item<int64_t>();
   const torch::Tensor sizes = data.sizes.slice(0, 0, jets), mask = SizeMask(sizes, n);
   const torch::Tensor cond = data.conditions.slice(0, 0, jets).to(torch::kFloat64);
-  torch::manual_seed(8);
-  torch::Tensor raw = data.members.slice(0, 0, jets).slice(1, 0, n).to(torch::kFloat64).clone();
-  raw.select(2, map.log_pt).normal_(0, 2);  // any logits
-  const torch::Tensor out = ApplyPtShares(raw, mask, cond, map);
-  const torch::Tensor jet_pt = cond.select(1, 0) * map.jet_pt_scale + map.jet_pt_mean;
-  EXPECT_LT(((AxisPt(out, mask, map) - jet_pt) / jet_pt).abs().max().item<double>(), 1e-9);
-  // The training jets themselves: their jet_pt_gev is that sum, to float32.
+  const auto given = [&](int64_t k) {
+    return cond.select(1, k) * data.scaling.condition_scale[k] + data.scaling.condition_mean[k];
+  };
+  // The training jets themselves: their jet columns are their massless sum.
   const torch::Tensor truth = data.members.slice(0, 0, jets).slice(1, 0, n).to(torch::kFloat64);
-  EXPECT_LT(((AxisPt(truth, mask, map) - jet_pt) / jet_pt).abs().max().item<double>(), 1e-4);
-  for (int64_t k : {1, 2, 3}) EXPECT_TRUE(out.select(2, k).equal(raw.select(2, k))) << "channel " << k;
+  EXPECT_LT(((JetOf(truth, mask, map, data.scaling).axis_pt - given(0)) / given(0)).abs().max().item<double>(), 1e-4);
+  torch::manual_seed(8);
+  torch::Tensor raw = truth.clone();
+  raw.select(2, map.log_pt.index).normal_(0, 0.7);  // any logits that spread the pT over the members
+  raw.slice(2, 2, 4).mul_(1.5).add_(0.1 * torch::randn({jets, n, 2}, torch::kFloat64));  // any positions
+  raw = raw * mask.unsqueeze(2);
+  const torch::Tensor out = ApplyGivenJet(raw, mask, cond, map);
+  const JetOfMembers jet = JetOf(out, mask, map, data.scaling);
+  EXPECT_LT(((jet.axis_pt - given(0)) / given(0)).abs().max().item<double>(), 1e-9);
+  const std::vector<int64_t> unchanged = mass ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 2, 3};
+  for (int64_t k : unchanged) EXPECT_TRUE(out.select(2, k).equal(raw.select(2, k))) << "channel " << k;
+  if (mass) {
+    // Met wherever the members stay within pi/2 of the axis; at least 4 of
+    // the 6 jets do here.
+    const torch::Tensor widest = torch::maximum(Physical(out, 2, data.scaling).abs().amax(1),
+                                                Physical(out, 3, data.scaling).abs().amax(1));
+    const torch::Tensor free = widest < M_PI / 2 - 1e-6;
+    EXPECT_GE(free.sum().item<int64_t>(), 4) << widest;
+    EXPECT_LT(((jet.mass - given(1)) / given(1)).abs().masked_select(free).max().item<double>(), 1e-4);
+    // One factor per jet: the positions keep their ratios.
+    const torch::Tensor r = Physical(out, 2, data.scaling)[0].slice(0, 0, 3) /
+                            Physical(raw, 2, data.scaling)[0].slice(0, 0, 3);
+    EXPECT_NEAR(r[0].item<double>(), r[2].item<double>(), 1e-9);
+    EXPECT_LE(widest.max().item<double>(), M_PI / 2 + 1e-9) << "members stay within pi/2 of the axis";
+    // All pT on one member: no mass to scale; finite, at the bound, lighter.
+    torch::Tensor one = raw.clone();
+    one.select(2, map.log_pt.index).fill_(0);
+    one[0][0][map.log_pt.index] = 100;
+    const JetOfMembers lone = JetOf(ApplyGivenJet(one, mask, cond, map), mask, map, data.scaling);
+    EXPECT_TRUE(torch::isfinite(lone.mass).all().item<bool>());
+    EXPECT_LT(lone.mass[0].item<double>(), given(1)[0].item<double>());
+  }
   EXPECT_EQ((out * (~mask).unsqueeze(2)).abs().max().item<double>(), 0) << "padding stays zero";
   // Order and padding values do not matter.
   const int64_t n0 = sizes[0].item<int64_t>();
   torch::Tensor shuffled = raw.clone();
   shuffled[0].slice(0, 0, n0).copy_(raw[0].slice(0, 0, n0).flip(0));
   shuffled[0].slice(0, n0).normal_(0, 100);
-  const torch::Tensor out2 = ApplyPtShares(shuffled, mask, cond, map);
-  EXPECT_LT((out[0].slice(0, 0, n0).flip(0) - out2[0].slice(0, 0, n0)).abs().max().item<double>(), 1e-12);
-  EXPECT_TRUE(out.slice(0, 1).equal(out2.slice(0, 1)));
+  const torch::Tensor out2 = ApplyGivenJet(shuffled, mask, cond, map);
+  EXPECT_LT((out[0].slice(0, 0, n0).flip(0) - out2[0].slice(0, 0, n0)).abs().max().item<double>(), 1e-9);
+  EXPECT_LT((out.slice(0, 1) - out2.slice(0, 1)).abs().max().item<double>(), 1e-12);
   raw.requires_grad_(true);
-  (ApplyPtShares(raw, mask, cond, map).select(2, map.log_pt) * torch::randn({jets, n}, torch::kFloat64)).sum().backward();
-  EXPECT_GT(raw.grad()[0].slice(0, 0, n0).select(1, map.log_pt).abs().sum().item<double>(), 0);
-  EXPECT_GT(raw.grad()[0].slice(0, 0, n0).select(1, map.phi).abs().sum().item<double>(), 0) << "through the axis";
+  (ApplyGivenJet(raw, mask, cond, map) * torch::randn({jets, n, 4}, torch::kFloat64)).sum().backward();
+  EXPECT_GT(raw.grad()[0].slice(0, 0, n0).select(1, map.log_pt.index).abs().sum().item<double>(), 0);
+  EXPECT_GT(raw.grad()[0].slice(0, 0, n0).select(1, map.phi.index).abs().sum().item<double>(), 0);
   EXPECT_EQ(raw.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
   EXPECT_FALSE(raw.grad().isnan().any().item<bool>());
 }
 
+TEST(CloudNetworksTest, PtSharesAddUpToTheGivenJetPtAlongTheAxis) { ExpectGivenJet(false); }
+TEST(CloudNetworksTest, MassGivenScalesTheJetToTheGivenMass) { ExpectGivenJet(true); }
+
 // Through the service's path: a fitted model's sampled jets (float32 rows)
-// carry the jet pT they were asked for, and a saved model samples the same.
-TEST(CloudSampleTest, PtSharesModelSamplesJetsOfTheGivenPt) {
-  const std::unique_ptr<Model> model = Fitted(PtSharesConfig(10));
-  Table conditions({"jet_pt_gev"});
-  for (int64_t j = 0; j < 20; ++j) conditions.AppendRow({850.f + 20.f * static_cast<float>(j)});
+// have the pT and mass they were asked for, and a saved model samples the
+// same.
+TEST(CloudSampleTest, GivenJetModelSamplesJetsOfTheGivenPtAndMass) {
+  const std::unique_ptr<Model> model = Fitted(GivenJetConfig(10, true));
+  Table conditions({"jet_pt_gev", "jet_mass_gev"});
+  for (int64_t j = 0; j < 20; ++j) {
+    conditions.AppendRow({850.f + 20.f * static_cast<float>(j), j % 2 ? 80.f : 172.f + static_cast<float>(j)});
+  }
   const Table sample = *model->Sample(conditions, 20, 4, 0);
   const int jet = *sample.ColumnIndex("jet"), log_pt = *sample.ColumnIndex("log_pt"),
-            phi = *sample.ColumnIndex("phi_rel");
-  std::vector<double> axis(20, 0.0);
+            eta = *sample.ColumnIndex("eta_rel"), phi = *sample.ColumnIndex("phi_rel");
+  std::vector<MasslessSum> sums(20);
   for (int64_t r = 0; r < sample.num_rows(); ++r) {
-    axis[static_cast<size_t>(sample.at(r, jet))] += std::exp(sample.at(r, log_pt)) * std::cos(sample.at(r, phi));
+    sums[static_cast<size_t>(sample.at(r, jet))].Add(std::exp(sample.at(r, log_pt)), sample.at(r, eta),
+                                                     sample.at(r, phi));
   }
-  for (int64_t j = 0; j < 20; ++j) EXPECT_NEAR(axis[j], conditions.at(j, 0), 1e-4 * conditions.at(j, 0)) << j;
-  const std::string dir = testing::FreshEmptyDir("cloud-save-pt-shares");
+  for (int64_t j = 0; j < 20; ++j) {
+    EXPECT_NEAR(sums[j].px, conditions.at(j, 0), 1e-4 * conditions.at(j, 0)) << j;
+    EXPECT_NEAR(sums[j].mass(), conditions.at(j, 1), 2e-3 * conditions.at(j, 1)) << j;
+  }
+  const std::string dir = testing::FreshEmptyDir("cloud-save-given-jet");
   ASSERT_TRUE(model->Save(dir).ok());
   auto loaded = CreateModel(kKind, TinyConfig(1));
   ASSERT_TRUE((*loaded)->Load(dir).ok());
@@ -288,10 +341,13 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"jet_features", true}, {"target_columns", {"log_pt", "log_e", "eta_rel"}}},
                 "config.jet_features needs target columns log_pt, eta_rel and phi_rel (the jet's pT and mass are "
                 "summed from them); config.target_columns has no 'phi_rel'");
-  ExpectInvalid({{"pt_shares", true}}, "config.pt_shares needs the condition column jet_pt_gev");
+  ExpectInvalid({{"pt_shares", true}}, "config.pt_shares needs the condition column 'jet_pt_gev'");
   ExpectInvalid({{"pt_shares", true}, {"condition_columns", {"jet_pt_gev"}}, {"target_columns", {"log_pt", "eta_rel"}}},
-                "config.pt_shares needs target columns log_pt and phi_rel (the constituents share the jet pT along "
-                "the jet axis); config.target_columns has no 'phi_rel'");
+                "config.pt_shares needs the target column 'phi_rel' (the jet's momentum is made from log_pt, eta_rel "
+                "and phi_rel); config.target_columns has no 'phi_rel'");
+  ExpectInvalid({{"mass_given", true}}, "config.mass_given needs config.pt_shares");
+  ExpectInvalid({{"mass_given", true}, {"pt_shares", true}, {"condition_columns", {"jet_pt_gev"}}},
+                "config.mass_given needs the condition column 'jet_mass_gev'");
 }
 
 TEST(CloudConfigTest, PresetsResolve) {
