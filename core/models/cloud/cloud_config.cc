@@ -41,6 +41,10 @@ json SetNetToJson(const SetNetSpec& spec, bool discriminator) {
 
 // ApplyKeys reads every key of `j` over `c` (a preset's values or the
 // defaults); "preset" itself was applied by the caller.
+bool Has(const std::vector<std::string>& columns, const std::string& name) {
+  return std::find(columns.begin(), columns.end(), name) != columns.end();
+}
+
 absl::Status ApplyKeys(const json& j, CloudConfig& c) {
   ConfigReader r(j, "config");
   r.Ignore("preset")
@@ -90,10 +94,6 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
   return r.Finish();
 }
 
-bool Has(const std::vector<std::string>& columns, const std::string& name) {
-  return std::find(columns.begin(), columns.end(), name) != columns.end();
-}
-
 // CheckGivenJet: pt_shares and mass_given name the columns they read.
 absl::Status CheckGivenJet(const CloudConfig& c) {
   if (c.mass_given && !c.pt_shares) {
@@ -128,7 +128,7 @@ absl::Status CheckColumns(const CloudConfig& c) {
   }
   if (c.jet_features) {
     for (const char* name : cloud::kJetFeatureColumns) {
-      if (std::find(c.target_columns.begin(), c.target_columns.end(), name) == c.target_columns.end()) {
+      if (!Has(c.target_columns, name)) {
         return Bad("jet_features", absl::StrCat("needs target columns log_pt, eta_rel and phi_rel (the jet's pT and ",
                                                 "mass are summed from them); config.target_columns has no '", name,
                                                 "'"));

@@ -104,10 +104,7 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   if (config_.jet_features) {
     EVGEN_ASSIGN_OR_RETURN(jet_features, MakeJetFeatureMap(config_, data));
   }
-  std::optional<GivenJetMap> given_jet;
-  if (config_.pt_shares) {
-    EVGEN_ASSIGN_OR_RETURN(given_jet, MakeGivenJetMap(config_, data.scaling));
-  }
+  EVGEN_ASSIGN_OR_RETURN(std::optional<GivenJetMap> given_jet, MakeGivenJetMap(config_, data.scaling));
   CloudDiscriminator discriminator{nullptr};
   {
     // Initial weights come from LibTorch's global generator: seed it and
@@ -279,10 +276,7 @@ absl::Status CloudModel::Load(const std::string& dir) {
     EVGEN_ASSIGN_OR_RETURN(sizes_d_, MlpSpec::FromJson(config_.sizes_discriminator, "config.sizes_discriminator"));
     scaling_ = ScalingFromJson(state.at("scaling"));
     fit_summary_ = state.value("fit", json::object());
-    std::optional<GivenJetMap> given_jet;
-    if (config_.pt_shares) {
-      EVGEN_ASSIGN_OR_RETURN(given_jet, MakeGivenJetMap(config_, scaling_));
-    }
+    EVGEN_ASSIGN_OR_RETURN(std::optional<GivenJetMap> given_jet, MakeGivenJetMap(config_, scaling_));
     generator_ = CloudGenerator(config_, sizes_g_, static_cast<int64_t>(config_.target_columns.size()),
                                 std::move(given_jet));
     torch::serialize::InputArchive archive;

@@ -86,7 +86,8 @@ torch::Tensor MassScale(const torch::Tensor& shares, const torch::Tensor& eta, c
 
 }  // namespace
 
-absl::StatusOr<GivenJetMap> MakeGivenJetMap(const CloudConfig& config, const Scaling& scaling) {
+absl::StatusOr<std::optional<GivenJetMap>> MakeGivenJetMap(const CloudConfig& config, const Scaling& scaling) {
+  if (!config.pt_shares) return std::nullopt;
   const auto target = [&](const char* name) {
     return Column(IndexOf(config.target_columns, name), scaling.target_mean, scaling.target_scale);
   };

@@ -23,13 +23,14 @@
 // to it as the target) did not pin it either (docs/results.md, issue 17).
 //
 // Example:
-//   GivenJetMap map = *MakeGivenJetMap(config, data.scaling);   // at Fit and Load
-//   members = ApplyGivenJet(members, mask, conditions, map);     // model space
+//   std::optional<GivenJetMap> map = *MakeGivenJetMap(config, data.scaling);  // at Fit and Load
+//   if (map) members = ApplyGivenJet(members, mask, conditions, *map);       // model space
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "core/models/cloud/cloud_config.h"
@@ -52,8 +53,9 @@ struct GivenJetMap {
 };
 
 // MakeGivenJetMap finds the columns (InvalidArgument naming the config key
-// and the column it lacks otherwise).
-[[nodiscard]] absl::StatusOr<GivenJetMap> MakeGivenJetMap(const CloudConfig& config, const Scaling& scaling);
+// and the column it lacks otherwise); nullopt without config.pt_shares.
+[[nodiscard]] absl::StatusOr<std::optional<GivenJetMap>> MakeGivenJetMap(const CloudConfig& config,
+                                                                        const Scaling& scaling);
 
 // ApplyGivenJet replaces the log_pt channel of members [B, N, targets]
 // (model space, the raw generator output) by the shares of the jet pT in

@@ -223,7 +223,7 @@ JetOfMembers JetOf(const torch::Tensor& members, const torch::Tensor& mask, cons
 void ExpectGivenJet(bool mass) {
   const CloudConfig config = *CloudConfig::FromJson(GivenJetConfig(1, mass));
   const JetSets data = *ReadJetSets(Reference(), config);
-  const GivenJetMap map = *MakeGivenJetMap(config, data.scaling);
+  const GivenJetMap map = **MakeGivenJetMap(config, data.scaling);
   const int64_t jets = 6, n = data.sizes.slice(0, 0, jets).max().item<int64_t>();
   const torch::Tensor sizes = data.sizes.slice(0, 0, jets), mask = SizeMask(sizes, n);
   const torch::Tensor cond = data.conditions.slice(0, 0, jets).to(torch::kFloat64);
