@@ -17,8 +17,9 @@
 #   AUC            classifier test on jets (multiplicity, mass, pT)
 #   AUC-EFP        classifier test on jets' substructure (their 36 d <= 4 EFPs)
 # prints each figure for the model, the untrained model and truth vs truth,
-# with the model's as a multiple of truth vs truth, and writes the report
-# page $work/clouds.html (marginals drawn, the jet-level figures listed).
+# with the model's as a multiple of truth vs truth, writes the report
+# page $work/clouds.html (marginals drawn, the jet-level figures listed),
+# and prints the jet shapes of scripts/cloud_jet_shapes.py.
 #
 # Usage: scripts/cloud-results.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
@@ -85,3 +86,8 @@ cloud_figures "$jets"
   -m w1-efp -O w1-efp.num_batches=5 -O w1-efp.num_eval_samples="$jets" \
   -m fpd -O fpd.features=efp -m kpd -O kpd.features=efp \
   -m classifier-auc -O classifier-auc.jet_level=1 -O classifier-auc.columns=n_constituents,cloud_mass_gev,cloud_pt_gev
+
+# Jet shapes (mass histogram, widths, leading shares) of the model's jets
+# beside the truth's, from the exported samples.
+for d in truth clouds; do "$evgen" datasets export "$d" -o "$work/$d.npy" > /dev/null; done
+/usr/bin/python3 scripts/cloud_jet_shapes.py "$work/truth.npy" "$work/clouds.npy"

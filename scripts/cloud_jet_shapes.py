@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""cloud_jet_shapes.py: jet shapes of a jet-cloud sample beside the truth's.
+
+Usage: cloud_jet_shapes.py TRUTH.npy MODEL.npy   (long jet-cloud layouts as
+`evgen datasets export` writes them, each with its .columns list; run by
+scripts/cloud-results.sh)
+
+Each jet is the massless sum of its constituents (as W1M measures it). For
+truth and model, prints the 1/5/10/25/50/75/90/95/99% quantiles of the jet
+mass, the jet pT, the leading constituent's share of the pT, the
+pT-weighted mean distance of the constituents from the axis
+(sqrt(eta_rel^2 + phi_rel^2)) and the multiplicity; the jet masses in
+10 GeV bins from 60 to 260 GeV; and the fraction of constituents beyond
+Delta R 0.8 (the jet radius) and beyond 1 of the axis. Needs numpy
+(/usr/bin/python3 on Debian).
+"""
+import sys
+
+import numpy as np
+
+QUANTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99]
+
+
+def load(path):
+    table = np.load(path)
+    names = open(path + ".columns").read().split()
+    return {name: table[:, k] for k, name in enumerate(names)}
+
+
+def jets(path):
+    c = load(path)
+    pt = np.exp(c["log_pt"].astype(np.float64))
+    eta, phi = c["eta_rel"].astype(np.float64), c["phi_rel"].astype(np.float64)
+    _, jet = np.unique(c["jet"], return_inverse=True)  # rows of a jet are consecutive
+    total = lambda v: np.bincount(jet, weights=v)
+    px, py = total(pt * np.cos(phi)), total(pt * np.sin(phi))
+    pz, e = total(pt * np.sinh(eta)), total(pt * np.cosh(eta))
+    jet_pt = np.hypot(px, py)
+    radius = np.hypot(eta, phi)
+    leading = np.zeros(jet_pt.size)
+    np.maximum.at(leading, jet, pt)
+    return {
+        "mass": np.sqrt(np.maximum(e * e - px * px - py * py - pz * pz, 0)),
+        "pt": jet_pt,
+        "leading share": leading / jet_pt,
+        "width": total(pt * radius) / total(pt),
+        "multiplicity": np.bincount(jet).astype(np.float64),
+        "radius": radius,
+    }
+
+
+def main():
+    truth, model = jets(sys.argv[1]), jets(sys.argv[2])
+    for key in ["mass", "pt", "leading share", "width", "multiplicity"]:
+        for label, j in (("truth", truth), ("model", model)):
+            q = " ".join("%8.3f" % v for v in np.percentile(j[key], QUANTILES))
+            print("%-13s %-5s quantiles %s" % (key, label, q))
+    edges = np.arange(60, 270, 10)
+    counts = [np.histogram(j["mass"], bins=edges)[0] for j in (truth, model)]
+    print("mass bin (GeV)  truth  model")
+    for low, t, m in zip(edges[:-1], *counts):
+        print("%4d-%-4d       %5d  %5d" % (low, low + 10, t, m))
+    for label, j in (("truth", truth), ("model", model)):
+        print("%-5s constituents beyond Delta R 0.8: %.4f%%, beyond 1: %.4f%%" % (
+            label, 100 * np.mean(j["radius"] > 0.8), 100 * np.mean(j["radius"] > 1)))
+
+
+if __name__ == "__main__":
+    main()
