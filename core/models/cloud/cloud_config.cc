@@ -41,9 +41,7 @@ json SetNetToJson(const SetNetSpec& spec, bool discriminator) {
 
 // ApplyKeys reads every key of `j` over `c` (a preset's values or the
 // defaults); "preset" itself was applied by the caller.
-bool Has(const std::vector<std::string>& columns, const std::string& name) {
-  return std::find(columns.begin(), columns.end(), name) != columns.end();
-}
+bool Has(const std::vector<std::string>& columns, const std::string& name) { return ColumnPosition(columns, name) >= 0; }
 
 absl::Status ApplyKeys(const json& j, CloudConfig& c) {
   ConfigReader r(j, "config");
@@ -170,6 +168,11 @@ absl::Status CheckSizesNetworks(const CloudConfig& c) {
 }
 
 }  // namespace
+
+int64_t ColumnPosition(const std::vector<std::string>& columns, const std::string& name) {
+  const auto it = std::find(columns.begin(), columns.end(), name);
+  return it == columns.end() ? -1 : static_cast<int64_t>(it - columns.begin());
+}
 
 absl::StatusOr<CloudConfig> CloudConfig::FromJson(const json& j) {
   if (!j.is_null() && !j.is_object()) return absl::InvalidArgumentError("config must be a JSON object");

@@ -47,6 +47,10 @@ struct SetNetSpec {
   std::vector<int64_t> head;  // discriminator only
 };
 
+// ColumnPosition: where `name` sits in `columns` (a config's targets or
+// conditions), -1 when absent.
+int64_t ColumnPosition(const std::vector<std::string>& columns, const std::string& name);
+
 struct CloudConfig {
   std::string preset;
   std::vector<std::string> target_columns = {"log_pt", "log_e", "eta_rel", "phi_rel"};

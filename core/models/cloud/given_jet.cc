@@ -40,11 +40,6 @@ constexpr double kMaxAngle = 1.5707963267948966;  // pi / 2
 // m = 0.
 constexpr double kMass2Floor = 1e-12;
 
-int64_t IndexOf(const std::vector<std::string>& columns, const std::string& name) {
-  const auto it = std::find(columns.begin(), columns.end(), name);
-  return it == columns.end() ? -1 : static_cast<int64_t>(it - columns.begin());
-}
-
 ColumnMap Column(int64_t index, const std::vector<double>& mean, const std::vector<double>& scale) {
   if (index < 0) return {};
   return {index, mean[static_cast<size_t>(index)], scale[static_cast<size_t>(index)]};
@@ -89,10 +84,10 @@ torch::Tensor MassScale(const torch::Tensor& shares, const torch::Tensor& eta, c
 absl::StatusOr<std::optional<GivenJetMap>> MakeGivenJetMap(const CloudConfig& config, const Scaling& scaling) {
   if (!config.pt_shares) return std::nullopt;
   const auto target = [&](const char* name) {
-    return Column(IndexOf(config.target_columns, name), scaling.target_mean, scaling.target_scale);
+    return Column(ColumnPosition(config.target_columns, name), scaling.target_mean, scaling.target_scale);
   };
   const auto condition = [&](const char* name) {
-    return Column(IndexOf(config.condition_columns, name), scaling.condition_mean, scaling.condition_scale);
+    return Column(ColumnPosition(config.condition_columns, name), scaling.condition_mean, scaling.condition_scale);
   };
   GivenJetMap map;
   map.log_pt = target(cloud::kLogPtColumn);

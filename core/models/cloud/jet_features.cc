@@ -16,12 +16,6 @@ namespace {
 // untrained generator cannot overflow the sums: e^12 GeV is 160 TeV.
 constexpr double kMaxLogPt = 12;
 
-int64_t IndexOf(const CloudConfig& config, const std::string& name) {
-  const auto& t = config.target_columns;
-  const auto it = std::find(t.begin(), t.end(), name);
-  return it == t.end() ? -1 : static_cast<int64_t>(it - t.begin());
-}
-
 // Unscaled: the features before their own standardisation.
 torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, const JetFeatureMap& map) {
   const torch::Tensor real = mask.to(members.dtype());
@@ -44,9 +38,9 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
 
 absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const JetSets& data) {
   JetFeatureMap map;
-  map.log_pt = IndexOf(config, cloud::kJetFeatureColumns[0]);
-  map.eta = IndexOf(config, cloud::kJetFeatureColumns[1]);
-  map.phi = IndexOf(config, cloud::kJetFeatureColumns[2]);
+  map.log_pt = ColumnPosition(config.target_columns, cloud::kJetFeatureColumns[0]);
+  map.eta = ColumnPosition(config.target_columns, cloud::kJetFeatureColumns[1]);
+  map.phi = ColumnPosition(config.target_columns, cloud::kJetFeatureColumns[2]);
   if (map.log_pt < 0 || map.eta < 0 || map.phi < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "config.jet_features needs target columns log_pt, eta_rel and phi_rel (each constituent's log pT in GeV ",
