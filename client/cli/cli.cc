@@ -427,7 +427,8 @@ void AddTrainCommand(CLI::App& app, Runner& run) {
   auto preset = std::make_shared<std::string>();
   auto* train = app.add_subcommand("train", "submit a training job");
   train->add_option("kind", *req->mutable_kind(),
-                    "model kind: template, gan, wgan-clip, wgan-gp, wgan-u1, lsgan or rjs-gan")
+                    "model kind, e.g. template, wgan-gp, flow-rqs, cinn or jet-cloud-gan (the server's "
+                    "kinds: evgen models presets)")
       ->required();
   train->add_option("--dataset", *req->mutable_training_data()->mutable_dataset(), "training dataset")->required();
   train->add_option("--name", *req->mutable_model_name(), "name to store the model under")->required();
@@ -435,8 +436,8 @@ void AddTrainCommand(CLI::App& app, Runner& run) {
                     "region to train on (default: control for jet tables)");
   train->add_option("--config", *req->mutable_config_json(), "model config as a JSON object");
   train->add_option("--preset", *preset,
-                    "start from a paper's setup, e.g. jetmass-gan, jetmass-wgan-u1, dilepton-wgan-gp, "
-                    "ttbar-mmd-gan, ttbar-gan (each also NAME-small); --config keys override it");
+                    "start from a paper's setup, e.g. jetmass-gan, dilepton-wgan-gp, ttbar-mmd-gan, "
+                    "jet-cloud-gan (each also NAME-small; all: evgen models presets); --config keys override it");
   train->add_option("--seed", *seed, "random seed")->capture_default_str();
   train->add_option("--device", *req->mutable_device(), "auto, cpu or cuda");
   train->add_flag("--wait", *wait, "block until the job ends, showing progress");
