@@ -61,6 +61,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Child("set_discriminator", [&c](ConfigReader& s) { ReadSetNet(s, c.set_discriminator, true); })
       .Bool("spectral_norm", c.spectral_norm)
       .Bool("jet_features", c.jet_features)
+      .Bool("jet_shapes", c.jet_shapes)
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
       .Child("loss",
@@ -124,12 +125,13 @@ absl::Status CheckColumns(const CloudConfig& c) {
   if (c.target_columns.empty()) {
     return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
   }
-  if (c.jet_features) {
+  for (const bool* option : {&c.jet_features, &c.jet_shapes}) {
+    if (!*option) continue;
     for (const char* name : cloud::kJetFeatureColumns) {
       if (!Has(c.target_columns, name)) {
-        return Bad("jet_features", absl::StrCat("needs target columns log_pt, eta_rel and phi_rel (the jet's pT and ",
-                                                "mass are summed from them); config.target_columns has no '", name,
-                                                "'"));
+        return Bad(option == &c.jet_features ? "jet_features" : "jet_shapes",
+                   absl::StrCat("needs target columns log_pt, eta_rel and phi_rel (the jet's features are summed ",
+                                "from them); config.target_columns has no '", name, "'"));
       }
     }
   }
@@ -201,6 +203,7 @@ json CloudConfig::ToJson() const {
           {"set_discriminator", SetNetToJson(set_discriminator, true)},
           {"spectral_norm", spectral_norm},
           {"jet_features", jet_features},
+          {"jet_shapes", jet_shapes},
           {"pt_shares", pt_shares},
           {"mass_given", mass_given},
           {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},

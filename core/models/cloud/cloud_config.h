@@ -17,6 +17,7 @@
 //                          "head": [128]},   // MLP after the pooling
 //    "spectral_norm": true,                 // on both discriminators
 //    "jet_features": false,                 // the set discriminator also sees jet pT and mass
+//    "jet_shapes": false,                   // and/or jet girth and pT dispersion
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
@@ -68,6 +69,9 @@ struct CloudConfig {
   // mass summed from its constituents (jet_features.h); needs the targets
   // log_pt, eta_rel and phi_rel.
   bool jet_features = false;
+  // jet_shapes: the set discriminator also sees each jet's girth and pT
+  // dispersion (jet_features.h); needs the same targets.
+  bool jet_shapes = false;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

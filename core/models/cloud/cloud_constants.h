@@ -28,7 +28,7 @@ inline constexpr const char* kPhiColumn = "phi_rel";
 inline constexpr const char* kJetPtCondition = "jet_pt_gev";
 inline constexpr const char* kJetMassCondition = "jet_mass_gev";
 
-// The targets config.jet_features sums a jet's pT and mass from
+// The targets config.jet_features and config.jet_shapes compute a jet's features from
 // (jet_features.h).
 inline constexpr const char* kJetFeatureColumns[] = {kLogPtColumn, kEtaColumn, kPhiColumn};
 

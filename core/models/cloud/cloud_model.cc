@@ -101,7 +101,7 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   EVGEN_ASSIGN_OR_RETURN(JetSets data, ReadJetSets(train, config_));
   const int64_t targets = static_cast<int64_t>(config_.target_columns.size());
   std::optional<JetFeatureMap> jet_features;
-  if (config_.jet_features) {
+  if (config_.jet_features || config_.jet_shapes) {
     EVGEN_ASSIGN_OR_RETURN(jet_features, MakeJetFeatureMap(config_, data));
   }
   EVGEN_ASSIGN_OR_RETURN(std::optional<GivenJetMap> given_jet, MakeGivenJetMap(config_, data.scaling));

@@ -31,7 +31,7 @@ CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpe
   sizes_spec.spectral_norm = config.spectral_norm;
   sizes_spec.output = "linear";
   sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
-  const int64_t set_inputs = 1 + Conditions(config) + (jet_features_ ? kJetFeatureCount : 0);
+  const int64_t set_inputs = 1 + Conditions(config) + (jet_features_ ? JetFeatureCount(*jet_features_) : 0);
   set_ = register_module("set", SetDiscriminator(targets + Conditions(config), set_inputs, config.set_discriminator,
                                                  config.spectral_norm));
 }

@@ -134,7 +134,7 @@ TEST(CloudNetworksTest, JetFeaturesAreTheMasslessSumOfTheConstituents) {
   const JetFeatureMap map = *MakeJetFeatureMap(config, data);
   const torch::Tensor mask = SizeMask(data.sizes, data.members.size(1));
   const torch::Tensor f = JetFeatures(data.members, mask, map);
-  ASSERT_EQ(f.sizes(), (std::vector<int64_t>{data.sizes.size(0), kJetFeatureCount}));
+  ASSERT_EQ(f.sizes(), (std::vector<int64_t>{data.sizes.size(0), 2}));
   EXPECT_NEAR(f.select(1, 0).mean().item<double>(), 0, 1e-3) << "standardised over the training jets";
   EXPECT_NEAR(f.select(1, 1).std().item<double>(), 1, 1e-3);
   // Jet 0 by hand from the table's rows.
@@ -163,25 +163,83 @@ TEST(CloudNetworksTest, JetFeaturesAreTheMasslessSumOfTheConstituents) {
   EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
 }
 
-TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
-  torch::manual_seed(7);
+// The shapes come after pT and mass, are the girth and pT_D of the
+// constituents as a physicist computes them, and keep their gradient
+// finite for a member on the axis (where the distance has no derivative).
+TEST(CloudNetworksTest, JetShapesAreGirthAndPtDispersion) {
   json c = TinyConfig(1);
   c["jet_features"] = true;
+  c["jet_shapes"] = true;
   const CloudConfig config = *CloudConfig::FromJson(c);
   const JetSets data = *ReadJetSets(Reference(), config);
-  CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4,
-                       *MakeJetFeatureMap(config, data));
-  d->eval();
-  const torch::Tensor sizes = data.sizes.slice(0, 0, 2);
-  const int64_t n = sizes.max().item<int64_t>();
-  const torch::Tensor mask = SizeMask(sizes, n);
-  const torch::Tensor x = data.members.slice(0, 0, 2).slice(1, 0, n), cond = torch::zeros({2, 0});
-  const int64_t n0 = sizes[0].item<int64_t>();
+  const JetFeatureMap map = *MakeJetFeatureMap(config, data);
+  ASSERT_EQ(JetFeatureCount(map), 4);
+  const torch::Tensor mask = SizeMask(data.sizes, data.members.size(1));
+  const torch::Tensor f = JetFeatures(data.members, mask, map);
+  ASSERT_EQ(f.size(1), 4);
+  EXPECT_NEAR(f.select(1, 2).mean().item<double>(), 0, 1e-3) << "standardised over the training jets";
+  EXPECT_NEAR(f.select(1, 3).std().item<double>(), 1, 1e-3);
+  const Table& t = Reference();
+  const int jet = *t.ColumnIndex("jet"), log_pt = *t.ColumnIndex("log_pt"), eta = *t.ColumnIndex("eta_rel"),
+            phi = *t.ColumnIndex("phi_rel");
+  double sum_pt = 0, sum_pt_r = 0, sum_pt2 = 0;
+  for (int64_t r = 0; r < t.num_rows() && t.at(r, jet) == t.at(0, jet); ++r) {
+    const double pt = std::exp(t.at(r, log_pt));
+    sum_pt += pt;
+    sum_pt_r += pt * std::hypot(t.at(r, eta), t.at(r, phi));
+    sum_pt2 += pt * pt;
+  }
+  const double girth = f[0][2].item<double>() * map.feature_scale[2] + map.feature_mean[2];
+  const double ptd = f[0][3].item<double>() * map.feature_scale[3] + map.feature_mean[3];
+  EXPECT_NEAR(girth, sum_pt_r / sum_pt, 1e-4);
+  EXPECT_NEAR(ptd, std::sqrt(sum_pt2) / sum_pt, 1e-4);
+  // Shapes alone: two features, the same values.
+  c["jet_features"] = false;
+  const JetFeatureMap shapes_only = *MakeJetFeatureMap(*CloudConfig::FromJson(c), data);
+  const torch::Tensor g = JetFeatures(data.members, mask, shapes_only);
+  ASSERT_EQ(g.size(1), 2);
+  EXPECT_LT((g - f.slice(1, 2, 4)).abs().max().item<double>(), 1e-6);
+  // A member on the axis, padding and order: finite gradients on the real
+  // members only, the same features in any order.
+  torch::Tensor x = data.members.slice(0, 0, 2).clone();
+  const torch::Tensor m = mask.slice(0, 0, 2);
+  const int64_t n0 = data.sizes[0].item<int64_t>();
+  x[0][0][map.eta] = -map.eta_mean / map.eta_scale;
+  x[0][0][map.phi] = -map.phi_mean / map.phi_scale;
   torch::Tensor shuffled = x.clone();
-  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).index_select(0, torch::randperm(n0, torch::kLong)));
+  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).flip(0));
   shuffled[0].slice(0, n0).normal_(0, 100);
-  EXPECT_LT((d->SetScore(x, mask, sizes, cond) - d->SetScore(shuffled, mask, sizes, cond)).abs().max().item<double>(),
-            1e-5);
+  EXPECT_LT((JetFeatures(x, m, map) - JetFeatures(shuffled, m, map)).abs().max().item<double>(), 1e-4);
+  x.requires_grad_(true);
+  JetFeatures(x, m, map).sum().backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
+  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+}
+
+TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
+  for (const char* option : {"jet_features", "jet_shapes"}) {
+    SCOPED_TRACE(option);
+    torch::manual_seed(7);
+    json c = TinyConfig(1);
+    c[option] = true;
+    const CloudConfig config = *CloudConfig::FromJson(c);
+    const JetSets data = *ReadJetSets(Reference(), config);
+    CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4,
+                         *MakeJetFeatureMap(config, data));
+    d->eval();
+    const torch::Tensor sizes = data.sizes.slice(0, 0, 2);
+    const int64_t n = sizes.max().item<int64_t>();
+    const torch::Tensor mask = SizeMask(sizes, n);
+    const torch::Tensor x = data.members.slice(0, 0, 2).slice(1, 0, n), cond = torch::zeros({2, 0});
+    const int64_t n0 = sizes[0].item<int64_t>();
+    torch::Tensor shuffled = x.clone();
+    shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).index_select(0, torch::randperm(n0, torch::kLong)));
+    shuffled[0].slice(0, n0).normal_(0, 100);
+    EXPECT_LT(
+        (d->SetScore(x, mask, sizes, cond) - d->SetScore(shuffled, mask, sizes, cond)).abs().max().item<double>(),
+        1e-5);
+  }
 }
 
 // GivenJetConfig: the tiny config whose jets are made the jets their
@@ -339,8 +397,11 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"sizes_discriminator", {{"spectral_norm", true}}}}, "config.sizes_discriminator.spectral_norm");
   ExpectInvalid({{"sizes_generator", {{"activation", "gelu"}}}}, "config.sizes_generator.activation");
   ExpectInvalid({{"jet_features", true}, {"target_columns", {"log_pt", "log_e", "eta_rel"}}},
-                "config.jet_features needs target columns log_pt, eta_rel and phi_rel (the jet's pT and mass are "
+                "config.jet_features needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'phi_rel'");
+  ExpectInvalid({{"jet_shapes", true}, {"target_columns", {"log_pt", "log_e", "phi_rel"}}},
+                "config.jet_shapes needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
+                "summed from them); config.target_columns has no 'eta_rel'");
   ExpectInvalid({{"pt_shares", true}}, "config.pt_shares needs the condition column 'jet_pt_gev'");
   ExpectInvalid({{"pt_shares", true}, {"condition_columns", {"jet_pt_gev"}}, {"target_columns", {"log_pt", "eta_rel"}}},
                 "config.pt_shares needs the target column 'phi_rel' (the jet's momentum is made from log_pt, eta_rel "
@@ -532,6 +593,8 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithOwnSizesBatch) {
 TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithJetFeatures) {
   json config = TinyConfig(40);
   config["jet_features"] = true;
+  ExpectResumeEqualsWhole(config);
+  config["jet_shapes"] = true;
   ExpectResumeEqualsWhole(config);
 }
 
