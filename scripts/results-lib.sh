@@ -72,17 +72,22 @@ cloud_value() {
 }
 
 # cloud_row LABEL METRIC [OPTIONS...]: the model, the untrained model and the
-# second truth sample, each against the held-out truth.
+# second truth sample, each against the held-out truth. The model's and the
+# floor's datasets and labels may be set: cloud_model (clouds), cloud_label
+# (model), cloud_floor (untrained), cloud_floor_label (untrained).
 cloud_row() {
   local label=$1
   shift
-  python3 - "$label" "$(cloud_value clouds "$@")" "$(cloud_value untrained "$@")" "$(cloud_value truth2 "$@")" <<'EOF'
+  python3 - "$label" "${cloud_label:-model}" "${cloud_floor_label:-untrained}" \
+    "$(cloud_value "${cloud_model:-clouds}" "$@")" "$(cloud_value "${cloud_floor:-untrained}" "$@")" \
+    "$(cloud_value truth2 "$@")" <<'EOF'
 import sys
-label, m, u, t = sys.argv[1], *[list(map(float, x.split())) for x in sys.argv[2:]]
+label, model, floor = sys.argv[1:4]
+m, u, t = [list(map(float, x.split())) for x in sys.argv[4:]]
 fmt = lambda v: "%.4g" % v[0] + (" +- %.2g" % v[1] if v[1] >= 0 else "")
 ratio = lambda a, b: "%.1f" % (a / b) if b else "-"
-print("%-13s model %-19s untrained %-19s truth-vs-truth %-19s model/tvt %5s untrained/model %5s" % (
-    label, fmt(m), fmt(u), fmt(t), ratio(m[0], t[0]), ratio(u[0], m[0])))
+print("%-13s %s %-19s %s %-19s truth-vs-truth %-19s %s/tvt %5s %s/%s %5s" % (
+    label, model, fmt(m), floor, fmt(u), fmt(t), model, ratio(m[0], t[0]), floor, model, ratio(u[0], m[0])))
 EOF
 }
 

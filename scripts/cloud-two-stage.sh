@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# cloud-two-stage.sh: makes a jet-cloud model given each jet's pT and mass
+# (pt_shares and mass_given) an unconditioned generator of top-like jets,
+# and measures it as cloud-results.sh measures the others. Stage one, a
+# spline flow (flow-rqs) trained on the training jets' (jet_pt_gev,
+# jet_mass_gev), generates each jet's pT and mass; stage two, the given-jet
+# cloud model, its constituents. Nothing of truth2 or the held-out truth
+# enters the sample, unlike cloud-results.sh's --conditions-from truth2.
+#
+# Usage: scripts/cloud-two-stage.sh WORK
+#   WORK: the work directory of a finished cloud-results.sh run whose
+#   EVGEN_CLOUD_CONFIG named condition_columns ["jet_pt_gev", "jet_mass_gev"]
+#   (its evgend data: datasets train, truth, truth2, clouds; model clouds).
+# Environment: EVGEN_BIN_DIR (default build/release), EVGEN_CLOUD_JETS
+# (default 5000, as the run's).
+#
+# Prints, for the two-stage jets, the jets given truth2's pT and mass
+# (the run's own sample) and truth vs truth, each against the held-out
+# truth: the figures of cloud-results.sh, the jet pT W1 and the AUC of
+# the mass alone; then the jet shapes of scripts/cloud_jet_shapes.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ $# -eq 1 ] || { echo "usage: $0 WORK (a cloud-results.sh work directory)" >&2; exit 2; }
+work=$1
+[ -d "$work/data" ] || { echo "$0: $work/data: no evgend data directory (run cloud-results.sh with EVGEN_WORK_DIR=$work first)" >&2; exit 2; }
+bin_dir=${EVGEN_BIN_DIR:-build/release}
+evgen=$bin_dir/client/evgen
+jets=${EVGEN_CLOUD_JETS:-5000}
+
+rm -f "$work/evgend.port"  # a stopped run's port file would be read as this one's
+source scripts/start-evgend.sh
+start_evgend "$bin_dir/server/evgend" "$work"
+echo "== evgend at $EVGEN_SERVER, data in $work/data"
+source scripts/results-lib.sh
+
+conditions=$("$evgen" --json models get clouds |
+  python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["condition_columns"]))')
+[ "$conditions" = "jet_pt_gev,jet_mass_gev" ] || {
+  echo "$0: model clouds is conditioned on '$conditions', not jet_pt_gev,jet_mass_gev" >&2
+  exit 2
+}
+
+# Stage one: one row per training jet (its first constituent's row carries
+# the jet's columns), a spline flow on log pT and log mass. The top mass
+# peak is narrow (61% of the jets within 10 GeV), hence 16 bins a spline.
+for d in twostage jets_flow train_jets; do "$evgen" datasets delete "$d" > /dev/null 2>&1 || true; done
+"$evgen" models delete jets > /dev/null 2>&1 || true
+"$evgen" datasets derive train --where 'constituent == 0' --name train_jets > /dev/null
+flow_config='{"target_columns": ["jet_pt_gev", "jet_mass_gev"],
+  "transforms": [{"kind": "log", "columns": ["jet_pt_gev", "jet_mass_gev"]},
+                 {"kind": "standardize", "columns": ["jet_pt_gev", "jet_mass_gev"]}],
+  "blocks": 8, "subnet": {"hidden": [64, 64]}, "spline": {"bins": 16, "tail_bound": 5},
+  "optimizer": {"lr": 1e-3, "lr_decay_to": 0.05}, "batch_size": 256, "steps": 6000,
+  "validation": {"fraction": 0.1, "every": 200}}'
+start=$SECONDS
+"$evgen" train flow-rqs --name jets --dataset train_jets --config "$flow_config" --seed 1 --wait \
+  > "$work/train-jets.log"
+echo "-- trained the jets' (pT, mass) flow in $((SECONDS - start)) s"
+
+# Stage two: the jets' pT and mass drawn from the flow, then their
+# constituents from the given-jet model, seeds as cloud-results.sh's.
+"$evgen" sample "$jets" --model jets --seed 2 -o "$work/jets.csv" > /dev/null
+start=$SECONDS
+"$evgen" sample "$jets" --model clouds --seed 2 --conditions "$work/jets.csv" -o "$work/twostage.h5" > /dev/null
+echo "-- sampled $jets two-stage jets into $work/twostage.h5 in $((SECONDS - start)) s"
+"$evgen" datasets upload "$work/twostage.h5" --name twostage > /dev/null
+
+# Each row: the two-stage jets, the jets given truth2's pT and mass (the
+# run's own sample) and truth2 itself, against the held-out truth.
+cloud_model=twostage cloud_label=two-stage cloud_floor=clouds cloud_floor_label=given-truth2
+
+echo "== top-like jets, $jets per sample, against the held-out truth sample (seed 2)"
+cloud_row multiplicity wasserstein-1 -O columns=n_constituents -O jet_level=1
+cloud_row constituents wasserstein-1 -O columns=pt_rel,eta_rel,phi_rel -O pt_rel=1
+cloud_row "jet pT W1" wasserstein-1 -O columns=cloud_pt_gev -O jet_level=1
+cloud_row W1M wasserstein-1 -O columns=cloud_mass_gev -O jet_level=1 -O num_batches=5 -O num_eval_samples="$jets"
+cloud_row W1-EFP w1-efp -O num_eval_samples="$jets" -O num_batches=5
+cloud_row FPD fpd -O features=efp
+cloud_row KPD kpd -O features=efp
+cloud_row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
+cloud_row "AUC mass" classifier-auc -O jet_level=1 -O columns=cloud_mass_gev
+cloud_row AUC-EFP classifier-auc -O features=efp
+
+"$evgen" datasets export twostage -o "$work/twostage.npy" > /dev/null
+[ -s "$work/truth.npy" ] || "$evgen" datasets export truth -o "$work/truth.npy" > /dev/null
+/usr/bin/python3 scripts/cloud_jet_shapes.py "$work/truth.npy" "$work/twostage.npy"
