@@ -4,8 +4,8 @@
 # and, through the evgen CLI only: generates top-like jet clouds (training
 # jets, a held-out truth sample and a second truth sample for the
 # truth-vs-truth baseline, 5,000 jets each, seeds 1, 2, 3); trains the
-# jet-cloud-gan-small preset (seed 1) and, as the floor, the same model after
-# one step ("untrained"); samples 5,000 jets of each into .h5 (the JetNet
+# jet-cloud-gan-small preset (seed 1, or EVGEN_CLOUD_SEED) and, as the
+# floor, the same model after one step ("untrained"); samples 5,000 jets of each into .h5 (the JetNet
 # layout), uploads them back and compares each with the held-out truth:
 #   multiplicity   W1 of n_constituents per jet (and its mean)
 #   constituents   W1 of the pt_rel, eta_rel, phi_rel marginals (mean of 3; pt_rel
@@ -25,7 +25,9 @@
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release), EVGEN_CLOUD_CONFIG (JSON keys merged into the
 # preset, e.g. '{"tau": 0.5}'; with condition_columns the models sample with
-# the conditions of the second truth sample), EVGEN_CLOUD_JETS (default 5000).
+# the conditions of the second truth sample), EVGEN_CLOUD_JETS (default 5000),
+# EVGEN_CLOUD_SEED (the trainings' seed, default 1; the data and samples
+# keep theirs, so runs differ only in the training).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +37,7 @@ evgen=$bin_dir/client/evgen
 work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-cloud-results-XXXXXX)}
 extra=${EVGEN_CLOUD_CONFIG:-"{}"}
 jets=${EVGEN_CLOUD_JETS:-5000}
+train_seed=${EVGEN_CLOUD_SEED:-1}
 mkdir -p "$work"
 
 source scripts/start-evgend.sh
@@ -47,12 +50,12 @@ for spec in train:1 truth:2 truth2:3; do
 done
 
 start=$SECONDS
-"$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config jet-cloud-gan-small)" --seed 1 --wait \
+"$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config jet-cloud-gan-small)" --seed "$train_seed" --wait \
   > "$work/train-clouds.log"
 echo "-- trained clouds ($(config jet-cloud-gan-small)) in $((SECONDS - start)) s"
 "$evgen" train jet-cloud-gan --name untrained --dataset train \
   --config "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["steps"]=1; print(json.dumps(c))' \
-    "$(config jet-cloud-gan-small)")" --seed 1 --wait > "$work/train-untrained.log"
+    "$(config jet-cloud-gan-small)")" --seed "$train_seed" --wait > "$work/train-untrained.log"
 
 # A model given conditions (EVGEN_CLOUD_CONFIG's condition_columns, e.g. the
 # jet pT with pt_shares) samples with those of the second truth sample, jet
