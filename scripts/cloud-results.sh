@@ -5,8 +5,9 @@
 # jets, a held-out truth sample and a second truth sample for the
 # truth-vs-truth baseline, 5,000 jets each, seeds 1, 2, 3); trains the
 # jet-cloud-gan-small preset (seed 1, or EVGEN_CLOUD_SEED) and, as the
-# floor, the same model after one step ("untrained"); samples 5,000 jets of each into .h5 (the JetNet
-# layout), uploads them back and compares each with the held-out truth:
+# floor, the same model after one step ("untrained"); samples 5,000 jets of
+# each into .h5 (the JetNet layout), uploads them back and compares each
+# with the held-out truth:
 #   multiplicity   W1 of n_constituents per jet (and its mean)
 #   constituents   W1 of the pt_rel, eta_rel, phi_rel marginals (mean of 3; pt_rel
 #                  over the pT of the jet the constituents make)
