@@ -62,6 +62,9 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Bool("spectral_norm", c.spectral_norm)
       .Bool("jet_features", c.jet_features)
       .Bool("jet_shapes", c.jet_shapes)
+      .Numbers("local_density", c.local_density, Interval::Closed(1e-3, 10))
+      .Require(c.local_density.size() <= cloud::kMaxDensityScales, "local_density",
+               absl::StrCat("lists ", c.local_density.size(), " scales; at most ", cloud::kMaxDensityScales))
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
       .Child("loss",
@@ -125,11 +128,13 @@ absl::Status CheckColumns(const CloudConfig& c) {
   if (c.target_columns.empty()) {
     return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
   }
-  for (const bool* option : {&c.jet_features, &c.jet_shapes}) {
-    if (!*option) continue;
+  const std::pair<bool, const char*> options[] = {
+      {c.jet_features, "jet_features"}, {c.jet_shapes, "jet_shapes"}, {!c.local_density.empty(), "local_density"}};
+  for (const auto& [on, key] : options) {
+    if (!on) continue;
     for (const char* name : cloud::kJetFeatureColumns) {
       if (!Has(c.target_columns, name)) {
-        return Bad(option == &c.jet_features ? "jet_features" : "jet_shapes",
+        return Bad(key,
                    absl::StrCat("needs target columns log_pt, eta_rel and phi_rel (the jet's features are summed ",
                                 "from them); config.target_columns has no '", name, "'"));
       }
@@ -204,6 +209,7 @@ json CloudConfig::ToJson() const {
           {"spectral_norm", spectral_norm},
           {"jet_features", jet_features},
           {"jet_shapes", jet_shapes},
+          {"local_density", local_density},
           {"pt_shares", pt_shares},
           {"mass_given", mass_given},
           {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},

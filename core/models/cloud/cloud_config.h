@@ -18,6 +18,7 @@
 //    "spectral_norm": true,                 // on both discriminators
 //    "jet_features": false,                 // the set discriminator also sees jet pT and mass
 //    "jet_shapes": false,                   // and/or jet girth and pT dispersion
+//    "local_density": [],                   // and each member's pT density at these angles
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
@@ -72,6 +73,10 @@ struct CloudConfig {
   // jet_shapes: the set discriminator also sees each jet's girth and pT
   // dispersion (jet_features.h); needs the same targets.
   bool jet_shapes = false;
+  // local_density: angular scales (rad); for each, the set discriminator
+  // also sees the share of its jet's pT near every member
+  // (member_density.h); empty: off. Needs the same targets.
+  std::vector<double> local_density;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

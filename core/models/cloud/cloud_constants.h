@@ -33,6 +33,7 @@ inline constexpr const char* kJetMassCondition = "jet_mass_gev";
 inline constexpr const char* kJetFeatureColumns[] = {kLogPtColumn, kEtaColumn, kPhiColumn};
 
 // Config limits.
+inline constexpr size_t kMaxDensityScales = 8;  // config.local_density
 inline constexpr int64_t kMaxConstituentsLimit = 1024;
 inline constexpr int64_t kMaxWidth = 4096;
 inline constexpr int64_t kMaxSteps = int64_t{1} << 40;

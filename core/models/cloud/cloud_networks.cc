@@ -26,13 +26,15 @@ torch::Tensor CloudGeneratorImpl::Members(const torch::Tensor& member_noise, con
 }
 
 CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,
-                                               std::optional<JetFeatureMap> jet_features)
-    : n_max_(config.max_constituents), jet_features_(std::move(jet_features)) {
+                                               std::optional<JetFeatureMap> jet_features,
+                                               std::optional<MemberDensityMap> density)
+    : n_max_(config.max_constituents), jet_features_(std::move(jet_features)), density_(std::move(density)) {
   sizes_spec.spectral_norm = config.spectral_norm;
   sizes_spec.output = "linear";
   sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
   const int64_t set_inputs = 1 + Conditions(config) + (jet_features_ ? JetFeatureCount(*jet_features_) : 0);
-  set_ = register_module("set", SetDiscriminator(targets + Conditions(config), set_inputs, config.set_discriminator,
+  const int64_t member_inputs = targets + Conditions(config) + (density_ ? static_cast<int64_t>(density_->scales.size()) : 0);
+  set_ = register_module("set", SetDiscriminator(member_inputs, set_inputs, config.set_discriminator,
                                                  config.spectral_norm));
 }
 
@@ -44,7 +46,9 @@ torch::Tensor CloudDiscriminatorImpl::SetScore(const torch::Tensor& members, con
                                                const torch::Tensor& sizes, const torch::Tensor& conditions) {
   torch::Tensor features = SetFeatures(sizes, conditions, n_max_);
   if (jet_features_) features = torch::cat({features, JetFeatures(members, mask, *jet_features_)}, 1);
-  return set_->forward(JoinConditions(members, conditions), mask, features);
+  torch::Tensor inputs = JoinConditions(members, conditions);
+  if (density_) inputs = torch::cat({inputs, MemberDensity(members, mask, *density_)}, 2);
+  return set_->forward(inputs, mask, features);
 }
 
 }  // namespace evgen

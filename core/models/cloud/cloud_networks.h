@@ -24,6 +24,7 @@
 
 #include "core/models/cloud/cloud_config.h"
 #include "core/models/cloud/jet_features.h"
+#include "core/models/cloud/member_density.h"
 #include "core/models/cloud/given_jet.h"
 #include "core/models/cloud/set_discriminator.h"
 #include "core/models/cloud/set_generator.h"
@@ -59,8 +60,10 @@ class CloudDiscriminatorImpl : public torch::nn::Module {
  public:
   // jet_features: given, the set discriminator also sees each jet's
   // JetFeatures beside its size and conditions.
+  // density: given, every member also carries its MemberDensity.
   CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,
-                         std::optional<JetFeatureMap> jet_features = std::nullopt);
+                         std::optional<JetFeatureMap> jet_features = std::nullopt,
+                         std::optional<MemberDensityMap> density = std::nullopt);
   // SizeScore: one_hot [B, N_max] (exact or straight-through), conditions -> [B].
   torch::Tensor SizeScore(const torch::Tensor& one_hot, const torch::Tensor& conditions);
   // SetScore: members [B, N, targets], mask [B, N], sizes [B], conditions -> [B].
@@ -70,6 +73,7 @@ class CloudDiscriminatorImpl : public torch::nn::Module {
  private:
   int64_t n_max_;
   std::optional<JetFeatureMap> jet_features_;
+  std::optional<MemberDensityMap> density_;
   Mlp sizes_{nullptr};
   SetDiscriminator set_{nullptr};
 };

@@ -13,6 +13,7 @@
 #include "core/models/cloud/cloud_networks.h"
 #include "core/models/cloud/cloud_trainer.h"
 #include "core/models/cloud/jet_features.h"
+#include "core/models/cloud/member_density.h"
 #include "core/models/cloud/jet_sets.h"
 #include "core/models/cloud/given_jet.h"
 #include "core/models/model_registry.h"
@@ -217,16 +218,71 @@ TEST(CloudNetworksTest, JetShapesAreGirthAndPtDispersion) {
   EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
 }
 
+// The densities are what their definition says for a member of a real
+// jet, standardised over the training constituents, follow their member
+// when the order changes, ignore padding, and pass finite gradients to
+// the real members only.
+TEST(CloudNetworksTest, MemberDensityIsTheShareOfPtNearEachMember) {
+  json c = TinyConfig(1);
+  c["local_density"] = {0.05, 0.3};
+  const CloudConfig config = *CloudConfig::FromJson(c);
+  const JetSets data = *ReadJetSets(Reference(), config);
+  const MemberDensityMap map = **MakeMemberDensityMap(config, data);
+  const torch::Tensor mask = SizeMask(data.sizes, data.members.size(1));
+  const torch::Tensor rho = MemberDensity(data.members, mask, map);
+  ASSERT_EQ(rho.sizes(), (std::vector<int64_t>{data.sizes.size(0), data.members.size(1), 2}));
+  const torch::Tensor real = rho.index({mask});
+  EXPECT_NEAR(real.select(1, 0).mean().item<double>(), 0, 1e-3) << "standardised over the training constituents";
+  EXPECT_NEAR(real.select(1, 1).std().item<double>(), 1, 1e-3);
+  // Member 2 of jet 0 by hand from the table's rows.
+  const Table& t = Reference();
+  const int jet = *t.ColumnIndex("jet"), log_pt = *t.ColumnIndex("log_pt"), eta = *t.ColumnIndex("eta_rel"),
+            phi = *t.ColumnIndex("phi_rel"), constituent = *t.ColumnIndex("constituent");
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < t.num_rows() && t.at(r, jet) == t.at(0, jet); ++r) rows.push_back(r);
+  ASSERT_GT(rows.size(), 3u);
+  ASSERT_EQ(t.at(rows[2], constituent), 2);
+  double sum_pt = 0, near[2] = {0, 0};
+  for (const int64_t r : rows) {
+    const double pt = std::exp(t.at(r, log_pt));
+    const double d2 = std::pow(t.at(r, eta) - t.at(rows[2], eta), 2) + std::pow(t.at(r, phi) - t.at(rows[2], phi), 2);
+    sum_pt += pt;
+    for (int k = 0; k < 2; ++k) near[k] += pt * std::exp(-d2 / (2 * map.scales[k] * map.scales[k]));
+  }
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_NEAR(rho[0][2][k].item<double>() * map.sd[k] + map.mean[k], near[k] / sum_pt, 1e-4) << "scale " << k;
+  }
+  // Order and padding; gradients of the real rows.
+  torch::Tensor x = data.members.slice(0, 0, 2).clone();
+  const torch::Tensor m = mask.slice(0, 0, 2);
+  const int64_t n0 = data.sizes[0].item<int64_t>();
+  torch::Tensor shuffled = x.clone();
+  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).flip(0));
+  shuffled[0].slice(0, n0).normal_(0, 100);
+  const torch::Tensor a = MemberDensity(x, m, map), b = MemberDensity(shuffled, m, map);
+  EXPECT_LT((a[0].slice(0, 0, n0).flip(0) - b[0].slice(0, 0, n0)).abs().max().item<double>(), 1e-4);
+  EXPECT_LT((a[1] - b[1]).abs().max().item<double>(), 1e-6) << "jets stay apart";
+  x.requires_grad_(true);
+  (MemberDensity(x, m, map) * m.unsqueeze(2)).sum().backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
+  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+}
+
 TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
-  for (const char* option : {"jet_features", "jet_shapes"}) {
+  const std::pair<const char*, json> options[] = {
+      {"jet_features", true}, {"jet_shapes", true}, {"local_density", {0.05, 0.3}}};
+  for (const auto& [option, value] : options) {
     SCOPED_TRACE(option);
     torch::manual_seed(7);
     json c = TinyConfig(1);
-    c[option] = true;
+    c[option] = value;
     const CloudConfig config = *CloudConfig::FromJson(c);
     const JetSets data = *ReadJetSets(Reference(), config);
-    CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4,
-                         *MakeJetFeatureMap(config, data));
+    std::optional<JetFeatureMap> features;
+    if (config.jet_features || config.jet_shapes) features = *MakeJetFeatureMap(config, data);
+    CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4, features,
+                         *MakeMemberDensityMap(config, data));
     d->eval();
     const torch::Tensor sizes = data.sizes.slice(0, 0, 2);
     const int64_t n = sizes.max().item<int64_t>();
@@ -399,6 +455,12 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"jet_features", true}, {"target_columns", {"log_pt", "log_e", "eta_rel"}}},
                 "config.jet_features needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'phi_rel'");
+  ExpectInvalid({{"local_density", {0.1}}, {"target_columns", {"eta_rel", "phi_rel"}}},
+                "config.local_density needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
+                "summed from them); config.target_columns has no 'log_pt'");
+  ExpectInvalid({{"local_density", {0}}}, "config.local_density");
+  ExpectInvalid({{"local_density", {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}}},
+                "config.local_density lists 9 scales; at most 8");
   ExpectInvalid({{"jet_shapes", true}, {"target_columns", {"log_pt", "log_e", "phi_rel"}}},
                 "config.jet_shapes needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'eta_rel'");
@@ -595,6 +657,8 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithJetFeatures) {
   config["jet_features"] = true;
   ExpectResumeEqualsWhole(config);
   config["jet_shapes"] = true;
+  ExpectResumeEqualsWhole(config);
+  config["local_density"] = {0.1};
   ExpectResumeEqualsWhole(config);
 }
 
