@@ -32,6 +32,11 @@ inline constexpr const char* kJetMassCondition = "jet_mass_gev";
 // (jet_features.h).
 inline constexpr const char* kJetFeatureColumns[] = {kLogPtColumn, kEtaColumn, kPhiColumn};
 
+// A generated log pT (log GeV) beyond this is clamped before exp where the
+// discriminator's features sum momenta, so an untrained generator cannot
+// overflow them: e^12 GeV is 160 TeV.
+inline constexpr double kMaxLogPt = 12;
+
 // Config limits.
 inline constexpr size_t kMaxDensityScales = 8;  // config.local_density
 inline constexpr int64_t kMaxConstituentsLimit = 1024;

@@ -33,7 +33,8 @@ CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpe
   sizes_spec.output = "linear";
   sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
   const int64_t set_inputs = 1 + Conditions(config) + (jet_features_ ? JetFeatureCount(*jet_features_) : 0);
-  const int64_t member_inputs = targets + Conditions(config) + (density_ ? static_cast<int64_t>(density_->scales.size()) : 0);
+  const int64_t densities = density_ ? static_cast<int64_t>(density_->scales.size()) : 0;
+  const int64_t member_inputs = targets + Conditions(config) + densities;
   set_ = register_module("set", SetDiscriminator(member_inputs, set_inputs, config.set_discriminator,
                                                  config.spectral_norm));
 }

@@ -40,15 +40,6 @@ constexpr double kMaxAngle = 1.5707963267948966;  // pi / 2
 // m = 0.
 constexpr double kMass2Floor = 1e-12;
 
-ColumnMap Column(int64_t index, const std::vector<double>& mean, const std::vector<double>& scale) {
-  if (index < 0) return {};
-  return {index, mean[static_cast<size_t>(index)], scale[static_cast<size_t>(index)]};
-}
-
-torch::Tensor Physical(const torch::Tensor& x, int dim, const ColumnMap& c) {
-  return x.select(dim, c.index) * c.scale + c.mean;
-}
-
 torch::Tensor Standardised(const torch::Tensor& x, const ColumnMap& c) { return (x - c.mean) / c.scale; }
 
 // AxisProjection: sum_j s_j cos(phi_j) per jet, [B, 1], bounded below.
@@ -80,6 +71,15 @@ torch::Tensor MassScale(const torch::Tensor& shares, const torch::Tensor& eta, c
 }
 
 }  // namespace
+
+ColumnMap Column(int64_t index, const std::vector<double>& mean, const std::vector<double>& scale) {
+  if (index < 0) return {};
+  return {index, mean[static_cast<size_t>(index)], scale[static_cast<size_t>(index)]};
+}
+
+torch::Tensor Physical(const torch::Tensor& x, int dim, const ColumnMap& c) {
+  return x.select(dim, c.index) * c.scale + c.mean;
+}
 
 absl::StatusOr<std::optional<GivenJetMap>> MakeGivenJetMap(const CloudConfig& config, const Scaling& scaling) {
   if (!config.pt_shares) return std::nullopt;

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/models/cloud/cloud_config.h"
@@ -44,6 +45,13 @@ struct ColumnMap {
   int64_t index = -1;
   double mean = 0, scale = 1;
 };
+
+// Column: the ColumnMap of position `index` (-1: none) under a scaling's
+// means and scales.
+ColumnMap Column(int64_t index, const std::vector<double>& mean, const std::vector<double>& scale);
+
+// Physical: column c of x along dim `dim`, in physical units.
+torch::Tensor Physical(const torch::Tensor& x, int dim, const ColumnMap& c);
 
 // GivenJetMap: the columns the constraints read and write; eta and jet_mass
 // have index -1 without config.mass_given.

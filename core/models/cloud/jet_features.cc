@@ -12,10 +12,6 @@
 namespace evgen {
 namespace {
 
-// A generated log pT beyond this (in log GeV) is clamped before exp, so an
-// untrained generator cannot overflow the sums: e^12 GeV is 160 TeV.
-constexpr double kMaxLogPt = 12;
-
 // A constituent on the axis has distance 0, where sqrt has no derivative;
 // this (in rad^2) keeps the girth's gradient finite there.
 constexpr double kAxisEpsilon = 1e-12;
@@ -26,7 +22,7 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
   const torch::Tensor log_pt = members.select(2, map.log_pt) * map.log_pt_scale + map.log_pt_mean;
   const torch::Tensor eta = members.select(2, map.eta) * map.eta_scale + map.eta_mean;
   const torch::Tensor phi = members.select(2, map.phi) * map.phi_scale + map.phi_mean;
-  const torch::Tensor pt = torch::exp(log_pt.clamp_max(kMaxLogPt)) * real;
+  const torch::Tensor pt = torch::exp(log_pt.clamp_max(cloud::kMaxLogPt)) * real;
   std::vector<torch::Tensor> features;
   if (map.pt_mass) {
     const torch::Tensor e = (pt * torch::cosh(eta)).sum(1);

@@ -10,22 +10,15 @@
 namespace evgen {
 namespace {
 
-// A generated log pT beyond this (in log GeV) is clamped before exp, as in
-// jet_features.cc, so an untrained generator cannot overflow the shares.
-constexpr double kMaxLogPt = 12;
-
 // Jets per chunk when the standardisation is computed over the training set.
 constexpr int64_t kStatsChunk = 256;
 
-torch::Tensor Physical(const torch::Tensor& members, const ColumnMap& c) {
-  return members.select(2, c.index) * c.scale + c.mean;
-}
-
 // Unscaled: [B, N, scales] before the standardisation.
 torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, const MemberDensityMap& map) {
-  const torch::Tensor pt = torch::exp(Physical(members, map.log_pt).clamp_max(kMaxLogPt)) * mask.to(members.dtype());
+  const torch::Tensor log_pt = Physical(members, 2, map.log_pt).clamp_max(cloud::kMaxLogPt);
+  const torch::Tensor pt = torch::exp(log_pt) * mask.to(members.dtype());
   const torch::Tensor z = pt / pt.sum(1, true);  // a jet has at least one real member
-  const torch::Tensor eta = Physical(members, map.eta), phi = Physical(members, map.phi);
+  const torch::Tensor eta = Physical(members, 2, map.eta), phi = Physical(members, 2, map.phi);
   const torch::Tensor d_eta = eta.unsqueeze(2) - eta.unsqueeze(1);
   const torch::Tensor d_phi = phi.unsqueeze(2) - phi.unsqueeze(1);
   const torch::Tensor theta2 = d_eta * d_eta + d_phi * d_phi;  // [B, N, N]
@@ -38,9 +31,7 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
 }
 
 ColumnMap Target(const CloudConfig& config, const Scaling& scaling, const char* name) {
-  const int64_t index = ColumnPosition(config.target_columns, name);
-  if (index < 0) return {};
-  return {index, scaling.target_mean[index], scaling.target_scale[index]};
+  return Column(ColumnPosition(config.target_columns, name), scaling.target_mean, scaling.target_scale);
 }
 
 }  // namespace
