@@ -44,7 +44,8 @@ conditions=$("$evgen" --json models get clouds |
 # Stage one: one row per training jet (its first constituent's row carries
 # the jet's columns), a spline flow on log pT and log mass. The top mass
 # peak is narrow (61% of the jets within 10 GeV), hence 16 bins a spline.
-for d in twostage jets_flow train_jets; do "$evgen" datasets delete "$d" > /dev/null 2>&1 || true; done
+# A rerun on the same WORK replaces what an earlier run of this script stored.
+for d in twostage train_jets; do "$evgen" datasets delete "$d" > /dev/null 2>&1 || true; done
 "$evgen" models delete jets > /dev/null 2>&1 || true
 "$evgen" datasets derive train --where 'constituent == 0' --name train_jets > /dev/null
 flow_config='{"target_columns": ["jet_pt_gev", "jet_mass_gev"],
