@@ -124,6 +124,16 @@ TEST(CloudNetworksTest, SetDiscriminatorIsPermutationInvariantWithPadding) {
   EXPECT_LT((score - d->SetScore(shuffled, mask, sizes, cond)).abs().max().item<double>(), 1e-5);
 }
 
+// ReversedWithNoisyPadding: jets x [B, N, T] with jet 0's n0 real members
+// in reverse order and its padding replaced by noise far from any real
+// value; what the jet features and densities must not notice.
+torch::Tensor ReversedWithNoisyPadding(const torch::Tensor& x, int64_t n0) {
+  torch::Tensor shuffled = x.clone();
+  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).flip(0));
+  shuffled[0].slice(0, n0).normal_(0, 100);
+  return shuffled;
+}
+
 // JetFeatures must be the jet's massless sum (the one W1M is measured on),
 // blind to padding and to the order of the members, and differentiable in
 // the members, or the discriminator would judge something else.
@@ -154,9 +164,7 @@ TEST(CloudNetworksTest, JetFeaturesAreTheMasslessSumOfTheConstituents) {
   torch::Tensor x = data.members.slice(0, 0, 2).clone();
   const torch::Tensor m = mask.slice(0, 0, 2);
   const int64_t n0 = data.sizes[0].item<int64_t>();
-  torch::Tensor shuffled = x.clone();
-  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).flip(0));
-  shuffled[0].slice(0, n0).normal_(0, 100);
+  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
   EXPECT_LT((JetFeatures(x, m, map) - JetFeatures(shuffled, m, map)).abs().max().item<double>(), 1e-4);
   x.requires_grad_(true);
   JetFeatures(x, m, map).sum().backward();
@@ -207,9 +215,7 @@ TEST(CloudNetworksTest, JetShapesAreGirthAndPtDispersion) {
   const int64_t n0 = data.sizes[0].item<int64_t>();
   x[0][0][map.eta] = -map.eta_mean / map.eta_scale;
   x[0][0][map.phi] = -map.phi_mean / map.phi_scale;
-  torch::Tensor shuffled = x.clone();
-  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).flip(0));
-  shuffled[0].slice(0, n0).normal_(0, 100);
+  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
   EXPECT_LT((JetFeatures(x, m, map) - JetFeatures(shuffled, m, map)).abs().max().item<double>(), 1e-4);
   x.requires_grad_(true);
   JetFeatures(x, m, map).sum().backward();
@@ -256,9 +262,7 @@ TEST(CloudNetworksTest, MemberDensityIsTheShareOfPtNearEachMember) {
   torch::Tensor x = data.members.slice(0, 0, 2).clone();
   const torch::Tensor m = mask.slice(0, 0, 2);
   const int64_t n0 = data.sizes[0].item<int64_t>();
-  torch::Tensor shuffled = x.clone();
-  shuffled[0].slice(0, 0, n0).copy_(x[0].slice(0, 0, n0).flip(0));
-  shuffled[0].slice(0, n0).normal_(0, 100);
+  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
   const torch::Tensor a = MemberDensity(x, m, map), b = MemberDensity(shuffled, m, map);
   EXPECT_LT((a[0].slice(0, 0, n0).flip(0) - b[0].slice(0, 0, n0)).abs().max().item<double>(), 1e-4);
   EXPECT_LT((a[1] - b[1]).abs().max().item<double>(), 1e-6) << "jets stay apart";
