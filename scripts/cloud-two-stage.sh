@@ -6,6 +6,7 @@
 # jet_mass_gev), generates each jet's pT and mass; stage two, the given-jet
 # cloud model, its constituents. Nothing of truth2 or the held-out truth
 # enters the sample, unlike cloud-results.sh's --conditions-from truth2.
+# One request samples both stages (evgen sample --conditions-model).
 #
 # Usage: scripts/cloud-two-stage.sh WORK
 #   WORK: the work directory of a finished cloud-results.sh run whose
@@ -59,11 +60,11 @@ start=$SECONDS
   > "$work/train-jets.log"
 echo "-- trained the jets' (pT, mass) flow in $((SECONDS - start)) s"
 
-# Stage two: the jets' pT and mass drawn from the flow, then their
-# constituents from the given-jet model, seeds as cloud-results.sh's.
-"$evgen" sample "$jets" --model jets --seed 2 -o "$work/jets.csv" > /dev/null
+# Stage two, in one request: the jets' pT and mass drawn from the flow
+# (under a seed derived from 2), then their constituents from the given-jet
+# model, seed 2 as cloud-results.sh's.
 start=$SECONDS
-"$evgen" sample "$jets" --model clouds --seed 2 --conditions "$work/jets.csv" -o "$work/twostage.h5" > /dev/null
+"$evgen" sample "$jets" --model clouds --seed 2 --conditions-model jets -o "$work/twostage.h5" > /dev/null
 echo "-- sampled $jets two-stage jets into $work/twostage.h5 in $((SECONDS - start)) s"
 "$evgen" datasets upload "$work/twostage.h5" --name twostage > /dev/null
 

@@ -164,6 +164,9 @@ absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request) {
     EVGEN_ASSIGN_OR_RETURN(spec.conditions_table, DecodeTable(request.conditions_table(), "conditions_table"));
   }
   if (request.has_conditions_from()) spec.conditions_from = QueryOf(request.conditions_from());
+  if (request.has_conditions_model()) {
+    spec.conditions_model = ConditionsModel{request.conditions_model().model(), request.conditions_model().version()};
+  }
   spec.keep_columns.assign(request.keep_columns().begin(), request.keep_columns().end());
   spec.refuse_out_of_range = request.refuse_out_of_range();
   spec.with_log_density = request.with_log_density();

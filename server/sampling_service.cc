@@ -48,6 +48,7 @@ absl::StatusOr<SamplePlanStream> PlanStream(ServerState& state, const v1::Sample
     chunk->set_total_rows(plan->output_rows());
     chunk->set_model_version(plan->record().version);
     chunk->set_conditions_out_of_range(plan->condition_report().out_of_range_rows);
+    chunk->set_conditions_model_version(plan->conditions_model_version());
     chunk->set_precision_deviation(check.deviation);
     chunk->set_precision_deviation_column(check.column);
     return absl::OkStatus();

@@ -595,9 +595,14 @@ absl::Status SampleToOutput(Runner& run, EvgenClient& client, const v1::SampleRe
              << " rows have conditions outside the model's training range (extrapolated); "
                 "--refuse-out-of-range refuses them\n";
   }
+  if (req.has_conditions_model()) {
+    *run.err << "conditions drawn from model '" << req.conditions_model().model() << "' version "
+             << summary.conditions_model_version() << "\n";
+  }
   if (run.global.json) {
     PrintJson(nlohmann::json{{"output", out.path},
                              {"rows", req.n()},
+                             {"conditions_model_version", summary.conditions_model_version()},
                              {"seconds", seconds},
                              {"conditions_out_of_range", out_of_range},
                              {"precision_deviation", summary.precision_deviation()},
@@ -632,8 +637,24 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
                                   "take conditions from this stored dataset");
   sample->add_option("--region", *req->mutable_conditions_from()->mutable_region(),
                      "region of --conditions-from, e.g. validation");
-  sample->add_option("--conditions", *conditions_file, "conditions table file (.npy or .csv)")
-      ->excludes(from);
+  auto* file = sample->add_option("--conditions", *conditions_file, "conditions table file (.npy or .csv)")
+                   ->excludes(from);
+  // Its own strings, not the request's: the request's conditions are a
+  // oneof, and a pointer into one member dies when another is set.
+  auto conditions_model = std::make_shared<v1::ConditionsModel>();
+  auto* model = sample->add_option("--conditions-model", *conditions_model->mutable_model(),
+                                   "draw the conditions from this stored unconditional model, e.g. a flow of each "
+                                   "jet's pT and mass for a given-jet cloud model (seed derived from --seed)")
+                    ->excludes(from)
+                    ->excludes(file);
+  sample->add_option("--conditions-model-version", [conditions_model](const CLI::results_t& r) {
+    int v = 0;
+    if (!absl::SimpleAtoi(r[0], &v)) return false;
+    conditions_model->set_version(v);
+    return true;
+  },
+                     "version of --conditions-model (default: latest)")
+      ->needs(model);
   auto keep = std::make_shared<std::vector<std::string>>();
   sample->add_option("--keep", *keep, "condition column to copy into the output (repeatable), e.g. n_track");
   sample->add_option("--seed", *seed, "random seed")->capture_default_str();
@@ -654,8 +675,9 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
   sample->add_option("--precision", *req->mutable_precision(),
                      "fp32 (default: the model's exact bytes), bf16 or fp16 (GPU): faster where the hardware has it; "
                      "refused when the model in it deviates from fp32 by more than the server's --precision-tolerance");
-  sample->callback([&run, req, n, seed, conditions_file, out, write_options, keep] {
-    run.command = [&run, req, n, seed, conditions_file, out, write_options, keep](EvgenClient& client) -> absl::Status {
+  sample->callback([&run, req, n, seed, conditions_file, conditions_model, out, write_options, keep] {
+    run.command = [&run, req, n, seed, conditions_file, conditions_model, out, write_options,
+                   keep](EvgenClient& client) -> absl::Status {
       req->set_n(*n);
       for (const std::string& k : *keep) req->add_keep_columns(k);
       req->set_seed(*seed);
@@ -667,6 +689,7 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
       } else if (req->conditions_from().dataset().empty()) {
         req->clear_conditions_from();
       }
+      if (!conditions_model->model().empty()) *req->mutable_conditions_model() = *conditions_model;
       return SampleToOutput(run, client, *req, *out);
     };
   });

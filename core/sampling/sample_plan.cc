@@ -3,19 +3,56 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/data/device.h"
+#include "core/random/counter_rng.h"
 #include "core/status_macros.h"
 #include "core/util/stop_check.h"
 
 namespace evgen {
 namespace {
 
+// CountSources counts the conditions sources a spec gives; at most one.
+int CountSources(const SampleSpec& spec) {
+  return static_cast<int>(spec.conditions_table.has_value()) + static_cast<int>(spec.conditions_from.has_value()) +
+         static_cast<int>(spec.conditions_model.has_value());
+}
+
+// ConditionsModelRows draws the spec's n conditions from its conditions
+// model, which must be unconditional: a chain of conditional models would
+// hide where each stage's conditions came from. Returns the rows and the
+// version that drew them.
+absl::StatusOr<std::pair<Table, int>> ConditionsModelRows(const SampleSpec& spec, ModelStore& models,
+                                                          DatasetStore& datasets) {
+  SampleSpec stage;
+  stage.model = spec.conditions_model->model;
+  stage.version = spec.conditions_model->version;
+  stage.n = spec.n;
+  stage.seed = DeriveSeed(spec.seed, kConditionsModelStage);
+  stage.device = spec.device;
+  if (stage.model.empty()) return absl::InvalidArgumentError("conditions_model.model: must name a stored model");
+  auto loaded = models.Load(stage.model, stage.version);
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(), absl::StrCat("conditions_model: ", loaded.status().message()));
+  }
+  const std::vector<std::string>& own = loaded->second->condition_columns();
+  if (!own.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "conditions_model: model '", stage.model, "' is itself conditional (on ", absl::StrJoin(own, ", "),
+        "); a conditions model must be unconditional"));
+  }
+  EVGEN_ASSIGN_OR_RETURN(SamplePlan plan, PlanSample(stage, models, datasets));
+  EVGEN_ASSIGN_OR_RETURN(Table rows, plan.All());
+  return std::make_pair(std::move(rows), plan.record().version);
+}
+
 // GivenConditions resolves the spec's conditions source; an empty table for
 // an unconditional model that was given none.
 absl::StatusOr<Table> GivenConditions(const SampleSpec& spec, const Model& model, DatasetStore& datasets,
                                       const std::string& field) {
-  if (spec.conditions_table.has_value() && spec.conditions_from.has_value()) {
-    return absl::InvalidArgumentError("conditions: give conditions_table or conditions_from, not both");
+  if (CountSources(spec) > 1) {
+    return absl::InvalidArgumentError(
+        "conditions: give one of conditions_table, conditions_from and conditions_model");
   }
   if (spec.conditions_table.has_value()) return *spec.conditions_table;
   if (spec.conditions_from.has_value()) return SelectDataset(datasets, *spec.conditions_from, field);
@@ -25,13 +62,14 @@ absl::StatusOr<Table> GivenConditions(const SampleSpec& spec, const Model& model
           absl::StrCat(spec.conditions_field, ": the model is conditional; name a dataset of conditions"));
     }
     return absl::InvalidArgumentError(
-        "conditions: the model is conditional; set conditions_table or conditions_from");
+        "conditions: the model is conditional; set conditions_table, conditions_from or conditions_model");
   }
   return Table();
 }
 
 std::string ConditionsField(const SampleSpec& spec) {
   if (!spec.conditions_field.empty()) return spec.conditions_field;
+  if (spec.conditions_model.has_value()) return "conditions_model";
   return spec.conditions_table.has_value() ? "conditions_table" : "conditions_from";
 }
 
@@ -165,7 +203,14 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   EVGEN_RETURN_IF_ERROR(CheckLogDensity(spec, *plan.model_));
   plan.with_log_density_ = spec.with_log_density;
   const std::string field = ConditionsField(spec);
-  EVGEN_ASSIGN_OR_RETURN(Table given, GivenConditions(spec, *plan.model_, datasets, field));
+  Table given;
+  if (spec.conditions_model.has_value() && CountSources(spec) == 1) {
+    EVGEN_ASSIGN_OR_RETURN(auto drawn, ConditionsModelRows(spec, models, datasets));
+    given = std::move(drawn.first);
+    plan.conditions_model_version_ = drawn.second;
+  } else {
+    EVGEN_ASSIGN_OR_RETURN(given, GivenConditions(spec, *plan.model_, datasets, field));
+  }
   if (plan.model_->samples_sets()) {
     EVGEN_ASSIGN_OR_RETURN(given, OneRowPerSet(given));
   }

@@ -10,8 +10,9 @@
 // long table of conditions (a stored jet-cloud dataset) gives one conditions
 // row per set, its first.
 //
-// Conditions: a table given with the request, a query of a stored dataset, or
-// none for an unconditional model. Rows are reused in turn when n exceeds
+// Conditions: a table given with the request, a query of a stored dataset,
+// the samples of another stored model (ConditionsModel), or none for an
+// unconditional model. Rows are reused in turn when n exceeds
 // them (row i takes conditions row i mod R), and kept columns are copied
 // after the generated ones (sample_rows.h). Because models key their
 // randomness on absolute rows, Rows(a, b) for consecutive slices
@@ -43,6 +44,20 @@
 
 namespace evgen {
 
+// ConditionsModel names a stored unconditional model whose samples are the
+// conditions: jets from nothing in two stages, a flow drawing each jet's pT
+// and mass and a given-jet cloud model its constituents. It draws n rows
+// with the seed DeriveSeed(seed, kConditionsModelStage), so that its noise
+// is independent of the main model's (row i of both would otherwise take
+// the same normal deviates), on the request's device in float32.
+struct ConditionsModel {
+  std::string model;
+  int version = 0;  // 0: the latest
+};
+
+// The DeriveSeed label of a conditions model's seed ("cond").
+inline constexpr uint64_t kConditionsModelStage = 0x636f6e64;
+
 struct SampleSpec {
   std::string model;
   int version = 0;  // 0: the latest
@@ -51,6 +66,7 @@ struct SampleSpec {
   // At most one of these; neither for an unconditional model.
   std::optional<Table> conditions_table;
   std::optional<DatasetQuery> conditions_from;
+  std::optional<ConditionsModel> conditions_model;
   std::vector<std::string> keep_columns;
   bool refuse_out_of_range = false;
   // Adds a last column "log_density", log p(x | c) of every generated row
@@ -85,6 +101,9 @@ class SamplePlan {
   // ones, and log_density when asked for.
   int num_columns() const;
   const ConditionReport& condition_report() const { return report_; }
+  // The version of SampleSpec.conditions_model that drew the conditions; 0
+  // without one.
+  int conditions_model_version() const { return conditions_model_version_; }
   // What the check of a reduced-precision copy found (SampleSpec.precision);
   // empty for float32.
   InferenceCheck inference_check() const { return model_->inference_check(); }
@@ -112,6 +131,7 @@ class SamplePlan {
   std::shared_ptr<SampleBatcher> batcher_;  // null: every request alone
   std::shared_ptr<const Table> conditions_;  // arranged as SampleRows expects
   ConditionReport report_;
+  int conditions_model_version_ = 0;
   int64_t n_ = 0;
   uint64_t seed_ = 0;
   int64_t rows_per_chunk_ = 1;
@@ -122,9 +142,11 @@ class SamplePlan {
 };
 
 // PlanSample loads the model, resolves and checks the conditions and sizes
-// the chunks. InvalidArgument naming the field (n, model, the conditions
-// field, keep_columns) for a bad spec; NotFound for an unknown model or
-// dataset; FailedPrecondition for with_log_density and a model without a
+// the chunks; a conditions model's rows are drawn here, all n of them.
+// InvalidArgument naming the field (n, model, the conditions field,
+// keep_columns) for a bad spec, and conditions_model for a conditional
+// conditions model or one that does not make the model's condition
+// columns; NotFound for an unknown model or dataset; FailedPrecondition for with_log_density and a model without a
 // density; the conditions' out-of-range rows are counted, or refused with
 // refuse_out_of_range.
 // With `batchers`, concurrent plans of one model share forward passes

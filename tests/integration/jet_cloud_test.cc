@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/io/table_file.h"
+#include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
 #include "tests/integration/evgend_process.h"
 
@@ -86,6 +87,16 @@ TEST(JetCloudTest, SampledJetsStreamWholeAndReproduce) {
   std::filesystem::remove_all(dir);
 }
 
+// PerJet is `column` at each jet's first constituent of a long table.
+std::vector<float> PerJet(const Table& t, const std::string& column) {
+  std::vector<float> out;
+  const int c = *t.ColumnIndex(column), constituent = *t.ColumnIndex("constituent");
+  for (int64_t r = 0; r < t.num_rows(); ++r) {
+    if (t.at(r, constituent) == 0) out.push_back(t.at(r, c));
+  }
+  return out;
+}
+
 // A conditional jet-cloud model: jet type and jet pT as conditions, taken per
 // jet from a stored long table, copied into the sample and into the JetNet
 // file's jet features.
@@ -112,18 +123,64 @@ TEST(JetCloudTest, ConditionedOnJetTypeAndPtThroughTheCli) {
   ASSERT_TRUE(sample.ok()) << sample.status();
   ASSERT_TRUE(jetnet.ok()) << jetnet.status();
   // Jet j of the sample carries the conditions of jet j of the dataset.
-  const auto per_jet = [](const Table& t, const std::string& column) {
-    std::vector<float> out;
-    const int c = *t.ColumnIndex(column), constituent = *t.ColumnIndex("constituent");
-    for (int64_t r = 0; r < t.num_rows(); ++r) {
-      if (t.at(r, constituent) == 0) out.push_back(t.at(r, c));
-    }
-    return out;
-  };
   for (const std::string column : {"is_top", "jet_pt_gev"}) {
-    EXPECT_EQ(per_jet(*sample, column), per_jet(*truth, column)) << column;
-    EXPECT_EQ(per_jet(*jetnet, column), per_jet(*truth, column)) << column << " in the JetNet file";
+    EXPECT_EQ(PerJet(*sample, column), PerJet(*truth, column)) << column;
+    EXPECT_EQ(PerJet(*jetnet, column), PerJet(*truth, column)) << column << " in the JetNet file";
   }
+  server->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Jets from nothing in one call: a flow of each jet's pT and mass as the
+// conditions model of a given-jet cloud model. The one-call sample is the
+// two-call one (the flow's sample under the derived seed, then the cloud
+// model given it) byte for byte, and says which flow version drew it.
+TEST(JetCloudTest, ConditionsDrawnFromAFlowInOneCall) {
+  const std::string dir = MakeTempDir("evgen-jet-cloud-two-stage");
+  auto server = EvgendProcess::Start(dir + "/data");
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto cli = [&](const std::vector<std::string>& args) { return RunCliCapture((*server)->address(), args); };
+  ASSERT_EQ(cli({"datasets", "generate", "jet-clouds", "-n", "300", "--seed", "1", "-O", "top_fraction=1",
+                 "--name", "jets"}).code, 0);
+  ASSERT_EQ(cli({"datasets", "derive", "jets", "--where", "constituent == 0", "--name", "jet_rows"}).code, 0);
+  CliResult flow = cli({"train", "flow-rqs", "--dataset", "jet_rows", "--name", "kin", "--config",
+                        R"({"target_columns": ["jet_pt_gev", "jet_mass_gev"],
+                            "transforms": [{"kind": "log", "columns": ["jet_pt_gev", "jet_mass_gev"]}],
+                            "blocks": 2, "subnet": {"hidden": [16]}, "batch_size": 64, "steps": 30})",
+                        "--seed", "1", "--wait"});
+  ASSERT_EQ(flow.code, 0) << flow.err << flow.out;
+  CliResult train = cli({"train", "jet-cloud-gan", "--dataset", "jets", "--name", "clouds", "--config",
+                         R"({"preset": "jet-cloud-gan-small", "steps": 4, "pt_shares": true, "mass_given": true,
+                             "condition_columns": ["jet_pt_gev", "jet_mass_gev"], "local_density": [0.05]})",
+                         "--seed", "1", "--wait"});
+  ASSERT_EQ(train.code, 0) << train.err << train.out;
+
+  const std::string one_call = dir + "/one-call.npy", kin = dir + "/kin.npy", two_calls = dir + "/two-calls.npy";
+  CliResult sampled = cli({"--json", "sample", "200", "--model", "clouds", "--conditions-model", "kin", "--seed", "2",
+                           "-o", one_call});
+  ASSERT_EQ(sampled.code, 0) << sampled.err;
+  EXPECT_EQ(nlohmann::json::parse(sampled.out).value("conditions_model_version", 0), 1) << sampled.out;
+  // The conditions model's seed as sampling_service.proto documents it.
+  const std::string derived = std::to_string(DeriveSeed(2, 0x636f6e64));
+  ASSERT_EQ(cli({"sample", "200", "--model", "kin", "--seed", derived, "-o", kin}).code, 0);
+  CliResult given = cli({"sample", "200", "--model", "clouds", "--conditions", kin, "--seed", "2", "-o", two_calls});
+  ASSERT_EQ(given.code, 0) << given.err;
+  absl::StatusOr<Table> a = ReadTableFile(one_call), b = ReadTableFile(two_calls), k = ReadTableFile(kin);
+  ASSERT_TRUE(a.ok() && b.ok() && k.ok());
+  EXPECT_EQ(a->columns(), b->columns());
+  EXPECT_EQ(a->values(), b->values());
+  EXPECT_EQ(PerJet(*a, "jet_mass_gev"), k->Column(*k->ColumnIndex("jet_mass_gev")));
+  EXPECT_EQ(PerJet(*a, "jet_pt_gev"), k->Column(*k->ColumnIndex("jet_pt_gev")));
+
+  CliResult chained = cli({"sample", "10", "--model", "clouds", "--conditions-model", "clouds", "-o", one_call});
+  EXPECT_NE(chained.code, 0);
+  EXPECT_NE(chained.err.find("conditions_model: model 'clouds' is itself conditional (on jet_pt_gev, jet_mass_gev)"),
+            std::string::npos)
+      << chained.err;
+  CliResult both = cli({"sample", "10", "--model", "clouds", "--conditions-model", "kin", "--conditions-from", "jets",
+                        "-o", one_call});
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
   server->reset();
   std::filesystem::remove_all(dir);
 }

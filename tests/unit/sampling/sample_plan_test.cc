@@ -9,6 +9,7 @@
 
 #include "core/models/model_registry.h"
 #include "core/physics/regions.h"
+#include "core/random/counter_rng.h"
 #include "tests/unit/test_dirs.h"
 
 namespace evgen {
@@ -97,7 +98,7 @@ TEST_F(SamplePlanTest, BadSpecsNameTheirField) {
   SampleSpec spec = Spec(10);
   spec.conditions_from.reset();
   EXPECT_EQ(PlanSample(spec, *models_, *datasets_).status().message(),
-            "conditions: the model is conditional; set conditions_table or conditions_from");
+            "conditions: the model is conditional; set conditions_table, conditions_from or conditions_model");
   spec = Spec(10);
   spec.keep_columns = {"mass_gev"};
   EXPECT_EQ(PlanSample(spec, *models_, *datasets_).status().message(),
@@ -128,6 +129,89 @@ TEST_F(SamplePlanTest, NonFiniteConditionsAreRefusedWithTheirRow) {
   absl::Status s = PlanSample(spec, *models_, *datasets_).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("conditions_table: column 'pt_gev' row 1"), std::string::npos) << s;
+}
+
+// StoreFlow stores, as `name`, an unconditional spline flow on `targets`
+// of the jets: a conditions model, briefly trained (its quality is not the
+// point, its rows are).
+void StoreFlow(ModelStore& models, const std::string& name, const std::vector<std::string>& targets) {
+  const nlohmann::json config = {{"target_columns", targets}, {"blocks", 2}, {"subnet", {{"hidden", {8}}}},
+                                 {"batch_size", 128}, {"steps", 20}};
+  std::unique_ptr<Model> flow = *CreateModel("flow-rqs", config);
+  FitContext ctx;
+  ctx.seed = 3;
+  ASSERT_TRUE(flow->Fit(Jets(2000), ctx).ok());
+  ModelRecord record;
+  record.name = name;
+  record.kind = "flow-rqs";
+  record.config = config;
+  ASSERT_TRUE(models.Put(record, *flow, {}).ok());
+}
+
+TEST_F(SamplePlanTest, ConditionsFromAModelAreItsSampleUnderADerivedSeed) {
+  StoreFlow(*models_, "kin", {"pt_gev", "eta"});
+  SampleSpec spec = Spec(700);
+  spec.conditions_from.reset();
+  spec.conditions_model = ConditionsModel{"kin", 0};
+  spec.chunk_value_bytes = 4 * 3 * 128;
+  absl::StatusOr<SamplePlan> plan = PlanSample(spec, *models_, *datasets_);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->conditions_model_version(), 1);
+  absl::StatusOr<Table> all = plan->All();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->columns(), (std::vector<std::string>{"pt_gev", "eta", "mass_gev"}));
+
+  // The conditions are the flow's own sample under the derived seed, row
+  // by row, whatever the chunks.
+  SampleSpec stage;
+  stage.model = "kin";
+  stage.n = 700;
+  stage.seed = DeriveSeed(5, kConditionsModelStage);
+  absl::StatusOr<Table> kin = PlanSample(stage, *models_, *datasets_)->All();
+  ASSERT_TRUE(kin.ok()) << kin.status();
+  for (int64_t r = 0; r < 700; ++r) {
+    ASSERT_EQ(all->at(r, 0), kin->at(r, 0)) << r;
+    ASSERT_EQ(all->at(r, 1), kin->at(r, 1)) << r;
+  }
+  Table joined(all->columns());
+  for (int64_t b = 0; b < plan->n(); b += plan->rows_per_chunk()) {
+    ASSERT_TRUE(joined.Append(*plan->Rows(b, std::min(plan->n(), b + plan->rows_per_chunk()))).ok());
+  }
+  EXPECT_EQ(joined.values(), all->values());
+
+  // Not the same deviates as the main model's: the flow's rows differ from
+  // its sample under the request's own seed.
+  stage.seed = 5;
+  EXPECT_NE(PlanSample(stage, *models_, *datasets_)->All()->values(), kin->values());
+  // Same seed, same sample; another seed, another.
+  EXPECT_EQ(PlanSample(spec, *models_, *datasets_)->All()->values(), all->values());
+  spec.seed = 6;
+  EXPECT_NE(PlanSample(spec, *models_, *datasets_)->All()->values(), all->values());
+}
+
+TEST_F(SamplePlanTest, BadConditionsModelsAreRefusedNamingTheField) {
+  StoreFlow(*models_, "pt-only", {"pt_gev"});
+  SampleSpec spec = Spec(10);
+  spec.conditions_model = ConditionsModel{"pt-only", 0};
+  EXPECT_EQ(PlanSample(spec, *models_, *datasets_).status().message(),
+            "conditions: give one of conditions_table, conditions_from and conditions_model");
+  spec.conditions_from.reset();
+  absl::Status missing = PlanSample(spec, *models_, *datasets_).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.message().find("conditions_model: missing column(s) [eta]"), std::string::npos) << missing;
+  spec.conditions_model = ConditionsModel{"tpl", 0};
+  EXPECT_EQ(PlanSample(spec, *models_, *datasets_).status().message(),
+            "conditions_model: model 'tpl' is itself conditional (on pt_gev, eta); a conditions model must be "
+            "unconditional");
+  spec.conditions_model = ConditionsModel{"nope", 0};
+  absl::Status unknown = PlanSample(spec, *models_, *datasets_).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(unknown.message().rfind("conditions_model: ", 0), 0u) << unknown;
+  spec.conditions_model = ConditionsModel{"pt-only", 7};
+  EXPECT_EQ(PlanSample(spec, *models_, *datasets_).status().code(), absl::StatusCode::kNotFound);
+  spec.conditions_model = ConditionsModel{"", 0};
+  EXPECT_EQ(PlanSample(spec, *models_, *datasets_).status().message(),
+            "conditions_model.model: must name a stored model");
 }
 
 }  // namespace
