@@ -132,7 +132,7 @@ TEST(JetCloudTest, ConditionedOnJetTypeAndPtThroughTheCli) {
 }
 
 // Jets from nothing in one call: a flow of each jet's pT and mass as the
-// conditions model of a given-jet cloud model. The one-call sample is the
+// conditions model of the given-jet preset. The one-call sample is the
 // two-call one (the flow's sample under the derived seed, then the cloud
 // model given it) byte for byte, and says which flow version drew it.
 TEST(JetCloudTest, ConditionsDrawnFromAFlowInOneCall) {
@@ -150,8 +150,7 @@ TEST(JetCloudTest, ConditionsDrawnFromAFlowInOneCall) {
                         "--seed", "1", "--wait"});
   ASSERT_EQ(flow.code, 0) << flow.err << flow.out;
   CliResult train = cli({"train", "jet-cloud-gan", "--dataset", "jets", "--name", "clouds", "--config",
-                         R"({"preset": "jet-cloud-gan-small", "steps": 4, "pt_shares": true, "mass_given": true,
-                             "condition_columns": ["jet_pt_gev", "jet_mass_gev"], "local_density": [0.05]})",
+                         R"({"preset": "jet-cloud-gan-given-small", "steps": 4})",
                          "--seed", "1", "--wait"});
   ASSERT_EQ(train.code, 0) << train.err << train.out;
 
