@@ -4,10 +4,10 @@
 # and, through the evgen CLI only: generates top-like jet clouds (training
 # jets, a held-out truth sample and a second truth sample for the
 # truth-vs-truth baseline, 5,000 jets each, seeds 1, 2, 3); trains the
-# jet-cloud-gan-small preset (seed 1, or EVGEN_CLOUD_SEED) and, as the
-# floor, the same model after one step ("untrained"); samples 5,000 jets of
-# each into .h5 (the JetNet layout), uploads them back and compares each
-# with the held-out truth:
+# preset (jet-cloud-gan-small or EVGEN_CLOUD_PRESET; seed 1, or
+# EVGEN_CLOUD_SEED) and, as the floor, the same model after one step
+# ("untrained"); samples 5,000 jets of each into .h5 (the JetNet layout),
+# uploads them back and compares each with the held-out truth:
 #   multiplicity   W1 of n_constituents per jet (and its mean)
 #   constituents   W1 of the pt_rel, eta_rel, phi_rel marginals (mean of 3; pt_rel
 #                  over the pT of the jet the constituents make)
@@ -24,9 +24,12 @@
 #
 # Usage: scripts/cloud-results.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
-# (default build/release), EVGEN_CLOUD_CONFIG (JSON keys merged into the
-# preset, e.g. '{"tau": 0.5}'; with condition_columns the models sample with
-# the conditions of the second truth sample), EVGEN_CLOUD_JETS (default 5000),
+# (default build/release), EVGEN_CLOUD_PRESET (default jet-cloud-gan-small;
+# a conditioned one such as jet-cloud-gan-given-small samples with the
+# conditions of the second truth sample, and cloud-two-stage.sh then draws
+# them from a flow), EVGEN_CLOUD_CONFIG (JSON keys merged into the preset,
+# e.g. '{"tau": 0.5}'; with condition_columns the models sample as a
+# conditioned preset does), EVGEN_CLOUD_JETS (default 5000),
 # EVGEN_CLOUD_SEED (the trainings' seed, default 1; the data and samples
 # keep theirs, so runs differ only in the training).
 set -euo pipefail
@@ -39,6 +42,7 @@ work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-cloud-results-XXXXXX)}
 extra=${EVGEN_CLOUD_CONFIG:-"{}"}
 jets=${EVGEN_CLOUD_JETS:-5000}
 train_seed=${EVGEN_CLOUD_SEED:-1}
+preset=${EVGEN_CLOUD_PRESET:-jet-cloud-gan-small}
 mkdir -p "$work"
 
 source scripts/start-evgend.sh
@@ -51,18 +55,20 @@ for spec in train:1 truth:2 truth2:3; do
 done
 
 start=$SECONDS
-"$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config jet-cloud-gan-small)" --seed "$train_seed" --wait \
+"$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config "$preset")" --seed "$train_seed" --wait \
   > "$work/train-clouds.log"
-echo "-- trained clouds ($(config jet-cloud-gan-small)) in $((SECONDS - start)) s"
+echo "-- trained clouds ($(config "$preset")) in $((SECONDS - start)) s"
 "$evgen" train jet-cloud-gan --name untrained --dataset train \
   --config "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["steps"]=1; print(json.dumps(c))' \
-    "$(config jet-cloud-gan-small)")" --seed "$train_seed" --wait > "$work/train-untrained.log"
+    "$(config "$preset")")" --seed "$train_seed" --wait > "$work/train-untrained.log"
 
-# A model given conditions (EVGEN_CLOUD_CONFIG's condition_columns, e.g. the
-# jet pT with pt_shares) samples with those of the second truth sample, jet
-# by jet: its jets are then compared as truth2's are in truth vs truth.
+# A model given conditions (a conditioned preset, or EVGEN_CLOUD_CONFIG's
+# condition_columns, e.g. the jet pT with pt_shares) samples with those of
+# the second truth sample, jet by jet: its jets are then compared as
+# truth2's are in truth vs truth.
 sample_conditions=(-O is_top=1)
-if python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("condition_columns") else 1)' "$extra"; then
+if "$evgen" --json models get clouds |
+  python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["condition_columns"] else 1)'; then
   sample_conditions=(--conditions-from truth2)
 fi
 for model in clouds untrained; do
