@@ -46,14 +46,11 @@ absl::StatusOr<std::pair<Table, int>> ConditionsModelRows(const SampleSpec& spec
   return std::make_pair(std::move(rows), plan.record().version);
 }
 
-// GivenConditions resolves the spec's conditions source; an empty table for
-// an unconditional model that was given none.
+// GivenConditions resolves the spec's conditions table or dataset query
+// (at most one source, checked by the caller); an empty table for an
+// unconditional model that was given none.
 absl::StatusOr<Table> GivenConditions(const SampleSpec& spec, const Model& model, DatasetStore& datasets,
                                       const std::string& field) {
-  if (CountSources(spec) > 1) {
-    return absl::InvalidArgumentError(
-        "conditions: give one of conditions_table, conditions_from and conditions_model");
-  }
   if (spec.conditions_table.has_value()) return *spec.conditions_table;
   if (spec.conditions_from.has_value()) return SelectDataset(datasets, *spec.conditions_from, field);
   if (!model.condition_columns().empty()) {
@@ -65,6 +62,22 @@ absl::StatusOr<Table> GivenConditions(const SampleSpec& spec, const Model& model
         "conditions: the model is conditional; set conditions_table, conditions_from or conditions_model");
   }
   return Table();
+}
+
+// ResolveConditions returns the conditions of the spec's one source (none
+// for an unconditional model), with the version of a conditions model that
+// drew them in *conditions_model_version.
+absl::StatusOr<Table> ResolveConditions(const SampleSpec& spec, const Model& model, ModelStore& models,
+                                        DatasetStore& datasets, const std::string& field,
+                                        int* conditions_model_version) {
+  if (CountSources(spec) > 1) {
+    return absl::InvalidArgumentError(
+        "conditions: give one of conditions_table, conditions_from and conditions_model");
+  }
+  if (!spec.conditions_model.has_value()) return GivenConditions(spec, model, datasets, field);
+  EVGEN_ASSIGN_OR_RETURN(auto drawn, ConditionsModelRows(spec, models, datasets));
+  *conditions_model_version = drawn.second;
+  return std::move(drawn.first);
 }
 
 std::string ConditionsField(const SampleSpec& spec) {
@@ -203,14 +216,8 @@ absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models
   EVGEN_RETURN_IF_ERROR(CheckLogDensity(spec, *plan.model_));
   plan.with_log_density_ = spec.with_log_density;
   const std::string field = ConditionsField(spec);
-  Table given;
-  if (spec.conditions_model.has_value() && CountSources(spec) == 1) {
-    EVGEN_ASSIGN_OR_RETURN(auto drawn, ConditionsModelRows(spec, models, datasets));
-    given = std::move(drawn.first);
-    plan.conditions_model_version_ = drawn.second;
-  } else {
-    EVGEN_ASSIGN_OR_RETURN(given, GivenConditions(spec, *plan.model_, datasets, field));
-  }
+  EVGEN_ASSIGN_OR_RETURN(Table given, ResolveConditions(spec, *plan.model_, models, datasets, field,
+                                                       &plan.conditions_model_version_));
   if (plan.model_->samples_sets()) {
     EVGEN_ASSIGN_OR_RETURN(given, OneRowPerSet(given));
   }

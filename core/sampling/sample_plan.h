@@ -142,13 +142,14 @@ class SamplePlan {
 };
 
 // PlanSample loads the model, resolves and checks the conditions and sizes
-// the chunks; a conditions model's rows are drawn here, all n of them.
+// the chunks; a conditions model's rows are drawn here, all n of them in
+// memory (n is bounded by the caller, as the server's --max-sample-rows).
 // InvalidArgument naming the field (n, model, the conditions field,
 // keep_columns) for a bad spec, and conditions_model for a conditional
 // conditions model or one that does not make the model's condition
-// columns; NotFound for an unknown model or dataset; FailedPrecondition for with_log_density and a model without a
-// density; the conditions' out-of-range rows are counted, or refused with
-// refuse_out_of_range.
+// columns; NotFound for an unknown model or dataset; FailedPrecondition
+// for with_log_density and a model without a density; the conditions'
+// out-of-range rows are counted, or refused with refuse_out_of_range.
 // With `batchers`, concurrent plans of one model share forward passes
 // (sample_batcher.h); the rows are the same bytes either way.
 [[nodiscard]] absl::StatusOr<SamplePlan> PlanSample(const SampleSpec& spec, ModelStore& models,
