@@ -13,7 +13,9 @@
 #   EVGEN_CLOUD_CONFIG named condition_columns ["jet_pt_gev", "jet_mass_gev"]
 #   (its evgend data: datasets train, truth, truth2, clouds; model clouds).
 # Environment: EVGEN_BIN_DIR (default build/release), EVGEN_CLOUD_JETS
-# (default 5000, as the run's).
+# (default 5000, as the run's), EVGEN_CLOUD_SAMPLE_SEED (the two-stage
+# sample's seed, default 2 as cloud-results.sh's; another seed is another
+# draw of the same models, for the spread of the figures between draws).
 #
 # Prints, for the two-stage jets, the jets given truth2's pT and mass
 # (the run's own sample) and truth vs truth, each against the held-out
@@ -28,6 +30,7 @@ work=$1
 bin_dir=${EVGEN_BIN_DIR:-build/release}
 evgen=$bin_dir/client/evgen
 jets=${EVGEN_CLOUD_JETS:-5000}
+sample_seed=${EVGEN_CLOUD_SAMPLE_SEED:-2}
 
 rm -f "$work/evgend.port"  # a stopped run's port file would be read as this one's
 source scripts/start-evgend.sh
@@ -61,11 +64,11 @@ start=$SECONDS
 echo "-- trained the jets' (pT, mass) flow in $((SECONDS - start)) s"
 
 # Stage two, in one request: the jets' pT and mass drawn from the flow
-# (under a seed derived from 2), then their constituents from the given-jet
-# model, seed 2 as cloud-results.sh's.
+# (under a seed derived from the sample's), then their constituents from
+# the given-jet model.
 start=$SECONDS
-"$evgen" sample "$jets" --model clouds --seed 2 --conditions-model jets -o "$work/twostage.h5" > /dev/null
-echo "-- sampled $jets two-stage jets into $work/twostage.h5 in $((SECONDS - start)) s"
+"$evgen" sample "$jets" --model clouds --seed "$sample_seed" --conditions-model jets -o "$work/twostage.h5" > /dev/null
+echo "-- sampled $jets two-stage jets (seed $sample_seed) into $work/twostage.h5 in $((SECONDS - start)) s"
 "$evgen" datasets upload "$work/twostage.h5" --name twostage > /dev/null
 
 # Each row: the two-stage jets, the jets given truth2's pT and mass (the
