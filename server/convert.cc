@@ -154,6 +154,14 @@ DatasetQuery QueryOf(const v1::DatasetSelection& selection) {
   return query;
 }
 
+namespace {
+
+ConditionsModel ConditionsModelOf(const v1::ConditionsModel& model) {
+  return ConditionsModel{model.model(), model.version()};
+}
+
+}  // namespace
+
 absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request) {
   SampleSpec spec;
   spec.model = request.model();
@@ -164,9 +172,7 @@ absl::StatusOr<SampleSpec> FromProto(const v1::SampleRequest& request) {
     EVGEN_ASSIGN_OR_RETURN(spec.conditions_table, DecodeTable(request.conditions_table(), "conditions_table"));
   }
   if (request.has_conditions_from()) spec.conditions_from = QueryOf(request.conditions_from());
-  if (request.has_conditions_model()) {
-    spec.conditions_model = ConditionsModel{request.conditions_model().model(), request.conditions_model().version()};
-  }
+  if (request.has_conditions_model()) spec.conditions_model = ConditionsModelOf(request.conditions_model());
   spec.keep_columns.assign(request.keep_columns().begin(), request.keep_columns().end());
   spec.refuse_out_of_range = request.refuse_out_of_range();
   spec.with_log_density = request.with_log_density();
@@ -182,9 +188,10 @@ SampleSpec FromProto(const v1::ModelSamples& samples, const std::string& field) 
   spec.n = samples.n();
   spec.seed = samples.seed();
   if (samples.has_conditions_from()) spec.conditions_from = QueryOf(samples.conditions_from());
+  if (samples.has_conditions_model()) spec.conditions_model = ConditionsModelOf(samples.conditions_model());
   spec.keep_columns.assign(samples.keep_columns().begin(), samples.keep_columns().end());
   spec.refuse_out_of_range = samples.refuse_out_of_range();
-  spec.conditions_field = field + ".conditions_from";
+  spec.conditions_field = field + (samples.has_conditions_model() ? ".conditions_model" : ".conditions_from");
   return spec;
 }
 

@@ -23,22 +23,24 @@ int CountSources(const SampleSpec& spec) {
 // hide where each stage's conditions came from. Returns the rows and the
 // version that drew them.
 absl::StatusOr<std::pair<Table, int>> ConditionsModelRows(const SampleSpec& spec, ModelStore& models,
-                                                          DatasetStore& datasets) {
+                                                          DatasetStore& datasets, const std::string& field) {
   SampleSpec stage;
   stage.model = spec.conditions_model->model;
   stage.version = spec.conditions_model->version;
   stage.n = spec.n;
   stage.seed = DeriveSeed(spec.seed, kConditionsModelStage);
   stage.device = spec.device;
-  if (stage.model.empty()) return absl::InvalidArgumentError("conditions_model.model: must name a stored model");
+  if (stage.model.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ".model: must name a stored model"));
+  }
   auto loaded = models.Load(stage.model, stage.version);
   if (!loaded.ok()) {
-    return absl::Status(loaded.status().code(), absl::StrCat("conditions_model: ", loaded.status().message()));
+    return absl::Status(loaded.status().code(), absl::StrCat(field, ": ", loaded.status().message()));
   }
   const std::vector<std::string>& own = loaded->second->condition_columns();
   if (!own.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "conditions_model: model '", stage.model, "' is itself conditional (on ", absl::StrJoin(own, ", "),
+        field, ": model '", stage.model, "' is itself conditional (on ", absl::StrJoin(own, ", "),
         "); a conditions model must be unconditional"));
   }
   EVGEN_ASSIGN_OR_RETURN(SamplePlan plan, PlanSample(stage, models, datasets));
@@ -55,8 +57,8 @@ absl::StatusOr<Table> GivenConditions(const SampleSpec& spec, const Model& model
   if (spec.conditions_from.has_value()) return SelectDataset(datasets, *spec.conditions_from, field);
   if (!model.condition_columns().empty()) {
     if (!spec.conditions_field.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(spec.conditions_field, ": the model is conditional; name a dataset of conditions"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          spec.conditions_field, ": the model is conditional; name a dataset of conditions or a conditions_model"));
     }
     return absl::InvalidArgumentError(
         "conditions: the model is conditional; set conditions_table, conditions_from or conditions_model");
@@ -75,7 +77,7 @@ absl::StatusOr<Table> ResolveConditions(const SampleSpec& spec, const Model& mod
         "conditions: give one of conditions_table, conditions_from and conditions_model");
   }
   if (!spec.conditions_model.has_value()) return GivenConditions(spec, model, datasets, field);
-  EVGEN_ASSIGN_OR_RETURN(auto drawn, ConditionsModelRows(spec, models, datasets));
+  EVGEN_ASSIGN_OR_RETURN(auto drawn, ConditionsModelRows(spec, models, datasets, field));
   *conditions_model_version = drawn.second;
   return std::move(drawn.first);
 }

@@ -208,5 +208,52 @@ TEST_F(MetricsTest, EvaluateModelSamplesWithASeedAndScores) {
   EXPECT_EQ(a->results(0).value(), b->results(0).value()) << "same seed, same score";
 }
 
+// Model samples as a metric input take their conditions from another
+// model too: the score is the one of the same rows streamed by Sample with
+// the same conditions model and seed, and a conditional conditions model
+// is refused naming the input's field.
+TEST_F(MetricsTest, ModelSamplesWithConditionsFromAnotherModel) {
+  const std::string address = server_->address();
+  ASSERT_EQ(RunCliCapture(address, {"train", "template", "--dataset", "qcd1", "--name", "tpl2", "--wait"}).code, 0);
+  CliResult flow = RunCliCapture(
+      address, {"train", "flow-rqs", "--dataset", "qcd1", "--name", "kin", "--seed", "1", "--wait", "--config",
+                R"({"target_columns": ["pt_gev", "eta"], "blocks": 2, "subnet": {"hidden": [8]}, "steps": 20})"});
+  ASSERT_EQ(flow.code, 0) << flow.err;
+  v1::EvaluateModelRequest r;
+  r.mutable_samples()->set_model("tpl2");
+  r.mutable_samples()->set_n(4000);
+  r.mutable_samples()->set_seed(3);
+  r.mutable_samples()->mutable_conditions_model()->set_model("kin");
+  r.mutable_reference()->set_dataset("qcd2");
+  v1::MetricSpec* w1 = r.add_metrics();
+  w1->set_name("wasserstein-1");
+  (*w1->mutable_options())["columns"] = "pt_gev,mass_gev";
+  EvgenClient client(address);
+  absl::StatusOr<v1::CompareResponse> evaluated = client.EvaluateModel(r);
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status();
+
+  v1::SampleRequest sample;
+  sample.set_model("tpl2");
+  sample.set_n(4000);
+  sample.set_seed(3);
+  sample.mutable_conditions_model()->set_model("kin");
+  const std::string file = *dir_ + "/tpl2.npy";
+  v1::SampleChunk summary;
+  ASSERT_TRUE(client.SampleToFile(sample, OutputFile{file}, &summary).ok());
+  EXPECT_EQ(summary.conditions_model_version(), 1);
+  ASSERT_EQ(RunCliCapture(address, {"datasets", "upload", file, "--name", "tpl2-sample"}).code, 0);
+  absl::StatusOr<v1::MetricResult> uploaded =
+      Metric("qcd2", "tpl2-sample", "wasserstein-1", {{"columns", "pt_gev,mass_gev"}});
+  ASSERT_TRUE(uploaded.ok()) << uploaded.status();
+  EXPECT_EQ(evaluated->results(0).value(), uploaded->value());
+
+  r.mutable_samples()->mutable_conditions_model()->set_model("tpl2");
+  absl::StatusOr<v1::CompareResponse> chained = client.EvaluateModel(r);
+  EXPECT_EQ(chained.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(chained.status().message().find("samples.conditions_model: model 'tpl2' is itself conditional"),
+            std::string::npos)
+      << chained.status();
+}
+
 }  // namespace
 }  // namespace evgen::testing
