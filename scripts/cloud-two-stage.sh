@@ -9,9 +9,11 @@
 # One request samples both stages (evgen sample --conditions-model).
 #
 # Usage: scripts/cloud-two-stage.sh WORK
-#   WORK: the work directory of a finished cloud-results.sh run whose
-#   EVGEN_CLOUD_CONFIG named condition_columns ["jet_pt_gev", "jet_mass_gev"]
-#   (its evgend data: datasets train, truth, truth2, clouds; model clouds).
+#   WORK: the work directory of a finished cloud-results.sh run whose model
+#   is conditioned on ["jet_pt_gev", "jet_mass_gev"] (EVGEN_CLOUD_PRESET=
+#   jet-cloud-gan-given-small, or those condition_columns in
+#   EVGEN_CLOUD_CONFIG; its evgend data: datasets train, truth, truth2,
+#   clouds; model clouds).
 # Environment: EVGEN_BIN_DIR (default build/release), EVGEN_CLOUD_JETS
 # (default 5000, as the run's), EVGEN_CLOUD_SAMPLE_SEED (the two-stage
 # sample's seed, default 2 as cloud-results.sh's; another seed is another

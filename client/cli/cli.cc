@@ -55,6 +55,18 @@ struct Runner {
   std::ostream* err;
 };
 
+// ParsedInto is an option callback that parses the value as a T and hands
+// it to `set`: protobuf fields have setters, not an address CLI11 can bind.
+template <typename T>
+std::function<bool(const CLI::results_t&)> ParsedInto(std::function<void(T)> set) {
+  return [set = std::move(set)](const CLI::results_t& r) {
+    T value{};
+    if (!absl::SimpleAtoi(r[0], &value)) return false;
+    set(value);
+    return true;
+  };
+}
+
 // Report prints a command's outcome: `json` with --json, `text` otherwise,
 // so that every command's --json output is JSON.
 void Report(Runner& run, const nlohmann::json& json, const std::string& text) {
@@ -227,19 +239,12 @@ void AddDatasetCommands(CLI::App& app, Runner& run) {
   auto req = std::make_shared<v1::GenerateReferenceRequest>();
   auto options = std::make_shared<std::vector<std::string>>();
   generate->add_option("simulator", *req->mutable_simulator(), "simulator, e.g. qcd-multijet")->required();
-  generate->add_option("-n,--events", [req](const CLI::results_t& r) {
-    int64_t n = 0;
-    if (!absl::SimpleAtoi(r[0], &n)) return false;
-    req->set_n_events(n);
-    return true;
-  }, "number of events")->required();
+  generate->add_option("-n,--events", ParsedInto<int64_t>([req](int64_t n) { req->set_n_events(n); }),
+                       "number of events")
+      ->required();
   generate->add_option("--name", *req->mutable_name(), "dataset name (default: the simulator's)");
-  generate->add_option("--seed", [req](const CLI::results_t& r) {
-    uint64_t s = 0;
-    if (!absl::SimpleAtoi(r[0], &s)) return false;
-    req->set_seed(s);
-    return true;
-  }, "random seed (default 1)");
+  generate->add_option("--seed", ParsedInto<uint64_t>([req](uint64_t s) { req->set_seed(s); }),
+                       "random seed (default 1)");
   generate->add_option("-O,--option", *options, "simulator option KEY=VALUE, e.g. cms_selection=1");
   auto sqrt_s = std::make_shared<double>(0);
   generate->add_option("--sqrt-s", *sqrt_s, "centre-of-mass energy in GeV (default 13000)")
@@ -627,12 +632,8 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
       "(conditions rows are reused in turn when N exceeds them)");
   sample->add_option("n", *n, "number of rows to generate")->required();
   sample->add_option("--model", *req->mutable_model(), "model name")->required();
-  sample->add_option("--model-version", [req](const CLI::results_t& r) {
-    int v = 0;
-    if (!absl::SimpleAtoi(r[0], &v)) return false;
-    req->set_version(v);
-    return true;
-  }, "model version (default: latest)");
+  sample->add_option("--model-version", ParsedInto<int>([req](int v) { req->set_version(v); }),
+                     "model version (default: latest)");
   auto* from = sample->add_option("--conditions-from", *req->mutable_conditions_from()->mutable_dataset(),
                                   "take conditions from this stored dataset");
   sample->add_option("--region", *req->mutable_conditions_from()->mutable_region(),
@@ -647,12 +648,8 @@ void AddSampleCommand(CLI::App& app, Runner& run) {
                                    "jet's pT and mass for a given-jet cloud model (seed derived from --seed)")
                     ->excludes(from)
                     ->excludes(file);
-  sample->add_option("--conditions-model-version", [conditions_model](const CLI::results_t& r) {
-    int v = 0;
-    if (!absl::SimpleAtoi(r[0], &v)) return false;
-    conditions_model->set_version(v);
-    return true;
-  },
+  sample->add_option("--conditions-model-version",
+                     ParsedInto<int>([conditions_model](int v) { conditions_model->set_version(v); }),
                      "version of --conditions-model (default: latest)")
       ->needs(model);
   auto keep = std::make_shared<std::vector<std::string>>();
@@ -743,12 +740,8 @@ void AddUnweightCommand(CLI::App& app, Runner& run) {
                        "events' own weights if they have any");
   unweight->add_option("--log-proposal", *req->mutable_log_proposal_column(),
                        "column of log proposal densities (with --log-target)");
-  unweight->add_option("--seed", [req](const CLI::results_t& r) {
-    uint64_t seed = 0;
-    if (!absl::SimpleAtoi(r[0], &seed)) return false;
-    req->set_seed(seed);
-    return true;
-  }, "random seed (default 1)");
+  unweight->add_option("--seed", ParsedInto<uint64_t>([req](uint64_t seed) { req->set_seed(seed); }),
+                       "random seed (default 1)");
   req->set_seed(1);
   unweight->add_option("-o,--output", out->path, "output file: .npy, .csv, .h5, .lhe or .hepmc3")->required();
   unweight->add_option("--format", out->format, "output format (default: from the extension)");

@@ -33,11 +33,13 @@ absl::StatusOr<std::pair<Table, int>> ConditionsModelRows(const SampleSpec& spec
   if (stage.model.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".model: must name a stored model"));
   }
-  auto loaded = models.Load(stage.model, stage.version);
-  if (!loaded.ok()) {
-    return absl::Status(loaded.status().code(), absl::StrCat(field, ": ", loaded.status().message()));
+  // The record says whether the model is conditional without loading its
+  // weights (PlanSample loads them for the request's device below).
+  const absl::StatusOr<ModelRecord> record = models.GetRecord(stage.model, stage.version);
+  if (!record.ok()) {
+    return absl::Status(record.status().code(), absl::StrCat(field, ": ", record.status().message()));
   }
-  const std::vector<std::string>& own = loaded->second->condition_columns();
+  const std::vector<std::string>& own = record->condition_columns;
   if (!own.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": model '", stage.model, "' is itself conditional (on ", absl::StrJoin(own, ", "),
