@@ -90,6 +90,13 @@ const std::vector<Finding>& Findings() {
       // libhdf5 walked the heap forever reading the column names.
       {"hdf5", "global_heap_free_space_of_size_0.h5", absl::StatusCode::kInvalidArgument,
        "HDF5 global heap at byte 2072: object 0 at byte 2136 claims 0 bytes"},
+      // A column name mutated to "": the table kept an unnamed column, and
+      // evgend's parser process wrote its names beside the .npy one a
+      // line, where the empty one vanished; the names no longer matched
+      // the columns and the error named the parser's scratch file, not the
+      // upload. Names must be non-empty, without control characters, once.
+      {"hdf5", "empty_column_name.h5", absl::StatusCode::kInvalidArgument,
+       ": attribute 'columns': name 0 is empty or holds a control character"},
       // Metadata that makes libhdf5 ask for 0xc900000000000058 bytes (ASan
       // aborts); malloc refuses, libhdf5 finds no root group, nor does the reader.
       {"jetnet", "object_header_claims_2e63_bytes.hdf5", absl::StatusCode::kInvalidArgument,
