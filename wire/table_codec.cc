@@ -62,6 +62,12 @@ absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field
   if (chunk.columns().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".columns: must name at least one column"));
   }
+  for (int c = 0; c < chunk.columns_size(); ++c) {
+    // Columns are found by name; an unnamed one could not be asked for.
+    if (chunk.columns(c).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".columns[", c, "]: empty column name"));
+    }
+  }
   if (chunk.rows() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".rows: must be >= 0, got ", chunk.rows()));
   }

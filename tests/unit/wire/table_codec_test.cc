@@ -53,7 +53,9 @@ TEST(TableCodecTest, RowsWhoseByteCountWrapsAreRefused) {
 TEST(TableCodecTest, InconsistentChunksNameTheField) {
   v1::TableChunk chunk;
   ExpectRefused(chunk, "columns: must name at least one column");
-  chunk.add_columns("x");
+  chunk.add_columns("");
+  ExpectRefused(chunk, "columns[0]: empty column name");
+  chunk.set_columns(0, "x");
   chunk.set_rows(-1);
   ExpectRefused(chunk, "rows: must be >= 0");
   chunk.set_rows(2);
