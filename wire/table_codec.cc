@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/io/checked_size.h"
+#include "core/io/column_names.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -62,12 +63,8 @@ absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field
   if (chunk.columns().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".columns: must name at least one column"));
   }
-  for (int c = 0; c < chunk.columns_size(); ++c) {
-    // Columns are found by name; an unnamed one could not be asked for.
-    if (chunk.columns(c).empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".columns[", c, "]: empty column name"));
-    }
-  }
+  std::vector<std::string> columns(chunk.columns().begin(), chunk.columns().end());
+  EVGEN_RETURN_IF_ERROR(CheckColumnNames(columns, absl::StrCat(field, ".columns")));
   if (chunk.rows() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".rows: must be >= 0, got ", chunk.rows()));
   }
@@ -95,7 +92,6 @@ absl::StatusOr<Table> DecodeTable(const v1::TableChunk& chunk, const char* field
   if (n_bytes > 0) std::memcpy(values.data(), chunk.values().data(), static_cast<size_t>(n_bytes));
   std::vector<float> weights(chunk.weights().size() / sizeof(float));
   if (!weights.empty()) std::memcpy(weights.data(), chunk.weights().data(), chunk.weights().size());
-  std::vector<std::string> columns(chunk.columns().begin(), chunk.columns().end());
   EVGEN_ASSIGN_OR_RETURN(Table table,
                          Table::Create(std::move(columns), std::move(values), std::move(weights)));
   EVGEN_RETURN_IF_ERROR(DecodeTypes(chunk, field, &table));

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "core/io/atomic_file.h"
 #include "core/io/checked_size.h"
+#include "core/io/column_names.h"
 #include "core/io/hdf5_global_heap.h"
 #include "core/status_macros.h"
 
@@ -76,27 +77,6 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
 herr_t CollectName(hid_t, const char* name, const H5L_info_t*, void* data) {
   static_cast<std::vector<std::string>*>(data)->emplace_back(name);
   return 0;
-}
-
-// CheckColumnNames refuses names a table cannot keep apart: empty, with a
-// control character (a newline would split it in an .npy's names file), or
-// given twice (columns are found by name, so the second would be lost).
-absl::Status CheckColumnNames(const std::vector<std::string>& names, const std::string& path) {
-  std::set<std::string> seen;
-  for (size_t c = 0; c < names.size(); ++c) {
-    const std::string& name = names[c];
-    const bool control = std::any_of(name.begin(), name.end(),
-                                     [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
-    if (name.empty() || control) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": attribute 'columns': name ", c,
-                                                     " is empty or holds a control character"));
-    }
-    if (!seen.insert(name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": attribute 'columns': column '", name, "' appears twice"));
-    }
-  }
-  return absl::OkStatus();
 }
 
 // ReadStringAttribute reads a string attribute ("columns": the column
@@ -538,7 +518,7 @@ absl::StatusOr<Table> ReadHdf5Table(const std::string& path, const Hdf5TableOpti
                                                    " names, dataset '", options.dataset,
                                                    "' has ", cols, " columns"));
   }
-  EVGEN_RETURN_IF_ERROR(CheckColumnNames(names, path));
+  EVGEN_RETURN_IF_ERROR(CheckColumnNames(names, absl::StrCat(path, ": attribute 'columns'")));
   std::vector<float> weights;
   if (!options.weights_dataset.empty() && file.Has(options.weights_dataset)) {
     EVGEN_ASSIGN_OR_RETURN(Hdf5Array w, file.Read(options.weights_dataset));

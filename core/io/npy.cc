@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/numbers.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/io/checked_size.h"
+#include "core/io/column_names.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -22,17 +24,30 @@ absl::Status WriteColumnsSidecar(const std::string& path, const std::vector<std:
   return WriteFileAtomically(path + ".columns", absl::StrCat(absl::StrJoin(columns, "\n"), "\n"));
 }
 
-std::vector<std::string> ReadColumnsSidecar(const std::string& path, int64_t columns) {
+// ReadColumnsSidecar names the columns from "<path>.columns", one name per
+// line, or col0, col1, ... where there is no such file. A names file that
+// does not fit the array (a blank line, a missing or extra name) is refused:
+// falling back to col0.. would rename the user's columns silently.
+absl::StatusOr<std::vector<std::string>> ReadColumnsSidecar(const std::string& path, int64_t columns) {
+  const std::string sidecar = path + ".columns";
   std::vector<std::string> names;
-  absl::StatusOr<std::string> text = ReadFileToString(path + ".columns");
-  if (text.ok()) {
-    for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipWhitespace())) {
-      names.emplace_back(absl::StripAsciiWhitespace(line));
-    }
-  }
-  if (static_cast<int64_t>(names.size()) != columns) {
-    names.clear();
+  std::error_code ec;
+  if (!std::filesystem::exists(sidecar, ec)) {
     for (int64_t i = 0; i < columns; ++i) names.push_back(absl::StrCat("col", i));
+    return names;
+  }
+  EVGEN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(sidecar));
+  absl::string_view body = text;
+  absl::ConsumeSuffix(&body, "\n");  // the writer ends the last name with one
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    // Names are kept as written (spaces included); only a CRLF file's \r goes.
+    absl::ConsumeSuffix(&line, "\r");
+    names.emplace_back(line);
+  }
+  EVGEN_RETURN_IF_ERROR(CheckColumnNames(names, absl::StrCat(sidecar, ": names")));
+  if (static_cast<int64_t>(names.size()) != columns) {
+    return absl::InvalidArgumentError(absl::StrCat(sidecar, ": names ", names.size(),
+                                                   " columns, the array beside it has ", columns));
   }
   return names;
 }
@@ -193,7 +208,11 @@ absl::StatusOr<Table> ReadNpyArray(const std::string& path, const std::vector<st
       values[i] = static_cast<float>(v);
     }
   }
-  if (names.empty()) return Table::Create(ReadColumnsSidecar(path, columns), std::move(values));
+  if (names.empty()) {
+    EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> sidecar, ReadColumnsSidecar(path, columns));
+    return Table::Create(std::move(sidecar), std::move(values));
+  }
+  EVGEN_RETURN_IF_ERROR(CheckColumnNames(names, absl::StrCat(path, ": options.columns")));
   if (static_cast<int64_t>(names.size()) != columns) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": options.columns: names ", names.size(),
                                                    " columns, the array has ", columns));

@@ -3,7 +3,9 @@
 // evgen writes little-endian float32 ('<f4'), C order, shape (rows, columns).
 // NumPy has no column names, so the names go to a sidecar text file
 // "<path>.columns" (one name per line); readers use it when present and name
-// columns col0, col1, ... otherwise. Reading accepts '<f4' and '<f8' (converted
+// columns col0, col1, ... where there is none; a names file that does not
+// fit the array (a blank line, a name too many or too few, a name twice) is
+// refused rather than replaced by numbers. Reading accepts '<f4' and '<f8' (converted
 // to float32), 1-D arrays (one column) and 2-D C-order arrays.
 //
 // Weights: a weighted table is written with its weights as the last column,

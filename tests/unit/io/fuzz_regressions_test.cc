@@ -96,7 +96,7 @@ const std::vector<Finding>& Findings() {
       // the columns and the error named the parser's scratch file, not the
       // upload. Names must be non-empty, without control characters, once.
       {"hdf5", "empty_column_name.h5", absl::StatusCode::kInvalidArgument,
-       ": attribute 'columns': name 0 is empty or holds a control character"},
+       ": attribute 'columns'[0]: empty column name"},
       // Metadata that makes libhdf5 ask for 0xc900000000000058 bytes (ASan
       // aborts); malloc refuses, libhdf5 finds no root group, nor does the reader.
       {"jetnet", "object_header_claims_2e63_bytes.hdf5", absl::StatusCode::kInvalidArgument,

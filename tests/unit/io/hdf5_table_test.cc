@@ -149,13 +149,13 @@ TEST(Hdf5TableTest, RejectsBadFilesWithPreciseMessages) {
   // names file of evgend's parser process; fuzz/regressions/hdf5).
   const std::string unnamed = TempPath("unnamed.h5");
   ASSERT_TRUE(WriteHdf5Arrays(unnamed, {Hdf5Array{"table", {1, 3}, {1, 2, 3}, {"a", "", "c"}}}).ok());
-  ExpectError(ReadHdf5Table(unnamed), unnamed + ": attribute 'columns': name 1 is empty or holds a control character");
+  ExpectError(ReadHdf5Table(unnamed), unnamed + ": attribute 'columns'[1]: empty column name");
   const std::string newline = TempPath("newline.h5");
   ASSERT_TRUE(WriteHdf5Arrays(newline, {Hdf5Array{"table", {1, 3}, {1, 2, 3}, {"a", "b\nc", "d"}}}).ok());
-  ExpectError(ReadHdf5Table(newline), ": attribute 'columns': name 1 is empty or holds a control character");
+  ExpectError(ReadHdf5Table(newline), ": attribute 'columns'[1]: column name holds a control character");
   const std::string twice = TempPath("twice.h5");
   ASSERT_TRUE(WriteHdf5Arrays(twice, {Hdf5Array{"table", {1, 3}, {1, 2, 3}, {"a", "b", "a"}}}).ok());
-  ExpectError(ReadHdf5Table(twice), twice + ": attribute 'columns': column 'a' appears twice");
+  ExpectError(ReadHdf5Table(twice), twice + ": attribute 'columns'[2]: column 'a' appears twice");
 
   const std::string zero = TempPath("zero.h5");
   ASSERT_TRUE(WriteHdf5Arrays(zero, {Hdf5Array{"table", {0, 3}, {}, {"a", "b", "c"}}}).ok());

@@ -1,5 +1,6 @@
 #include "core/io/npy.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -48,6 +49,39 @@ TEST(NpyTest, WithoutSidecarColumnsAreNumbered) {
   absl::StatusOr<Table> back = ReadNpy(path);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->columns(), (std::vector<std::string>{"col0", "col1"}));
+}
+
+TEST(NpyTest, ANamesFileThatDoesNotFitIsRefusedNotRenumbered) {
+  // A blank line once made the count differ, and the reader quietly named
+  // the columns col0, col1: the user's names were lost without a word.
+  const std::string path = TempPath("badsidecar.npy");
+  ASSERT_TRUE(WriteNpy(path, Sample()).ok());
+  const std::string sidecar = path + ".columns";
+  auto expect_refused = [&](const std::string& names, const std::string& message) {
+    ASSERT_TRUE(WriteFileAtomically(sidecar, names).ok());
+    absl::StatusOr<Table> back = ReadNpy(path);
+    ASSERT_FALSE(back.ok()) << names;
+    EXPECT_EQ(back.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(back.status().message()), ::testing::HasSubstr(sidecar + message)) << names;
+  };
+  expect_refused("pt_gev\n\nmass_gev\n", ": names[1]: empty column name");
+  expect_refused("pt_gev\n", ": names 1 columns, the array beside it has 2");
+  expect_refused("pt_gev\nmass_gev\neta\n", ": names 3 columns, the array beside it has 2");
+  expect_refused("pt_gev\npt_gev\n", ": names[1]: column 'pt_gev' appears twice");
+  // Names keep their spaces; a CRLF file's \r and a missing last newline are fine.
+  ASSERT_TRUE(WriteFileAtomically(sidecar, " pt gev\r\nmass_gev").ok());
+  absl::StatusOr<Table> back = ReadNpy(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->columns(), (std::vector<std::string>{" pt gev", "mass_gev"}));
+}
+
+TEST(NpyTest, UploadColumnNamesFollowTheSameRule) {
+  const std::string path = TempPath("optnames.npy");
+  ASSERT_TRUE(WriteNpy(path, Sample()).ok());
+  absl::StatusOr<Table> twice = ReadNpy(path, NpyReadOptions{{"a", "a"}});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(std::string(twice.status().message()),
+              ::testing::HasSubstr(path + ": options.columns[1]: column 'a' appears twice"));
 }
 
 TEST(NpyTest, ReadsFloat64AndOneDimensionalArrays) {

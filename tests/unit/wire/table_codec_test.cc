@@ -55,7 +55,11 @@ TEST(TableCodecTest, InconsistentChunksNameTheField) {
   ExpectRefused(chunk, "columns: must name at least one column");
   chunk.add_columns("");
   ExpectRefused(chunk, "columns[0]: empty column name");
+  // Columns are found by name: a second 'x' could never be asked for.
   chunk.set_columns(0, "x");
+  chunk.add_columns("x");
+  ExpectRefused(chunk, "columns[1]: column 'x' appears twice");
+  chunk.mutable_columns()->RemoveLast();
   chunk.set_rows(-1);
   ExpectRefused(chunk, "rows: must be >= 0");
   chunk.set_rows(2);
