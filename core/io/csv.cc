@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "core/io/atomic_file.h"
+#include "core/io/column_names.h"
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -152,6 +153,9 @@ absl::Status CsvParser::Header(absl::string_view line, int64_t line_number) {
     }
     columns_.emplace_back(name);
   }
+  // Empty and repeated names were named above with their line; this adds
+  // the control characters (a tab inside a quoted-less name) of the rule.
+  EVGEN_RETURN_IF_ERROR(CheckColumnNames(columns_, absl::StrCat(source_, ":", line_number, ": header column")));
   if (weight_ < 0 && options_.require_weight_column) {
     return absl::InvalidArgumentError(absl::StrCat(
         source_, ":", line_number, ": weight_column: no column '", options_.weight_column,

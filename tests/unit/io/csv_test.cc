@@ -41,6 +41,7 @@ TEST(CsvTest, ErrorsNameTheFileLineAndColumn) {
       {"a,b\n1,2\n3\n", "src:3: 1 fields, header has 2"},
       {"a,b\n1,2\n3,x\n", "src:3:2: column 'b': 'x' is not a number"},
       {"a,,c\n1,2,3\n", "src:1: empty column name"},
+      {"a,b\x01c\n1,2\n", "src:1: header column[1]: column name holds a control character"},
   };
   for (const Case& c : cases) {
     absl::Status s = ParseCsv(c.text, "src").status();
