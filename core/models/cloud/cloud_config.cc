@@ -67,6 +67,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
                absl::StrCat("lists ", c.local_density.size(), " scales; at most ", cloud::kMaxDensityScales))
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
+      .Number("jet_radius", c.jet_radius, Interval::Closed(0, cloud::kMaxJetRadius))
       .Child("loss",
              [&c](ConfigReader& l) {
                l.Number("a", c.lsgan_a, Interval::Closed(-1e3, 1e3))
@@ -100,6 +101,9 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
 absl::Status CheckGivenJet(const CloudConfig& c) {
   if (c.mass_given && !c.pt_shares) {
     return Bad("mass_given", "needs config.pt_shares: the mass is scaled with the pT shared along the axis");
+  }
+  if (c.jet_radius > 0 && !c.mass_given) {
+    return Bad("jet_radius", "needs config.mass_given: the members are pulled within the radius as the mass is met");
   }
   if (!c.pt_shares) return absl::OkStatus();
   std::vector<const char*> targets = {cloud::kLogPtColumn, cloud::kPhiColumn};
@@ -212,6 +216,7 @@ json CloudConfig::ToJson() const {
           {"local_density", local_density},
           {"pt_shares", pt_shares},
           {"mass_given", mass_given},
+          {"jet_radius", jet_radius},
           {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
           {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
           {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},

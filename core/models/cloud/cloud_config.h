@@ -21,6 +21,7 @@
 //    "local_density": [],                   // and each member's pT density at these angles
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
+//    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
 //    "optimizer": {"lr_g": 2e-4, "lr_d": 2e-4, "alpha": 0.99},  // RMSprop
 //    "schedule": {"discriminator": 3, "generator": 2},
@@ -84,6 +85,9 @@ struct CloudConfig {
   // needs eta_rel and that condition too.
   bool pt_shares = false;
   bool mass_given = false;
+  // jet_radius (with mass_given): members lie within this Delta R of the
+  // axis (given_jet.h); 0: anywhere within pi/2 of it.
+  double jet_radius = 0;
   double lsgan_a = 0, lsgan_b = 1, lsgan_c = 1;
   double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
   int discriminator_updates = 3, generator_updates = 2;

@@ -39,6 +39,9 @@ inline constexpr double kMaxLogPt = 12;
 
 // Config limits.
 inline constexpr size_t kMaxDensityScales = 8;  // config.local_density
+// config.jet_radius: below pi/2, where the mass scaling stays monotonic
+// (given_jet.cc); the widest jets in use have R = 1.5.
+inline constexpr double kMaxJetRadius = 1.5;
 inline constexpr int64_t kMaxConstituentsLimit = 1024;
 inline constexpr int64_t kMaxWidth = 4096;
 inline constexpr int64_t kMaxSteps = int64_t{1} << 40;

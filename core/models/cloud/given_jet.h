@@ -15,7 +15,10 @@
 // generator still places the members; the jet's angular size follows from
 // its mass and pT (m ~ pT x size for a boosted jet). This is the mass
 // constraint of JetFlow (Kach et al. 2022, cited in the Bardhan thesis),
-// made exact.
+// made exact. config.jet_radius R > 0 as well: every member is then pulled
+// in radially, Delta R -> R tanh(Delta R / R) after the scaling, so none lies
+// beyond the jet radius (the training jets' constituents are clustered
+// within it) and the mass is still met.
 //
 // Why: without them nothing ties the sum of the generated constituents to a
 // jet; the small preset's jets came out with twice the truth's spread in
@@ -58,6 +61,7 @@ torch::Tensor Physical(const torch::Tensor& x, int dim, const ColumnMap& c);
 struct GivenJetMap {
   ColumnMap log_pt, eta, phi;  // targets
   ColumnMap jet_pt, jet_mass;  // conditions
+  double radius = 0;           // config.jet_radius; 0: members anywhere within pi/2
 };
 
 // MakeGivenJetMap finds the columns (InvalidArgument naming the config key

@@ -304,11 +304,12 @@ TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
 
 // GivenJetConfig: the tiny config whose jets are made the jets their
 // conditions give: the pT shared, and with `mass` the mass too.
-json GivenJetConfig(int64_t steps, bool mass) {
+json GivenJetConfig(int64_t steps, bool mass, double radius = 0) {
   json c = TinyConfig(steps);
   c["condition_columns"] = mass ? json{"jet_pt_gev", "jet_mass_gev"} : json{"jet_pt_gev"};
   c["pt_shares"] = true;
   c["mass_given"] = mass;
+  if (radius > 0) c["jet_radius"] = radius;
   return c;
 }
 
@@ -338,8 +339,8 @@ JetOfMembers JetOf(const torch::Tensor& members, const torch::Tensor& mask, cons
 // raw output; the constraints keep the generator equivariant, leave the
 // other channels and the padding alone, and pass gradients to the real
 // members only.
-void ExpectGivenJet(bool mass) {
-  const CloudConfig config = *CloudConfig::FromJson(GivenJetConfig(1, mass));
+void ExpectGivenJet(bool mass, double radius = 0) {
+  const CloudConfig config = *CloudConfig::FromJson(GivenJetConfig(1, mass, radius));
   const JetSets data = *ReadJetSets(Reference(), config);
   const GivenJetMap map = **MakeGivenJetMap(config, data.scaling);
   const int64_t jets = 6, n = data.sizes.slice(0, 0, jets).max().item<int64_t>();
@@ -361,7 +362,17 @@ void ExpectGivenJet(bool mass) {
   EXPECT_LT(((jet.axis_pt - given(0)) / given(0)).abs().max().item<double>(), 1e-9);
   const std::vector<int64_t> unchanged = mass ? std::vector<int64_t>{1} : std::vector<int64_t>{1, 2, 3};
   for (int64_t k : unchanged) EXPECT_TRUE(out.select(2, k).equal(raw.select(2, k))) << "channel " << k;
-  if (mass) {
+  if (mass && radius > 0) {
+    // Every member within the radius, and every jet at its mass.
+    const torch::Tensor eta = Physical(out, 2, data.scaling), phi = Physical(out, 3, data.scaling);
+    const torch::Tensor dr = torch::sqrt(eta * eta + phi * phi).masked_select(mask);
+    EXPECT_LT(dr.max().item<double>(), radius) << "members stay within the jet radius";
+    EXPECT_GT(dr.max().item<double>(), 0.5 * radius) << "the raw positions reach out towards it";
+    EXPECT_LT(((jet.mass - given(1)) / given(1)).abs().max().item<double>(), 1e-4);
+    // Pulled in along the member's own direction.
+    const torch::Tensor raw_eta = Physical(raw, 2, data.scaling), raw_phi = Physical(raw, 3, data.scaling);
+    EXPECT_LT((eta * raw_phi - phi * raw_eta).masked_select(mask).abs().max().item<double>(), 1e-9);
+  } else if (mass) {
     // Met wherever the members stay within pi/2 of the axis; at least 4 of
     // the 6 jets do here.
     const torch::Tensor widest = torch::maximum(Physical(out, 2, data.scaling).abs().amax(1),
@@ -374,6 +385,8 @@ void ExpectGivenJet(bool mass) {
                             Physical(raw, 2, data.scaling)[0].slice(0, 0, 3);
     EXPECT_NEAR(r[0].item<double>(), r[2].item<double>(), 1e-9);
     EXPECT_LE(widest.max().item<double>(), M_PI / 2 + 1e-9) << "members stay within pi/2 of the axis";
+  }
+  if (mass) {
     // All pT on one member: no mass to scale; finite, at the bound, lighter.
     torch::Tensor one = raw.clone();
     one.select(2, map.log_pt.index).fill_(0);
@@ -401,6 +414,7 @@ void ExpectGivenJet(bool mass) {
 
 TEST(CloudNetworksTest, PtSharesAddUpToTheGivenJetPtAlongTheAxis) { ExpectGivenJet(false); }
 TEST(CloudNetworksTest, MassGivenScalesTheJetToTheGivenMass) { ExpectGivenJet(true); }
+TEST(CloudNetworksTest, JetRadiusKeepsMembersWithinItAtTheGivenMass) { ExpectGivenJet(true, 0.8); }
 
 // Through the service's path: a fitted model's sampled jets (float32 rows)
 // have the pT and mass they were asked for, and a saved model samples the
@@ -476,6 +490,8 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"mass_given", true}}, "config.mass_given needs config.pt_shares");
   ExpectInvalid({{"mass_given", true}, {"pt_shares", true}, {"condition_columns", {"jet_pt_gev"}}},
                 "config.mass_given needs the condition column 'jet_mass_gev'");
+  ExpectInvalid({{"jet_radius", 0.8}}, "config.jet_radius needs config.mass_given");
+  ExpectInvalid({{"jet_radius", 1.6}}, "config.jet_radius");
 }
 
 TEST(CloudConfigTest, PresetsResolve) {
