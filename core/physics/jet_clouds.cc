@@ -29,7 +29,6 @@ namespace {
 // The jet index is a float32 column, which holds integers exactly up to 2^24.
 constexpr int64_t kMaxJets = int64_t{1} << 24;
 
-constexpr double kJetRadius = 0.8;
 constexpr int kMinConstituents = 7;
 constexpr int kMaxConstituents = 100;
 
@@ -301,7 +300,7 @@ double Angle(const FourVector& a, const FourVector& b) {
 // ConeAngle is the opening angle that spans Delta R = R around a direction at
 // pseudorapidity eta (d theta = d eta / cosh eta), so that the shower's angular
 // scale and the jet's Delta R cone agree at every eta (and E theta ~ pT Delta R).
-double ConeAngle(const FourVector& p) { return kJetRadius / std::cosh(p.Eta()); }
+double ConeAngle(const FourVector& p) { return kJetCloudsRadius / std::cosh(p.Eta()); }
 
 Parton ToParton(const FourVector& p, bool gluon, double theta_max) {
   return {p.px(), p.py(), p.pz(), gluon, theta_max};
@@ -398,7 +397,7 @@ absl::StatusOr<Table> GenerateJetClouds(int64_t n_jets, uint64_t seed,
       // (6) The jet keeps what lies within Delta R < R of the initiator.
       constituents.erase(
           std::remove_if(constituents.begin(), constituents.end(),
-                         [&](const FourVector& c) { return DeltaR(c, axis) >= kJetRadius; }),
+                         [&](const FourVector& c) { return DeltaR(c, axis) >= kJetCloudsRadius; }),
           constituents.end());
       made = !constituents.empty();
     }

@@ -27,6 +27,10 @@ inline const std::vector<std::string>& JetCloudColumns() {
   return columns;
 }
 
+// kJetCloudsRadius: the jets' radius R (anti-kT R = 0.8, as JetNet's);
+// constituents lie within Delta R = R of the axis.
+inline constexpr double kJetCloudsRadius = 0.8;
+
 // GenerateJetClouds makes n_jets jets. Options: top_fraction (0..1, default
 // 0.5), jet_pt_gev (the central jet pT, default 1000), sqrt_s_gev.
 [[nodiscard]] absl::StatusOr<Table> GenerateJetClouds(int64_t n_jets, uint64_t seed,

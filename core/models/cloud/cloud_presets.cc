@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/models/cloud/cloud_constants.h"
+#include "core/physics/jet_clouds.h"
 
 namespace evgen {
 namespace {
@@ -61,19 +62,23 @@ json SmallConfig() {
 
 // Given jet, small: the small recipe generating a jet's constituents given
 // its pT and mass (pt_shares, mass_given), with the local pT densities at
-// four angular scales beside every constituent in the set discriminator.
-// Of every configuration tried on top-like jets this one came closest to
-// the truth's substructure: EFP classifier AUC 0.59-0.65 over three
-// training seeds against 0.77-0.86 without the densities and 0.85 for
-// jet-cloud-gan-small (docs/results.md, issue 17). Jets from nothing need
-// a first stage for the pT and mass: a flow as the sample's conditions
-// model (SampleRequest.conditions_model).
+// four angular scales beside every constituent in the set discriminator,
+// and every constituent within the training jets' radius R = 0.8
+// (jet_radius). Of every configuration tried on top-like jets this one came
+// closest to the truth's substructure: EFP classifier AUC 0.62-0.67 over
+// three training seeds against 0.77-0.86 without the densities and 0.85
+// for jet-cloud-gan-small; the radius took the constituents beyond R from
+// 0.5-0.8% to 0.002% (truth 0.035%) and FPD from 0.017-0.056 to 0.009-0.029
+// (docs/results.md, issue 17). Jets from nothing need a first stage for
+// the pT and mass: a flow as the sample's conditions model
+// (SampleRequest.conditions_model).
 json GivenJetSmallConfig() {
   json c = SmallConfig();
   c["condition_columns"] = {cloud::kJetPtCondition, cloud::kJetMassCondition};
   c["pt_shares"] = true;
   c["mass_given"] = true;
   c["local_density"] = {0.02, 0.05, 0.1, 0.2};
+  c["jet_radius"] = kJetCloudsRadius;
   return c;
 }
 
@@ -88,8 +93,8 @@ const std::vector<ModelPreset>& CloudPresets() {
       {"jet-cloud-gan-small", cloud::kKind,
        "the jet-cloud-gan recipe at CPU widths: ISAB 32,32 with 2 heads and 8 inducing points", SmallConfig()},
       {"jet-cloud-gan-given-small", cloud::kKind,
-       "jet-cloud-gan-small given each jet's pT and mass (pt_shares, mass_given), local pT densities at 0.02, "
-       "0.05, 0.1, 0.2 in the discriminator; sample with --conditions-model, a flow of (jet_pt_gev, jet_mass_gev)",
+       "jet-cloud-gan-small given each jet's pT and mass (pt_shares, mass_given) and kept within R = 0.8 "
+       "(jet_radius), local pT densities at 0.02, 0.05, 0.1, 0.2 in the discriminator; sample with --conditions-model, a flow of (jet_pt_gev, jet_mass_gev)",
        GivenJetSmallConfig()}};
   return presets;
 }

@@ -507,15 +507,18 @@ TEST(CloudConfigTest, PresetsResolve) {
   EXPECT_EQ(thesis["set_discriminator"]["blocks"], json({128, 128, 128, 128}));
   EXPECT_EQ(thesis["schedule"], json({{"discriminator", 3}, {"generator", 2}}));
   // The given-jet preset is the small one given each jet's pT and mass,
-  // with the local densities.
+  // with the local densities, within the jet radius.
   auto given = CreateModel(kKind, {{"preset", "jet-cloud-gan-given-small"}});
   ASSERT_TRUE(given.ok()) << given.status();
   EXPECT_EQ((*given)->condition_columns(), (std::vector<std::string>{"jet_pt_gev", "jet_mass_gev"}));
   const json config = (*given)->Describe()["config"];
   EXPECT_EQ(config["local_density"], json({0.02, 0.05, 0.1, 0.2}));
   EXPECT_TRUE(config["mass_given"].get<bool>() && config["pt_shares"].get<bool>());
+  EXPECT_EQ(config["jet_radius"], 0.8);
   const auto without_given_keys = [](json c) {
-    for (const char* key : {"condition_columns", "local_density", "mass_given", "pt_shares"}) c.erase(key);
+    for (const char* key : {"condition_columns", "local_density", "mass_given", "pt_shares", "jet_radius"}) {
+      c.erase(key);
+    }
     return c;
   };
   EXPECT_EQ(without_given_keys(config),
