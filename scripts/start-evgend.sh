@@ -14,6 +14,9 @@ start_evgend() {
   shift 2
   local coretype=${OPENBLAS_CORETYPE:-}
   if [ -z "$coretype" ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then coretype=Haswell; fi
+  # A port file left by an earlier evgend in the same WORK_DIR (cloud-two-stage.sh
+  # reuses cloud-results.sh's) would be read before this one writes its own.
+  rm -f "$work/evgend.port"
   OPENBLAS_CORETYPE=$coretype "$evgend" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --data-dir "$work/data" --port-file "$work/evgend.port" "$@" &
   evgend_pid=$!
   trap 'kill -TERM $evgend_pid 2>/dev/null; wait $evgend_pid 2>/dev/null || true' EXIT
