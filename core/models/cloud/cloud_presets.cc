@@ -94,7 +94,8 @@ const std::vector<ModelPreset>& CloudPresets() {
        "the jet-cloud-gan recipe at CPU widths: ISAB 32,32 with 2 heads and 8 inducing points", SmallConfig()},
       {"jet-cloud-gan-given-small", cloud::kKind,
        "jet-cloud-gan-small given each jet's pT and mass (pt_shares, mass_given) and kept within R = 0.8 "
-       "(jet_radius), local pT densities at 0.02, 0.05, 0.1, 0.2 in the discriminator; sample with --conditions-model, a flow of (jet_pt_gev, jet_mass_gev)",
+       "(jet_radius), local pT densities at 0.02, 0.05, 0.1, 0.2 in the discriminator; sample with "
+       "--conditions-model, a flow of (jet_pt_gev, jet_mass_gev)",
        GivenJetSmallConfig()}};
   return presets;
 }

@@ -78,15 +78,20 @@ torch::Tensor MassOverPt(const torch::Tensor& shares, const torch::Tensor& eta, 
   return torch::sqrt((e * e - px * px - py * py - pz * pz).clamp_min(0) + kMass2Floor);
 }
 
+// AngleBound: the largest scale [B, 1] that keeps every member within
+// kMaxAngle of the axis. Within a radius (below pi/2) none is needed: no
+// scale carries a member past it.
+torch::Tensor AngleBound(const torch::Tensor& eta, const torch::Tensor& phi) {
+  const torch::Tensor widest = torch::maximum(eta.abs().amax(1, true), phi.abs().amax(1, true));
+  return (kMaxAngle / widest.clamp_min(kMaxAngle / kMaxScale)).clamp_min(1 / kMaxScale);
+}
+
 // MassScale: the factor [B, 1] by which (eta, phi) are scaled about the
 // axis (then Placed within the radius) so that the jet's m / pT is `target`
 // [B, 1].
 torch::Tensor MassScale(const torch::Tensor& shares, const torch::Tensor& eta, const torch::Tensor& phi,
                         const torch::Tensor& target, double radius) {
-  // Within a radius below pi/2 no scale can carry a member past it.
-  const torch::Tensor widest = torch::maximum(eta.abs().amax(1, true), phi.abs().amax(1, true));
-  const torch::Tensor bound = radius > 0 ? torch::full_like(target, kMaxScale)
-                                         : (kMaxAngle / widest.clamp_min(kMaxAngle / kMaxScale)).clamp_min(1 / kMaxScale);
+  const torch::Tensor bound = radius > 0 ? torch::full_like(target, kMaxScale) : AngleBound(eta, phi);
   torch::Tensor scale = torch::ones_like(target);
   for (int step = 0; step < (radius > 0 ? kBoundedMassSteps : kMassSteps); ++step) {
     const auto [e, p] = Placed(eta, phi, scale, radius);
