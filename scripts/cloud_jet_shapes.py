@@ -16,8 +16,10 @@ substructure differs: for the width and three energy flow polynomials
 (z_i the constituents' pT fractions, theta_ij their Delta R: one edge
 sum z_i z_j theta_ij, the two-edge chain sum z_i z_j z_k theta_ij theta_jk
 and the three-edge triangle sum z_i z_j z_k theta_ij theta_jk theta_ki),
-the truth's and the model's medians and the AUC of that one observable
-alone (the rank statistic, folded above 0.5). Needs numpy
+the Delta R between the two hardest constituents (within one prong or
+across two; also as the share of jets below 0.05), the truth's and the
+model's medians and the AUC of that one observable alone (the rank
+statistic, folded above 0.5). Needs numpy
 (/usr/bin/python3 on Debian).
 """
 import sys
@@ -57,13 +59,16 @@ def jets(path):
 
 
 def flow_polynomials(pt, eta, phi, jet):
-    """The one-edge, chain and triangle EFPs of every jet (rows consecutive)."""
+    """The one-edge, chain and triangle EFPs of every jet (rows consecutive),
+    and the Delta R between its two hardest constituents (one prong or two)."""
     starts = np.flatnonzero(np.r_[True, jet[1:] != jet[:-1]])
     ends = np.r_[starts[1:], jet.size]
-    out = {key: np.zeros(starts.size) for key in ("efp edge", "efp chain", "efp triangle")}
+    out = {key: np.zeros(starts.size) for key in ("efp edge", "efp chain", "efp triangle", "dr hardest two")}
     for k, (a, b) in enumerate(zip(starts, ends)):
         z = pt[a:b] / pt[a:b].sum()
         theta = np.hypot(eta[a:b, None] - eta[None, a:b], phi[a:b, None] - phi[None, a:b])
+        first, second = np.argsort(-z)[:2]
+        out["dr hardest two"][k] = theta[first, second]
         weighted = theta * z[None, :]  # theta_ij z_j
         out["efp edge"][k] = z @ weighted.sum(1)
         out["efp chain"][k] = z @ (weighted.sum(1) ** 2)
@@ -92,8 +97,11 @@ def main():
     for label, j in (("truth", truth), ("model", model)):
         print("%-5s constituents beyond Delta R 0.8: %.4f%%, beyond 1: %.4f%%" % (
             label, 100 * np.mean(j["radius"] > 0.8), 100 * np.mean(j["radius"] > 1)))
+    for label, j in (("truth", truth), ("model", model)):
+        print("%-5s jets whose two hardest constituents lie within Delta R 0.05: %.1f%%" % (
+            label, 100 * np.mean(j["dr hardest two"] < 0.05)))
     print("observable     truth median  model median  AUC alone")
-    for key in ["width", "efp edge", "efp chain", "efp triangle"]:
+    for key in ["width", "efp edge", "efp chain", "efp triangle", "dr hardest two"]:
         print("%-13s %13.5f %13.5f %10.3f" % (
             key, np.median(truth[key]), np.median(model[key]), folded_auc(truth[key], model[key])))
 
