@@ -12,9 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "core/io/atomic_file.h"
+#include "core/io/npy.h"
 #include "core/io/table_file.h"
 #include "core/status_macros.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -320,6 +318,15 @@ absl::Status EvgenClient::Unweight(const v1::UnweightRequest& r,
 
 absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1::UploadHeader header,
                                                     const UploadProgress& on_progress) {
+  // A .npy file's column names live in its names file, which does not
+  // travel; a bad one is refused here, naming it, before any byte is sent.
+  if (absl::EndsWith(path, ".npy") && header.options().count("columns") == 0) {
+    EVGEN_ASSIGN_OR_RETURN(const std::vector<std::string> names, ReadNpyColumnNames(path));
+    if (!names.empty()) {
+      EVGEN_ASSIGN_OR_RETURN(std::string option, NpyColumnsOption(names, absl::StrCat(path, ".columns: names")));
+      (*header.mutable_options())["columns"] = std::move(option);
+    }
+  }
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
@@ -328,14 +335,6 @@ absl::StatusOr<v1::Dataset> EvgenClient::UploadFile(const std::string& path, v1:
   header.set_total_bytes(std::ftell(file));
   std::fseek(file, 0, SEEK_SET);
   if (header.file_name().empty()) header.set_file_name(std::filesystem::path(path).filename().string());
-  // A .npy file's column names live in its sidecar, which does not travel.
-  if (absl::EndsWith(path, ".npy") && header.options().count("columns") == 0) {
-    absl::StatusOr<std::string> names = ReadFileToString(path + ".columns");
-    if (names.ok()) {
-      std::vector<std::string> columns = absl::StrSplit(*names, '\n', absl::SkipWhitespace());
-      (*header.mutable_options())["columns"] = absl::StrJoin(columns, ",");
-    }
-  }
 
   grpc::ClientContext context;
   AddToken(&context);

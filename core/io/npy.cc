@@ -24,29 +24,18 @@ absl::Status WriteColumnsSidecar(const std::string& path, const std::vector<std:
   return WriteFileAtomically(path + ".columns", absl::StrCat(absl::StrJoin(columns, "\n"), "\n"));
 }
 
-// ReadColumnsSidecar names the columns from "<path>.columns", one name per
-// line, or col0, col1, ... where there is no such file. A names file that
-// does not fit the array (a blank line, a missing or extra name) is refused:
-// falling back to col0.. would rename the user's columns silently.
+// ReadColumnsSidecar names the columns from the names file, or col0, col1,
+// ... where there is none. A names file that does not fit the array (a
+// blank line, a missing or extra name) is refused: falling back to col0..
+// would rename the user's columns silently.
 absl::StatusOr<std::vector<std::string>> ReadColumnsSidecar(const std::string& path, int64_t columns) {
-  const std::string sidecar = path + ".columns";
-  std::vector<std::string> names;
-  std::error_code ec;
-  if (!std::filesystem::exists(sidecar, ec)) {
+  EVGEN_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadNpyColumnNames(path));
+  if (names.empty()) {
     for (int64_t i = 0; i < columns; ++i) names.push_back(absl::StrCat("col", i));
     return names;
   }
-  EVGEN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(sidecar));
-  absl::string_view body = text;
-  absl::ConsumeSuffix(&body, "\n");  // the writer ends the last name with one
-  for (absl::string_view line : absl::StrSplit(body, '\n')) {
-    // Names are kept as written (spaces included); only a CRLF file's \r goes.
-    absl::ConsumeSuffix(&line, "\r");
-    names.emplace_back(line);
-  }
-  EVGEN_RETURN_IF_ERROR(CheckColumnNames(names, absl::StrCat(sidecar, ": names")));
   if (static_cast<int64_t>(names.size()) != columns) {
-    return absl::InvalidArgumentError(absl::StrCat(sidecar, ": names ", names.size(),
+    return absl::InvalidArgumentError(absl::StrCat(path, ".columns: names ", names.size(),
                                                    " columns, the array beside it has ", columns));
   }
   return names;
@@ -221,6 +210,36 @@ absl::StatusOr<Table> ReadNpyArray(const std::string& path, const std::vector<st
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> ReadNpyColumnNames(const std::string& npy_path) {
+  const std::string sidecar = npy_path + ".columns";
+  std::vector<std::string> names;
+  std::error_code ec;
+  if (!std::filesystem::exists(sidecar, ec)) return names;
+  EVGEN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(sidecar));
+  absl::string_view body = text;
+  absl::ConsumeSuffix(&body, "\n");  // the writer ends the last name with one
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    // Names are kept as written (spaces included); only a CRLF file's \r goes.
+    absl::ConsumeSuffix(&line, "\r");
+    names.emplace_back(line);
+  }
+  EVGEN_RETURN_IF_ERROR(CheckColumnNames(names, absl::StrCat(sidecar, ": names")));
+  return names;
+}
+
+absl::StatusOr<std::string> NpyColumnsOption(const std::vector<std::string>& names, const std::string& where) {
+  for (size_t c = 0; c < names.size(); ++c) {
+    const std::string& name = names[c];
+    if (name.find(',') != std::string::npos || absl::StripAsciiWhitespace(name) != name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, "[", c, "]: column '", name,
+          "' holds a comma or starts or ends with a space, which the upload option columns=a,b,c cannot carry; "
+          "rename the column"));
+    }
+  }
+  return absl::StrJoin(names, ",");
+}
 
 absl::Status NpyWriter::Open(const std::string& path, std::vector<std::string> columns,
                              int64_t rows, const NpyWriteOptions& options) {

@@ -63,6 +63,19 @@ struct NpyWriteOptions {
 [[nodiscard]] absl::StatusOr<Table> ReadNpy(const std::string& path);
 [[nodiscard]] absl::StatusOr<Table> ReadNpy(const std::string& path, const NpyReadOptions& options);
 
+// ReadNpyColumnNames reads the names file "<npy_path>.columns", one name per
+// line (a CRLF line end accepted), each checked by CheckColumnNames; empty
+// when there is none. Errors name the names file. ReadNpy counts the names
+// against the array; the client's upload sends them as the option columns=.
+[[nodiscard]] absl::StatusOr<std::vector<std::string>> ReadNpyColumnNames(const std::string& npy_path);
+
+// NpyColumnsOption joins names into the upload option columns= that
+// ParseNpyReadOptions splits. A name holding a comma or starting or ending
+// with a space would come back as other names, so it is refused (naming
+// `where[i]`) rather than sent.
+[[nodiscard]] absl::StatusOr<std::string> NpyColumnsOption(const std::vector<std::string>& names,
+                                                           const std::string& where);
+
 // NpyHeader returns the complete .npy preamble (magic, version, header dict,
 // padding) for a float32 C-order array of the given shape.
 std::string NpyHeader(int64_t rows, int64_t columns);

@@ -73,6 +73,39 @@ TEST_F(DatasetsTest, ExportThenUploadRoundTripsAndDescribeHasQuantiles) {
   EXPECT_TRUE(UploadsDirIsEmpty());
 }
 
+// An .npy's names travel as the upload option columns=: a names file that
+// does not fit, or a name that option cannot carry, is refused by the
+// client naming the names file, before anything is sent or stored.
+TEST_F(DatasetsTest, NpyNamesFileIsCheckedBeforeUpload) {
+  const std::string address = server_->address();
+  const std::string file = *dir_ + "/named.npy";
+  Table t({"pt_gev", "mass_gev"});
+  t.AppendRow({1, 2});
+  ASSERT_TRUE(WriteNpy(file, t).ok());
+  const auto upload = [&](const std::string& names, const std::string& dataset) {
+    EXPECT_TRUE(WriteFileAtomically(file + ".columns", names).ok());
+    return RunCliCapture(address, {"--json", "datasets", "upload", file, "--name", dataset});
+  };
+  for (const auto& [names, message] : std::vector<std::pair<std::string, std::string>>{
+           {"pt_gev\n\nmass_gev\n", ".columns: names[1]: empty column name"},
+           {"pt,gev\nmass_gev\n", ".columns: names[0]: column 'pt,gev' holds a comma"},
+           {"pt_gev\npt_gev\n", ".columns: names[1]: column 'pt_gev' appears twice"}}) {
+    CliResult r = upload(names, "badnames");
+    EXPECT_NE(r.code, 0) << names;
+    EXPECT_NE(r.err.find(file + message), std::string::npos) << r.err;
+  }
+  CliResult r = upload("pt_gev\n", "badnames");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("names 1 columns, the array has 2"), std::string::npos) << r.err;
+  EvgenClient client(address);
+  EXPECT_EQ(client.DescribeDataset("badnames").status().code(), absl::StatusCode::kNotFound);
+  // Spaces inside a name travel.
+  r = upload("pt gev\nmass_gev\n", "spaced");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["columns"], (nlohmann::json{"pt gev", "mass_gev"}));
+  EXPECT_TRUE(UploadsDirIsEmpty());
+}
+
 TEST_F(DatasetsTest, CutOffUploadLeavesNoDataset) {
   auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
   auto stub = v1::DatasetService::NewStub(channel);

@@ -75,6 +75,20 @@ TEST(NpyTest, ANamesFileThatDoesNotFitIsRefusedNotRenumbered) {
   EXPECT_EQ(back->columns(), (std::vector<std::string>{" pt gev", "mass_gev"}));
 }
 
+TEST(NpyTest, TheColumnsOptionCarriesOnlyNamesThatComeBackTheSame) {
+  EXPECT_EQ(*NpyColumnsOption({"pt gev", "mass_gev"}, "f.npy.columns: names"), "pt gev,mass_gev");
+  EXPECT_EQ(ParseNpyReadOptions({{"columns", "pt gev,mass_gev"}})->columns,
+            (std::vector<std::string>{"pt gev", "mass_gev"}));
+  // "a,b" would come back as two columns and " pt" as "pt".
+  for (const std::string bad : {"a,b", " pt", "pt "}) {
+    absl::StatusOr<std::string> option = NpyColumnsOption({"x", bad}, "f.npy.columns: names");
+    ASSERT_FALSE(option.ok()) << bad;
+    EXPECT_THAT(std::string(option.status().message()),
+                ::testing::HasSubstr("f.npy.columns: names[1]: column '" + bad + "' holds a comma"));
+  }
+  EXPECT_TRUE(ReadNpyColumnNames(TempPath("no-such.npy"))->empty());
+}
+
 TEST(NpyTest, UploadColumnNamesFollowTheSameRule) {
   const std::string path = TempPath("optnames.npy");
   ASSERT_TRUE(WriteNpy(path, Sample()).ok());
