@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
-#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
