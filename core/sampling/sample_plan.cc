@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/data/device.h"
+#include "core/models/conditions_stage.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
 #include "core/util/stop_check.h"
@@ -28,7 +29,7 @@ absl::StatusOr<std::pair<Table, int>> ConditionsModelRows(const SampleSpec& spec
   stage.model = spec.conditions_model->model;
   stage.version = spec.conditions_model->version;
   stage.n = spec.n;
-  stage.seed = DeriveSeed(spec.seed, kConditionsModelStage);
+  stage.seed = DeriveSeed(spec.seed, kConditionsStageLabel);
   stage.device = spec.device;
   if (stage.model.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ".model: must name a stored model"));

@@ -47,16 +47,13 @@ namespace evgen {
 // ConditionsModel names a stored unconditional model whose samples are the
 // conditions: jets from nothing in two stages, a flow drawing each jet's pT
 // and mass and a given-jet cloud model its constituents. It draws n rows
-// with the seed DeriveSeed(seed, kConditionsModelStage), so that its noise
-// is independent of the main model's (row i of both would otherwise take
-// the same normal deviates), on the request's device in float32.
+// with the seed DeriveSeed(seed, kConditionsStageLabel)
+// (core/models/conditions_stage.h), on the request's device in float32. A
+// jet-cloud model with a jet stage does the same in one model.
 struct ConditionsModel {
   std::string model;
   int version = 0;  // 0: the latest
 };
-
-// The DeriveSeed label of a conditions model's seed ("cond").
-inline constexpr uint64_t kConditionsModelStage = 0x636f6e64;
 
 struct SampleSpec {
   std::string model;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "core/models/conditions_stage.h"
 #include "core/models/model_registry.h"
 #include "core/physics/regions.h"
 #include "core/random/counter_rng.h"
@@ -166,7 +167,7 @@ TEST_F(SamplePlanTest, ConditionsFromAModelAreItsSampleUnderADerivedSeed) {
   SampleSpec stage;
   stage.model = "kin";
   stage.n = 700;
-  stage.seed = DeriveSeed(5, kConditionsModelStage);
+  stage.seed = DeriveSeed(5, kConditionsStageLabel);
   absl::StatusOr<Table> kin = PlanSample(stage, *models_, *datasets_)->All();
   ASSERT_TRUE(kin.ok()) << kin.status();
   for (int64_t r = 0; r < 700; ++r) {
