@@ -184,5 +184,56 @@ TEST(JetCloudTest, ConditionsDrawnFromAFlowInOneCall) {
   std::filesystem::remove_all(dir);
 }
 
+// One model makes jets from nothing (jet-cloud-gan-jets-small: a jet stage
+// draws each jet's pT and mass; here a shorter flow): trained in one job,
+// sampled with no conditions, and its jets are the two-model route's byte
+// for byte (the same flow trained alone on one row per jet, then
+// --conditions-model).
+TEST(JetCloudTest, JetsFromNothingInOneModel) {
+  const std::string dir = MakeTempDir("evgen-jet-cloud-jet-stage");
+  auto server = EvgendProcess::Start(dir + "/data");
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto cli = [&](const std::vector<std::string>& args) { return RunCliCapture((*server)->address(), args); };
+  ASSERT_EQ(cli({"datasets", "generate", "jet-clouds", "-n", "300", "--seed", "1", "-O", "top_fraction=1",
+                 "--name", "jets"}).code, 0);
+  const std::string flow_config = R"({"target_columns": ["jet_pt_gev", "jet_mass_gev"],
+      "transforms": [{"kind": "log", "columns": ["jet_pt_gev", "jet_mass_gev"]}],
+      "blocks": 2, "subnet": {"hidden": [16]}, "batch_size": 64, "steps": 30})";
+  CliResult train = cli({"train", "jet-cloud-gan", "--dataset", "jets", "--name", "jetgen", "--config",
+                         R"({"preset": "jet-cloud-gan-jets-small", "steps": 4, "jet_stage": {"kind": "flow-rqs",
+                             "config": )" + flow_config + "}}",
+                         "--seed", "1", "--wait"});
+  ASSERT_EQ(train.code, 0) << train.err << train.out;
+  CliResult got = cli({"--json", "models", "get", "jetgen"});
+  ASSERT_EQ(got.code, 0) << got.err;
+  const nlohmann::json model = nlohmann::json::parse(got.out);
+  EXPECT_FALSE(model.contains("condition_columns") && !model["condition_columns"].empty()) << got.out;
+  EXPECT_EQ(model["description_json"]["jet_stage"]["kind"], "flow-rqs") << got.out;
+
+  // The stage's config merges over the preset's, key by key: the flow
+  // trained alone takes the stage's whole config as the model reports it.
+  const nlohmann::json stage_config = model["description_json"]["jet_stage"]["config"];
+  EXPECT_EQ(stage_config["steps"], 30);
+  EXPECT_EQ(stage_config["spline"]["bins"], 16) << "the preset's key kept";
+  ASSERT_EQ(cli({"datasets", "derive", "jets", "--where", "constituent == 0", "--name", "jet_rows"}).code, 0);
+  ASSERT_EQ(cli({"train", "flow-rqs", "--dataset", "jet_rows", "--name", "kin", "--config", stage_config.dump(),
+                 "--seed", "1", "--wait"}).code, 0);
+  ASSERT_EQ(cli({"train", "jet-cloud-gan", "--dataset", "jets", "--name", "given", "--config",
+                 R"({"preset": "jet-cloud-gan-given-small", "steps": 4})", "--seed", "1", "--wait"}).code, 0);
+  const std::string one = dir + "/one.npy", two = dir + "/two.npy";
+  CliResult sampled = cli({"sample", "200", "--model", "jetgen", "--seed", "2", "-o", one});
+  ASSERT_EQ(sampled.code, 0) << sampled.err;
+  ASSERT_EQ(cli({"sample", "200", "--model", "given", "--conditions-model", "kin", "--seed", "2", "-o", two}).code, 0);
+  absl::StatusOr<Table> a = ReadTableFile(one), b = ReadTableFile(two);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::vector<std::string>& columns = b->columns();
+  absl::StatusOr<Table> b_jets = b->SelectColumns({columns.begin(), columns.end() - 2});
+  ASSERT_TRUE(b_jets.ok());
+  EXPECT_EQ(a->columns(), b_jets->columns());
+  EXPECT_EQ(a->values(), b_jets->values());
+  server->reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace evgen::testing

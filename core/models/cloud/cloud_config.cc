@@ -39,6 +39,19 @@ json SetNetToJson(const SetNetSpec& spec, bool discriminator) {
   return j;
 }
 
+// OffJetStage: an empty jet_stage.kind is no stage, also over a preset's
+// (its config is dropped); a config given for no kind is refused, not
+// dropped silently.
+absl::Status OffJetStage(const json& j, CloudConfig& c) {
+  if (!c.jet_stage.kind.empty()) return absl::OkStatus();
+  if (j.contains("jet_stage") && j["jet_stage"].contains("config")) {
+    return Bad("jet_stage.config", "is given without config.jet_stage.kind; name the stage's model kind "
+                                   "(e.g. \"flow-rqs\") or leave both out");
+  }
+  c.jet_stage.config = json::object();
+  return absl::OkStatus();
+}
+
 // ApplyKeys reads every key of `j` over `c` (a preset's values or the
 // defaults); "preset" itself was applied by the caller.
 bool Has(const std::vector<std::string>& columns, const std::string& name) { return ColumnPosition(columns, name) >= 0; }
@@ -68,6 +81,10 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
       .Number("jet_radius", c.jet_radius, Interval::Closed(0, cloud::kMaxJetRadius))
+      .Child("jet_stage",
+             [&c](ConfigReader& s) {
+               s.String("kind", c.jet_stage.kind, /*may_be_empty=*/true).Object("config", c.jet_stage.config);
+             })
       .Child("loss",
              [&c](ConfigReader& l) {
                l.Number("a", c.lsgan_a, Interval::Closed(-1e3, 1e3))
@@ -94,7 +111,8 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Integer("steps", c.steps, 1, cloud::kMaxSteps)
       .Integer("evaluate_every", c.evaluate_every, 1, cloud::kMaxSteps)
       .Integer("checkpoint_every", c.checkpoint_every, 1, cloud::kMaxSteps);
-  return r.Finish();
+  EVGEN_RETURN_IF_ERROR(r.Finish());
+  return OffJetStage(j, c);
 }
 
 // CheckGivenJet: pt_shares and mass_given name the columns they read.
@@ -201,30 +219,33 @@ absl::StatusOr<CloudConfig> CloudConfig::FromJson(const json& j) {
 }
 
 json CloudConfig::ToJson() const {
-  return {{"target_columns", target_columns},
-          {"condition_columns", condition_columns},
-          {"max_constituents", max_constituents},
-          {"noise", {{"global_dim", global_noise_dim}, {"member_dim", member_noise_dim}}},
-          {"tau", tau},
-          {"sizes_generator", sizes_generator},
-          {"sizes_discriminator", sizes_discriminator},
-          {"set_generator", SetNetToJson(set_generator, false)},
-          {"set_discriminator", SetNetToJson(set_discriminator, true)},
-          {"spectral_norm", spectral_norm},
-          {"jet_features", jet_features},
-          {"jet_shapes", jet_shapes},
-          {"local_density", local_density},
-          {"pt_shares", pt_shares},
-          {"mass_given", mass_given},
-          {"jet_radius", jet_radius},
-          {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
-          {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
-          {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},
-          {"batch_size", batch_size},
-          {"sizes_batch_size", sizes_batch_size},
-          {"steps", steps},
-          {"evaluate_every", evaluate_every},
-          {"checkpoint_every", checkpoint_every}};
+  json j = {{"target_columns", target_columns},
+            {"condition_columns", condition_columns},
+            {"max_constituents", max_constituents},
+            {"noise", {{"global_dim", global_noise_dim}, {"member_dim", member_noise_dim}}},
+            {"tau", tau},
+            {"sizes_generator", sizes_generator},
+            {"sizes_discriminator", sizes_discriminator},
+            {"set_generator", SetNetToJson(set_generator, false)},
+            {"set_discriminator", SetNetToJson(set_discriminator, true)},
+            {"spectral_norm", spectral_norm},
+            {"jet_features", jet_features},
+            {"jet_shapes", jet_shapes},
+            {"local_density", local_density},
+            {"pt_shares", pt_shares},
+            {"mass_given", mass_given},
+            {"jet_radius", jet_radius},
+            {"loss", {{"a", lsgan_a}, {"b", lsgan_b}, {"c", lsgan_c}}},
+            {"optimizer", {{"lr_g", lr_g}, {"lr_d", lr_d}, {"alpha", rmsprop_alpha}}},
+            {"schedule", {{"discriminator", discriminator_updates}, {"generator", generator_updates}}},
+            {"batch_size", batch_size},
+            {"sizes_batch_size", sizes_batch_size},
+            {"steps", steps},
+            {"evaluate_every", evaluate_every},
+            {"checkpoint_every", checkpoint_every}};
+  // Only with a stage, so that the configs stored without one read as before.
+  if (!jet_stage.kind.empty()) j["jet_stage"] = {{"kind", jet_stage.kind}, {"config", jet_stage.config}};
+  return j;
 }
 
 }  // namespace evgen

@@ -22,6 +22,7 @@
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
+//    "jet_stage": {"kind": "flow-rqs", "config": {...}},  // draws those jets itself (kind "": off)
 //    "loss": {"a": 0, "b": 1, "c": 1},      // LSGAN
 //    "optimizer": {"lr_g": 2e-4, "lr_d": 2e-4, "alpha": 0.99},  // RMSprop
 //    "schedule": {"discriminator": 3, "generator": 2},
@@ -53,6 +54,13 @@ struct SetNetSpec {
 // ColumnPosition: where `name` sits in `columns` (a config's targets or
 // conditions), -1 when absent.
 int64_t ColumnPosition(const std::vector<std::string>& columns, const std::string& name);
+
+// JetStageSpec: the jet stage (jet_stage.h) as configured, a model kind of
+// another family and its config; an empty kind is no stage.
+struct JetStageSpec {
+  std::string kind;
+  nlohmann::json config = nlohmann::json::object();
+};
 
 struct CloudConfig {
   std::string preset;
@@ -88,6 +96,13 @@ struct CloudConfig {
   // jet_radius (with mass_given): members lie within this Delta R of the
   // axis (given_jet.h); 0: anywhere within pi/2 of it.
   double jet_radius = 0;
+  // jet_stage: a model of another family, trained on one row per jet, that
+  // draws the condition columns it makes (its target columns, the jet pT and
+  // mass) for every jet, so that the model generates jets from nothing and
+  // asks only for its other conditions (jet_stage.h). jet_stage.config
+  // merges over a preset's key by key, as every object of the config does;
+  // "kind": "" turns a preset's stage off.
+  JetStageSpec jet_stage;
   double lsgan_a = 0, lsgan_b = 1, lsgan_c = 1;
   double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
   int discriminator_updates = 3, generator_updates = 2;

@@ -5,6 +5,7 @@
 #include "core/models/cloud/cloud_constants.h"
 #include "core/models/cloud/cloud_model.h"
 #include "core/models/cloud/cloud_presets.h"
+#include "core/models/cloud/jet_stage.h"
 #include "core/models/nn/mlp.h"
 #include "core/status_macros.h"
 
@@ -22,8 +23,9 @@ class CloudFamily final : public ModelFamily {
   std::vector<std::string> kinds() const override { return {cloud::kKind}; }
   bool config_names_columns() const override { return true; }
 
-  // ResolveConfig also resolves the sizes networks' MLP specs, which the
-  // config keeps as given, so that every default shows.
+  // ResolveConfig also resolves the sizes networks' MLP specs and the jet
+  // stage's config, which the config keeps as given, so that every default
+  // shows.
   absl::StatusOr<nlohmann::json> ResolveConfig(const std::string& kind, const nlohmann::json& config) const override {
     EVGEN_RETURN_IF_ERROR(CheckKind(kind));
     EVGEN_ASSIGN_OR_RETURN(CloudConfig c, CloudConfig::FromJson(config));
@@ -32,6 +34,9 @@ class CloudFamily final : public ModelFamily {
     EVGEN_ASSIGN_OR_RETURN(MlpSpec d, MlpSpec::FromJson(c.sizes_discriminator, "config.sizes_discriminator"));
     j["sizes_generator"] = g.ToJson();
     j["sizes_discriminator"] = d.ToJson();
+    EVGEN_RETURN_IF_ERROR(JetStage::Make(c).status());  // its columns, checked as Create does
+    EVGEN_ASSIGN_OR_RETURN(nlohmann::json stage, JetStage::ResolvedConfig(c));
+    if (!stage.empty()) j["jet_stage"] = std::move(stage);
     if (!c.preset.empty()) j["preset"] = c.preset;
     return j;
   }

@@ -16,6 +16,7 @@
 #include "core/models/cloud/cloud_networks.h"
 #include "core/models/cloud/cloud_trainer.h"
 #include "core/models/cloud/jet_sets.h"
+#include "core/models/cloud/jet_stage.h"
 #include "core/models/nn/gumbel_softmax.h"
 #include "core/models/nn/noise.h"
 #include "core/models/nn/set_mask.h"
@@ -54,13 +55,16 @@ Scaling ScalingFromJson(const json& j) {
 
 class CloudModel final : public Model {
  public:
-  CloudModel(CloudConfig config, MlpSpec sizes_g, MlpSpec sizes_d)
-      : config_(std::move(config)), sizes_g_(std::move(sizes_g)), sizes_d_(std::move(sizes_d)) {}
+  CloudModel(CloudConfig config, MlpSpec sizes_g, MlpSpec sizes_d, std::unique_ptr<JetStage> jet_stage)
+      : config_(std::move(config)), sizes_g_(std::move(sizes_g)), sizes_d_(std::move(sizes_d)) {
+    SetJetStage(std::move(jet_stage));
+  }
 
   std::string kind() const override { return cloud::kKind; }
-  const std::vector<std::string>& condition_columns() const override { return config_.condition_columns; }
+  // With a jet stage, the conditions it draws are not asked for.
+  const std::vector<std::string>& condition_columns() const override { return asked_conditions_; }
   const std::vector<std::string>& target_columns() const override { return config_.target_columns; }
-  std::vector<ConditionRange> condition_ranges() const override { return scaling_.condition_range; }
+  std::vector<ConditionRange> condition_ranges() const override;
   bool samples_sets() const override { return true; }
   int64_t sample_block_rows() const override { return cloud::kSampleBlockJets; }
   int64_t max_set_size() const override { return config_.max_constituents; }
@@ -75,7 +79,13 @@ class CloudModel final : public Model {
   absl::Status Load(const std::string& dir) override;
 
  private:
+  void SetJetStage(std::unique_ptr<JetStage> stage);
   std::vector<std::string> OutputColumns() const;
+  // AllConditions: every condition column for `rows` sets from `first`, the
+  // jet stage's drawn beside the given ones; nullopt without a stage (the
+  // given table holds them all).
+  absl::StatusOr<std::optional<Table>> AllConditions(const Table& given, int64_t rows, uint64_t seed,
+                                                     int64_t first) const;
   torch::Tensor PassSizes(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const;
   GeneratedPass RunPass(const torch::Tensor& conditions, uint64_t seed, int64_t block_start) const;
   void AppendJet(const GeneratedPass& pass, int64_t position, int64_t jet, const Table& conditions,
@@ -85,16 +95,39 @@ class CloudModel final : public Model {
   MlpSpec sizes_g_, sizes_d_;
   Scaling scaling_;
   CloudGenerator generator_{nullptr};
+  std::unique_ptr<JetStage> jet_stage_;  // null: every condition is asked for
+  std::vector<std::string> asked_conditions_;
   json fit_summary_ = json::object();
   bool fitted_ = false;
 };
+
+void CloudModel::SetJetStage(std::unique_ptr<JetStage> stage) {
+  jet_stage_ = std::move(stage);
+  asked_conditions_ = jet_stage_ ? jet_stage_->asked_conditions() : config_.condition_columns;
+}
+
+std::vector<Model::ConditionRange> CloudModel::condition_ranges() const {
+  if (scaling_.condition_range.empty()) return {};
+  std::vector<ConditionRange> out;
+  for (const std::string& c : asked_conditions_) {
+    out.push_back(scaling_.condition_range[static_cast<size_t>(ColumnPosition(config_.condition_columns, c))]);
+  }
+  return out;
+}
 
 std::vector<std::string> CloudModel::OutputColumns() const {
   std::vector<std::string> columns = {cloud::kJetColumn, cloud::kConstituentColumn};
   columns.insert(columns.end(), config_.target_columns.begin(), config_.target_columns.end());
   columns.push_back(cloud::kSizeColumn);
-  columns.insert(columns.end(), config_.condition_columns.begin(), config_.condition_columns.end());
+  columns.insert(columns.end(), asked_conditions_.begin(), asked_conditions_.end());
   return columns;
+}
+
+absl::StatusOr<std::optional<Table>> CloudModel::AllConditions(const Table& given, int64_t rows, uint64_t seed,
+                                                               int64_t first) const {
+  if (!jet_stage_) return std::optional<Table>();
+  EVGEN_ASSIGN_OR_RETURN(Table all, jet_stage_->Conditions(given, rows, seed, first));
+  return std::optional<Table>(std::move(all));
 }
 
 absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
@@ -121,6 +154,8 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   generator_->to(torch::kCPU);
   generator_->eval();
   scaling_ = std::move(data.scaling);
+  // The jet stage trains after the set stage (jet_stage.h: steps logged once).
+  if (jet_stage_) EVGEN_RETURN_IF_ERROR(jet_stage_->Fit(train, data.first_rows, ctx, config_.steps));
   int64_t parameters = 0;
   for (const torch::Tensor& p : generator_->parameters()) parameters += p.numel();
   fit_summary_ = {{"steps_done", result.steps_done},
@@ -204,18 +239,20 @@ absl::StatusOr<Table> CloudModel::Sample(const Table& conditions, int64_t rows, 
                                          int64_t first_row) const {
   if (!fitted_) return absl::FailedPreconditionError("model: not fitted or loaded");
   EVGEN_RETURN_IF_ERROR(CheckSampleArguments(*this, conditions, rows, first_row));
+  EVGEN_ASSIGN_OR_RETURN(const std::optional<Table> drawn, AllConditions(conditions, rows, seed, first_row));
+  const Table& all = drawn ? *drawn : conditions;
   c10::InferenceMode inference;
-  const torch::Tensor cond = StandardizedConditions(conditions, rows, config_, scaling_);
+  const torch::Tensor cond = StandardizedConditions(all, rows, config_, scaling_);
   const int64_t b = cloud::kSampleBlockJets;
   std::vector<int> condition_indices;
-  for (const std::string& c : config_.condition_columns) condition_indices.push_back(*conditions.ColumnIndex(c));
+  for (const std::string& c : asked_conditions_) condition_indices.push_back(*all.ColumnIndex(c));
   Table out(OutputColumns());
   std::vector<int64_t> jet_ids;
   for (int64_t block = first_row / b * b; block < first_row + rows; block += b) {
     const int64_t begin = std::max(block, first_row), end = std::min(block + b, first_row + rows);
     const GeneratedPass pass = RunPass(PassConditions(cond, first_row, block, begin, end), seed, block);
     for (int64_t jet = begin; jet < end; ++jet) {
-      AppendJet(pass, jet - block, jet, conditions, condition_indices, jet - first_row, out);
+      AppendJet(pass, jet - block, jet, all, condition_indices, jet - first_row, out);
       jet_ids.resize(static_cast<size_t>(out.num_rows()), jet);
     }
   }
@@ -228,8 +265,9 @@ absl::StatusOr<std::vector<int64_t>> CloudModel::SetSizes(const Table& condition
                                                           int64_t first) const {
   if (!fitted_) return absl::FailedPreconditionError("model: not fitted or loaded");
   EVGEN_RETURN_IF_ERROR(CheckSampleArguments(*this, conditions, sets, first));
+  EVGEN_ASSIGN_OR_RETURN(const std::optional<Table> drawn, AllConditions(conditions, sets, seed, first));
   c10::InferenceMode inference;
-  const torch::Tensor cond = StandardizedConditions(conditions, sets, config_, scaling_);
+  const torch::Tensor cond = StandardizedConditions(drawn ? *drawn : conditions, sets, config_, scaling_);
   const int64_t b = cloud::kSampleBlockJets;
   std::vector<int64_t> sizes;
   sizes.reserve(static_cast<size_t>(sets));
@@ -242,7 +280,9 @@ absl::StatusOr<std::vector<int64_t>> CloudModel::SetSizes(const Table& condition
 }
 
 json CloudModel::Describe() const {
-  return {{"kind", cloud::kKind}, {"preset", config_.preset}, {"config", config_.ToJson()}, {"fit", fit_summary_}};
+  json d = {{"kind", cloud::kKind}, {"preset", config_.preset}, {"config", config_.ToJson()}, {"fit", fit_summary_}};
+  if (jet_stage_) d["jet_stage"] = jet_stage_->Describe();
+  return d;
 }
 
 absl::Status CloudModel::Save(const std::string& dir) const {
@@ -260,7 +300,7 @@ absl::Status CloudModel::Save(const std::string& dir) const {
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("model: cannot write weights.pt: ", e.what_without_backtrace()));
   }
-  return absl::OkStatus();
+  return jet_stage_ ? jet_stage_->Save(dir) : absl::OkStatus();
 }
 
 absl::Status CloudModel::Load(const std::string& dir) {
@@ -283,6 +323,9 @@ absl::Status CloudModel::Load(const std::string& dir) {
     torch::serialize::InputArchive archive;
     archive.load_from(dir + "/weights.pt");
     generator_->load(archive);
+    EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<JetStage> stage, JetStage::Make(config_));
+    if (stage) EVGEN_RETURN_IF_ERROR(stage->Load(dir));
+    SetJetStage(std::move(stage));
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("model: cannot load ", dir, ": ", e.what()));
   }
@@ -297,7 +340,9 @@ absl::StatusOr<std::unique_ptr<Model>> CreateCloudModel(const json& config) {
   EVGEN_ASSIGN_OR_RETURN(CloudConfig c, CloudConfig::FromJson(config));
   EVGEN_ASSIGN_OR_RETURN(MlpSpec g, MlpSpec::FromJson(c.sizes_generator, "config.sizes_generator"));
   EVGEN_ASSIGN_OR_RETURN(MlpSpec d, MlpSpec::FromJson(c.sizes_discriminator, "config.sizes_discriminator"));
-  return std::unique_ptr<Model>(std::make_unique<CloudModel>(std::move(c), std::move(g), std::move(d)));
+  EVGEN_ASSIGN_OR_RETURN(std::unique_ptr<JetStage> stage, JetStage::Make(c));
+  return std::unique_ptr<Model>(
+      std::make_unique<CloudModel>(std::move(c), std::move(g), std::move(d), std::move(stage)));
 }
 
 }  // namespace evgen

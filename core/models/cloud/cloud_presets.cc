@@ -82,6 +82,28 @@ json GivenJetSmallConfig() {
   return c;
 }
 
+// Jets, small: the given-jet recipe drawing each jet's pT and mass itself
+// from its jet stage (jet_stage.h), a spline flow on their logs trained on
+// one row per training jet: jets from nothing, one model, asked for no
+// condition. The flow is scripts/cloud-two-stage.sh's: 16 spline bins
+// because the top mass peak is narrow (61% of the jets within 10 GeV).
+json JetsSmallConfig() {
+  json c = GivenJetSmallConfig();
+  const json columns = {cloud::kJetPtCondition, cloud::kJetMassCondition};
+  c["jet_stage"] = {{"kind", "flow-rqs"},
+                    {"config",
+                     {{"target_columns", columns},
+                      {"transforms", {{{"kind", "log"}, {"columns", columns}}, {{"kind", "standardize"}, {"columns", columns}}}},
+                      {"blocks", 8},
+                      {"subnet", {{"hidden", {64, 64}}}},
+                      {"spline", {{"bins", 16}, {"tail_bound", 5}}},
+                      {"optimizer", {{"lr", 1e-3}, {"lr_decay_to", 0.05}}},
+                      {"batch_size", 256},
+                      {"steps", 6000},
+                      {"validation", {{"fraction", 0.1}, {"every", 200}}}}}};
+  return c;
+}
+
 }  // namespace
 
 const std::vector<ModelPreset>& CloudPresets() {
@@ -96,7 +118,11 @@ const std::vector<ModelPreset>& CloudPresets() {
        "jet-cloud-gan-small given each jet's pT and mass (pt_shares, mass_given) and kept within R = 0.8 "
        "(jet_radius), local pT densities at 0.02, 0.05, 0.1, 0.2 in the discriminator; sample with "
        "--conditions-model, a flow of (jet_pt_gev, jet_mass_gev)",
-       GivenJetSmallConfig()}};
+       GivenJetSmallConfig()},
+      {"jet-cloud-gan-jets-small", cloud::kKind,
+       "jet-cloud-gan-given-small drawing each jet's pT and mass itself (jet_stage: a spline flow, 8 blocks, "
+       "16 bins, on their logs): jets from nothing in one model",
+       JetsSmallConfig()}};
   return presets;
 }
 

@@ -9,6 +9,10 @@
 //                        N_max 100.
 //   jet-cloud-gan-small  the same recipe at widths that train on 2 CPU cores in
 //                        minutes (two ISAB blocks of 32, 2 heads, 8 inducing points).
+//   jet-cloud-gan-given-small  the small recipe given each jet's pT and mass,
+//                        within R = 0.8, local pT densities in the discriminator.
+//   jet-cloud-gan-jets-small   the given-jet recipe with a jet stage, a spline
+//                        flow that draws each jet's pT and mass: jets from nothing.
 #pragma once
 
 #include <string>

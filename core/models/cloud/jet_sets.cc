@@ -169,9 +169,8 @@ absl::StatusOr<JetSets> ReadJetSets(const Table& table, const CloudConfig& confi
     }
   }
   // The first row of each jet holds its conditions.
-  std::vector<int64_t> first_rows;
-  for (const JetSpan& jet : jets) first_rows.push_back(jet.begin);
-  out.conditions = StandardizedConditions(table.SelectRows(first_rows), n_jets, config, out.scaling);
+  for (const JetSpan& jet : jets) out.first_rows.push_back(jet.begin);
+  out.conditions = StandardizedConditions(table.SelectRows(out.first_rows), n_jets, config, out.scaling);
   return out;
 }
 

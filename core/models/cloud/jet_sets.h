@@ -37,6 +37,7 @@ struct JetSets {
   torch::Tensor members;     // [J, N_max, targets] float32, standardised, padding 0
   torch::Tensor sizes;       // [J] int64, in [1, N_max]
   torch::Tensor conditions;  // [J, conditions] float32, standardised
+  std::vector<int64_t> first_rows;  // [J] each jet's first row in the table read
   Scaling scaling;
 };
 

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -15,11 +16,14 @@
 #include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/member_density.h"
 #include "core/models/cloud/jet_sets.h"
+#include "absl/strings/str_cat.h"
 #include "core/models/cloud/given_jet.h"
+#include "core/models/conditions_stage.h"
 #include "core/models/model_registry.h"
 #include "core/models/nn/set_mask.h"
 #include "core/io/massless_sum.h"
 #include "core/physics/jet_clouds.h"
+#include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
 #include "tests/unit/test_dirs.h"
 
@@ -456,9 +460,152 @@ void ExpectInvalid(const json& config, const std::string& field) {
   EXPECT_NE(std::string(model.status().message()).find(field), std::string::npos) << model.status();
 }
 
+// TinyFlowConfig: a tiny spline flow of the jets' pT and mass.
+json TinyFlowConfig(int64_t steps) {
+  const json columns = {"jet_pt_gev", "jet_mass_gev"};
+  return {{"target_columns", columns},
+          {"transforms", {{{"kind", "log"}, {"columns", columns}}, {{"kind", "standardize"}, {"columns", columns}}}},
+          {"blocks", 2},
+          {"subnet", {{"hidden", {8}}}},
+          {"spline", {{"bins", 4}}},
+          {"batch_size", 64},
+          {"steps", steps},
+          {"validation", {{"every", 10}}},
+          {"checkpoint_every", 7}};
+}
+
+// TinyJetStageConfig: the given-jet tiny config whose jets' pT and mass
+// the tiny flow draws (config.jet_stage).
+json TinyJetStageConfig(int64_t steps, int64_t stage_steps) {
+  json c = GivenJetConfig(steps, true);
+  c["jet_stage"] = {{"kind", "flow-rqs"}, {"config", TinyFlowConfig(stage_steps)}};
+  return c;
+}
+
+// WithoutLastColumns: `t` without its last `n` columns.
+Table WithoutLastColumns(const Table& t, int n) {
+  const std::vector<std::string>& all = t.columns();
+  return *t.SelectColumns({all.begin(), all.end() - n});
+}
+
+// One model makes jets from nothing, and they are the jets the two-model
+// route makes (SampleSpec.conditions_model): the given-jet model filling
+// the pT and mass a separately trained flow draws under the derived seed.
+TEST(CloudJetStageTest, JetsFromNothingAreTheTwoModelRoutesJets) {
+  const std::unique_ptr<Model> model = Fitted(TinyJetStageConfig(10, 20));
+  EXPECT_TRUE(model->condition_columns().empty());
+  EXPECT_TRUE(model->condition_ranges().empty());
+  const Table sample = *model->Sample(Table(), 20, 4, 3);
+  EXPECT_EQ(sample.columns(), (std::vector<std::string>{"jet", "constituent", "log_pt", "log_e", "eta_rel",
+                                                        "phi_rel", "n_constituents"}));
+
+  const std::unique_ptr<Model> given = Fitted(GivenJetConfig(10, true));
+  auto flow = CreateModel("flow-rqs", TinyFlowConfig(20));
+  ASSERT_TRUE(flow.ok()) << flow.status();
+  std::vector<int64_t> first_rows;
+  const int jet = *Reference().ColumnIndex("jet");
+  for (int64_t r = 0; r < Reference().num_rows(); ++r) {
+    if (r == 0 || Reference().at(r, jet) != Reference().at(r - 1, jet)) first_rows.push_back(r);
+  }
+  FitContext ctx;
+  ctx.seed = 3;
+  ASSERT_TRUE((*flow)->Fit(Reference().SelectRows(first_rows), ctx).ok());
+  const Table jets = *(*flow)->Sample(Table(), 20, DeriveSeed(4, kConditionsStageLabel), 3);
+  const Table two_models = *given->Sample(jets, 20, 4, 3);
+  EXPECT_EQ(sample.values(), WithoutLastColumns(two_models, 2).values());
+  // The jets have the flow's pT and mass, not truth's: the stage was used.
+  EXPECT_NE(jets.at(0, 0), Reference().at(0, *Reference().ColumnIndex("jet_pt_gev")));
+
+  // Sizes, chunks and a saved model, as for every jet-cloud model.
+  const std::vector<int64_t> sizes = *model->SetSizes(Table(), 20, 4, 3);
+  int64_t rows = 0;
+  for (int64_t size : sizes) rows += size;
+  EXPECT_EQ(rows, sample.num_rows());
+  Table parts = *model->Sample(Table(), 7, 4, 3);
+  const Table rest = *model->Sample(Table(), 13, 4, 10);
+  std::vector<float> joined = parts.values();
+  joined.insert(joined.end(), rest.values().begin(), rest.values().end());
+  EXPECT_EQ(joined, sample.values());
+  const std::string dir = testing::FreshEmptyDir("cloud-save-jet-stage");
+  ASSERT_TRUE(model->Save(dir).ok());
+  auto loaded = CreateModel(kKind, TinyConfig(1));
+  ASSERT_TRUE((*loaded)->Load(dir).ok());
+  EXPECT_EQ((*loaded)->Sample(Table(), 20, 4, 3)->values(), sample.values());
+  EXPECT_TRUE((*loaded)->condition_columns().empty());
+  EXPECT_EQ((*loaded)->Describe()["jet_stage"]["kind"], "flow-rqs");
+}
+
+// A jet stage conditioned on what the model is still asked for (the jet
+// type): the model asks for is_top only and writes it beside each jet.
+TEST(CloudJetStageTest, AStageConditionedOnTheJetType) {
+  json c = TinyJetStageConfig(5, 10);
+  c["condition_columns"] = {"is_top", "jet_pt_gev", "jet_mass_gev"};
+  c["jet_stage"]["kind"] = "cinn";
+  c["jet_stage"]["config"]["coupling"] = "rqs";
+  c["jet_stage"]["config"]["condition_columns"] = {"is_top"};
+  const std::unique_ptr<Model> model = Fitted(c);
+  EXPECT_EQ(model->condition_columns(), (std::vector<std::string>{"is_top"}));
+  ASSERT_EQ(model->condition_ranges().size(), 1u);
+  EXPECT_EQ(model->condition_ranges()[0].max, 1);
+  const Table sample = *model->Sample(Conditions(6), 6, 2, 0);
+  EXPECT_EQ(sample.columns().back(), "is_top");
+  const int jet = *sample.ColumnIndex("jet");
+  for (int64_t r = 0; r < sample.num_rows(); ++r) {
+    EXPECT_EQ(sample.at(r, sample.num_columns() - 1), static_cast<float>(static_cast<int64_t>(sample.at(r, jet)) % 2));
+  }
+  EXPECT_EQ(model->Sample(Table({"x"}), 6, 2, 0).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(CloudJetStageTest, BadStagesNameTheirKey) {
+  json c = TinyJetStageConfig(1, 1);
+  c["jet_stage"]["kind"] = "flow-rqz";
+  ExpectInvalid(c, "config.jet_stage.kind: unknown model kind 'flow-rqz'; allowed: ");
+  c["jet_stage"]["kind"] = "jet-cloud-gan";
+  c["jet_stage"]["config"] = json::object();
+  ExpectInvalid(c, "config.jet_stage.kind 'jet-cloud-gan' generates sets; the jet stage draws one row per jet");
+  c = TinyJetStageConfig(1, 1);
+  c["jet_stage"]["config"]["stepz"] = 3;
+  ExpectInvalid(c, "unknown key 'config.jet_stage.config.stepz'");
+  c = TinyJetStageConfig(1, 1);
+  c["jet_stage"]["config"]["steps"] = -1;
+  ExpectInvalid(c, "config.jet_stage.config.steps");
+  c = TinyJetStageConfig(1, 1);
+  c["jet_stage"]["config"]["target_columns"] = {"jet_pt_gev", "jet_eta"};
+  c["jet_stage"]["config"].erase("transforms");
+  ExpectInvalid(c, "config.jet_stage.config.target_columns 'jet_eta' is not a condition column of the jet-cloud "
+                   "model ([jet_pt_gev, jet_mass_gev])");
+  c = TinyJetStageConfig(1, 1);
+  c["jet_stage"]["kind"] = "cinn";
+  c["jet_stage"]["config"]["condition_columns"] = {"is_top"};
+  ExpectInvalid(c, "config.jet_stage.config.condition_columns 'is_top' is not a condition the jet-cloud model is "
+                   "given; the stage may be conditioned only on []");
+  ExpectInvalid({{"jet_stage", {{"config", TinyFlowConfig(1)}}}},
+                "config.jet_stage.config is given without config.jet_stage.kind");
+  // "kind": "" turns a preset's stage off.
+  auto off = CreateModel(kKind, {{"preset", "jet-cloud-gan-jets-small"}, {"jet_stage", {{"kind", ""}}}});
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ((*off)->condition_columns(), (std::vector<std::string>{"jet_pt_gev", "jet_mass_gev"}));
+  EXPECT_FALSE((*off)->Describe()["config"].contains("jet_stage"));
+}
+
+// A bad training table for the stage (a jet mass its log transform cannot
+// take) is refused naming the stage, after the checks of the set stage.
+TEST(CloudJetStageTest, StageRefusalsNameTheStage) {
+  Table t = Reference();
+  const int mass = *t.ColumnIndex("jet_mass_gev"), jet = *t.ColumnIndex("jet");
+  for (int64_t r = 0; r < t.num_rows() && t.at(r, jet) == t.at(0, jet); ++r) t.at(r, mass) = 0.f;
+  auto model = CreateModel(kKind, TinyJetStageConfig(2, 5));
+  ASSERT_TRUE(model.ok()) << model.status();
+  const absl::Status s = (*model)->Fit(t, FitContext{});
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(std::string(s.message()).find("jet stage (flow-rqs): "), std::string::npos) << s;
+  EXPECT_NE(std::string(s.message()).find("jet_mass_gev"), std::string::npos) << s;
+}
+
 TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"preset", "jet-cloud-huge"}},
-                "config.preset must be one of jet-cloud-gan, jet-cloud-gan-small, jet-cloud-gan-given-small");
+                "config.preset must be one of jet-cloud-gan, jet-cloud-gan-small, jet-cloud-gan-given-small, "
+                "jet-cloud-gan-jets-small");
   ExpectInvalid({{"set_generator", {{"blocks", {128, 66}}, {"heads", 4}}}},
                 "config.set_generator.blocks [1] = 66 must be a multiple of heads (4)");
   ExpectInvalid({{"set_discriminator", {{"blocks", json::array()}}}}, "config.set_discriminator.blocks");
@@ -523,6 +670,20 @@ TEST(CloudConfigTest, PresetsResolve) {
   };
   EXPECT_EQ(without_given_keys(config),
             without_given_keys((*CreateModel(kKind, {{"preset", "jet-cloud-gan-small"}}))->Describe()["config"]));
+  // The jets preset is the given-jet one drawing the jets itself.
+  auto jets = CreateModel(kKind, {{"preset", "jet-cloud-gan-jets-small"}});
+  ASSERT_TRUE(jets.ok()) << jets.status();
+  EXPECT_TRUE((*jets)->condition_columns().empty());
+  json jets_config = (*jets)->Describe()["config"];
+  EXPECT_EQ(jets_config["jet_stage"]["kind"], "flow-rqs");
+  EXPECT_EQ(jets_config["jet_stage"]["config"]["target_columns"], json({"jet_pt_gev", "jet_mass_gev"}));
+  jets_config.erase("jet_stage");
+  EXPECT_EQ(jets_config, config);
+  auto family = FindModelFamily(kKind);
+  auto resolved = (*family)->ResolveConfig(kKind, {{"preset", "jet-cloud-gan-jets-small"}});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ((*resolved)["jet_stage"]["config"]["spline"]["bins"], 16);
+  EXPECT_TRUE((*resolved)["jet_stage"]["config"].contains("mixing")) << "the stage's defaults shown";
 }
 
 // Table edits for the data-contract tests.
@@ -679,6 +840,30 @@ void ExpectResumeEqualsWhole(const json& config) {
 }
 
 TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRun) { ExpectResumeEqualsWhole(TinyConfig(40)); }
+
+// A run cancelled in either stage and resumed gives the uninterrupted
+// run's model, and the steps it reports run on from the set stage's into
+// the jet stage's, each once.
+TEST(CloudJetStageTest, ResumedRunEqualsUninterruptedRun) {
+  const json config = TinyJetStageConfig(30, 40);
+  const std::string dir = testing::FreshEmptyDir("cloud-resume-jet-stage");
+  FitRun whole = FitWithCheckpoint(config, dir + "/whole.ckpt", 0);
+  ASSERT_TRUE(whole.status.ok()) << whole.status;
+  EXPECT_EQ(whole.steps.back(), 70);
+  EXPECT_TRUE(std::is_sorted(whole.steps.begin(), whole.steps.end()));
+  for (int64_t cut : {20, 50}) {
+    const std::string path = absl::StrCat(dir, "/cut", cut, ".ckpt");
+    FitRun first = FitWithCheckpoint(config, path, cut);
+    ASSERT_TRUE(absl::IsCancelled(first.status)) << first.status;
+    FitRun second = FitWithCheckpoint(config, path, 0);
+    ASSERT_TRUE(second.status.ok()) << second.status;
+    ASSERT_FALSE(second.steps.empty());
+    EXPECT_GT(second.steps.front(), cut - 10) << "the second run continues from the checkpoints";
+    EXPECT_EQ(second.steps.back(), 70);
+    EXPECT_EQ(second.model->Sample(Table(), 30, 2, 0)->values(), whole.model->Sample(Table(), 30, 2, 0)->values())
+        << cut;
+  }
+}
 
 // The sizes stage's own batch is drawn from a keyed stream per step, so a
 // resumed run draws it as the uninterrupted one did.
