@@ -5,8 +5,8 @@
 # jets, a held-out truth sample and a second truth sample for the
 # truth-vs-truth baseline, 5,000 jets each, seeds 1, 2, 3); trains the
 # preset (jet-cloud-gan-small or EVGEN_CLOUD_PRESET; seed 1, or
-# EVGEN_CLOUD_SEED) and, as the floor, the same model after one step
-# ("untrained"); samples 5,000 jets of each into .h5 (the JetNet layout),
+# EVGEN_CLOUD_SEED) and, as the floor, the same model after one step of
+# each stage ("untrained"); samples 5,000 jets of each into .h5 (the JetNet layout),
 # uploads them back and compares each with the held-out truth:
 #   multiplicity   W1 of n_constituents per jet (and its mean)
 #   constituents   W1 of the pt_rel, eta_rel, phi_rel marginals (mean of 3; pt_rel
@@ -27,7 +27,8 @@
 # (default build/release), EVGEN_CLOUD_PRESET (default jet-cloud-gan-small;
 # a conditioned one such as jet-cloud-gan-given-small samples with the
 # conditions of the second truth sample, and cloud-two-stage.sh then draws
-# them from a flow), EVGEN_CLOUD_CONFIG (JSON keys merged into the preset,
+# them from a flow; jet-cloud-gan-jets-small draws them itself, its jets
+# come from nothing), EVGEN_CLOUD_CONFIG (JSON keys merged into the preset,
 # e.g. '{"tau": 0.5}'; with condition_columns the models sample as a
 # conditioned preset does), EVGEN_CLOUD_JETS (default 5000),
 # EVGEN_CLOUD_SEED (the trainings' seed, default 1; the data and samples
@@ -58,9 +59,17 @@ start=$SECONDS
 "$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config "$preset")" --seed "$train_seed" --wait \
   > "$work/train-clouds.log"
 echo "-- trained clouds ($(config "$preset")) in $((SECONDS - start)) s"
-"$evgen" train jet-cloud-gan --name untrained --dataset train \
-  --config "$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]); c["steps"]=1; print(json.dumps(c))' \
-    "$(config "$preset")")" --seed "$train_seed" --wait > "$work/train-untrained.log"
+# The floor: the trained model's whole config after one step of each
+# stage (the set stage, and the jet stage of a preset that has one).
+untrained_config=$("$evgen" --json models get clouds | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["description_json"]["config"]
+c["steps"] = 1
+if "jet_stage" in c:
+    c["jet_stage"]["config"]["steps"] = 1
+print(json.dumps(c))')
+"$evgen" train jet-cloud-gan --name untrained --dataset train --config "$untrained_config" \
+  --seed "$train_seed" --wait > "$work/train-untrained.log"
 
 # A model given conditions (a conditioned preset, or EVGEN_CLOUD_CONFIG's
 # condition_columns, e.g. the jet pT with pt_shares) samples with those of

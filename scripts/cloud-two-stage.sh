@@ -7,6 +7,9 @@
 # cloud model, its constituents. Nothing of truth2 or the held-out truth
 # enters the sample, unlike cloud-results.sh's --conditions-from truth2.
 # One request samples both stages (evgen sample --conditions-model).
+# The preset jet-cloud-gan-jets-small is the same pair as one model (its
+# jet stage is this flow, trained with the job's seed): with training seed
+# 1 its jets are this script's, byte for byte.
 #
 # Usage: scripts/cloud-two-stage.sh WORK
 #   WORK: the work directory of a finished cloud-results.sh run whose model
