@@ -51,18 +51,20 @@ conditions=$("$evgen" --json models get clouds |
 }
 
 # Stage one: one row per training jet (its first constituent's row carries
-# the jet's columns), a spline flow on log pT and log mass. The top mass
-# peak is narrow (61% of the jets within 10 GeV), hence 16 bins a spline.
+# the jet's columns), a spline flow on log pT and log mass (16 bins: the
+# top mass peak is narrow, 61% of the jets within 10 GeV).
 # A rerun on the same WORK replaces what an earlier run of this script stored.
 for d in twostage train_jets; do "$evgen" datasets delete "$d" > /dev/null 2>&1 || true; done
 "$evgen" models delete jets > /dev/null 2>&1 || true
 "$evgen" datasets derive train --where 'constituent == 0' --name train_jets > /dev/null
-flow_config='{"target_columns": ["jet_pt_gev", "jet_mass_gev"],
-  "transforms": [{"kind": "log", "columns": ["jet_pt_gev", "jet_mass_gev"]},
-                 {"kind": "standardize", "columns": ["jet_pt_gev", "jet_mass_gev"]}],
-  "blocks": 8, "subnet": {"hidden": [64, 64]}, "spline": {"bins": 16, "tail_bound": 5},
-  "optimizer": {"lr": 1e-3, "lr_decay_to": 0.05}, "batch_size": 256, "steps": 6000,
-  "validation": {"fraction": 0.1, "every": 200}}'
+# The flow is the jet stage of the preset jet-cloud-gan-jets-small, its
+# whole config as the service resolves it (one source for both).
+flow_config=$("$evgen" --json models presets | python3 -c '
+import json, sys
+p = next(p for p in json.load(sys.stdin)["presets"] if p["name"] == "jet-cloud-gan-jets-small")
+c = p["config_json"]
+c = json.loads(c) if isinstance(c, str) else c
+print(json.dumps(c["jet_stage"]["config"]))')
 start=$SECONDS
 "$evgen" train flow-rqs --name jets --dataset train_jets --config "$flow_config" --seed 1 --wait \
   > "$work/train-jets.log"
