@@ -1,6 +1,5 @@
 #include "core/models/cloud/jet_stage.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -38,10 +37,6 @@ absl::Status Under(const absl::Status& s) {
   return absl::Status(s.code(), m);
 }
 
-bool Contains(const std::vector<std::string>& columns, const std::string& name) {
-  return std::find(columns.begin(), columns.end(), name) != columns.end();
-}
-
 // Offset: a stage's progress report as a step of the whole job, after the
 // set stage's `offset` steps, its losses and message marked as the stage's.
 TrainingProgress Offset(const TrainingProgress& p, int64_t offset) {
@@ -67,7 +62,7 @@ absl::StatusOr<std::unique_ptr<JetStage>> JetStage::Make(const CloudConfig& conf
   }
   const std::vector<std::string>& all = config.condition_columns;
   for (const std::string& target : (*model)->target_columns()) {
-    if (!Contains(all, target)) {
+    if (ColumnPosition(all, target) < 0) {
       return Bad("config.target_columns",
                  absl::StrCat("'", target, "' is not a condition column of the jet-cloud model ([",
                               absl::StrJoin(all, ", "), "]); the stage draws the jets the constituents are ",
@@ -76,10 +71,10 @@ absl::StatusOr<std::unique_ptr<JetStage>> JetStage::Make(const CloudConfig& conf
   }
   std::vector<std::string> asked;
   for (const std::string& c : all) {
-    if (!Contains((*model)->target_columns(), c)) asked.push_back(c);
+    if (ColumnPosition((*model)->target_columns(), c) < 0) asked.push_back(c);
   }
   for (const std::string& c : (*model)->condition_columns()) {
-    if (!Contains(asked, c)) {
+    if (ColumnPosition(asked, c) < 0) {
       return Bad("config.condition_columns",
                  absl::StrCat("'", c, "' is not a condition the jet-cloud model is given; the stage may be ",
                               "conditioned only on [", absl::StrJoin(asked, ", "), "]"));
@@ -123,7 +118,7 @@ absl::StatusOr<Table> JetStage::Conditions(const Table& given, int64_t rows, uin
   std::vector<const Table*> source;
   std::vector<int> index;
   for (const std::string& c : all_) {
-    source.push_back(Contains(asked_, c) ? &given : &drawn);
+    source.push_back(ColumnPosition(asked_, c) >= 0 ? &given : &drawn);
     index.push_back(*source.back()->ColumnIndex(c));
   }
   Table out(all_);
