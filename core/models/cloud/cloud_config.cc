@@ -78,6 +78,9 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Numbers("local_density", c.local_density, Interval::Closed(1e-3, 10))
       .Require(c.local_density.size() <= cloud::kMaxDensityScales, "local_density",
                absl::StrCat("lists ", c.local_density.size(), " scales; at most ", cloud::kMaxDensityScales))
+      .Numbers("pair_angles", c.pair_angles, Interval::Closed(1, cloud::kMaxPairPower))
+      .Require(c.pair_angles.size() <= cloud::kMaxPairPowers, "pair_angles",
+               absl::StrCat("lists ", c.pair_angles.size(), " powers; at most ", cloud::kMaxPairPowers))
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
       .Number("jet_radius", c.jet_radius, Interval::Closed(0, cloud::kMaxJetRadius))
@@ -151,7 +154,10 @@ absl::Status CheckColumns(const CloudConfig& c) {
     return Bad("target_columns", "must name at least one per-constituent column (e.g. log_pt)");
   }
   const std::pair<bool, const char*> options[] = {
-      {c.jet_features, "jet_features"}, {c.jet_shapes, "jet_shapes"}, {!c.local_density.empty(), "local_density"}};
+      {c.jet_features, "jet_features"},
+      {c.jet_shapes, "jet_shapes"},
+      {!c.local_density.empty(), "local_density"},
+      {!c.pair_angles.empty(), "pair_angles"}};
   for (const auto& [on, key] : options) {
     if (!on) continue;
     for (const char* name : cloud::kJetFeatureColumns) {
@@ -232,6 +238,7 @@ json CloudConfig::ToJson() const {
             {"jet_features", jet_features},
             {"jet_shapes", jet_shapes},
             {"local_density", local_density},
+            {"pair_angles", pair_angles},
             {"pt_shares", pt_shares},
             {"mass_given", mass_given},
             {"jet_radius", jet_radius},

@@ -19,6 +19,7 @@
 //    "jet_features": false,                 // the set discriminator also sees jet pT and mass
 //    "jet_shapes": false,                   // and/or jet girth and pT dispersion
 //    "local_density": [],                   // and each member's pT density at these angles
+//    "pair_angles": [],                     // and the (z_i z_j)^p-weighted pair angle, these p
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
@@ -86,6 +87,11 @@ struct CloudConfig {
   // also sees the share of its jet's pT near every member
   // (member_density.h); empty: off. Needs the same targets.
   std::vector<double> local_density;
+  // pair_angles: weight powers p in [1, 4]; for each, the set discriminator
+  // also sees its jet's mean angle between two members weighted by
+  // (z_i z_j)^p, which follows the hardest pair's Delta R as p grows
+  // (pair_angles.h); empty: off. Needs the same targets.
+  std::vector<double> pair_angles;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

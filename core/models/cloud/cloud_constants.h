@@ -39,6 +39,8 @@ inline constexpr double kMaxLogPt = 12;
 
 // Config limits.
 inline constexpr size_t kMaxDensityScales = 8;  // config.local_density
+inline constexpr size_t kMaxPairPowers = 4;     // config.pair_angles
+inline constexpr double kMaxPairPower = 4;      // (z_i z_j)^p underflows float32 soon after
 // config.jet_radius: below pi/2, where the mass scaling stays monotonic
 // (given_jet.cc); the widest jets in use have R = 1.5.
 inline constexpr double kMaxJetRadius = 1.5;

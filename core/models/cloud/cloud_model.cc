@@ -133,11 +133,7 @@ absl::StatusOr<std::optional<Table>> CloudModel::AllConditions(const Table& give
 absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
   EVGEN_ASSIGN_OR_RETURN(JetSets data, ReadJetSets(train, config_));
   const int64_t targets = static_cast<int64_t>(config_.target_columns.size());
-  std::optional<JetFeatureMap> jet_features;
-  if (config_.jet_features || config_.jet_shapes) {
-    EVGEN_ASSIGN_OR_RETURN(jet_features, MakeJetFeatureMap(config_, data));
-  }
-  EVGEN_ASSIGN_OR_RETURN(std::optional<MemberDensityMap> density, MakeMemberDensityMap(config_, data));
+  EVGEN_ASSIGN_OR_RETURN(DiscriminatorFeatures features, MakeDiscriminatorFeatures(config_, data));
   EVGEN_ASSIGN_OR_RETURN(std::optional<GivenJetMap> given_jet, MakeGivenJetMap(config_, data.scaling));
   CloudDiscriminator discriminator{nullptr};
   {
@@ -147,7 +143,7 @@ absl::Status CloudModel::Fit(const Table& train, const FitContext& ctx) {
     std::lock_guard<std::mutex> lock(init_mutex);
     torch::manual_seed(DeriveSeed(ctx.seed, cloud::kInitLabel));
     generator_ = CloudGenerator(config_, sizes_g_, targets, std::move(given_jet));
-    discriminator = CloudDiscriminator(config_, sizes_d_, targets, std::move(jet_features), std::move(density));
+    discriminator = CloudDiscriminator(config_, sizes_d_, targets, std::move(features));
   }
   CloudTrainer trainer(config_, generator_, discriminator, torch::Device(ctx.device));
   EVGEN_ASSIGN_OR_RETURN(CloudTrainingResult result, trainer.Run(data, ctx));

@@ -1,5 +1,9 @@
 #include "core/models/cloud/cloud_networks.h"
 
+#include <utility>
+
+#include "core/status_macros.h"
+
 namespace evgen {
 namespace {
 
@@ -25,15 +29,26 @@ torch::Tensor CloudGeneratorImpl::Members(const torch::Tensor& member_noise, con
   return given_jet_ ? ApplyGivenJet(members, mask, conditions, *given_jet_) : members;
 }
 
+absl::StatusOr<DiscriminatorFeatures> MakeDiscriminatorFeatures(const CloudConfig& config, const JetSets& data) {
+  DiscriminatorFeatures f;
+  if (config.jet_features || config.jet_shapes) {
+    EVGEN_ASSIGN_OR_RETURN(f.jet, MakeJetFeatureMap(config, data));
+  }
+  EVGEN_ASSIGN_OR_RETURN(f.density, MakeMemberDensityMap(config, data));
+  EVGEN_ASSIGN_OR_RETURN(f.pairs, MakePairAngleMap(config, data));
+  return f;
+}
+
 CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,
-                                               std::optional<JetFeatureMap> jet_features,
-                                               std::optional<MemberDensityMap> density)
-    : n_max_(config.max_constituents), jet_features_(std::move(jet_features)), density_(std::move(density)) {
+                                               DiscriminatorFeatures features)
+    : n_max_(config.max_constituents), features_(std::move(features)) {
   sizes_spec.spectral_norm = config.spectral_norm;
   sizes_spec.output = "linear";
   sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
-  const int64_t set_inputs = 1 + Conditions(config) + (jet_features_ ? JetFeatureCount(*jet_features_) : 0);
-  const int64_t densities = density_ ? static_cast<int64_t>(density_->scales.size()) : 0;
+  const int64_t jet_features = features_.jet ? JetFeatureCount(*features_.jet) : 0;
+  const int64_t pair_angles = features_.pairs ? static_cast<int64_t>(features_.pairs->powers.size()) : 0;
+  const int64_t set_inputs = 1 + Conditions(config) + jet_features + pair_angles;
+  const int64_t densities = features_.density ? static_cast<int64_t>(features_.density->scales.size()) : 0;
   const int64_t member_inputs = targets + Conditions(config) + densities;
   set_ = register_module("set", SetDiscriminator(member_inputs, set_inputs, config.set_discriminator,
                                                  config.spectral_norm));
@@ -46,9 +61,10 @@ torch::Tensor CloudDiscriminatorImpl::SizeScore(const torch::Tensor& one_hot, co
 torch::Tensor CloudDiscriminatorImpl::SetScore(const torch::Tensor& members, const torch::Tensor& mask,
                                                const torch::Tensor& sizes, const torch::Tensor& conditions) {
   torch::Tensor features = SetFeatures(sizes, conditions, n_max_);
-  if (jet_features_) features = torch::cat({features, JetFeatures(members, mask, *jet_features_)}, 1);
+  if (features_.jet) features = torch::cat({features, JetFeatures(members, mask, *features_.jet)}, 1);
+  if (features_.pairs) features = torch::cat({features, PairAngles(members, mask, *features_.pairs)}, 1);
   torch::Tensor inputs = JoinConditions(members, conditions);
-  if (density_) inputs = torch::cat({inputs, MemberDensity(members, mask, *density_)}, 2);
+  if (features_.density) inputs = torch::cat({inputs, MemberDensity(members, mask, *features_.density)}, 2);
   return set_->forward(inputs, mask, features);
 }
 

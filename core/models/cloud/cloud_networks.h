@@ -9,7 +9,7 @@
 // the norm its spec names (layer norm in the presets, the thesis' batch
 // norm undoes the spectral norm: docs/physics.md) on the one-hot size (and
 // the conditions); particle stage, a SetDiscriminator (set_discriminator.h),
-// given each jet's JetFeatures too with config.jet_features. Both
+// given the DiscriminatorFeatures the config asks for. Both
 // discriminators are spectrally normalised when config.spectral_norm is set.
 //
 // Example:
@@ -22,10 +22,13 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/status/statusor.h"
 #include "core/models/cloud/cloud_config.h"
-#include "core/models/cloud/jet_features.h"
-#include "core/models/cloud/member_density.h"
 #include "core/models/cloud/given_jet.h"
+#include "core/models/cloud/jet_features.h"
+#include "core/models/cloud/jet_sets.h"
+#include "core/models/cloud/member_density.h"
+#include "core/models/cloud/pair_angles.h"
 #include "core/models/cloud/set_discriminator.h"
 #include "core/models/cloud/set_generator.h"
 #include "core/models/nn/mlp.h"
@@ -56,14 +59,28 @@ class CloudGeneratorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CloudGenerator);
 
+// DiscriminatorFeatures: what the set discriminator sees beyond the
+// members and the conditions, each computed from the members and set up
+// over the training jets at Fit. jet: each jet's JetFeatures
+// (config.jet_features, jet_shapes); pairs: its PairAngles
+// (config.pair_angles), both beside its size; density: every member's
+// MemberDensity (config.local_density).
+struct DiscriminatorFeatures {
+  std::optional<JetFeatureMap> jet;
+  std::optional<MemberDensityMap> density;
+  std::optional<PairAngleMap> pairs;
+};
+
+// MakeDiscriminatorFeatures: the features config asks for, standardised
+// over `data`; InvalidArgument naming the config key when one cannot be
+// computed from the targets.
+[[nodiscard]] absl::StatusOr<DiscriminatorFeatures> MakeDiscriminatorFeatures(const CloudConfig& config,
+                                                                             const JetSets& data);
+
 class CloudDiscriminatorImpl : public torch::nn::Module {
  public:
-  // jet_features: given, the set discriminator also sees each jet's
-  // JetFeatures beside its size and conditions.
-  // density: given, every member also carries its MemberDensity.
   CloudDiscriminatorImpl(const CloudConfig& config, MlpSpec sizes_spec, int64_t targets,
-                         std::optional<JetFeatureMap> jet_features = std::nullopt,
-                         std::optional<MemberDensityMap> density = std::nullopt);
+                         DiscriminatorFeatures features = {});
   // SizeScore: one_hot [B, N_max] (exact or straight-through), conditions -> [B].
   torch::Tensor SizeScore(const torch::Tensor& one_hot, const torch::Tensor& conditions);
   // SetScore: members [B, N, targets], mask [B, N], sizes [B], conditions -> [B].
@@ -72,8 +89,7 @@ class CloudDiscriminatorImpl : public torch::nn::Module {
 
  private:
   int64_t n_max_;
-  std::optional<JetFeatureMap> jet_features_;
-  std::optional<MemberDensityMap> density_;
+  DiscriminatorFeatures features_;
   Mlp sizes_{nullptr};
   SetDiscriminator set_{nullptr};
 };

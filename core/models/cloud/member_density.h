@@ -29,15 +29,15 @@
 
 #include "absl/status/statusor.h"
 #include "core/models/cloud/cloud_config.h"
-#include "core/models/cloud/given_jet.h"
 #include "core/models/cloud/jet_sets.h"
+#include "core/models/cloud/member_pairs.h"
 
 namespace evgen {
 
 // MemberDensityMap: the columns read, the scales (rad) and each density's
 // standardisation over the training constituents.
 struct MemberDensityMap {
-  ColumnMap log_pt, eta, phi;
+  PairColumns columns;
   std::vector<double> scales, mean, sd;
 };
 

@@ -15,6 +15,7 @@
 #include "core/models/cloud/cloud_trainer.h"
 #include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/member_density.h"
+#include "core/models/cloud/pair_angles.h"
 #include "core/models/cloud/jet_sets.h"
 #include "absl/strings/str_cat.h"
 #include "core/models/cloud/given_jet.h"
@@ -277,9 +278,67 @@ TEST(CloudNetworksTest, MemberDensityIsTheShareOfPtNearEachMember) {
   EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
 }
 
+// The pair angles are what their definition says for a real jet,
+// standardised over the training jets, do not change with the order or the
+// padding, are 0 for a jet of one member, and pass finite gradients to the
+// real members only, also where two members coincide.
+TEST(CloudNetworksTest, PairAnglesAreTheHardPairWeightedMeanAngle) {
+  json c = TinyConfig(1);
+  c["pair_angles"] = {1, 3};
+  const CloudConfig config = *CloudConfig::FromJson(c);
+  const JetSets data = *ReadJetSets(Reference(), config);
+  const PairAngleMap map = **MakePairAngleMap(config, data);
+  const torch::Tensor mask = SizeMask(data.sizes, data.members.size(1));
+  const torch::Tensor a = PairAngles(data.members, mask, map);
+  ASSERT_EQ(a.sizes(), (std::vector<int64_t>{data.sizes.size(0), 2}));
+  EXPECT_NEAR(a.select(1, 0).mean().item<double>(), 0, 1e-3) << "standardised over the training jets";
+  EXPECT_NEAR(a.select(1, 1).std(/*unbiased=*/false).item<double>(), 1, 1e-4) << "over jets, not samples";
+  // Jet 0 by hand from the table's rows.
+  const Table& t = Reference();
+  const int jet = *t.ColumnIndex("jet"), log_pt = *t.ColumnIndex("log_pt"), eta = *t.ColumnIndex("eta_rel"),
+            phi = *t.ColumnIndex("phi_rel");
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < t.num_rows() && t.at(r, jet) == t.at(0, jet); ++r) rows.push_back(r);
+  ASSERT_GT(rows.size(), 3u);
+  double sum_pt = 0;
+  for (const int64_t r : rows) sum_pt += std::exp(t.at(r, log_pt));
+  for (int k = 0; k < 2; ++k) {
+    double weighted = 0, weight = 0;
+    for (const int64_t i : rows) {
+      for (const int64_t j : rows) {
+        if (i == j) continue;
+        const double w = std::pow(std::exp(t.at(i, log_pt)) * std::exp(t.at(j, log_pt)) / (sum_pt * sum_pt),
+                                  map.powers[k]);
+        weighted += w * std::hypot(t.at(i, eta) - t.at(j, eta), t.at(i, phi) - t.at(j, phi));
+        weight += w;
+      }
+    }
+    EXPECT_NEAR(a[0][k].item<double>() * map.sd[k] + map.mean[k], weighted / weight, 1e-4) << "power " << k;
+  }
+  // Order, padding and two coinciding members; gradients of the real rows.
+  torch::Tensor x = data.members.slice(0, 0, 2).clone();
+  const torch::Tensor m = mask.slice(0, 0, 2);
+  const int64_t n0 = data.sizes[0].item<int64_t>();
+  x[0][1] = x[0][0];
+  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
+  EXPECT_LT((PairAngles(x, m, map) - PairAngles(shuffled, m, map)).abs().max().item<double>(), 1e-4);
+  x.requires_grad_(true);
+  PairAngles(x, m, map).sum().backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
+  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+  // A jet of one member: no pair, the unscaled feature 0, finite gradients.
+  torch::Tensor lone = data.members.slice(0, 0, 1).clone().requires_grad_(true);
+  const torch::Tensor lone_mask = SizeMask(torch::ones({1}, torch::kInt64), lone.size(1));
+  const torch::Tensor b = PairAngles(lone, lone_mask, map);
+  for (int k = 0; k < 2; ++k) EXPECT_NEAR(b[0][k].item<double>() * map.sd[k] + map.mean[k], 0, 1e-6);
+  b.sum().backward();
+  EXPECT_TRUE(torch::isfinite(lone.grad()).all().item<bool>());
+}
+
 TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
   const std::pair<const char*, json> options[] = {
-      {"jet_features", true}, {"jet_shapes", true}, {"local_density", {0.05, 0.3}}};
+      {"jet_features", true}, {"jet_shapes", true}, {"local_density", {0.05, 0.3}}, {"pair_angles", {1, 3}}};
   for (const auto& [option, value] : options) {
     SCOPED_TRACE(option);
     torch::manual_seed(7);
@@ -287,10 +346,8 @@ TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
     c[option] = value;
     const CloudConfig config = *CloudConfig::FromJson(c);
     const JetSets data = *ReadJetSets(Reference(), config);
-    std::optional<JetFeatureMap> features;
-    if (config.jet_features || config.jet_shapes) features = *MakeJetFeatureMap(config, data);
-    CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4, features,
-                         *MakeMemberDensityMap(config, data));
+    CloudDiscriminator d(config, *MlpSpec::FromJson(config.sizes_discriminator, "d"), 4,
+                         *MakeDiscriminatorFeatures(config, data));
     d->eval();
     const torch::Tensor sizes = data.sizes.slice(0, 0, 2);
     const int64_t n = sizes.max().item<int64_t>();
@@ -627,6 +684,11 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"local_density", {0}}}, "config.local_density");
   ExpectInvalid({{"local_density", {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1}}},
                 "config.local_density lists 9 scales; at most 8");
+  ExpectInvalid({{"pair_angles", {0.5}}}, "config.pair_angles");
+  ExpectInvalid({{"pair_angles", {1, 2, 3, 4, 4}}}, "config.pair_angles lists 5 powers; at most 4");
+  ExpectInvalid({{"pair_angles", {2}}, {"target_columns", {"log_pt", "eta_rel"}}},
+                "config.pair_angles needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
+                "summed from them); config.target_columns has no 'phi_rel'");
   ExpectInvalid({{"jet_shapes", true}, {"target_columns", {"log_pt", "log_e", "phi_rel"}}},
                 "config.jet_shapes needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'eta_rel'");
@@ -882,6 +944,8 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithJetFeatures) {
   config["jet_shapes"] = true;
   ExpectResumeEqualsWhole(config);
   config["local_density"] = {0.1};
+  ExpectResumeEqualsWhole(config);
+  config["pair_angles"] = {2};
   ExpectResumeEqualsWhole(config);
 }
 
