@@ -17,7 +17,8 @@ substructure differs: for the width and three energy flow polynomials
 sum z_i z_j theta_ij, the two-edge chain sum z_i z_j z_k theta_ij theta_jk
 and the three-edge triangle sum z_i z_j z_k theta_ij theta_jk theta_ki),
 the Delta R between the two hardest constituents (within one prong or
-across two; also as the share of jets below 0.05), the truth's and the
+across two; also as the share of jets below 0.05), the leading share and
+the hard-pair angle A_3 (below), the truth's and the
 model's medians and the AUC of that one observable alone (the rank
 statistic, folded above 0.5). Needs numpy
 (/usr/bin/python3 on Debian).
@@ -60,15 +61,21 @@ def jets(path):
 
 def flow_polynomials(pt, eta, phi, jet):
     """The one-edge, chain and triangle EFPs of every jet (rows consecutive),
-    and the Delta R between its two hardest constituents (one prong or two)."""
+    the Delta R between its two hardest constituents (one prong or two) and
+    the pair angle A_3 = sum_{i != j} (z_i z_j)^3 theta_ij / sum_{i != j}
+    (z_i z_j)^3, the smooth version of that Delta R a discriminator may see
+    (config.pair_angles, core/models/cloud/pair_angles.h)."""
     starts = np.flatnonzero(np.r_[True, jet[1:] != jet[:-1]])
     ends = np.r_[starts[1:], jet.size]
-    out = {key: np.zeros(starts.size) for key in ("efp edge", "efp chain", "efp triangle", "dr hardest two")}
+    out = {key: np.zeros(starts.size) for key in ("efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3")}
     for k, (a, b) in enumerate(zip(starts, ends)):
         z = pt[a:b] / pt[a:b].sum()
         theta = np.hypot(eta[a:b, None] - eta[None, a:b], phi[a:b, None] - phi[None, a:b])
         first, second = np.argsort(-z)[:2]
         out["dr hardest two"][k] = theta[first, second]
+        pairs = np.outer(z, z) ** 3
+        np.fill_diagonal(pairs, 0)
+        out["pair angle A3"][k] = (pairs * theta).sum() / pairs.sum() if b - a > 1 else 0
         weighted = theta * z[None, :]  # theta_ij z_j
         out["efp edge"][k] = z @ weighted.sum(1)
         out["efp chain"][k] = z @ (weighted.sum(1) ** 2)
@@ -101,7 +108,7 @@ def main():
         print("%-5s jets whose two hardest constituents lie within Delta R 0.05: %.1f%%" % (
             label, 100 * np.mean(j["dr hardest two"] < 0.05)))
     print("observable     truth median  model median  AUC alone")
-    for key in ["width", "efp edge", "efp chain", "efp triangle", "dr hardest two"]:
+    for key in ["width", "leading share", "efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3"]:
         print("%-13s %13.5f %13.5f %10.3f" % (
             key, np.median(truth[key]), np.median(model[key]), folded_auc(truth[key], model[key])))
 
