@@ -18,7 +18,8 @@ sum z_i z_j theta_ij, the two-edge chain sum z_i z_j z_k theta_ij theta_jk
 and the three-edge triangle sum z_i z_j z_k theta_ij theta_jk theta_ki),
 the Delta R between the two hardest constituents (within one prong or
 across two; also as the share of jets below 0.05), the leading share and
-the hard-pair angle A_3 (below), the truth's and the
+the hard-pair angle A_3 (below; also its correlation with that Delta R
+on the truth), the truth's and the
 model's medians and the AUC of that one observable alone (the rank
 statistic, folded above 0.5). Needs numpy
 (/usr/bin/python3 on Debian).
@@ -107,6 +108,8 @@ def main():
     for label, j in (("truth", truth), ("model", model)):
         print("%-5s jets whose two hardest constituents lie within Delta R 0.05: %.1f%%" % (
             label, 100 * np.mean(j["dr hardest two"] < 0.05)))
+    print("truth: correlation of the pair angle A3 with the Delta R of the two hardest: %.2f" % (
+        np.corrcoef(truth["pair angle A3"], truth["dr hardest two"])[0, 1]))
     print("observable     truth median  model median  AUC alone")
     for key in ["width", "leading share", "efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3"]:
         print("%-13s %13.5f %13.5f %10.3f" % (
