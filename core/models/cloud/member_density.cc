@@ -1,7 +1,5 @@
 #include "core/models/cloud/member_density.h"
 
-#include <utility>
-
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -27,19 +25,14 @@ absl::StatusOr<std::optional<MemberDensityMap>> MakeMemberDensityMap(const Cloud
   EVGEN_ASSIGN_OR_RETURN(map.columns, FindPairColumns(config, data.scaling, "local_density"));
   map.scales = config.local_density;
   // Moments over the real members.
-  Standardisation s = StandardisationOver(
-      data, [&map](const torch::Tensor& members, const torch::Tensor& mask) {
-        return Unscaled(members, mask, map).index({mask});
-      });
-  map.mean = std::move(s.mean);
-  map.sd = std::move(s.sd);
+  map.scaling = StandardisationOver(data, [&map](const torch::Tensor& members, const torch::Tensor& mask) {
+    return Unscaled(members, mask, map).index({mask});
+  });
   return map;
 }
 
 torch::Tensor MemberDensity(const torch::Tensor& members, const torch::Tensor& mask, const MemberDensityMap& map) {
-  const torch::Tensor rho = Unscaled(members, mask, map);
-  const auto options = rho.options();
-  return (rho - torch::tensor(map.mean, options)) / torch::tensor(map.sd, options);
+  return Standardised(Unscaled(members, mask, map), map.scaling);
 }
 
 }  // namespace evgen

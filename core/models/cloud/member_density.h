@@ -38,7 +38,8 @@ namespace evgen {
 // standardisation over the training constituents.
 struct MemberDensityMap {
   PairColumns columns;
-  std::vector<double> scales, mean, sd;
+  std::vector<double> scales;
+  Standardisation scaling;
 };
 
 // MakeMemberDensityMap: nullopt when config.local_density is empty;

@@ -63,4 +63,9 @@ Standardisation StandardisationOver(
   return s;
 }
 
+torch::Tensor Standardised(const torch::Tensor& x, const Standardisation& s) {
+  const auto options = x.options();
+  return (x - torch::tensor(s.mean, options)) / torch::tensor(s.sd, options);
+}
+
 }  // namespace evgen

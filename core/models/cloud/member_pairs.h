@@ -54,4 +54,7 @@ struct Standardisation {
 Standardisation StandardisationOver(
     const JetSets& data, const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& rows);
 
+// Standardised: x [..., K] -> (x - mean) / sd along its last dimension.
+torch::Tensor Standardised(const torch::Tensor& x, const Standardisation& s);
+
 }  // namespace evgen

@@ -1,7 +1,5 @@
 #include "core/models/cloud/pair_angles.h"
 
-#include <utility>
-
 #include "core/status_macros.h"
 
 namespace evgen {
@@ -37,17 +35,13 @@ absl::StatusOr<std::optional<PairAngleMap>> MakePairAngleMap(const CloudConfig& 
   PairAngleMap map;
   EVGEN_ASSIGN_OR_RETURN(map.columns, FindPairColumns(config, data.scaling, "pair_angles"));
   map.powers = config.pair_angles;
-  Standardisation s = StandardisationOver(
+  map.scaling = StandardisationOver(
       data, [&map](const torch::Tensor& members, const torch::Tensor& mask) { return Unscaled(members, mask, map); });
-  map.mean = std::move(s.mean);
-  map.sd = std::move(s.sd);
   return map;
 }
 
 torch::Tensor PairAngles(const torch::Tensor& members, const torch::Tensor& mask, const PairAngleMap& map) {
-  const torch::Tensor a = Unscaled(members, mask, map);
-  const auto options = a.options();
-  return (a - torch::tensor(map.mean, options)) / torch::tensor(map.sd, options);
+  return Standardised(Unscaled(members, mask, map), map.scaling);
 }
 
 }  // namespace evgen

@@ -38,7 +38,8 @@ namespace evgen {
 // standardisation over the training jets.
 struct PairAngleMap {
   PairColumns columns;
-  std::vector<double> powers, mean, sd;
+  std::vector<double> powers;
+  Standardisation scaling;
 };
 
 // MakePairAngleMap: nullopt when config.pair_angles is empty;

@@ -261,7 +261,8 @@ TEST(CloudNetworksTest, MemberDensityIsTheShareOfPtNearEachMember) {
     for (int k = 0; k < 2; ++k) near[k] += pt * std::exp(-d2 / (2 * map.scales[k] * map.scales[k]));
   }
   for (int k = 0; k < 2; ++k) {
-    EXPECT_NEAR(rho[0][2][k].item<double>() * map.sd[k] + map.mean[k], near[k] / sum_pt, 1e-4) << "scale " << k;
+    const double physical = rho[0][2][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k];
+    EXPECT_NEAR(physical, near[k] / sum_pt, 1e-4) << "scale " << k;
   }
   // Order and padding; gradients of the real rows.
   torch::Tensor x = data.members.slice(0, 0, 2).clone();
@@ -313,7 +314,8 @@ TEST(CloudNetworksTest, PairAnglesAreTheHardPairWeightedMeanAngle) {
         weight += w;
       }
     }
-    EXPECT_NEAR(a[0][k].item<double>() * map.sd[k] + map.mean[k], weighted / weight, 1e-4) << "power " << k;
+    const double physical = a[0][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k];
+    EXPECT_NEAR(physical, weighted / weight, 1e-4) << "power " << k;
   }
   // Order, padding and two coinciding members; gradients of the real rows.
   torch::Tensor x = data.members.slice(0, 0, 2).clone();
@@ -331,7 +333,9 @@ TEST(CloudNetworksTest, PairAnglesAreTheHardPairWeightedMeanAngle) {
   torch::Tensor lone = data.members.slice(0, 0, 1).clone().requires_grad_(true);
   const torch::Tensor lone_mask = SizeMask(torch::ones({1}, torch::kInt64), lone.size(1));
   const torch::Tensor b = PairAngles(lone, lone_mask, map);
-  for (int k = 0; k < 2; ++k) EXPECT_NEAR(b[0][k].item<double>() * map.sd[k] + map.mean[k], 0, 1e-6);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_NEAR(b[0][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k], 0, 1e-6);
+  }
   b.sum().backward();
   EXPECT_TRUE(torch::isfinite(lone.grad()).all().item<bool>());
 }
