@@ -68,7 +68,8 @@ def flow_polynomials(pt, eta, phi, jet):
     (config.pair_angles, core/models/cloud/pair_angles.h)."""
     starts = np.flatnonzero(np.r_[True, jet[1:] != jet[:-1]])
     ends = np.r_[starts[1:], jet.size]
-    out = {key: np.zeros(starts.size) for key in ("efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3")}
+    keys = ("efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3")
+    out = {key: np.zeros(starts.size) for key in keys}
     for k, (a, b) in enumerate(zip(starts, ends)):
         z = pt[a:b] / pt[a:b].sum()
         theta = np.hypot(eta[a:b, None] - eta[None, a:b], phi[a:b, None] - phi[None, a:b])

@@ -40,7 +40,9 @@ inline constexpr double kMaxLogPt = 12;
 // Config limits.
 inline constexpr size_t kMaxDensityScales = 8;  // config.local_density
 inline constexpr size_t kMaxPairPowers = 4;     // config.pair_angles
-inline constexpr double kMaxPairPower = 4;      // (z_i z_j)^p underflows float32 soon after
+// config.pair_angles' largest power: soft pairs (z_i z_j ~ 1e-6) keep a
+// weight (z_i z_j)^p within float32's range (1e-38) up to p = 6.
+inline constexpr double kMaxPairPower = 4;
 // config.jet_radius: below pi/2, where the mass scaling stays monotonic
 // (given_jet.cc); the widest jets in use have R = 1.5.
 inline constexpr double kMaxJetRadius = 1.5;

@@ -14,8 +14,8 @@
 // lies near each member) nor the pooled members say which two members are
 // the hardest and how far apart they are; A_p does, smoothly: on the
 // truth A_3 follows the hardest pair's Delta R (correlation 0.84) and
-// separates that model's jets as well (AUC 0.597). A_1 is close to the
-// one-edge EFP over its own normalisation.
+// separates that model's jets as well (AUC 0.597). A_1 is the one-edge
+// EFP divided by 1 - sum_i z_i^2.
 //
 // Example:
 //   std::optional<PairAngleMap> map = *MakePairAngleMap(config, data);       // at Fit
