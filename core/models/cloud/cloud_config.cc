@@ -98,7 +98,8 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
              [&c](ConfigReader& o) {
                o.Number("lr_g", c.lr_g, Interval::OpenClosed(0, 1))
                    .Number("lr_d", c.lr_d, Interval::OpenClosed(0, 1))
-                   .Number("alpha", c.rmsprop_alpha, Interval::ClosedOpen(0, 1));
+                   .Number("alpha", c.rmsprop_alpha, Interval::ClosedOpen(0, 1))
+                   .Number("generator_ema", c.generator_ema, Interval::ClosedOpen(0, 1));
              })
       .Child("schedule",
              [&c](ConfigReader& s) {
@@ -250,8 +251,10 @@ json CloudConfig::ToJson() const {
             {"steps", steps},
             {"evaluate_every", evaluate_every},
             {"checkpoint_every", checkpoint_every}};
-  // Only with a stage, so that the configs stored without one read as before.
+  // Only with a stage, or an average, so that the configs stored without
+  // them read as before.
   if (!jet_stage.kind.empty()) j["jet_stage"] = {{"kind", jet_stage.kind}, {"config", jet_stage.config}};
+  if (generator_ema > 0) j["optimizer"]["generator_ema"] = generator_ema;
   return j;
 }
 

@@ -50,6 +50,8 @@ class CloudGeneratorImpl : public torch::nn::Module {
                         const torch::Tensor& conditions, const torch::Tensor& mask);
   // sizes is the sizes stage alone (the trainer keeps its best state).
   torch::nn::Module& sizes() { return *sizes_; }
+  // members is the particle stage alone (the trainer may average it).
+  torch::nn::Module& members() { return *set_; }
 
  private:
   int64_t n_max_;

@@ -61,6 +61,7 @@ struct CloudTrainer::State {
   double best_metric = -1;
   int64_t best_step = -1;
   std::vector<torch::Tensor> best_sizes;  // the sizes stage's parameters then buffers
+  std::vector<torch::Tensor> members_average;  // config.generator_ema's, same layout
   // Derived, not checkpointed: the current epoch's permutation.
   int64_t cached_epoch = -1;
   torch::Tensor permutation;
@@ -188,6 +189,7 @@ struct CloudTrainer::State {
       // backward are cleared before their next own step.
       (g_sizes + g_set).backward();
       opt_g->step();
+      UpdateWeightAverage(g->members(), config.generator_ema, step, &members_average);
       losses.values["g_sizes"] = g_sizes.item<double>();
       losses.values["g_set"] = g_set.item<double>();
     }
@@ -240,6 +242,7 @@ struct CloudTrainer::State {
     WriteNumber(archive, "best_metric", best_metric);
     WriteNumber(archive, "best_step", static_cast<double>(best_step));
     WriteTensorList(archive, "best_sizes_size", "best_sizes_", best_sizes);
+    WriteTensorList(archive, "members_average_size", "members_average_", members_average);
     SaveArchiveAtomically(archive, path);
   }
 
@@ -259,6 +262,12 @@ struct CloudTrainer::State {
     best_metric = ReadNumber(archive, "best_metric");
     best_step = static_cast<int64_t>(ReadNumber(archive, "best_step"));
     best_sizes = ReadTensorList(archive, "best_sizes_size", "best_sizes_");
+    // Checkpoints written before averaging existed carry no average.
+    torch::Tensor average_size;
+    members_average.clear();
+    if (archive.try_read("members_average_size", average_size)) {
+      members_average = ReadTensorList(archive, "members_average_size", "members_average_");
+    }
   }
 };
 
@@ -335,6 +344,7 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
     }
   }
   if (!s.best_sizes.empty()) s.SetSizesState(s.best_sizes);
+  if (!s.members_average.empty()) SetModuleWeights(s.g->members(), s.members_average);
   s.g->eval();
   CloudTrainingResult result;
   result.steps_done = s.step;

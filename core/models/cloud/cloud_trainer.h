@@ -19,15 +19,17 @@
 // noise and Gumbel uniforms) comes from generators seeded by (seed, s) or
 // (seed, epoch), never from LibTorch's global one; a checkpoint holds both
 // pairs of networks with their buffers (spectral-norm vectors, batch-norm
-// statistics), both optimisers' moments, the step and the last metric, so a
-// resumed run reaches bit-identical parameters.
+// statistics), both optimisers' moments, the step, the last metric and the
+// set stage's average, so a resumed run reaches bit-identical parameters.
 //
 // Progress: every config.evaluate_every steps the multiplicity W1 (between
 // the sizes the generator draws for kEvaluationJets training jets' conditions
 // and those jets' true sizes) is reported as the validation metric. The
 // sizes stage with the best W1 is kept (the small preset reached a W1 of 4
 // after 200 steps and drifted to 9 by step 800 as its discriminator
-// sharpened), the set stage's last weights; there is no early stopping.
+// sharpened), the set stage's last weights, or with config.generator_ema
+// their moving average (checkpointed with them); there is no early
+// stopping.
 #pragma once
 
 #include <memory>

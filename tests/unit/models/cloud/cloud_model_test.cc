@@ -705,6 +705,7 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
                 "config.mass_given needs the condition column 'jet_mass_gev'");
   ExpectInvalid({{"jet_radius", 0.8}}, "config.jet_radius needs config.mass_given");
   ExpectInvalid({{"jet_radius", 1.6}}, "config.jet_radius");
+  ExpectInvalid({{"optimizer", {{"generator_ema", 1}}}}, "config.optimizer.generator_ema");
 }
 
 TEST(CloudConfigTest, PresetsResolve) {
@@ -953,6 +954,13 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithJetFeatures) {
   ExpectResumeEqualsWhole(config);
 }
 
+// The average is checkpointed with the weights it averages.
+TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithGeneratorAverage) {
+  json config = TinyConfig(40);
+  config["optimizer"]["generator_ema"] = 0.9;
+  ExpectResumeEqualsWhole(config);
+}
+
 std::vector<int64_t> Sizes(const Table& t) {
   std::vector<int64_t> sizes;
   const int n = *t.ColumnIndex("n_constituents"), c = *t.ColumnIndex("constituent");
@@ -966,6 +974,30 @@ double SampleMultiplicityW1(const Model& model) {
   const torch::Tensor truth = torch::tensor(Sizes(Reference()));
   const torch::Tensor fake = torch::tensor(Sizes(*model.Sample(Table(), 600, 77, 0)));
   return MultiplicityW1(fake, truth);
+}
+
+// generator_ema keeps the set generator's moving average and leaves the
+// training itself, and the sizes stage, as they were: a decay so small that
+// the average is the last weights gives the unaveraged model's jets, a
+// decay of 0.9 other members for the same sizes.
+TEST(CloudTrainerTest, GeneratorAverageReplacesTheSetStageOnly) {
+  json config = TinyConfig(40);
+  const Table last = *Fitted(config)->Sample(Table(), 200, 5, 0);
+  config["optimizer"]["generator_ema"] = 1e-12;
+  const std::unique_ptr<Model> almost_last = Fitted(config);
+  EXPECT_EQ(almost_last->Describe()["config"]["optimizer"]["generator_ema"], 1e-12);
+  const Table nearly = *almost_last->Sample(Table(), 200, 5, 0);
+  ASSERT_EQ(nearly.num_rows(), last.num_rows());
+  for (size_t i = 0; i < last.values().size(); ++i) ASSERT_NEAR(nearly.values()[i], last.values()[i], 1e-4) << i;
+  config["optimizer"]["generator_ema"] = 0.9;
+  const Table averaged = *Fitted(config)->Sample(Table(), 200, 5, 0);
+  EXPECT_EQ(Sizes(averaged), Sizes(last));
+  const int eta = *last.ColumnIndex("eta_rel");
+  double moved = 0;
+  for (int64_t r = 0; r < last.num_rows(); ++r) {
+    moved = std::max(moved, std::abs(double{averaged.at(r, eta)} - last.at(r, eta)));
+  }
+  EXPECT_GT(moved, 1e-3) << "the averaged set stage makes other members";
 }
 
 TEST(CloudTrainerTest, ShortFitMovesMultiplicityTowardsTruth) {
