@@ -17,8 +17,10 @@
 #   FPD, KPD       on the 36 d <= 4 EFPs
 #   AUC            classifier test on jets (multiplicity, mass, pT)
 #   AUC-EFP        classifier test on jets' substructure (their 36 d <= 4 EFPs)
+#   KS-EFP         the largest KS statistic of those EFPs one by one
 # prints each figure for the model, the untrained model and truth vs truth,
-# with the model's as a multiple of truth vs truth, writes the report
+# with the model's as a multiple of truth vs truth, then the EFPs with the
+# largest KS (each named by its graph, truth vs truth beside), writes the report
 # page $work/clouds.html (marginals drawn, the jet-level figures listed),
 # and prints the jet shapes of scripts/cloud_jet_shapes.py.
 #
@@ -98,6 +100,7 @@ print("   %-9s %7d constituents in %s jets: mean multiplicity %.2f; over constit
     s["jet_pt_gev"]["mean"], s["jet_pt_gev"]["std"]))' "$jets"
 done
 cloud_figures "$jets"
+cloud_efp_breakdown
 
 # The report page: constituent marginals drawn, the jet-level figures listed.
 "$evgen" report truth clouds -o "$work/clouds.html" --seed 3 --columns log_pt,log_e,eta_rel,phi_rel \

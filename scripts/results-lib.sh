@@ -102,4 +102,43 @@ cloud_figures() {
   cloud_row KPD kpd -O features=efp
   cloud_row AUC classifier-auc -O jet_level=1 -O columns=n_constituents,cloud_mass_gev,cloud_pt_gev
   cloud_row AUC-EFP classifier-auc -O features=efp
+  cloud_row KS-EFP ks -O features=efp
+}
+
+# cloud_efp_breakdown [COUNT]: where AUC-EFP's substructure differs, the
+# COUNT (default 6) EFPs of connected graphs whose KS statistic against the
+# held-out truth is largest for the model, each with its graph and the
+# second truth sample's KS beside it. A disconnected graph's EFP is the
+# product of its components' (efp_4 = efp_1^2, the same KS), so those are
+# left out.
+cloud_efp_breakdown() {
+  local json
+  json=$(for d in "${cloud_model:-clouds}" truth2; do
+    "$evgen" --json metrics compare truth "$d" -m ks -O features=efp --seed 3 | tr -d '\n'
+    echo
+  done)
+  python3 - "${1:-6}" "$json" <<'EOF'
+import json, sys
+model, truth2 = [json.loads(line)["results"][0]["details_json"] for line in sys.argv[2].splitlines()]
+ks = lambda d, name: d["columns"][name]["statistic"]
+
+
+def connected(graph):  # "0-1 1-2": every vertex reached from vertex 0
+    edges = [tuple(map(int, e.split("-"))) for e in graph.split() if "-" in e]
+    seen, grew = {0}, True
+    while grew:
+        grew = False
+        for a, b in edges:
+            if (a in seen) != (b in seen):
+                seen |= {a, b}
+                grew = True
+    return bool(edges) and len(seen) == len({v for e in edges for v in e})
+
+
+names = [name for name in model["columns"] if connected(model["graphs"][name])]
+names = sorted(names, key=lambda name: -ks(model, name))[:int(sys.argv[1])]
+print("KS per EFP of a connected graph, largest first (model; truth-vs-truth):")
+for name in names:
+    print("  %-7s %-20s %.3f; %.3f" % (name, model["graphs"][name], ks(model, name), ks(truth2, name)))
+EOF
 }

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/metrics/one_dim.h"
 #include "core/physics/constants.h"
 #include "core/random/counter_rng.h"
@@ -367,6 +368,13 @@ std::vector<std::string> EfpColumnNames(EfpSet set) {
   const size_t k = EfpGraphs(set).size();
   for (size_t i = 0; i < k; ++i) names.push_back(absl::StrCat("efp_", i));
   return names;
+}
+
+std::string EfpGraphText(const Multigraph& graph) {
+  if (graph.edges.empty()) return "one vertex";
+  std::vector<std::string> edges;
+  for (const auto& [a, b] : graph.edges) edges.push_back(absl::StrCat(a, "-", b));
+  return absl::StrJoin(edges, " ");
 }
 
 absl::StatusOr<std::vector<double>> EfpsOfJet(const std::vector<double>& pt,

@@ -87,6 +87,11 @@ const std::vector<Multigraph>& EfpGraphs(EfpSet set);
 // EfpColumnNames are "efp_0" .. "efp_<k-1>" for the k graphs of `set`.
 std::vector<std::string> EfpColumnNames(EfpSet set);
 
+// EfpGraphText names a graph by its edges, e.g. "0-1 0-1 1-2" (the chain
+// with its first edge doubled), and "one vertex" for d = 0, so that a
+// figure per EFP column says which polynomial it is.
+std::string EfpGraphText(const Multigraph& graph);
+
 // EnergyFlowPolynomials computes the EFPs of every jet of a long jet-cloud
 // table (core/physics/jet_clouds.h; needs the jet, log_pt, eta_rel and
 // phi_rel columns; rows of a jet consecutive; pT = exp(log_pt), so a log_pt

@@ -62,6 +62,12 @@ struct MetricInputs {
 // EfpFeatures reads options.features: false for "columns" (the default),
 // true for "efp" (each jet of a jet-cloud table as its d <= 4 EFPs).
 [[nodiscard]] absl::StatusOr<bool> EfpFeatures(const MetricOptions& options);
+// EfpInputs: each jet of both jet-cloud tables as one row of its d <= 4
+// EFPs (EfpColumnNames(EfpSet::kDUpTo4)), for a metric given features=efp;
+// InvalidArgument naming jet_level or columns when `options` gives them
+// unless `columns_apply` (a per-column metric may pick EFP columns).
+[[nodiscard]] absl::StatusOr<MetricInputs> EfpInputs(const MetricOptions& options, const Table& reference,
+                                                     const Table& candidate, bool columns_apply);
 // Posterior calibration: reference = truths, candidate = K samples per truth.
 [[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

@@ -6,6 +6,7 @@
 #include "core/io/massless_sum.h"
 #include "core/metrics/binned_mean.h"
 #include "core/metrics/calibration.h"
+#include "core/metrics/efp.h"
 #include "core/metrics/histogram.h"
 #include "core/metrics/metric_adapters.h"
 #include "core/metrics/one_dim.h"
@@ -343,14 +344,36 @@ absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions& options, c
   return out;
 }
 
-absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table& reference,
-                                       const Table& candidate, uint64_t) {
-  EVGEN_ASSIGN_OR_RETURN(std::vector<ColumnComparison> rows, Compare(options, reference, candidate));
+// With features=efp, KS compares each of the 36 d <= 4 EFPs of the jets
+// (or those `columns` picks) and names each one's graph: the breakdown
+// behind classifier-auc's features=efp, which says that the substructure
+// differs but not where.
+absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table& reference_in,
+                                       const Table& candidate_in, uint64_t) {
+  EVGEN_ASSIGN_OR_RETURN(const bool efp, EfpFeatures(options));
+  MetricInputs inputs;
+  inputs.reference_in = &reference_in;
+  inputs.candidate_in = &candidate_in;
+  if (efp) {
+    EVGEN_ASSIGN_OR_RETURN(inputs, EfpInputs(options, reference_in, candidate_in, /*columns_apply=*/true));
+  }
+  const Table& reference = inputs.reference();
+  const Table& candidate = inputs.candidate();
+  std::vector<std::string> columns = EfpColumnNames(EfpSet::kDUpTo4);
+  if (!efp || options.count("columns")) {
+    EVGEN_ASSIGN_OR_RETURN(columns, SharedColumns(options, reference, candidate));
+  }
+  EVGEN_ASSIGN_OR_RETURN(std::vector<ColumnComparison> rows, CompareColumns(reference, candidate, columns));
   MetricOutcome out;
   out.name = "ks";
+  const std::vector<std::string> efp_names = EfpColumnNames(EfpSet::kDUpTo4);
   for (const ColumnComparison& c : rows) {
     out.details["columns"][c.column] = {{"statistic", c.ks.statistic}, {"p_value", c.ks.p_value}};
     out.value = std::max(out.value, c.ks.statistic);
+    const auto k = std::find(efp_names.begin(), efp_names.end(), c.column);
+    if (efp && k != efp_names.end()) {
+      out.details["graphs"][c.column] = EfpGraphText(EfpGraphs(EfpSet::kDUpTo4)[k - efp_names.begin()]);
+    }
   }
   return out;
 }

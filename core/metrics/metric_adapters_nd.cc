@@ -44,6 +44,21 @@ absl::StatusOr<bool> EfpFeatures(const MetricOptions& options) {
   return features == "efp";
 }
 
+absl::StatusOr<MetricInputs> EfpInputs(const MetricOptions& options, const Table& reference,
+                                       const Table& candidate, bool columns_apply) {
+  if (options.count("jet_level") || (!columns_apply && options.count("columns"))) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics.options: features=efp compares each jet's EFPs; ",
+                                                   columns_apply ? "jet_level does" : "jet_level and columns do",
+                                                   " not apply"));
+  }
+  MetricInputs inputs;
+  inputs.reference_in = &reference;
+  inputs.candidate_in = &candidate;
+  EVGEN_ASSIGN_OR_RETURN(inputs.reference_jets, EnergyFlowPolynomials(reference, EfpSet::kDUpTo4));
+  EVGEN_ASSIGN_OR_RETURN(inputs.candidate_jets, EnergyFlowPolynomials(candidate, EfpSet::kDUpTo4));
+  return inputs;
+}
+
 absl::StatusOr<MetricOutcome> MmdMetric(const MetricOptions& options, const Table& reference,
                                         const Table& candidate, uint64_t seed) {
   EVGEN_ASSIGN_OR_RETURN(Matrices m, Features(options, reference, candidate));

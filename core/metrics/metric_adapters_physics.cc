@@ -48,15 +48,7 @@ absl::StatusOr<MetricInputs> ClassifierInputs(const MetricOptions& options, cons
                                               const Table& candidate, std::vector<std::string>& efp_columns) {
   EVGEN_ASSIGN_OR_RETURN(const bool efp, EfpFeatures(options));
   if (!efp) return JetLevelInputs(options, reference, candidate);
-  if (options.count("jet_level") || options.count("columns")) {
-    return absl::InvalidArgumentError(
-        "metrics.options: features=efp classifies each jet on its EFPs; jet_level and columns do not apply");
-  }
-  MetricInputs inputs;
-  inputs.reference_in = &reference;
-  inputs.candidate_in = &candidate;
-  EVGEN_ASSIGN_OR_RETURN(inputs.reference_jets, EnergyFlowPolynomials(reference, EfpSet::kDUpTo4));
-  EVGEN_ASSIGN_OR_RETURN(inputs.candidate_jets, EnergyFlowPolynomials(candidate, EfpSet::kDUpTo4));
+  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, EfpInputs(options, reference, candidate, /*columns_apply=*/false));
   efp_columns = EfpColumnNames(EfpSet::kDUpTo4);
   return inputs;
 }

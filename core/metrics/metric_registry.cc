@@ -110,8 +110,10 @@ const std::vector<Entry>& Entries() {
         "pt_rel=1 adds pt_rel to every constituent, its pT over that sum's",
         {"columns", "num_batches", "num_eval_samples", "jet_level", "pt_rel"}},
        Wasserstein1Metric},
-      {{"ks", "two-sample Kolmogorov-Smirnov per column with p-values; value = the largest statistic",
-        {"columns"}},
+      {{"ks",
+        "two-sample Kolmogorov-Smirnov per column with p-values; value = the largest statistic; features=efp "
+        "compares the jets' 36 d <= 4 EFPs one by one and names each one's graph",
+        {"columns", "features"}},
        KsMetric},
       {{"relative-mean-difference",
         "(generated mean - reference mean) / reference mean per column; value = the largest |.|",

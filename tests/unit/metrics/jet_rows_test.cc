@@ -4,8 +4,10 @@
 
 #include <cmath>
 
+#include "core/metrics/efp.h"
 #include "core/metrics/metric_adapters.h"
 #include "core/metrics/metric_registry.h"
+#include "core/metrics/one_dim.h"
 #include "core/physics/jet_clouds.h"
 
 namespace evgen {
@@ -118,6 +120,39 @@ TEST(JetRowsTest, ClassifierOnEfpsSeesSubstructureNotScale) {
   absl::StatusOr<MetricOutcome> bad = ComputeMetric("classifier-auc", {{"features", "efps"}}, top, top2, 1);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("'efps' is not one of columns, efp"), std::string::npos) << bad.status();
+}
+
+// ks with features=efp is the per-EFP breakdown of the classifier above:
+// each EFP's KS of the jets' EFPs as EnergyFlowPolynomials computes them,
+// each named by its graph; top-like against top-like jets agree, against
+// QCD-like jets the two-prong-sensitive EFPs differ.
+TEST(JetRowsTest, KsOnEfpsComparesEachPolynomialAndNamesItsGraph) {
+  const Table top = *GenerateJetClouds(1500, 1, {{"top_fraction", 1}});
+  const Table top2 = *GenerateJetClouds(1500, 2, {{"top_fraction", 1}});
+  const Table qcd = *GenerateJetClouds(1500, 3, {{"top_fraction", 0}});
+  absl::StatusOr<MetricOutcome> same = ComputeMetric("ks", {{"features", "efp"}}, top, top2, 1);
+  ASSERT_TRUE(same.ok()) << same.status();
+  ASSERT_EQ(same->details["columns"].size(), 36u);
+  EXPECT_EQ(same->details["graphs"]["efp_0"], "one vertex");
+  EXPECT_EQ(same->details["graphs"]["efp_1"], "0-1");
+  EXPECT_EQ(same->details["graphs"]["efp_35"].get<std::string>().size(), 4 * 4 - 1u) << "four edges";
+  EXPECT_LT(same->value, 0.08);
+  const Table efp_top = *EnergyFlowPolynomials(top, EfpSet::kDUpTo4);
+  const Table efp_qcd = *EnergyFlowPolynomials(qcd, EfpSet::kDUpTo4);
+  std::vector<double> a, b;
+  for (int64_t r = 0; r < efp_top.num_rows(); ++r) a.push_back(efp_top.at(r, *efp_top.ColumnIndex("efp_1")));
+  for (int64_t r = 0; r < efp_qcd.num_rows(); ++r) b.push_back(efp_qcd.at(r, *efp_qcd.ColumnIndex("efp_1")));
+  absl::StatusOr<MetricOutcome> other =
+      ComputeMetric("ks", {{"features", "efp"}, {"columns", "efp_1,efp_2"}}, top, qcd, 1);
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_EQ(other->details["columns"].size(), 2u);
+  EXPECT_DOUBLE_EQ(other->details["columns"]["efp_1"]["statistic"].get<double>(), KolmogorovSmirnov(b, a)->statistic);
+  EXPECT_GT(other->value, 0.3);
+  absl::StatusOr<MetricOutcome> jets = ComputeMetric("ks", {{"features", "efp"}, {"jet_level", "1"}}, top, qcd, 1);
+  ASSERT_FALSE(jets.ok());
+  EXPECT_NE(jets.status().message().find("'jet_level' is not an option of ks; allowed: columns, features"),
+            std::string::npos)
+      << jets.status();
 }
 
 }  // namespace
