@@ -359,14 +359,14 @@ absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table
   }
   const Table& reference = inputs.reference();
   const Table& candidate = inputs.candidate();
-  std::vector<std::string> columns = EfpColumnNames(EfpSet::kDUpTo4);
+  const std::vector<std::string> efp_names = EfpColumnNames(EfpSet::kDUpTo4);
+  std::vector<std::string> columns = efp_names;
   if (!efp || options.count("columns")) {
     EVGEN_ASSIGN_OR_RETURN(columns, SharedColumns(options, reference, candidate));
   }
   EVGEN_ASSIGN_OR_RETURN(std::vector<ColumnComparison> rows, CompareColumns(reference, candidate, columns));
   MetricOutcome out;
   out.name = "ks";
-  const std::vector<std::string> efp_names = EfpColumnNames(EfpSet::kDUpTo4);
   for (const ColumnComparison& c : rows) {
     out.details["columns"][c.column] = {{"statistic", c.ks.statistic}, {"p_value", c.ks.p_value}};
     out.value = std::max(out.value, c.ks.statistic);

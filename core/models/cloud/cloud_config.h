@@ -113,7 +113,7 @@ struct CloudConfig {
   double lsgan_a = 0, lsgan_b = 1, lsgan_c = 1;
   double lr_g = 2e-4, lr_d = 2e-4, rmsprop_alpha = 0.99;
   // generator_ema > 0: the set generator kept at the end of training is the
-  // moving average of its weights with this decay per step (Polyak
+  // moving average of its weights with this decay per generator update (Polyak
   // averaging, weight_average.h), not the last weights. Adversarial
   // training oscillates around an equilibrium; the last weights carry
   // whatever the last few hundred steps pushed them to, and three training
