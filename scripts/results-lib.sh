@@ -137,8 +137,10 @@ def connected(graph):  # "0-1 1-2": every vertex reached from vertex 0
 
 names = [name for name in model["columns"] if connected(model["graphs"][name])]
 names = sorted(names, key=lambda name: -ks(model, name))[:int(sys.argv[1])]
-print("KS per EFP of a connected graph, largest first (model; truth-vs-truth):")
+print("KS per EFP of a connected graph, largest first (model, its mean against the truth's; truth-vs-truth):")
 for name in names:
-    print("  %-7s %-20s %.3f; %.3f" % (name, model["graphs"][name], ks(model, name), ks(truth2, name)))
+    c = model["columns"][name]
+    side = "high" if c["candidate_mean"] > c["reference_mean"] else "low"
+    print("  %-7s %-20s %.3f %-4s; %.3f" % (name, model["graphs"][name], ks(model, name), side, ks(truth2, name)))
 EOF
 }

@@ -347,7 +347,8 @@ absl::StatusOr<MetricOutcome> Wasserstein1Metric(const MetricOptions& options, c
 // With features=efp, KS compares each of the 36 d <= 4 EFPs of the jets
 // (or those `columns` picks) and names each one's graph: the breakdown
 // behind classifier-auc's features=efp, which says that the substructure
-// differs but not where.
+// differs but not where. Each column also gives both means, since the
+// statistic does not say which way the candidate is off.
 absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table& reference_in,
                                        const Table& candidate_in, uint64_t) {
   EVGEN_ASSIGN_OR_RETURN(const bool efp, EfpFeatures(options));
@@ -368,7 +369,10 @@ absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table
   MetricOutcome out;
   out.name = "ks";
   for (const ColumnComparison& c : rows) {
-    out.details["columns"][c.column] = {{"statistic", c.ks.statistic}, {"p_value", c.ks.p_value}};
+    out.details["columns"][c.column] = {{"statistic", c.ks.statistic},
+                                        {"p_value", c.ks.p_value},
+                                        {"reference_mean", c.reference_mean},
+                                        {"candidate_mean", c.generated_mean}};
     out.value = std::max(out.value, c.ks.statistic);
     const auto k = std::find(efp_names.begin(), efp_names.end(), c.column);
     if (efp && k != efp_names.end()) {

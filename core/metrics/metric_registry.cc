@@ -111,8 +111,8 @@ const std::vector<Entry>& Entries() {
         {"columns", "num_batches", "num_eval_samples", "jet_level", "pt_rel"}},
        Wasserstein1Metric},
       {{"ks",
-        "two-sample Kolmogorov-Smirnov per column with p-values; value = the largest statistic; features=efp "
-        "compares the jets' 36 d <= 4 EFPs one by one and names each one's graph",
+        "two-sample Kolmogorov-Smirnov per column with p-values and both means; value = the largest statistic; "
+        "features=efp compares the jets' 36 d <= 4 EFPs one by one and names each one's graph",
         {"columns", "features"}},
        KsMetric},
       {{"relative-mean-difference",

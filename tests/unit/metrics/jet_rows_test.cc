@@ -148,6 +148,9 @@ TEST(JetRowsTest, KsOnEfpsComparesEachPolynomialAndNamesItsGraph) {
   ASSERT_EQ(other->details["columns"].size(), 2u);
   EXPECT_DOUBLE_EQ(other->details["columns"]["efp_1"]["statistic"].get<double>(), KolmogorovSmirnov(b, a)->statistic);
   EXPECT_GT(other->value, 0.3);
+  double mean = 0;
+  for (double v : b) mean += v / b.size();
+  EXPECT_NEAR(other->details["columns"]["efp_1"]["candidate_mean"].get<double>(), mean, 1e-9 * mean);
   absl::StatusOr<MetricOutcome> jets = ComputeMetric("ks", {{"features", "efp"}, {"jet_level", "1"}}, top, qcd, 1);
   ASSERT_FALSE(jets.ok());
   EXPECT_NE(jets.status().message().find("'jet_level' is not an option of ks; allowed: columns, features"),
