@@ -4,8 +4,8 @@
 # run's store (WORK_DIR/data: datasets truth, truth2, clouds, untrained) and
 # prints the KS-EFP row (the largest KS of the 36 d <= 4 EFPs one by one:
 # model, untrained, truth vs truth) and the COUNT (default 6) EFPs of
-# connected graphs with the model's largest KS, each with truth vs truth
-# beside it; cloud-results.sh prints the same after its figures, and this
+# connected graphs with the model's largest KS, each with the side of the
+# model's mean (high or low) and truth vs truth beside it; cloud-results.sh prints the same after its figures, and this
 # gives them for runs made before it did. Seconds.
 #
 # Environment: EVGEN_BIN_DIR (default build/release).

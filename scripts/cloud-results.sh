@@ -20,7 +20,8 @@
 #   KS-EFP         the largest KS statistic of those EFPs one by one
 # prints each figure for the model, the untrained model and truth vs truth,
 # with the model's as a multiple of truth vs truth, then the EFPs with the
-# largest KS (each named by its graph, truth vs truth beside), writes the report
+# largest KS (each named by its graph, the model's mean high or low, truth
+# vs truth beside), writes the report
 # page $work/clouds.html (marginals drawn, the jet-level figures listed),
 # and prints the jet shapes of scripts/cloud_jet_shapes.py.
 #

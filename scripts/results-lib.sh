@@ -107,7 +107,8 @@ cloud_figures() {
 
 # cloud_efp_breakdown [COUNT]: where AUC-EFP's substructure differs, the
 # COUNT (default 6) EFPs of connected graphs whose KS statistic against the
-# held-out truth is largest for the model, each with its graph and the
+# held-out truth is largest for the model, each with its graph, whether the
+# model's mean of it is above the truth's (high) or below (low), and the
 # second truth sample's KS beside it. A disconnected graph's EFP is the
 # product of its components' (efp_4 = efp_1^2, the same KS), so those are
 # left out.
