@@ -63,11 +63,11 @@ struct MetricInputs {
 // true for "efp" (each jet of a jet-cloud table as its d <= 4 EFPs).
 [[nodiscard]] absl::StatusOr<bool> EfpFeatures(const MetricOptions& options);
 // EfpInputs: each jet of both jet-cloud tables as one row of its d <= 4
-// EFPs (EfpColumnNames(EfpSet::kDUpTo4)), for a metric given features=efp;
-// InvalidArgument naming jet_level or columns when `options` gives them
-// unless `columns_apply` (a per-column metric may pick EFP columns).
+// EFPs (EfpColumnNames(EfpSet::kDUpTo4)), for a metric given features=efp
+// (its `columns` may then pick EFP columns); InvalidArgument naming
+// jet_level when `options` gives it.
 [[nodiscard]] absl::StatusOr<MetricInputs> EfpInputs(const MetricOptions& options, const Table& reference,
-                                                     const Table& candidate, bool columns_apply);
+                                                     const Table& candidate);
 // Posterior calibration: reference = truths, candidate = K samples per truth.
 [[nodiscard]] absl::StatusOr<MetricOutcome> CalibrationMetric(const MetricOptions&, const Table&, const Table&, uint64_t);
 

@@ -356,7 +356,7 @@ absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table
   inputs.reference_in = &reference_in;
   inputs.candidate_in = &candidate_in;
   if (efp) {
-    EVGEN_ASSIGN_OR_RETURN(inputs, EfpInputs(options, reference_in, candidate_in, /*columns_apply=*/true));
+    EVGEN_ASSIGN_OR_RETURN(inputs, EfpInputs(options, reference_in, candidate_in));
   }
   const Table& reference = inputs.reference();
   const Table& candidate = inputs.candidate();

@@ -45,11 +45,11 @@ absl::StatusOr<bool> EfpFeatures(const MetricOptions& options) {
 }
 
 absl::StatusOr<MetricInputs> EfpInputs(const MetricOptions& options, const Table& reference,
-                                       const Table& candidate, bool columns_apply) {
-  if (options.count("jet_level") || (!columns_apply && options.count("columns"))) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics.options: features=efp compares each jet's EFPs; ",
-                                                   columns_apply ? "jet_level does" : "jet_level and columns do",
-                                                   " not apply"));
+                                       const Table& candidate) {
+  if (options.count("jet_level")) {
+    return absl::InvalidArgumentError(
+        "metrics.options: features=efp compares each jet's EFPs; jet_level does not apply (columns may pick "
+        "EFP columns, efp_0 to efp_35)");
   }
   MetricInputs inputs;
   inputs.reference_in = &reference;

@@ -43,13 +43,14 @@ absl::StatusOr<std::vector<std::string>> Particles(const MetricOptions& options)
 // row per jet with its jet columns; features=efp one row per jet with its
 // 36 d <= 4 energy-flow polynomials, which see the jet's substructure in
 // pT fractions and angles only (so not the jet's pT), the features JetNet
-// computes FPD and KPD on.
+// computes FPD and KPD on; `columns` may pick some of them, to see which
+// together tell the jets apart.
 absl::StatusOr<MetricInputs> ClassifierInputs(const MetricOptions& options, const Table& reference,
                                               const Table& candidate, std::vector<std::string>& efp_columns) {
   EVGEN_ASSIGN_OR_RETURN(const bool efp, EfpFeatures(options));
   if (!efp) return JetLevelInputs(options, reference, candidate);
-  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, EfpInputs(options, reference, candidate, /*columns_apply=*/false));
-  efp_columns = EfpColumnNames(EfpSet::kDUpTo4);
+  EVGEN_ASSIGN_OR_RETURN(MetricInputs inputs, EfpInputs(options, reference, candidate));
+  if (!options.count("columns")) efp_columns = EfpColumnNames(EfpSet::kDUpTo4);
   return inputs;
 }
 

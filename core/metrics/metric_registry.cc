@@ -140,7 +140,7 @@ const std::vector<Entry>& Entries() {
         "ROC AUC of a small MLP trained to tell candidate from reference on a held-out split (0.5: "
         "indistinguishable); uncertainty = the AUC's spread under no difference; jet_level=1 classifies "
         "the jets of jet-cloud tables (columns as wasserstein-1's jet_level); features=efp classifies "
-        "jets on their 36 d <= 4 EFPs (substructure)",
+        "jets on their 36 d <= 4 EFPs (substructure), or on the EFP columns named (e.g. columns=efp_1,efp_7)",
         {"columns", "max_rows", "epochs", "jet_level", "features"}},
        ClassifierAucMetric},
       {{"momentum-balance",

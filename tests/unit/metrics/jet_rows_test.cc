@@ -116,7 +116,21 @@ TEST(JetRowsTest, ClassifierOnEfpsSeesSubstructureNotScale) {
   absl::StatusOr<MetricOutcome> both =
       ComputeMetric("classifier-auc", {{"features", "efp"}, {"jet_level", "1"}}, top, top2, 1);
   ASSERT_FALSE(both.ok());
-  EXPECT_NE(both.status().message().find("jet_level and columns do not apply"), std::string::npos) << both.status();
+  EXPECT_NE(both.status().message().find("jet_level does not apply"), std::string::npos) << both.status();
+  // columns picks EFPs: the one-edge EFP and the triangle alone.
+  const MetricOptions two = {{"features", "efp"}, {"columns", "efp_1,efp_7"}};
+  absl::StatusOr<MetricOutcome> same_two = ComputeMetric("classifier-auc", two, top, top2, 1);
+  ASSERT_TRUE(same_two.ok()) << same_two.status();
+  EXPECT_EQ(same_two->details["columns"], (nlohmann::json{"efp_1", "efp_7"}));
+  EXPECT_LT(std::abs(same_two->value - 0.5), 4 * same_two->uncertainty + 0.01) << same_two->value;
+  absl::StatusOr<MetricOutcome> other_two = ComputeMetric("classifier-auc", two, top, qcd, 1);
+  ASSERT_TRUE(other_two.ok()) << other_two.status();
+  EXPECT_GT(other_two->value, 0.8);
+  EXPECT_LT(other_two->value, other->value + 0.01) << "two of the 36 EFPs tell no more than all";
+  absl::StatusOr<MetricOutcome> unknown =
+      ComputeMetric("classifier-auc", {{"features", "efp"}, {"columns", "efp_36"}}, top, top2, 1);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("efp_36"), std::string::npos) << unknown.status();
   absl::StatusOr<MetricOutcome> bad = ComputeMetric("classifier-auc", {{"features", "efps"}}, top, top2, 1);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("'efps' is not one of columns, efp"), std::string::npos) << bad.status();
