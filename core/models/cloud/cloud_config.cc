@@ -81,6 +81,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Numbers("pair_angles", c.pair_angles, Interval::Closed(1, cloud::kMaxPairPower))
       .Require(c.pair_angles.size() <= cloud::kMaxPairPowers, "pair_angles",
                absl::StrCat("lists ", c.pair_angles.size(), " powers; at most ", cloud::kMaxPairPowers))
+      .Bool("jet_efps", c.jet_efps)
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
       .Number("jet_radius", c.jet_radius, Interval::Closed(0, cloud::kMaxJetRadius))
@@ -158,7 +159,8 @@ absl::Status CheckColumns(const CloudConfig& c) {
       {c.jet_features, "jet_features"},
       {c.jet_shapes, "jet_shapes"},
       {!c.local_density.empty(), "local_density"},
-      {!c.pair_angles.empty(), "pair_angles"}};
+      {!c.pair_angles.empty(), "pair_angles"},
+      {c.jet_efps, "jet_efps"}};
   for (const auto& [on, key] : options) {
     if (!on) continue;
     for (const char* name : cloud::kJetFeatureColumns) {
@@ -251,10 +253,11 @@ json CloudConfig::ToJson() const {
             {"steps", steps},
             {"evaluate_every", evaluate_every},
             {"checkpoint_every", checkpoint_every}};
-  // Only with a stage, or an average, so that the configs stored without
+  // Only with a stage, an average or the EFPs, so that the configs stored without
   // them read as before.
   if (!jet_stage.kind.empty()) j["jet_stage"] = {{"kind", jet_stage.kind}, {"config", jet_stage.config}};
   if (generator_ema > 0) j["optimizer"]["generator_ema"] = generator_ema;
+  if (jet_efps) j["jet_efps"] = true;
   return j;
 }
 

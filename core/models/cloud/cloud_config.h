@@ -20,6 +20,7 @@
 //    "jet_shapes": false,                   // and/or jet girth and pT dispersion
 //    "local_density": [],                   // and each member's pT density at these angles
 //    "pair_angles": [],                     // and the (z_i z_j)^p-weighted pair angle, these p
+//    "jet_efps": false,                     // and the logs of the jet's 8 connected d <= 3 EFPs
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
@@ -93,6 +94,10 @@ struct CloudConfig {
   // (z_i z_j)^p, which follows the hardest pair's Delta R as p grows
   // (pair_angles.h); empty: off. Needs the same targets.
   std::vector<double> pair_angles;
+  // jet_efps: the set discriminator also sees the logs of its jet's
+  // energy-flow polynomials of the 8 connected graphs with 1 to 3 edges
+  // (jet_efps.h). Needs the same targets.
+  bool jet_efps = false;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

@@ -36,6 +36,7 @@ absl::StatusOr<DiscriminatorFeatures> MakeDiscriminatorFeatures(const CloudConfi
   }
   EVGEN_ASSIGN_OR_RETURN(f.density, MakeMemberDensityMap(config, data));
   EVGEN_ASSIGN_OR_RETURN(f.pairs, MakePairAngleMap(config, data));
+  EVGEN_ASSIGN_OR_RETURN(f.efps, MakeJetEfpMap(config, data));
   return f;
 }
 
@@ -47,7 +48,8 @@ CloudDiscriminatorImpl::CloudDiscriminatorImpl(const CloudConfig& config, MlpSpe
   sizes_ = register_module("sizes", Mlp(n_max_ + Conditions(config), 1, sizes_spec));
   const int64_t jet_features = features_.jet ? JetFeatureCount(*features_.jet) : 0;
   const int64_t pair_angles = features_.pairs ? static_cast<int64_t>(features_.pairs->powers.size()) : 0;
-  const int64_t set_inputs = 1 + Conditions(config) + jet_features + pair_angles;
+  const int64_t efps = features_.efps ? kJetEfpCount : 0;
+  const int64_t set_inputs = 1 + Conditions(config) + jet_features + pair_angles + efps;
   const int64_t densities = features_.density ? static_cast<int64_t>(features_.density->scales.size()) : 0;
   const int64_t member_inputs = targets + Conditions(config) + densities;
   set_ = register_module("set", SetDiscriminator(member_inputs, set_inputs, config.set_discriminator,
@@ -63,6 +65,7 @@ torch::Tensor CloudDiscriminatorImpl::SetScore(const torch::Tensor& members, con
   torch::Tensor features = SetFeatures(sizes, conditions, n_max_);
   if (features_.jet) features = torch::cat({features, JetFeatures(members, mask, *features_.jet)}, 1);
   if (features_.pairs) features = torch::cat({features, PairAngles(members, mask, *features_.pairs)}, 1);
+  if (features_.efps) features = torch::cat({features, JetEfps(members, mask, *features_.efps)}, 1);
   torch::Tensor inputs = JoinConditions(members, conditions);
   if (features_.density) inputs = torch::cat({inputs, MemberDensity(members, mask, *features_.density)}, 2);
   return set_->forward(inputs, mask, features);

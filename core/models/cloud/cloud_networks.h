@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "core/models/cloud/cloud_config.h"
 #include "core/models/cloud/given_jet.h"
+#include "core/models/cloud/jet_efps.h"
 #include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/jet_sets.h"
 #include "core/models/cloud/member_density.h"
@@ -65,12 +66,13 @@ TORCH_MODULE(CloudGenerator);
 // members and the conditions, each computed from the members and set up
 // over the training jets at Fit. jet: each jet's JetFeatures
 // (config.jet_features, jet_shapes); pairs: its PairAngles
-// (config.pair_angles), both beside its size; density: every member's
-// MemberDensity (config.local_density).
+// (config.pair_angles); efps: its JetEfps (config.jet_efps), all beside
+// its size; density: every member's MemberDensity (config.local_density).
 struct DiscriminatorFeatures {
   std::optional<JetFeatureMap> jet;
   std::optional<MemberDensityMap> density;
   std::optional<PairAngleMap> pairs;
+  std::optional<JetEfpMap> efps;
 };
 
 // MakeDiscriminatorFeatures: the features config asks for, standardised

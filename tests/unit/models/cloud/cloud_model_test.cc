@@ -13,6 +13,7 @@
 #include "core/models/cloud/cloud_config.h"
 #include "core/models/cloud/cloud_networks.h"
 #include "core/models/cloud/cloud_trainer.h"
+#include "core/models/cloud/jet_efps.h"
 #include "core/models/cloud/jet_features.h"
 #include "core/models/cloud/member_density.h"
 #include "core/models/cloud/pair_angles.h"
@@ -23,6 +24,7 @@
 #include "core/models/model_registry.h"
 #include "core/models/nn/set_mask.h"
 #include "core/io/massless_sum.h"
+#include "core/metrics/efp.h"
 #include "core/physics/jet_clouds.h"
 #include "core/random/counter_rng.h"
 #include "nlohmann/json.hpp"
@@ -340,9 +342,68 @@ TEST(CloudNetworksTest, PairAnglesAreTheHardPairWeightedMeanAngle) {
   EXPECT_TRUE(torch::isfinite(lone.grad()).all().item<bool>());
 }
 
+// The jet EFPs are the metrics' EFPs (core/metrics/efp.h) of the same
+// graphs, in the same order, standardised over the training jets; they do
+// not change with the order or the padding, and pass finite gradients to
+// the real members only, also where two members coincide and for a jet of
+// one member.
+TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdges) {
+  const std::vector<Multigraph>& graphs = EfpGraphs(EfpSet::kDUpTo4Connected);
+  const char* expected[] = {"0-1", "0-1 0-1", "0-1 0-2", "0-1 0-1 0-1", "0-1 0-1 0-2", "0-1 0-2 1-2",
+                            "0-1 0-2 0-3", "0-1 0-2 1-3"};
+  for (int k = 0; k < kJetEfpCount; ++k) EXPECT_EQ(EfpGraphText(graphs[k]), expected[k]) << k;
+  json c = TinyConfig(1);
+  c["jet_efps"] = true;
+  const CloudConfig config = *CloudConfig::FromJson(c);
+  const JetSets data = *ReadJetSets(Reference(), config);
+  const JetEfpMap map = **MakeJetEfpMap(config, data);
+  const torch::Tensor mask = SizeMask(data.sizes, data.members.size(1));
+  const torch::Tensor e = JetEfps(data.members, mask, map);
+  ASSERT_EQ(e.sizes(), (std::vector<int64_t>{data.sizes.size(0), kJetEfpCount}));
+  EXPECT_NEAR(e.select(1, 5).mean().item<double>(), 0, 1e-3) << "standardised over the training jets";
+  EXPECT_NEAR(e.select(1, 7).std(/*unbiased=*/false).item<double>(), 1, 1e-4) << "over jets, not samples";
+  // Jets 0 and 1 from the table's rows, by efp.h.
+  const Table& t = Reference();
+  const int jet = *t.ColumnIndex("jet"), log_pt = *t.ColumnIndex("log_pt"), eta = *t.ColumnIndex("eta_rel"),
+            phi = *t.ColumnIndex("phi_rel");
+  int64_t r = 0;
+  for (int64_t j = 0; j < 2; ++j) {
+    std::vector<double> pt, y, f;
+    for (const double id = t.at(r, jet); r < t.num_rows() && t.at(r, jet) == id; ++r) {
+      pt.push_back(std::exp(t.at(r, log_pt)));
+      y.push_back(t.at(r, eta));
+      f.push_back(t.at(r, phi));
+    }
+    ASSERT_GT(pt.size(), 3u);
+    const std::vector<double> truth = *EfpsOfJet(pt, y, f, EfpSet::kDUpTo4Connected);
+    for (int k = 0; k < kJetEfpCount; ++k) {
+      const double log_efp = e[j][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k];
+      EXPECT_NEAR(std::exp(log_efp) - 1e-6, truth[k], 1e-4 * truth[k]) << "jet " << j << ", " << expected[k];
+    }
+  }
+  // Order, padding and two coinciding members; gradients of the real rows.
+  torch::Tensor x = data.members.slice(0, 0, 2).clone();
+  const torch::Tensor m = mask.slice(0, 0, 2);
+  const int64_t n0 = data.sizes[0].item<int64_t>();
+  x[0][1] = x[0][0];
+  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
+  EXPECT_LT((JetEfps(x, m, map) - JetEfps(shuffled, m, map)).abs().max().item<double>(), 1e-4);
+  x.requires_grad_(true);
+  JetEfps(x, m, map).sum().backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
+  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+  torch::Tensor lone = data.members.slice(0, 0, 1).clone().requires_grad_(true);
+  JetEfps(lone, SizeMask(torch::ones({1}, torch::kInt64), lone.size(1)), map).sum().backward();
+  EXPECT_TRUE(torch::isfinite(lone.grad()).all().item<bool>());
+}
+
 TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
-  const std::pair<const char*, json> options[] = {
-      {"jet_features", true}, {"jet_shapes", true}, {"local_density", {0.05, 0.3}}, {"pair_angles", {1, 3}}};
+  const std::pair<const char*, json> options[] = {{"jet_features", true},
+                                                  {"jet_shapes", true},
+                                                  {"local_density", {0.05, 0.3}},
+                                                  {"pair_angles", {1, 3}},
+                                                  {"jet_efps", true}};
   for (const auto& [option, value] : options) {
     SCOPED_TRACE(option);
     torch::manual_seed(7);
@@ -693,6 +754,10 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
   ExpectInvalid({{"pair_angles", {2}}, {"target_columns", {"log_pt", "eta_rel"}}},
                 "config.pair_angles needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'phi_rel'");
+  ExpectInvalid({{"jet_efps", true}, {"target_columns", {"log_pt", "eta_rel"}}},
+                "config.jet_efps needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
+                "summed from them); config.target_columns has no 'phi_rel'");
+  ExpectInvalid({{"jet_efps", 1}}, "config.jet_efps");
   ExpectInvalid({{"jet_shapes", true}, {"target_columns", {"log_pt", "log_e", "phi_rel"}}},
                 "config.jet_shapes needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'eta_rel'");
@@ -951,6 +1016,8 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithJetFeatures) {
   config["local_density"] = {0.1};
   ExpectResumeEqualsWhole(config);
   config["pair_angles"] = {2};
+  ExpectResumeEqualsWhole(config);
+  config["jet_efps"] = true;
   ExpectResumeEqualsWhole(config);
 }
 
