@@ -4,7 +4,7 @@
 # and, through the evgen CLI only: generates top-like jet clouds (training
 # jets, a held-out truth sample and a second truth sample for the
 # truth-vs-truth baseline, 5,000 jets each, seeds 1, 2, 3); trains the
-# preset (jet-cloud-gan-small or EVGEN_CLOUD_PRESET; seed 1, or
+# preset (jet-cloud-gan-jets-small or EVGEN_CLOUD_PRESET; seed 1, or
 # EVGEN_CLOUD_SEED) and, as the floor, the same model after one step of
 # each stage ("untrained"); samples 5,000 jets of each into .h5 (the JetNet layout),
 # uploads them back and compares each with the held-out truth:
@@ -27,11 +27,12 @@
 #
 # Usage: scripts/cloud-results.sh
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
-# (default build/release), EVGEN_CLOUD_PRESET (default jet-cloud-gan-small;
-# a conditioned one such as jet-cloud-gan-given-small samples with the
-# conditions of the second truth sample, and cloud-two-stage.sh then draws
-# them from a flow; jet-cloud-gan-jets-small draws them itself, its jets
-# come from nothing), EVGEN_CLOUD_CONFIG (JSON keys merged into the preset,
+# (default build/release), EVGEN_CLOUD_PRESET (default
+# jet-cloud-gan-jets-small: jets from nothing in one model, which draws
+# each jet's pT and mass itself; jet-cloud-gan-small is the thesis recipe
+# at CPU widths; a conditioned one such as jet-cloud-gan-given-small
+# samples with the conditions of the second truth sample, and
+# cloud-two-stage.sh then draws them from a flow), EVGEN_CLOUD_CONFIG (JSON keys merged into the preset,
 # e.g. '{"tau": 0.5}'; with condition_columns the models sample as a
 # conditioned preset does), EVGEN_CLOUD_JETS (default 5000),
 # EVGEN_CLOUD_SEED (the trainings' seed, default 1; the data and samples
@@ -46,7 +47,7 @@ work=${EVGEN_WORK_DIR:-$(mktemp -d -t evgen-cloud-results-XXXXXX)}
 extra=${EVGEN_CLOUD_CONFIG:-"{}"}
 jets=${EVGEN_CLOUD_JETS:-5000}
 train_seed=${EVGEN_CLOUD_SEED:-1}
-preset=${EVGEN_CLOUD_PRESET:-jet-cloud-gan-small}
+preset=${EVGEN_CLOUD_PRESET:-jet-cloud-gan-jets-small}
 mkdir -p "$work"
 
 source scripts/start-evgend.sh
