@@ -19,7 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: scripts/cloud-pooled.sh WORK_DIR1 [WORK_DIR2 ...]" >&2; exit 1; }
 for w in "$@"; do
-  [ -s "$w/clouds.npy" ] || { echo "cloud-pooled.sh: $w/clouds.npy is missing (not a finished cloud-results.sh run)" >&2; exit 1; }
+  if [ ! -s "$w/clouds.npy" ]; then
+    echo "cloud-pooled.sh: $w/clouds.npy is missing (not a finished cloud-results.sh run)" >&2
+    exit 1
+  fi
 done
 bin_dir=${EVGEN_BIN_DIR:-build/release}
 evgen=$bin_dir/client/evgen
@@ -42,7 +45,8 @@ columns = open(runs[0] + "/clouds.npy.columns").read().split()
 pool = pool[np.lexsort((pool[:, columns.index("constituent")], pool[:, columns.index("jet")]))]
 np.save(out, pool)
 shutil.copy(runs[0] + "/clouds.npy.columns", out + ".columns")
-print("pooled %d runs: %d jets, %d constituents" % (len(runs), len(np.unique(pool[:, columns.index("jet")])), len(pool)))
+jets = len(np.unique(pool[:, columns.index("jet")]))
+print("pooled %d runs: %d jets, %d constituents" % (len(runs), jets, len(pool)))
 EOF
 
 source scripts/start-evgend.sh

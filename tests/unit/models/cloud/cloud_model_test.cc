@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "core/models/cloud/cloud_config.h"
@@ -141,6 +142,25 @@ torch::Tensor ReversedWithNoisyPadding(const torch::Tensor& x, int64_t n0) {
   return shuffled;
 }
 
+// ExpectSymmetricWithRealGradients: `features` (members, mask) -> [B, K] of
+// the first two jets of `data` does not change with their order, their
+// padding or two of jet 0's members coinciding, and passes finite
+// gradients to jet 0's real members only.
+void ExpectSymmetricWithRealGradients(
+    const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& features, const JetSets& data) {
+  torch::Tensor x = data.members.slice(0, 0, 2).clone();
+  const torch::Tensor m = SizeMask(data.sizes, data.members.size(1)).slice(0, 0, 2);
+  const int64_t n0 = data.sizes[0].item<int64_t>();
+  x[0][1] = x[0][0];
+  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
+  EXPECT_LT((features(x, m) - features(shuffled, m)).abs().max().item<double>(), 1e-4);
+  x.requires_grad_(true);
+  features(x, m).sum().backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
+  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+}
+
 // JetFeatures must be the jet's massless sum (the one W1M is measured on),
 // blind to padding and to the order of the members, and differentiable in
 // the members, or the discriminator would judge something else.
@@ -168,15 +188,8 @@ TEST(CloudNetworksTest, JetFeaturesAreTheMasslessSumOfTheConstituents) {
   EXPECT_NEAR(pt, sum.pt(), 1e-3 * sum.pt());
   EXPECT_NEAR(std::sqrt(m2), sum.mass(), 1e-2 * sum.mass());
   // Padding and order do not matter; gradients reach the members.
-  torch::Tensor x = data.members.slice(0, 0, 2).clone();
-  const torch::Tensor m = mask.slice(0, 0, 2);
-  const int64_t n0 = data.sizes[0].item<int64_t>();
-  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
-  EXPECT_LT((JetFeatures(x, m, map) - JetFeatures(shuffled, m, map)).abs().max().item<double>(), 1e-4);
-  x.requires_grad_(true);
-  JetFeatures(x, m, map).sum().backward();
-  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
-  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+  const auto features = [&map](const torch::Tensor& x, const torch::Tensor& m) { return JetFeatures(x, m, map); };
+  ExpectSymmetricWithRealGradients(features, data);
 }
 
 // The shapes come after pT and mass, are the girth and pT_D of the
@@ -319,18 +332,8 @@ TEST(CloudNetworksTest, PairAnglesAreTheHardPairWeightedMeanAngle) {
     const double physical = a[0][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k];
     EXPECT_NEAR(physical, weighted / weight, 1e-4) << "power " << k;
   }
-  // Order, padding and two coinciding members; gradients of the real rows.
-  torch::Tensor x = data.members.slice(0, 0, 2).clone();
-  const torch::Tensor m = mask.slice(0, 0, 2);
-  const int64_t n0 = data.sizes[0].item<int64_t>();
-  x[0][1] = x[0][0];
-  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
-  EXPECT_LT((PairAngles(x, m, map) - PairAngles(shuffled, m, map)).abs().max().item<double>(), 1e-4);
-  x.requires_grad_(true);
-  PairAngles(x, m, map).sum().backward();
-  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
-  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
-  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+  const auto angles = [&map](const torch::Tensor& x, const torch::Tensor& m) { return PairAngles(x, m, map); };
+  ExpectSymmetricWithRealGradients(angles, data);
   // A jet of one member: no pair, the unscaled feature 0, finite gradients.
   torch::Tensor lone = data.members.slice(0, 0, 1).clone().requires_grad_(true);
   const torch::Tensor lone_mask = SizeMask(torch::ones({1}, torch::kInt64), lone.size(1));
@@ -381,18 +384,8 @@ TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdg
       EXPECT_NEAR(std::exp(log_efp) - 1e-6, truth[k], 1e-4 * truth[k]) << "jet " << j << ", " << expected[k];
     }
   }
-  // Order, padding and two coinciding members; gradients of the real rows.
-  torch::Tensor x = data.members.slice(0, 0, 2).clone();
-  const torch::Tensor m = mask.slice(0, 0, 2);
-  const int64_t n0 = data.sizes[0].item<int64_t>();
-  x[0][1] = x[0][0];
-  const torch::Tensor shuffled = ReversedWithNoisyPadding(x, n0);
-  EXPECT_LT((JetEfps(x, m, map) - JetEfps(shuffled, m, map)).abs().max().item<double>(), 1e-4);
-  x.requires_grad_(true);
-  JetEfps(x, m, map).sum().backward();
-  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
-  EXPECT_GT(x.grad()[0].slice(0, 0, n0).abs().sum().item<double>(), 0);
-  EXPECT_EQ(x.grad()[0].slice(0, n0).abs().sum().item<double>(), 0) << "padding gets no gradient";
+  const auto efps = [&map](const torch::Tensor& x, const torch::Tensor& m) { return JetEfps(x, m, map); };
+  ExpectSymmetricWithRealGradients(efps, data);
   torch::Tensor lone = data.members.slice(0, 0, 1).clone().requires_grad_(true);
   JetEfps(lone, SizeMask(torch::ones({1}, torch::kInt64), lone.size(1)), map).sum().backward();
   EXPECT_TRUE(torch::isfinite(lone.grad()).all().item<bool>());
