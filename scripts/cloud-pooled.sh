@@ -51,11 +51,9 @@ EOF
 
 source scripts/start-evgend.sh
 start_evgend "$bin_dir/server/evgend" "$work" > /dev/null 2>&1
-for spec in truth:2 truth2:3; do
-  "$evgen" datasets generate jet-clouds -n "$jets" --seed "${spec#*:}" -O top_fraction=1 --name "${spec%:*}" > /dev/null
-done
-"$evgen" datasets upload "$work/pooled.npy" --name pooled > /dev/null
 source scripts/results-lib.sh
+cloud_datasets "$jets" truth:2 truth2:3
+"$evgen" datasets upload "$work/pooled.npy" --name pooled > /dev/null
 for row in "AUC-EFP classifier-auc" "KS-EFP ks" "FPD fpd"; do
   set -- $row
   printf "%-8s pooled %-8.4g truth-vs-truth %.4g\n" "$1" "$(cloud_value pooled "$2" -O features=efp | cut -d' ' -f1)" \

@@ -26,9 +26,7 @@ start_evgend "$bin_dir/server/evgend" "$work"
 echo "== evgend at $EVGEN_SERVER, data in $work/data"
 source scripts/results-lib.sh
 
-for spec in train:1 truth:2 truth2:3; do
-  "$evgen" datasets generate jet-clouds -n "$jets" --seed "${spec#*:}" -O top_fraction=1 --name "${spec%:*}" > /dev/null
-done
+cloud_datasets "$jets" train:1 truth:2 truth2:3
 "$evgen" datasets derive train --name train-rel \
   --column 'log_pt_rel = log_pt - log(jet_pt_gev)' --column 'log_e_rel = log_e - log(jet_pt_gev)' > /dev/null
 

@@ -55,9 +55,7 @@ start_evgend "$evgend" "$work"
 echo "== evgend at $EVGEN_SERVER, data in $work/data"
 source scripts/results-lib.sh
 
-for spec in train:1 truth:2 truth2:3; do
-  "$evgen" datasets generate jet-clouds -n "$jets" --seed "${spec#*:}" -O top_fraction=1 --name "${spec%:*}" > /dev/null
-done
+cloud_datasets "$jets" train:1 truth:2 truth2:3
 
 start=$SECONDS
 "$evgen" train jet-cloud-gan --name clouds --dataset train --config "$(config "$preset")" --seed "$train_seed" --wait \

@@ -62,6 +62,18 @@ print("   momentum balance, std of sum(p)/sum(|p|) per event: x %.4f, y %.4f (re
 # The jet-cloud scripts' figures: datasets truth (held out), truth2 (the
 # second truth sample), clouds (the model's) and untrained stored on evgend.
 
+# cloud_datasets JETS NAME:SEED...: generates the jet-cloud scripts' top-like
+# samples (JETS jets each) on evgend, e.g. train:1 truth:2 truth2:3, so that
+# every script comparing with cloud-results.sh's truth makes the same truth
+# (cloud-results.sh, cloud-relative-pt.sh, cloud-pooled.sh).
+cloud_datasets() {
+  local jets=$1 spec
+  shift
+  for spec in "$@"; do
+    "$evgen" datasets generate jet-clouds -n "$jets" --seed "${spec#*:}" -O top_fraction=1 --name "${spec%:*}" > /dev/null
+  done
+}
+
 # cloud_value CANDIDATE METRIC [OPTIONS...]: the metric's value and uncertainty
 # (-1: none) of CANDIDATE against the held-out truth.
 cloud_value() {

@@ -11,11 +11,6 @@ namespace {
 // this (in rad^2) keeps the gradient finite there.
 constexpr double kCoincidentEpsilon = 1e-12;
 
-// Added before the log: a jet whose pT sits on one point has EFPs near 0,
-// whose log would pass the generator gradients of 1 / EFP. The truth's
-// smallest EFPs of these graphs are orders of magnitude above it.
-constexpr double kLogFloor = 1e-6;
-
 // Sum over the members: [B, N] -> [B].
 torch::Tensor Total(const torch::Tensor& x) { return x.sum(1); }
 
@@ -48,7 +43,7 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
       triangle,               // 0-1 0-2 1-2
       Total(z * v * v * v),   // 0-1 0-2 0-3
       Total(w * Times(theta, w))};  // 0-1 0-2 1-3
-  return torch::log(torch::stack(efps, 1) + kLogFloor);
+  return torch::log(torch::stack(efps, 1) + kJetEfpLogFloor);
 }
 
 }  // namespace

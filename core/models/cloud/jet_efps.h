@@ -40,6 +40,12 @@ namespace evgen {
 // kJetEfpCount: the connected graphs with 1, 2 and 3 edges (1 + 2 + 5).
 inline constexpr int64_t kJetEfpCount = 8;
 
+// kJetEfpLogFloor is added to each EFP before the log: a jet whose pT sits
+// on one point has EFPs near 0, whose log would pass the generator
+// gradients of 1 / EFP. The truth's smallest EFPs of these graphs are
+// orders of magnitude above it.
+inline constexpr double kJetEfpLogFloor = 1e-6;
+
 // JetEfpMap: the columns read and each feature's standardisation over the
 // training jets.
 struct JetEfpMap {

@@ -381,7 +381,7 @@ TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdg
     const std::vector<double> truth = *EfpsOfJet(pt, y, f, EfpSet::kDUpTo4Connected);
     for (int k = 0; k < kJetEfpCount; ++k) {
       const double log_efp = e[j][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k];
-      EXPECT_NEAR(std::exp(log_efp) - 1e-6, truth[k], 1e-4 * truth[k]) << "jet " << j << ", " << expected[k];
+      EXPECT_NEAR(std::exp(log_efp) - kJetEfpLogFloor, truth[k], 1e-4 * truth[k]) << "jet " << j << ", " << expected[k];
     }
   }
   const auto efps = [&map](const torch::Tensor& x, const torch::Tensor& m) { return JetEfps(x, m, map); };
