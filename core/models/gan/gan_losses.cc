@@ -85,10 +85,9 @@ torch::Tensor RegularizedJsPenalty(const CriticFunction& logit, const torch::Ten
 
 namespace {
 
-// KernelSum returns sum over widths of k(a_i - b_j), a matrix [a, b].
-torch::Tensor KernelSum(const torch::Tensor& a, const torch::Tensor& b, MmdLossKernel kernel,
-                        const std::vector<double>& widths) {
-  const torch::Tensor d2 = (a.unsqueeze(1) - b.unsqueeze(0)).pow(2);
+// KernelSum returns sum over widths of k applied to the squared distances
+// d2 [a, b].
+torch::Tensor KernelSum(const torch::Tensor& d2, MmdLossKernel kernel, const std::vector<double>& widths) {
   torch::Tensor k = torch::zeros_like(d2);
   for (double s : widths) {
     if (kernel == MmdLossKernel::kGaussian) {
@@ -107,18 +106,37 @@ torch::Tensor OffDiagonalMean(const torch::Tensor& k) {
   return (k.sum() - k.diagonal().sum()) / static_cast<double>(n * (n - 1));
 }
 
+// Unbiased MMD^2 from the squared distances within a, within b and between.
+// `paired`: the cross term leaves out its diagonal too.
+torch::Tensor Mmd2FromDistances(const torch::Tensor& aa, const torch::Tensor& bb, const torch::Tensor& ab,
+                                MmdLossKernel kernel, const std::vector<double>& widths, bool paired) {
+  TORCH_CHECK(aa.size(0) >= 2 && bb.size(0) >= 2, "Mmd2: both samples need at least 2 values");
+  TORCH_CHECK(!widths.empty(), "Mmd2: at least one kernel width is needed");
+  for (double s : widths) TORCH_CHECK(s > 0, "Mmd2: kernel widths must be positive, got ", s);
+  const torch::Tensor cross = KernelSum(ab, kernel, widths);
+  return OffDiagonalMean(KernelSum(aa, kernel, widths)) + OffDiagonalMean(KernelSum(bb, kernel, widths)) -
+         2 * (paired ? OffDiagonalMean(cross) : cross.mean());
+}
+
 }  // namespace
 
 torch::Tensor Mmd2(const torch::Tensor& x, const torch::Tensor& y, MmdLossKernel kernel,
                    const std::vector<double>& widths) {
   const torch::Tensor a = Flat(x);
   const torch::Tensor b = Flat(y);
-  TORCH_CHECK(a.size(0) >= 2 && b.size(0) >= 2, "Mmd2: both samples need at least 2 values");
-  TORCH_CHECK(!widths.empty(), "Mmd2: at least one kernel width is needed");
-  for (double s : widths) TORCH_CHECK(s > 0, "Mmd2: kernel widths must be positive, got ", s);
-  return OffDiagonalMean(KernelSum(a, a, kernel, widths)) +
-         OffDiagonalMean(KernelSum(b, b, kernel, widths)) -
-         2 * KernelSum(a, b, kernel, widths).mean();
+  auto d2 = [](const torch::Tensor& u, const torch::Tensor& v) { return (u.unsqueeze(1) - v.unsqueeze(0)).pow(2); };
+  return Mmd2FromDistances(d2(a, a), d2(b, b), d2(a, b), kernel, widths, /*paired=*/false);
+}
+
+torch::Tensor Mmd2Rows(const torch::Tensor& x, const torch::Tensor& y, MmdLossKernel kernel,
+                       const std::vector<double>& widths, bool paired) {
+  TORCH_CHECK(x.dim() == 2 && y.dim() == 2 && x.size(1) == y.size(1), "Mmd2Rows: x and y must be [n, d] and [m, d]");
+  TORCH_CHECK(!paired || x.size(0) == y.size(0), "Mmd2Rows: paired samples must have as many points");
+  // Differences, not cdist: its gradient at a zero distance (the diagonal) is not finite.
+  auto d2 = [](const torch::Tensor& u, const torch::Tensor& v) {
+    return (u.unsqueeze(1) - v.unsqueeze(0)).pow(2).sum(2);
+  };
+  return Mmd2FromDistances(d2(x, x), d2(y, y), d2(x, y), kernel, widths, paired);
 }
 
 }  // namespace evgen
