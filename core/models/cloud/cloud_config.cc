@@ -82,6 +82,14 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
       .Require(c.pair_angles.size() <= cloud::kMaxPairPowers, "pair_angles",
                absl::StrCat("lists ", c.pair_angles.size(), " powers; at most ", cloud::kMaxPairPowers))
       .Bool("jet_efps", c.jet_efps)
+      .Child("efp_mmd",
+             [&c](ConfigReader& m) {
+               m.Number("weight", c.efp_mmd_weight, Interval::Closed(0, cloud::kMaxMmdWeight))
+                   .Numbers("widths", c.efp_mmd_widths, Interval::Closed(1e-2, 100))
+                   .Require(!c.efp_mmd_widths.empty() && c.efp_mmd_widths.size() <= cloud::kMaxMmdWidths, "widths",
+                            absl::StrCat("lists ", c.efp_mmd_widths.size(), " kernel widths; 1 to ",
+                                         cloud::kMaxMmdWidths));
+             })
       .Bool("pt_shares", c.pt_shares)
       .Bool("mass_given", c.mass_given)
       .Number("jet_radius", c.jet_radius, Interval::Closed(0, cloud::kMaxJetRadius))
@@ -160,7 +168,8 @@ absl::Status CheckColumns(const CloudConfig& c) {
       {c.jet_shapes, "jet_shapes"},
       {!c.local_density.empty(), "local_density"},
       {!c.pair_angles.empty(), "pair_angles"},
-      {c.jet_efps, "jet_efps"}};
+      {c.jet_efps, "jet_efps"},
+      {c.efp_mmd_weight > 0, "efp_mmd"}};
   for (const auto& [on, key] : options) {
     if (!on) continue;
     for (const char* name : cloud::kJetFeatureColumns) {
@@ -253,11 +262,12 @@ json CloudConfig::ToJson() const {
             {"steps", steps},
             {"evaluate_every", evaluate_every},
             {"checkpoint_every", checkpoint_every}};
-  // Only with a stage, an average or the EFPs, so that the configs stored without
+  // Only with a stage, an average, the EFPs or their MMD, so that the configs stored without
   // them read as before.
   if (!jet_stage.kind.empty()) j["jet_stage"] = {{"kind", jet_stage.kind}, {"config", jet_stage.config}};
   if (generator_ema > 0) j["optimizer"]["generator_ema"] = generator_ema;
   if (jet_efps) j["jet_efps"] = true;
+  if (efp_mmd_weight > 0) j["efp_mmd"] = {{"weight", efp_mmd_weight}, {"widths", efp_mmd_widths}};
   return j;
 }
 

@@ -40,6 +40,8 @@ inline constexpr double kMaxLogPt = 12;
 // Config limits.
 inline constexpr size_t kMaxDensityScales = 8;  // config.local_density
 inline constexpr size_t kMaxPairPowers = 4;     // config.pair_angles
+inline constexpr size_t kMaxMmdWidths = 8;      // config.efp_mmd.widths
+inline constexpr double kMaxMmdWeight = 1e4;    // config.efp_mmd.weight
 // config.pair_angles' largest power: soft pairs (z_i z_j ~ 1e-6) keep a
 // weight (z_i z_j)^p within float32's range (1e-38) up to p = 6.
 inline constexpr double kMaxPairPower = 4;

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "core/models/cloud/cloud_constants.h"
+#include "core/models/cloud/jet_efps.h"
 #include "core/models/gan/gan_losses.h"
 #include "core/models/nn/checkpoint_archive.h"
 #include "core/models/nn/checkpoint_schedule.h"
@@ -62,9 +64,11 @@ struct CloudTrainer::State {
   int64_t best_step = -1;
   std::vector<torch::Tensor> best_sizes;  // the sizes stage's parameters then buffers
   std::vector<torch::Tensor> members_average;  // config.generator_ema's, same layout
-  // Derived, not checkpointed: the current epoch's permutation.
+  // Derived, not checkpointed: the current epoch's permutation, and with
+  // config.efp_mmd the EFPs' standardisation over the training jets.
   int64_t cached_epoch = -1;
   torch::Tensor permutation;
+  std::optional<JetEfpMap> efp_mmd;
 
   State(const CloudConfig& c, CloudGenerator gen, CloudDiscriminator dis, torch::Device dev)
       : config(c), g(std::move(gen)), d(std::move(dis)), device(dev) {}
@@ -184,10 +188,16 @@ struct CloudTrainer::State {
       const torch::Tensor g_sizes =
           LsganGeneratorLoss(SizeScores(sb.real_one_hot, sb.fake_one_hot, sb.cond).second, config.lsgan_c);
       const torch::Tensor g_set = LsganGeneratorLoss(d->SetScore(fake.members, mask, sizes, cond), config.lsgan_c);
+      torch::Tensor g_loss = g_sizes + g_set;
+      if (efp_mmd) {
+        const torch::Tensor mmd = EfpMmd(real, fake.members, mask);
+        g_loss = g_loss + config.efp_mmd_weight * mmd;
+        losses.values["g_efp_mmd"] = mmd.item<double>();
+      }
       opt_g->zero_grad();
       // Only opt_g steps here; the discriminators' gradients from this
       // backward are cleared before their next own step.
-      (g_sizes + g_set).backward();
+      g_loss.backward();
       opt_g->step();
       UpdateWeightAverage(g->members(), config.generator_ema, step, &members_average);
       losses.values["g_sizes"] = g_sizes.item<double>();
@@ -195,6 +205,19 @@ struct CloudTrainer::State {
     }
     ++step;
     return losses;
+  }
+
+  // EfpMmd: MMD^2 between the real and generated jets' standardised log
+  // EFPs (config.efp_mmd); the gradient flows into the generated ones only.
+  // Paired: generated jet i has real jet i's size and conditions.
+  torch::Tensor EfpMmd(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& mask) {
+    torch::Tensor real_efps;
+    {
+      torch::NoGradGuard no_grad;
+      real_efps = JetEfps(real, mask, *efp_mmd);
+    }
+    return Mmd2Rows(JetEfps(fake, mask, *efp_mmd), real_efps, MmdLossKernel::kGaussian, config.efp_mmd_widths,
+                    /*paired=*/true);
   }
 
   // Evaluate returns the multiplicity W1 on a fixed seeded subset of jets.
@@ -315,6 +338,9 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
   const CheckpointSchedule::Io save = [&s](const std::string& path) { s.Save(path); };
   EVGEN_RETURN_IF_ERROR(checkpoints.Resume([&s](const std::string& path) { s.Load(path); }));
   const int64_t first_step = s.step;
+  if (s.config.efp_mmd_weight > 0 && !s.efp_mmd) {
+    EVGEN_ASSIGN_OR_RETURN(s.efp_mmd, FitJetEfpMap(s.config, data, "efp_mmd"));
+  }
   const int64_t report_every = std::max<int64_t>(1, std::min<int64_t>(100, total / 100));
   const auto start = Clock::now();
   LossAverages averages;

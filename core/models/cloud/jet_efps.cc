@@ -48,13 +48,17 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
 
 }  // namespace
 
-absl::StatusOr<std::optional<JetEfpMap>> MakeJetEfpMap(const CloudConfig& config, const JetSets& data) {
-  if (!config.jet_efps) return std::nullopt;
+absl::StatusOr<JetEfpMap> FitJetEfpMap(const CloudConfig& config, const JetSets& data, const char* key) {
   JetEfpMap map;
-  EVGEN_ASSIGN_OR_RETURN(map.columns, FindPairColumns(config, data.scaling, "jet_efps"));
+  EVGEN_ASSIGN_OR_RETURN(map.columns, FindPairColumns(config, data.scaling, key));
   map.scaling = StandardisationOver(
       data, [&map](const torch::Tensor& members, const torch::Tensor& mask) { return Unscaled(members, mask, map); });
   return map;
+}
+
+absl::StatusOr<std::optional<JetEfpMap>> MakeJetEfpMap(const CloudConfig& config, const JetSets& data) {
+  if (!config.jet_efps) return std::nullopt;
+  return FitJetEfpMap(config, data, "jet_efps");
 }
 
 torch::Tensor JetEfps(const torch::Tensor& members, const torch::Tensor& mask, const JetEfpMap& map) {

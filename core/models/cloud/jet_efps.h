@@ -57,6 +57,10 @@ struct JetEfpMap {
 // naming config.jet_efps and the columns it needs when a target is missing.
 [[nodiscard]] absl::StatusOr<std::optional<JetEfpMap>> MakeJetEfpMap(const CloudConfig& config, const JetSets& data);
 
+// FitJetEfpMap: the map whether or not config.jet_efps is on, for another
+// user of the EFPs (config.efp_mmd), named `key` in errors.
+[[nodiscard]] absl::StatusOr<JetEfpMap> FitJetEfpMap(const CloudConfig& config, const JetSets& data, const char* key);
+
 // JetEfps: members [B, N, targets] in model space, mask [B, N] ->
 // [B, kJetEfpCount] standardised logs; padded members weigh nothing.
 torch::Tensor JetEfps(const torch::Tensor& members, const torch::Tensor& mask, const JetEfpMap& map);

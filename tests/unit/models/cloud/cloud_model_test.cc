@@ -19,6 +19,7 @@
 #include "core/models/cloud/member_density.h"
 #include "core/models/cloud/pair_angles.h"
 #include "core/models/cloud/jet_sets.h"
+#include "core/models/gan/gan_losses.h"
 #include "absl/strings/str_cat.h"
 #include "core/models/cloud/given_jet.h"
 #include "core/models/conditions_stage.h"
@@ -751,6 +752,14 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
                 "config.jet_efps needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'phi_rel'");
   ExpectInvalid({{"jet_efps", 1}}, "config.jet_efps");
+  ExpectInvalid({{"efp_mmd", {{"weight", 1}}}, {"target_columns", {"log_pt", "phi_rel"}}},
+                "config.efp_mmd needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
+                "summed from them); config.target_columns has no 'eta_rel'");
+  ExpectInvalid({{"efp_mmd", {{"weight", -1}}}}, "config.efp_mmd.weight");
+  ExpectInvalid({{"efp_mmd", {{"weight", 1}, {"widths", json::array()}}}},
+                "config.efp_mmd.widths lists 0 kernel widths; 1 to 8");
+  ExpectInvalid({{"efp_mmd", {{"widths", {0}}}}}, "config.efp_mmd.widths");
+  ExpectInvalid({{"efp_mmd", {{"weights", 1}}}}, "unknown key 'config.efp_mmd.weights'");
   ExpectInvalid({{"jet_shapes", true}, {"target_columns", {"log_pt", "log_e", "phi_rel"}}},
                 "config.jet_shapes needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'eta_rel'");
@@ -1012,6 +1021,45 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithJetFeatures) {
   ExpectResumeEqualsWhole(config);
   config["jet_efps"] = true;
   ExpectResumeEqualsWhole(config);
+  config["efp_mmd"] = {{"weight", 5}};
+  ExpectResumeEqualsWhole(config);
+}
+
+// The MMD term's standardisation is the trainer's own, refitted at a resume.
+TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithEfpMmd) {
+  json config = TinyConfig(40);
+  config["efp_mmd"] = {{"weight", 5}, {"widths", {0.5, 2}}};
+  ExpectResumeEqualsWhole(config);
+}
+
+// GeneratedEfpMmd: MMD^2 between the reference jets' 8 standardised log
+// EFPs and those of 300 jets sampled from `model`.
+double GeneratedEfpMmd(const Model& model, const json& config_json) {
+  const CloudConfig config = *CloudConfig::FromJson(config_json);
+  const JetSets truth = *ReadJetSets(Reference(), config);
+  const JetEfpMap truth_map = *FitJetEfpMap(config, truth, "efp_mmd");
+  const JetSets fake = *ReadJetSets(*model.Sample(Table(), 300, 9, 0), config);
+  // The sample's members are standardised by its own targets' scaling, which
+  // its map's columns undo; the EFPs are then standardised as the truth's.
+  JetEfpMap fake_map = *FitJetEfpMap(config, fake, "efp_mmd");
+  fake_map.scaling = truth_map.scaling;
+  const auto efps = [](const JetSets& jets, const JetEfpMap& map) {
+    return JetEfps(jets.members, SizeMask(jets.sizes, jets.members.size(1)), map).to(torch::kFloat64);
+  };
+  return Mmd2Rows(efps(fake, fake_map), efps(truth, truth_map), MmdLossKernel::kGaussian, {1, 2, 4}).item<double>();
+}
+
+// efp_mmd adds to the generator's loss the MMD of the EFPs' joint
+// distribution: weighted, the same short training (seed, data, networks)
+// ends with jets whose EFPs are closer to the truth's; the config records it.
+TEST(CloudTrainerTest, EfpMmdBringsTheGeneratedEfpsCloser) {
+  json config = TinyConfig(120);
+  const double without = GeneratedEfpMmd(*Fitted(config), config);
+  config["efp_mmd"] = {{"weight", 20}};
+  const std::unique_ptr<Model> with = Fitted(config);
+  EXPECT_EQ(with->Describe()["config"]["efp_mmd"], (json{{"weight", 20}, {"widths", {1, 2, 4}}}));
+  const double closer = GeneratedEfpMmd(*with, config);
+  EXPECT_LT(closer, 0.5 * without) << "MMD^2 without the term " << without << ", with " << closer;
 }
 
 // The average is checkpointed with the weights it averages.
