@@ -62,7 +62,8 @@ def jets(path):
 
 def flow_polynomials(pt, eta, phi, jet):
     """The one-edge, chain and triangle EFPs of every jet (rows consecutive),
-    the Delta R between its two hardest constituents (one prong or two) and
+    the Delta R between its two hardest constituents (one prong or two; 0
+    for a jet of one constituent) and
     the pair angle A_3 = sum_{i != j} (z_i z_j)^3 theta_ij / sum_{i != j}
     (z_i z_j)^3, the smooth version of that Delta R a discriminator may see
     (config.pair_angles, core/models/cloud/pair_angles.h)."""
@@ -73,8 +74,10 @@ def flow_polynomials(pt, eta, phi, jet):
     for k, (a, b) in enumerate(zip(starts, ends)):
         z = pt[a:b] / pt[a:b].sum()
         theta = np.hypot(eta[a:b, None] - eta[None, a:b], phi[a:b, None] - phi[None, a:b])
-        first, second = np.argsort(-z)[:2]
-        out["dr hardest two"][k] = theta[first, second]
+        # A jet of one constituent has no pair: its angles stay 0.
+        if b - a > 1:
+            first, second = np.argsort(-z)[:2]
+            out["dr hardest two"][k] = theta[first, second]
         pairs = np.outer(z, z) ** 3
         np.fill_diagonal(pairs, 0)
         out["pair angle A3"][k] = (pairs * theta).sum() / pairs.sum() if b - a > 1 else 0
