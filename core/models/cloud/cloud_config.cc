@@ -86,6 +86,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
              [&c](ConfigReader& m) {
                m.Number("weight", c.efp_mmd_weight, Interval::Closed(0, cloud::kMaxMmdWeight))
                    .Numbers("widths", c.efp_mmd_widths, Interval::Closed(1e-2, 100))
+                   .Integer("edges", c.efp_mmd_edges, 3, 4)
                    .Require(!c.efp_mmd_widths.empty() && c.efp_mmd_widths.size() <= cloud::kMaxMmdWidths, "widths",
                             absl::StrCat("lists ", c.efp_mmd_widths.size(), " kernel widths; 1 to ",
                                          cloud::kMaxMmdWidths));
@@ -267,7 +268,9 @@ json CloudConfig::ToJson() const {
   if (!jet_stage.kind.empty()) j["jet_stage"] = {{"kind", jet_stage.kind}, {"config", jet_stage.config}};
   if (generator_ema > 0) j["optimizer"]["generator_ema"] = generator_ema;
   if (jet_efps) j["jet_efps"] = true;
-  if (efp_mmd_weight > 0) j["efp_mmd"] = {{"weight", efp_mmd_weight}, {"widths", efp_mmd_widths}};
+  if (efp_mmd_weight > 0) {
+    j["efp_mmd"] = {{"weight", efp_mmd_weight}, {"widths", efp_mmd_widths}, {"edges", efp_mmd_edges}};
+  }
   return j;
 }
 

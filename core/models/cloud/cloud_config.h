@@ -21,7 +21,8 @@
 //    "local_density": [],                   // and each member's pT density at these angles
 //    "pair_angles": [],                     // and the (z_i z_j)^p-weighted pair angle, these p
 //    "jet_efps": false,                     // and the logs of the jet's 8 connected d <= 3 EFPs
-//    "efp_mmd": {"weight": 0, "widths": [1, 2, 4]},  // generator loss: MMD^2 of those 8 EFPs (0: off)
+//    "efp_mmd": {"weight": 0, "widths": [1, 2, 4], "edges": 3},  // generator loss: MMD^2 of those EFPs
+//                                           // (edges 4: and the 12 of 4 edges; weight 0: off)
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
@@ -101,13 +102,15 @@ struct CloudConfig {
   bool jet_efps = false;
   // efp_mmd_weight > 0: the set generator's loss also has this weight times
   // the MMD^2 between the batch's real and generated jets in the space of
-  // those 8 standardised log EFPs, a Gaussian kernel summed over
+  // those 8 standardised log EFPs (with efp_mmd_edges 4 also the 12 of the
+  // connected graphs with 4 edges), a Gaussian kernel summed over
   // efp_mmd_widths (standardised units): the ttbar paper's MMD term, on the
   // joint distribution a classifier on the EFPs told apart when the
   // discriminator saw the EFPs one by one (docs/results.md, issue 17).
   // Needs the same targets.
   double efp_mmd_weight = 0;
   std::vector<double> efp_mmd_widths = {1, 2, 4};
+  int64_t efp_mmd_edges = 3;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

@@ -339,7 +339,7 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
   EVGEN_RETURN_IF_ERROR(checkpoints.Resume([&s](const std::string& path) { s.Load(path); }));
   const int64_t first_step = s.step;
   if (s.config.efp_mmd_weight > 0 && !s.efp_mmd) {
-    EVGEN_ASSIGN_OR_RETURN(s.efp_mmd, FitJetEfpMap(s.config, data, "efp_mmd"));
+    EVGEN_ASSIGN_OR_RETURN(s.efp_mmd, FitJetEfpMap(s.config, data, "efp_mmd", s.config.efp_mmd_edges));
   }
   const int64_t report_every = std::max<int64_t>(1, std::min<int64_t>(100, total / 100));
   const auto start = Clock::now();

@@ -40,6 +40,10 @@ namespace evgen {
 // kJetEfpCount: the connected graphs with 1, 2 and 3 edges (1 + 2 + 5).
 inline constexpr int64_t kJetEfpCount = 8;
 
+// JetEfpCount: the connected graphs with 1 to `edges` (3 or 4) edges; with
+// 4, the 12 of 4 edges follow the 8 (efp.h's kDUpTo4Connected, 20 in all).
+inline constexpr int64_t JetEfpCount(int64_t edges) { return edges == 4 ? 20 : kJetEfpCount; }
+
 // kJetEfpLogFloor is added to each EFP before the log: a jet whose pT sits
 // on one point has EFPs near 0, whose log would pass the generator
 // gradients of 1 / EFP. The truth's smallest EFPs of these graphs are
@@ -51,18 +55,22 @@ inline constexpr double kJetEfpLogFloor = 1e-6;
 struct JetEfpMap {
   PairColumns columns;
   Standardisation scaling;
+  int64_t edges = 3;  // the graphs' largest number of edges, 3 or 4
 };
 
 // MakeJetEfpMap: nullopt when config.jet_efps is off; InvalidArgument
 // naming config.jet_efps and the columns it needs when a target is missing.
 [[nodiscard]] absl::StatusOr<std::optional<JetEfpMap>> MakeJetEfpMap(const CloudConfig& config, const JetSets& data);
 
-// FitJetEfpMap: the map whether or not config.jet_efps is on, for another
-// user of the EFPs (config.efp_mmd), named `key` in errors.
-[[nodiscard]] absl::StatusOr<JetEfpMap> FitJetEfpMap(const CloudConfig& config, const JetSets& data, const char* key);
+// FitJetEfpMap: the map of the graphs with up to `edges` (3 or 4) edges
+// whether or not config.jet_efps is on, for another user of the EFPs
+// (config.efp_mmd), named `key` in errors.
+[[nodiscard]] absl::StatusOr<JetEfpMap> FitJetEfpMap(const CloudConfig& config, const JetSets& data, const char* key,
+                                                     int64_t edges);
 
 // JetEfps: members [B, N, targets] in model space, mask [B, N] ->
-// [B, kJetEfpCount] standardised logs; padded members weigh nothing.
+// [B, JetEfpCount(map.edges)] standardised logs; padded members weigh
+// nothing.
 torch::Tensor JetEfps(const torch::Tensor& members, const torch::Tensor& mask, const JetEfpMap& map);
 
 }  // namespace evgen

@@ -351,22 +351,16 @@ TEST(CloudNetworksTest, PairAnglesAreTheHardPairWeightedMeanAngle) {
 // not change with the order or the padding, and pass finite gradients to
 // the real members only, also where two members coincide and for a jet of
 // one member.
-TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdges) {
-  const std::vector<Multigraph>& graphs = EfpGraphs(EfpSet::kDUpTo4Connected);
-  const char* expected[] = {"0-1", "0-1 0-1", "0-1 0-2", "0-1 0-1 0-1", "0-1 0-1 0-2", "0-1 0-2 1-2",
-                            "0-1 0-2 0-3", "0-1 0-2 1-3"};
-  for (int k = 0; k < kJetEfpCount; ++k) EXPECT_EQ(EfpGraphText(graphs[k]), expected[k]) << k;
-  json c = TinyConfig(1);
-  c["jet_efps"] = true;
-  const CloudConfig config = *CloudConfig::FromJson(c);
-  const JetSets data = *ReadJetSets(Reference(), config);
-  const JetEfpMap map = **MakeJetEfpMap(config, data);
+// ExpectMetricsEfps: `map`'s EFPs of the first two reference jets equal
+// efp.h's of the first JetEfpCount(map.edges) connected graphs.
+void ExpectMetricsEfps(const JetSets& data, const JetEfpMap& map) {
   const torch::Tensor mask = SizeMask(data.sizes, data.members.size(1));
   const torch::Tensor e = JetEfps(data.members, mask, map);
-  ASSERT_EQ(e.sizes(), (std::vector<int64_t>{data.sizes.size(0), kJetEfpCount}));
+  const int64_t count = JetEfpCount(map.edges);
+  ASSERT_EQ(e.sizes(), (std::vector<int64_t>{data.sizes.size(0), count}));
   EXPECT_NEAR(e.select(1, 5).mean().item<double>(), 0, 1e-3) << "standardised over the training jets";
   EXPECT_NEAR(e.select(1, 7).std(/*unbiased=*/false).item<double>(), 1, 1e-4) << "over jets, not samples";
-  // Jets 0 and 1 from the table's rows, by efp.h.
+  const std::vector<Multigraph>& graphs = EfpGraphs(EfpSet::kDUpTo4Connected);
   const Table& t = Reference();
   const int jet = *t.ColumnIndex("jet"), log_pt = *t.ColumnIndex("log_pt"), eta = *t.ColumnIndex("eta_rel"),
             phi = *t.ColumnIndex("phi_rel");
@@ -380,9 +374,10 @@ TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdg
     }
     ASSERT_GT(pt.size(), 3u);
     const std::vector<double> truth = *EfpsOfJet(pt, y, f, EfpSet::kDUpTo4Connected);
-    for (int k = 0; k < kJetEfpCount; ++k) {
+    for (int64_t k = 0; k < count; ++k) {
       const double log_efp = e[j][k].item<double>() * map.scaling.sd[k] + map.scaling.mean[k];
-      EXPECT_NEAR(std::exp(log_efp) - kJetEfpLogFloor, truth[k], 1e-4 * truth[k]) << "jet " << j << ", " << expected[k];
+      EXPECT_NEAR(std::exp(log_efp) - kJetEfpLogFloor, truth[k], 1e-4 * truth[k])
+          << "jet " << j << ", " << EfpGraphText(graphs[k]);
     }
   }
   const auto efps = [&map](const torch::Tensor& x, const torch::Tensor& m) { return JetEfps(x, m, map); };
@@ -390,6 +385,32 @@ TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdg
   torch::Tensor lone = data.members.slice(0, 0, 1).clone().requires_grad_(true);
   JetEfps(lone, SizeMask(torch::ones({1}, torch::kInt64), lone.size(1)), map).sum().backward();
   EXPECT_TRUE(torch::isfinite(lone.grad()).all().item<bool>());
+}
+
+TEST(CloudNetworksTest, JetEfpsAreTheMetricsEfpsOfTheConnectedGraphsUpToThreeEdges) {
+  const std::vector<Multigraph>& graphs = EfpGraphs(EfpSet::kDUpTo4Connected);
+  const char* expected[] = {"0-1", "0-1 0-1", "0-1 0-2", "0-1 0-1 0-1", "0-1 0-1 0-2", "0-1 0-2 1-2",
+                            "0-1 0-2 0-3", "0-1 0-2 1-3"};
+  for (int k = 0; k < kJetEfpCount; ++k) EXPECT_EQ(EfpGraphText(graphs[k]), expected[k]) << k;
+  json c = TinyConfig(1);
+  c["jet_efps"] = true;
+  const CloudConfig config = *CloudConfig::FromJson(c);
+  const JetSets data = *ReadJetSets(Reference(), config);
+  ExpectMetricsEfps(data, **MakeJetEfpMap(config, data));
+}
+
+// config.efp_mmd's EFPs with edges 4: the 12 connected graphs of 4 edges
+// follow, each a closed form checked against efp.h.
+TEST(CloudNetworksTest, JetEfpsOfFourEdgesAreTheMetricsEfps) {
+  const std::vector<Multigraph>& graphs = EfpGraphs(EfpSet::kDUpTo4Connected);
+  ASSERT_EQ(static_cast<int64_t>(graphs.size()), JetEfpCount(4));
+  const char* expected[] = {"0-1 0-1 0-1 0-1", "0-1 0-1 0-1 0-2", "0-1 0-1 0-2 0-2", "0-1 0-1 0-2 1-2",
+                            "0-1 0-1 0-2 0-3", "0-1 0-1 0-2 1-3", "0-1 0-1 0-2 2-3", "0-1 0-2 0-3 1-2",
+                            "0-1 0-2 1-3 2-3", "0-1 0-2 0-3 0-4", "0-1 0-2 0-3 1-4", "0-1 0-2 1-3 2-4"};
+  for (int k = 0; k < 12; ++k) EXPECT_EQ(EfpGraphText(graphs[kJetEfpCount + k]), expected[k]) << k;
+  const CloudConfig config = *CloudConfig::FromJson(TinyConfig(1));
+  const JetSets data = *ReadJetSets(Reference(), config);
+  ExpectMetricsEfps(data, *FitJetEfpMap(config, data, "efp_mmd", 4));
 }
 
 TEST(CloudNetworksTest, SetDiscriminatorWithJetFeaturesIsPermutationInvariant) {
@@ -760,6 +781,7 @@ TEST(CloudConfigTest, BadConfigsNameTheirKey) {
                 "config.efp_mmd.widths lists 0 kernel widths; 1 to 8");
   ExpectInvalid({{"efp_mmd", {{"widths", {0}}}}}, "config.efp_mmd.widths");
   ExpectInvalid({{"efp_mmd", {{"weights", 1}}}}, "unknown key 'config.efp_mmd.weights'");
+  ExpectInvalid({{"efp_mmd", {{"weight", 1}, {"edges", 5}}}}, "config.efp_mmd.edges");
   ExpectInvalid({{"jet_shapes", true}, {"target_columns", {"log_pt", "log_e", "phi_rel"}}},
                 "config.jet_shapes needs target columns log_pt, eta_rel and phi_rel (the jet's features are "
                 "summed from them); config.target_columns has no 'eta_rel'");
@@ -1030,6 +1052,8 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithEfpMmd) {
   json config = TinyConfig(40);
   config["efp_mmd"] = {{"weight", 5}, {"widths", {0.5, 2}}};
   ExpectResumeEqualsWhole(config);
+  config["efp_mmd"]["edges"] = 4;
+  ExpectResumeEqualsWhole(config);
 }
 
 // GeneratedEfpMmd: MMD^2 between the reference jets' 8 standardised log
@@ -1037,11 +1061,11 @@ TEST(CloudTrainerTest, ResumedRunEqualsUninterruptedRunWithEfpMmd) {
 double GeneratedEfpMmd(const Model& model, const json& config_json) {
   const CloudConfig config = *CloudConfig::FromJson(config_json);
   const JetSets truth = *ReadJetSets(Reference(), config);
-  const JetEfpMap truth_map = *FitJetEfpMap(config, truth, "efp_mmd");
+  const JetEfpMap truth_map = *FitJetEfpMap(config, truth, "efp_mmd", config.efp_mmd_edges);
   const JetSets fake = *ReadJetSets(*model.Sample(Table(), 300, 9, 0), config);
   // The sample's members are standardised by its own targets' scaling, which
   // its map's columns undo; the EFPs are then standardised as the truth's.
-  JetEfpMap fake_map = *FitJetEfpMap(config, fake, "efp_mmd");
+  JetEfpMap fake_map = *FitJetEfpMap(config, fake, "efp_mmd", config.efp_mmd_edges);
   fake_map.scaling = truth_map.scaling;
   const auto efps = [](const JetSets& jets, const JetEfpMap& map) {
     return JetEfps(jets.members, SizeMask(jets.sizes, jets.members.size(1)), map).to(torch::kFloat64);
@@ -1057,7 +1081,7 @@ TEST(CloudTrainerTest, EfpMmdBringsTheGeneratedEfpsCloser) {
   const double without = GeneratedEfpMmd(*Fitted(config), config);
   config["efp_mmd"] = {{"weight", 20}};
   const std::unique_ptr<Model> with = Fitted(config);
-  EXPECT_EQ(with->Describe()["config"]["efp_mmd"], (json{{"weight", 20}, {"widths", {1, 2, 4}}}));
+  EXPECT_EQ(with->Describe()["config"]["efp_mmd"], (json{{"weight", 20}, {"widths", {1, 2, 4}}, {"edges", 3}}));
   const double closer = GeneratedEfpMmd(*with, config);
   EXPECT_LT(closer, 0.5 * without) << "MMD^2 without the term " << without << ", with " << closer;
 }
