@@ -87,6 +87,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
                m.Number("weight", c.efp_mmd_weight, Interval::Closed(0, cloud::kMaxMmdWeight))
                    .Numbers("widths", c.efp_mmd_widths, Interval::Closed(1e-2, 100))
                    .Integer("edges", c.efp_mmd_edges, 3, 4)
+                   .Bool("shapes", c.efp_mmd_shapes)
                    .Require(!c.efp_mmd_widths.empty() && c.efp_mmd_widths.size() <= cloud::kMaxMmdWidths, "widths",
                             absl::StrCat("lists ", c.efp_mmd_widths.size(), " kernel widths; 1 to ",
                                          cloud::kMaxMmdWidths));
@@ -270,6 +271,7 @@ json CloudConfig::ToJson() const {
   if (jet_efps) j["jet_efps"] = true;
   if (efp_mmd_weight > 0) {
     j["efp_mmd"] = {{"weight", efp_mmd_weight}, {"widths", efp_mmd_widths}, {"edges", efp_mmd_edges}};
+    if (efp_mmd_shapes) j["efp_mmd"]["shapes"] = true;
   }
   return j;
 }

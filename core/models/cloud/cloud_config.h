@@ -21,8 +21,9 @@
 //    "local_density": [],                   // and each member's pT density at these angles
 //    "pair_angles": [],                     // and the (z_i z_j)^p-weighted pair angle, these p
 //    "jet_efps": false,                     // and the logs of the jet's 8 connected d <= 3 EFPs
-//    "efp_mmd": {"weight": 0, "widths": [1, 2, 4], "edges": 3},  // generator loss: MMD^2 of those EFPs
-//                                           // (edges 4: and the 12 of 4 edges; weight 0: off)
+//    "efp_mmd": {"weight": 0, "widths": [1, 2, 4], "edges": 3,  // generator loss: MMD^2 of those EFPs
+//                "shapes": false},          // (edges 4: and the 12 of 4 edges; shapes: and girth, pT_D;
+//                                           // weight 0: off)
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
@@ -107,10 +108,14 @@ struct CloudConfig {
   // efp_mmd_widths (standardised units): the ttbar paper's MMD term, on the
   // joint distribution a classifier on the EFPs told apart when the
   // discriminator saw the EFPs one by one (docs/results.md, issue 17).
-  // Needs the same targets.
+  // Needs the same targets. efp_mmd_shapes: the MMD's points also hold
+  // the jet's girth and pT dispersion (jet_features.h), standardised the
+  // same way, because with the EFPs alone the term made the jets wider than
+  // the truth's: the girth is no EFP, and the generator traded it away.
   double efp_mmd_weight = 0;
   std::vector<double> efp_mmd_widths = {1, 2, 4};
   int64_t efp_mmd_edges = 3;
+  bool efp_mmd_shapes = false;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

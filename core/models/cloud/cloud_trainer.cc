@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/models/cloud/cloud_constants.h"
 #include "core/models/cloud/jet_efps.h"
+#include "core/models/cloud/jet_features.h"
 #include "core/models/gan/gan_losses.h"
 #include "core/models/nn/checkpoint_archive.h"
 #include "core/models/nn/checkpoint_schedule.h"
@@ -65,10 +66,12 @@ struct CloudTrainer::State {
   std::vector<torch::Tensor> best_sizes;  // the sizes stage's parameters then buffers
   std::vector<torch::Tensor> members_average;  // config.generator_ema's, same layout
   // Derived, not checkpointed: the current epoch's permutation, and with
-  // config.efp_mmd the EFPs' standardisation over the training jets.
+  // config.efp_mmd the EFPs' (and shapes') standardisation over the
+  // training jets.
   int64_t cached_epoch = -1;
   torch::Tensor permutation;
   std::optional<JetEfpMap> efp_mmd;
+  std::optional<JetFeatureMap> mmd_shapes;
 
   State(const CloudConfig& c, CloudGenerator gen, CloudDiscriminator dis, torch::Device dev)
       : config(c), g(std::move(gen)), d(std::move(dis)), device(dev) {}
@@ -208,16 +211,23 @@ struct CloudTrainer::State {
   }
 
   // EfpMmd: MMD^2 between the real and generated jets' standardised log
-  // EFPs (config.efp_mmd); the gradient flows into the generated ones only.
-  // Paired: generated jet i has real jet i's size and conditions.
+  // EFPs (config.efp_mmd), and shapes with efp_mmd.shapes; the gradient
+  // flows into the generated ones only. Paired: generated jet i has real
+  // jet i's size and conditions.
   torch::Tensor EfpMmd(const torch::Tensor& real, const torch::Tensor& fake, const torch::Tensor& mask) {
-    torch::Tensor real_efps;
+    torch::Tensor real_points;
     {
       torch::NoGradGuard no_grad;
-      real_efps = JetEfps(real, mask, *efp_mmd);
+      real_points = MmdPoints(real, mask);
     }
-    return Mmd2Rows(JetEfps(fake, mask, *efp_mmd), real_efps, MmdLossKernel::kGaussian, config.efp_mmd_widths,
+    return Mmd2Rows(MmdPoints(fake, mask), real_points, MmdLossKernel::kGaussian, config.efp_mmd_widths,
                     /*paired=*/true);
+  }
+
+  // MmdPoints: each jet's point in the MMD's space, [B, EFPs (+ 2 shapes)].
+  torch::Tensor MmdPoints(const torch::Tensor& members, const torch::Tensor& mask) {
+    const torch::Tensor efps = JetEfps(members, mask, *efp_mmd);
+    return mmd_shapes ? torch::cat({efps, JetFeatures(members, mask, *mmd_shapes)}, 1) : efps;
   }
 
   // Evaluate returns the multiplicity W1 on a fixed seeded subset of jets.
@@ -340,6 +350,9 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
   const int64_t first_step = s.step;
   if (s.config.efp_mmd_weight > 0 && !s.efp_mmd) {
     EVGEN_ASSIGN_OR_RETURN(s.efp_mmd, FitJetEfpMap(s.config, data, "efp_mmd", s.config.efp_mmd_edges));
+  }
+  if (s.config.efp_mmd_weight > 0 && s.config.efp_mmd_shapes && !s.mmd_shapes) {
+    EVGEN_ASSIGN_OR_RETURN(s.mmd_shapes, FitJetFeatureMap(s.config, data, false, true, "efp_mmd.shapes"));
   }
   const int64_t report_every = std::max<int64_t>(1, std::min<int64_t>(100, total / 100));
   const auto start = Clock::now();

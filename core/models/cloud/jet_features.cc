@@ -50,17 +50,17 @@ torch::Tensor Unscaled(const torch::Tensor& members, const torch::Tensor& mask, 
 
 int64_t JetFeatureCount(const JetFeatureMap& map) { return (map.pt_mass ? 2 : 0) + (map.shapes ? 2 : 0); }
 
-absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const JetSets& data) {
+absl::StatusOr<JetFeatureMap> FitJetFeatureMap(const CloudConfig& config, const JetSets& data, bool pt_mass,
+                                               bool shapes, const char* key) {
   JetFeatureMap map;
-  map.pt_mass = config.jet_features;
-  map.shapes = config.jet_shapes;
+  map.pt_mass = pt_mass;
+  map.shapes = shapes;
   map.log_pt = ColumnPosition(config.target_columns, cloud::kJetFeatureColumns[0]);
   map.eta = ColumnPosition(config.target_columns, cloud::kJetFeatureColumns[1]);
   map.phi = ColumnPosition(config.target_columns, cloud::kJetFeatureColumns[2]);
   if (map.log_pt < 0 || map.eta < 0 || map.phi < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "config.", config.jet_features ? "jet_features" : "jet_shapes",
-        " needs target columns log_pt, eta_rel and phi_rel (each constituent's log pT in GeV ",
+        "config.", key, " needs target columns log_pt, eta_rel and phi_rel (each constituent's log pT in GeV ",
         "and its position relative to the jet axis); config.target_columns is [",
         absl::StrJoin(config.target_columns, ", "), "]"));
   }
@@ -80,6 +80,11 @@ absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const
     map.feature_scale.push_back(sd > 0 ? sd : 1);  // a constant feature keeps scale 1, as conditions do
   }
   return map;
+}
+
+absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const JetSets& data) {
+  return FitJetFeatureMap(config, data, config.jet_features, config.jet_shapes,
+                          config.jet_features ? "jet_features" : "jet_shapes");
 }
 
 torch::Tensor JetFeatures(const torch::Tensor& members, const torch::Tensor& mask, const JetFeatureMap& map) {

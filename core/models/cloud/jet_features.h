@@ -52,6 +52,12 @@ int64_t JetFeatureCount(const JetFeatureMap& map);
 // training jets. Call it when either option is set.
 [[nodiscard]] absl::StatusOr<JetFeatureMap> MakeJetFeatureMap(const CloudConfig& config, const JetSets& data);
 
+// FitJetFeatureMap: the map of the features chosen by pt_mass and shapes
+// whatever config.jet_features and jet_shapes say, for another user of the
+// features (config.efp_mmd.shapes), named `key` in errors.
+[[nodiscard]] absl::StatusOr<JetFeatureMap> FitJetFeatureMap(const CloudConfig& config, const JetSets& data,
+                                                             bool pt_mass, bool shapes, const char* key);
+
 // JetFeatures: members [B, N, targets] in model space, mask [B, N] ->
 // [B, JetFeatureCount] standardised: with pt_mass log pT / GeV and
 // log(m^2 / GeV^2 + 1) / 2, then with shapes girth and pT_D; padded members
