@@ -376,7 +376,11 @@ absl::StatusOr<MetricOutcome> KsMetric(const MetricOptions& options, const Table
     out.value = std::max(out.value, c.ks.statistic);
     const auto k = std::find(efp_names.begin(), efp_names.end(), c.column);
     if (efp && k != efp_names.end()) {
-      out.details["graphs"][c.column] = EfpGraphText(EfpGraphs(EfpSet::kDUpTo4)[k - efp_names.begin()]);
+      const Multigraph& graph = EfpGraphs(EfpSet::kDUpTo4)[k - efp_names.begin()];
+      out.details["graphs"][c.column] = EfpGraphText(graph);
+      // A disconnected graph's EFP is the product of its components' EFPs,
+      // so a reader ranking where the substructure differs skips it.
+      out.details["connected"][c.column] = graph.IsConnected();
     }
   }
   return out;

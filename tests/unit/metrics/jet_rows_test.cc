@@ -150,6 +150,11 @@ TEST(JetRowsTest, KsOnEfpsComparesEachPolynomialAndNamesItsGraph) {
   EXPECT_EQ(same->details["graphs"]["efp_0"], "one vertex");
   EXPECT_EQ(same->details["graphs"]["efp_1"], "0-1");
   EXPECT_EQ(same->details["graphs"]["efp_35"].get<std::string>().size(), 4 * 4 - 1u) << "four edges";
+  EXPECT_EQ(same->details["connected"]["efp_1"], true);
+  EXPECT_EQ(same->details["connected"]["efp_4"], false) << "efp_1 squared";
+  int connected = 0;
+  for (const auto& [column, is] : same->details["connected"].items()) connected += is.get<bool>();
+  EXPECT_EQ(connected, 1 + 20) << "one vertex and the connected graphs with 1 to 4 edges (1 + 2 + 5 + 12)";
   EXPECT_LT(same->value, 0.08);
   const Table efp_top = *EnergyFlowPolynomials(top, EfpSet::kDUpTo4);
   const Table efp_qcd = *EnergyFlowPolynomials(qcd, EfpSet::kDUpTo4);
