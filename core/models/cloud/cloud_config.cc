@@ -88,6 +88,7 @@ absl::Status ApplyKeys(const json& j, CloudConfig& c) {
                    .Numbers("widths", c.efp_mmd_widths, Interval::Closed(1e-2, 100))
                    .Integer("edges", c.efp_mmd_edges, 3, 4)
                    .Bool("shapes", c.efp_mmd_shapes)
+                   .Bool("whiten", c.efp_mmd_whiten)
                    .Require(!c.efp_mmd_widths.empty() && c.efp_mmd_widths.size() <= cloud::kMaxMmdWidths, "widths",
                             absl::StrCat("lists ", c.efp_mmd_widths.size(), " kernel widths; 1 to ",
                                          cloud::kMaxMmdWidths));
@@ -272,6 +273,7 @@ json CloudConfig::ToJson() const {
   if (efp_mmd_weight > 0) {
     j["efp_mmd"] = {{"weight", efp_mmd_weight}, {"widths", efp_mmd_widths}, {"edges", efp_mmd_edges}};
     if (efp_mmd_shapes) j["efp_mmd"]["shapes"] = true;
+    if (efp_mmd_whiten) j["efp_mmd"]["whiten"] = true;
   }
   return j;
 }

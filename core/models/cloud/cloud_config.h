@@ -22,8 +22,8 @@
 //    "pair_angles": [],                     // and the (z_i z_j)^p-weighted pair angle, these p
 //    "jet_efps": false,                     // and the logs of the jet's 8 connected d <= 3 EFPs
 //    "efp_mmd": {"weight": 0, "widths": [1, 2, 4], "edges": 3,  // generator loss: MMD^2 of those EFPs
-//                "shapes": false},          // (edges 4: and the 12 of 4 edges; shapes: and girth, pT_D;
-//                                           // weight 0: off)
+//                "shapes": false, "whiten": false},  // (edges 4: and the 12 of 4 edges; shapes: and girth,
+//                                           // pT_D; whiten: decorrelated; weight 0: off)
 //    "pt_shares": false,                    // constituents share the jet pT given as jet_pt_gev
 //    "mass_given": false,                   // and make the jet mass given as jet_mass_gev
 //    "jet_radius": 0,                       // and keep members within this Delta R (0: off)
@@ -114,8 +114,13 @@ struct CloudConfig {
   // the truth's: the girth is no EFP, and the generator traded it away.
   double efp_mmd_weight = 0;
   std::vector<double> efp_mmd_widths = {1, 2, 4};
+  // efp_mmd_whiten: the points are whitened with the training jets'
+  // covariance (nn/whitening.h) instead of standardised one by one: the
+  // EFPs are so correlated that a classifier told the jets apart along
+  // directions of variance 0.0002, which kernels of width 1 do not see.
   int64_t efp_mmd_edges = 3;
   bool efp_mmd_shapes = false;
+  bool efp_mmd_whiten = false;
   // pt_shares: the generated constituents share the jet pT given as the
   // condition jet_pt_gev along the jet axis (given_jet.h); needs the targets
   // log_pt and phi_rel and that condition. mass_given (with pt_shares): their

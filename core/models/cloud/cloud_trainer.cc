@@ -20,6 +20,7 @@
 #include "core/models/nn/gumbel_softmax.h"
 #include "core/models/nn/set_mask.h"
 #include "core/models/nn/weight_average.h"
+#include "core/models/nn/whitening.h"
 #include "core/random/counter_rng.h"
 #include "core/status_macros.h"
 
@@ -72,6 +73,7 @@ struct CloudTrainer::State {
   torch::Tensor permutation;
   std::optional<JetEfpMap> efp_mmd;
   std::optional<JetFeatureMap> mmd_shapes;
+  std::optional<Whitening> mmd_whitening;
 
   State(const CloudConfig& c, CloudGenerator gen, CloudDiscriminator dis, torch::Device dev)
       : config(c), g(std::move(gen)), d(std::move(dis)), device(dev) {}
@@ -224,8 +226,14 @@ struct CloudTrainer::State {
                     /*paired=*/true);
   }
 
-  // MmdPoints: each jet's point in the MMD's space, [B, EFPs (+ 2 shapes)].
+  // MmdPoints: each jet's point in the MMD's space, [B, EFPs (+ 2 shapes)],
+  // whitened with efp_mmd.whiten.
   torch::Tensor MmdPoints(const torch::Tensor& members, const torch::Tensor& mask) {
+    const torch::Tensor points = UnwhitenedMmdPoints(members, mask);
+    return mmd_whitening ? Whiten(points, *mmd_whitening) : points;
+  }
+
+  torch::Tensor UnwhitenedMmdPoints(const torch::Tensor& members, const torch::Tensor& mask) {
     const torch::Tensor efps = JetEfps(members, mask, *efp_mmd);
     return mmd_shapes ? torch::cat({efps, JetFeatures(members, mask, *mmd_shapes)}, 1) : efps;
   }
@@ -353,6 +361,12 @@ absl::StatusOr<CloudTrainingResult> CloudTrainer::Run(const JetSets& data, const
   }
   if (s.config.efp_mmd_weight > 0 && s.config.efp_mmd_shapes && !s.mmd_shapes) {
     EVGEN_ASSIGN_OR_RETURN(s.mmd_shapes, FitJetFeatureMap(s.config, data, false, true, "efp_mmd.shapes"));
+  }
+  if (s.config.efp_mmd_weight > 0 && s.config.efp_mmd_whiten && !s.mmd_whitening) {
+    const torch::Tensor points = RowsOver(data, [&s](const torch::Tensor& members, const torch::Tensor& mask) {
+      return s.UnwhitenedMmdPoints(members, mask);
+    });
+    EVGEN_ASSIGN_OR_RETURN(s.mmd_whitening, FitWhitening(points, "efp_mmd.whiten"));
   }
   const int64_t report_every = std::max<int64_t>(1, std::min<int64_t>(100, total / 100));
   const auto start = Clock::now();

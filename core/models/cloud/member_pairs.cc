@@ -63,6 +63,17 @@ Standardisation StandardisationOver(
   return s;
 }
 
+torch::Tensor RowsOver(const JetSets& data,
+                       const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& rows) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> chunks;
+  for (int64_t first = 0; first < data.sizes.size(0); first += kStatsChunk) {
+    const torch::Tensor mask = SizeMask(data.sizes.slice(0, first, first + kStatsChunk), data.members.size(1));
+    chunks.push_back(rows(data.members.slice(0, first, first + kStatsChunk).to(torch::kFloat64), mask));
+  }
+  return torch::cat(chunks, 0);
+}
+
 torch::Tensor Standardised(const torch::Tensor& x, const Standardisation& s) {
   const auto options = x.options();
   return (x - torch::tensor(s.mean, options)) / torch::tensor(s.sd, options);

@@ -54,6 +54,11 @@ struct Standardisation {
 Standardisation StandardisationOver(
     const JetSets& data, const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& rows);
 
+// RowsOver: `rows(members, mask)` over all training jets, a chunk at a
+// time, concatenated ([rows, K] float64): for rows of a few per jet.
+torch::Tensor RowsOver(const JetSets& data,
+                       const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& rows);
+
 // Standardised: x [..., K] -> (x - mean) / sd along its last dimension.
 torch::Tensor Standardised(const torch::Tensor& x, const Standardisation& s);
 
