@@ -21,8 +21,14 @@ across two; also as the share of jets below 0.05), the leading share and
 the hard-pair angle A_3 (below; also its correlation with that Delta R
 on the truth), the truth's and the
 model's medians and the AUC of that one observable alone (the rank
-statistic, folded above 0.5). Needs numpy
-(/usr/bin/python3 on Debian).
+statistic, folded above 0.5). Last, the jets' logs of the 8 EFPs of the
+connected graphs with 1 to 3 edges (efp_1,2,3,5,6,7,8,9 of
+`-m ks -O features=efp`), standardised and rotated onto the truth's
+principal directions: for each, its variance on the truth, the model's
+mean and sd in the truth's sd along it, and the AUC along it alone. A
+classifier on correlated EFPs finds a shift along a direction of small
+variance that each EFP alone and a fixed-width kernel on the
+standardised EFPs hide. Needs numpy (/usr/bin/python3 on Debian).
 """
 import sys
 
@@ -71,6 +77,7 @@ def flow_polynomials(pt, eta, phi, jet):
     ends = np.r_[starts[1:], jet.size]
     keys = ("efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3")
     out = {key: np.zeros(starts.size) for key in keys}
+    out["efps"] = np.zeros((starts.size, 8))
     for k, (a, b) in enumerate(zip(starts, ends)):
         z = pt[a:b] / pt[a:b].sum()
         theta = np.hypot(eta[a:b, None] - eta[None, a:b], phi[a:b, None] - phi[None, a:b])
@@ -85,7 +92,32 @@ def flow_polynomials(pt, eta, phi, jet):
         out["efp edge"][k] = z @ weighted.sum(1)
         out["efp chain"][k] = z @ (weighted.sum(1) ** 2)
         out["efp triangle"][k] = np.einsum("i,ij,ji->", z, weighted, weighted @ theta)
+        out["efps"][k] = small_efps(z, theta)
     return out
+
+
+def small_efps(z, theta):
+    """The EFPs of the 8 connected graphs with 1 to 3 edges, in efp.h's
+    order: 0-1 | 0-1 0-1 | 0-1 0-2 | 0-1 0-1 0-1 | 0-1 0-1 0-2 | triangle |
+    star 0-1 0-2 0-3 | chain 0-1 0-2 1-3."""
+    t1, t2, t3 = theta @ z, (theta ** 2) @ z, (theta ** 3) @ z
+    w = z * t1
+    triangle = np.einsum("i,ij,ji->", z, theta * z[None, :], (theta * z[None, :]) @ theta)
+    return [z @ t1, z @ t2, z @ t1 ** 2, z @ t3, z @ (t2 * t1), triangle, z @ t1 ** 3, w @ theta @ w]
+
+
+def principal_directions(truth, model):
+    """The 8 small EFPs' logs on the truth's principal directions (above)."""
+    t, m = np.log(truth["efps"] + 1e-6), np.log(model["efps"] + 1e-6)
+    mean, sd = t.mean(0), t.std(0)
+    t, m = (t - mean) / sd, (m - mean) / sd
+    variances, axes = np.linalg.eigh(np.cov(t.T))
+    t, m = t @ axes / np.sqrt(variances), m @ axes / np.sqrt(variances)
+    print("the 8 small EFPs' logs on the truth's principal directions (smallest variance first):")
+    print("direction  truth variance  model mean  model sd  AUC alone")
+    for k, variance in enumerate(variances):
+        print("%9d %15.4f %11.2f %9.2f %10.3f" % (
+            k + 1, variance, m[:, k].mean(), m[:, k].std(), folded_auc(t[:, k], m[:, k])))
 
 
 def folded_auc(a, b):
@@ -118,6 +150,7 @@ def main():
     for key in ["width", "leading share", "efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3"]:
         print("%-13s %13.5f %13.5f %10.3f" % (
             key, np.median(truth[key]), np.median(model[key]), folded_auc(truth[key], model[key])))
+    principal_directions(truth, model)
 
 
 if __name__ == "__main__":

@@ -67,8 +67,8 @@ struct CloudTrainer::State {
   std::vector<torch::Tensor> best_sizes;  // the sizes stage's parameters then buffers
   std::vector<torch::Tensor> members_average;  // config.generator_ema's, same layout
   // Derived, not checkpointed: the current epoch's permutation, and with
-  // config.efp_mmd the EFPs' (and shapes') standardisation over the
-  // training jets.
+  // config.efp_mmd the EFPs' (and shapes') standardisation and whitening
+  // over the training jets.
   int64_t cached_epoch = -1;
   torch::Tensor permutation;
   std::optional<JetEfpMap> efp_mmd;
