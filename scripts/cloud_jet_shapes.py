@@ -21,7 +21,9 @@ across two; also as the share of jets below 0.05), the leading share and
 the hard-pair angle A_3 (below; also its correlation with that Delta R
 on the truth), the truth's and the
 model's medians and the AUC of that one observable alone (the rank
-statistic, folded above 0.5). Last, the jets' logs of the 8 EFPs of the
+statistic, folded above 0.5). Then the constituents' own quantiles (log pT_rel, eta_rel, phi_rel), for
+the soft ones the pT-weighted observables above barely see. Last, the
+jets' logs of the 8 EFPs of the
 connected graphs with 1 to 3 edges (efp_1,2,3,5,6,7,8,9 of
 `-m ks -O features=efp`), standardised and rotated onto the truth's
 principal directions: for each, its variance on the truth, the model's
@@ -150,7 +152,23 @@ def main():
     for key in ["width", "leading share", "efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3"]:
         print("%-13s %13.5f %13.5f %10.3f" % (
             key, np.median(truth[key]), np.median(model[key]), folded_auc(truth[key], model[key])))
+    constituent_quantiles(sys.argv[1], sys.argv[2])
     principal_directions(truth, model)
+
+
+def constituent_quantiles(truth_path, model_path):
+    """The 1/10/25/50/75/90/99% quantiles of each constituent's log pT_rel
+    (pT over the jet's massless-sum pT), eta_rel and phi_rel."""
+    for label, path in (("truth", truth_path), ("model", model_path)):
+        c = load(path)
+        _, jet = np.unique(c["jet"], return_inverse=True)
+        pt = np.exp(c["log_pt"].astype(np.float64))
+        phi = c["phi_rel"].astype(np.float64)
+        eta = c["eta_rel"].astype(np.float64)
+        jet_pt = np.hypot(np.bincount(jet, weights=pt * np.cos(phi)), np.bincount(jet, weights=pt * np.sin(phi)))
+        for name, v in (("log pT_rel", np.log(pt / jet_pt[jet])), ("eta_rel", eta), ("phi_rel", phi)):
+            q = " ".join("%8.3f" % x for x in np.percentile(v, [1, 10, 25, 50, 75, 90, 99]))
+            print("constituent %-10s %-5s quantiles 1-99%% %s" % (name, label, q))
 
 
 if __name__ == "__main__":
