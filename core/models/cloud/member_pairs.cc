@@ -13,6 +13,16 @@ namespace {
 // Jets per chunk when a standardisation is computed over the training set.
 constexpr int64_t kStatsChunk = 256;
 
+// ForEachChunk calls `f(members, mask)` on the training jets, kStatsChunk at
+// a time, members in float64.
+void ForEachChunk(const JetSets& data,
+                  const std::function<void(const torch::Tensor&, const torch::Tensor&)>& f) {
+  for (int64_t first = 0; first < data.sizes.size(0); first += kStatsChunk) {
+    const torch::Tensor mask = SizeMask(data.sizes.slice(0, first, first + kStatsChunk), data.members.size(1));
+    f(data.members.slice(0, first, first + kStatsChunk).to(torch::kFloat64), mask);
+  }
+}
+
 ColumnMap Target(const CloudConfig& config, const Scaling& scaling, const char* name) {
   return Column(ColumnPosition(config.target_columns, name), scaling.target_mean, scaling.target_scale);
 }
@@ -45,14 +55,12 @@ Standardisation StandardisationOver(
   torch::NoGradGuard no_grad;
   torch::Tensor sum, sum2;
   int64_t count = 0;
-  for (int64_t first = 0; first < data.sizes.size(0); first += kStatsChunk) {
-    const torch::Tensor sizes = data.sizes.slice(0, first, first + kStatsChunk);
-    const torch::Tensor mask = SizeMask(sizes, data.members.size(1));
-    const torch::Tensor r = rows(data.members.slice(0, first, first + kStatsChunk).to(torch::kFloat64), mask);
+  ForEachChunk(data, [&](const torch::Tensor& members, const torch::Tensor& mask) {
+    const torch::Tensor r = rows(members, mask);
     sum = sum.defined() ? sum + r.sum(0) : r.sum(0);
     sum2 = sum2.defined() ? sum2 + (r * r).sum(0) : (r * r).sum(0);
     count += r.size(0);
-  }
+  });
   Standardisation s;
   for (int64_t k = 0; sum.defined() && k < sum.size(0); ++k) {
     const double mean = sum[k].item<double>() / count;
@@ -67,10 +75,9 @@ torch::Tensor RowsOver(const JetSets& data,
                        const std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&)>& rows) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> chunks;
-  for (int64_t first = 0; first < data.sizes.size(0); first += kStatsChunk) {
-    const torch::Tensor mask = SizeMask(data.sizes.slice(0, first, first + kStatsChunk), data.members.size(1));
-    chunks.push_back(rows(data.members.slice(0, first, first + kStatsChunk).to(torch::kFloat64), mask));
-  }
+  ForEachChunk(data, [&](const torch::Tensor& members, const torch::Tensor& mask) {
+    chunks.push_back(rows(members, mask));
+  });
   return torch::cat(chunks, 0);
 }
 

@@ -1,7 +1,5 @@
 #include "core/models/nn/whitening.h"
 
-#include <tuple>
-
 #include "absl/strings/str_cat.h"
 
 namespace evgen {
