@@ -843,6 +843,14 @@ TEST(CloudConfigTest, PresetsResolve) {
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ((*resolved)["jet_stage"]["config"]["spline"]["bins"], 16);
   EXPECT_TRUE((*resolved)["jet_stage"]["config"].contains("mixing")) << "the stage's defaults shown";
+  // The MMD preset is the jets one with the whitened MMD of the EFPs and shapes at weight 1.
+  auto mmd = CreateModel(kKind, {{"preset", "jet-cloud-gan-jets-mmd-small"}});
+  ASSERT_TRUE(mmd.ok()) << mmd.status();
+  json mmd_config = (*mmd)->Describe()["config"];
+  EXPECT_EQ(mmd_config["efp_mmd"],
+            json({{"weight", 1}, {"widths", {1, 2, 4}}, {"edges", 3}, {"shapes", true}, {"whiten", true}}));
+  mmd_config.erase("efp_mmd");
+  EXPECT_EQ(mmd_config, (*jets)->Describe()["config"]);
 }
 
 // Table edits for the data-contract tests.
