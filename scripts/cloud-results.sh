@@ -29,7 +29,8 @@
 # Environment: EVGEN_WORK_DIR (default a new temp dir), EVGEN_BIN_DIR
 # (default build/release), EVGEN_CLOUD_PRESET (default
 # jet-cloud-gan-jets-small: jets from nothing in one model, which draws
-# each jet's pT and mass itself; jet-cloud-gan-small is the thesis recipe
+# each jet's pT and mass itself; jet-cloud-gan-jets-mmd-small is it with
+# the whitened MMD of the EFPs in its loss; jet-cloud-gan-small is the thesis recipe
 # at CPU widths; a conditioned one such as jet-cloud-gan-given-small
 # samples with the conditions of the second truth sample, and
 # cloud-two-stage.sh then draws them from a flow), EVGEN_CLOUD_CONFIG (JSON keys merged into the preset,
