@@ -348,6 +348,31 @@ absl::StatusOr<Hdf5Array> Hdf5File::ReadAs(const std::string& dataset, bool as_i
 
 namespace {
 
+// Timeless returns a new creation property list of class `cls` (file,
+// group or dataset) whose objects carry no times: HDF5 stamps every object
+// header with its creation and modification times by default, and then
+// the same rows written twice (one sample, one seed) differ in bytes.
+hid_t Timeless(hid_t cls) {
+  const hid_t list = H5Pcreate(cls);
+  if (list >= 0) H5Pset_obj_track_times(list, 0);
+  return list;
+}
+
+// CreateTimeless creates dataset `name` (under an Hdf5Call) with the
+// groups above it that are missing, all without times: the intermediate
+// groups a link creation list makes would carry them.
+hid_t CreateTimeless(hid_t file, const std::string& name, hid_t type, hid_t space, hid_t dcpl) {
+  const Handle gcpl(Timeless(H5P_GROUP_CREATE), H5Pclose);
+  for (size_t slash = name.find('/', 1); slash != std::string::npos; slash = name.find('/', slash + 1)) {
+    const std::string group = name.substr(0, slash);
+    if (H5Lexists(file, group.c_str(), H5P_DEFAULT) > 0) continue;
+    Handle made(H5Gcreate2(file, group.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose);
+    if (!made.ok()) return -1;
+  }
+  H5Pset_obj_track_times(dcpl, 0);
+  return H5Dcreate2(file, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+}
+
 // WriteStringAttribute writes `strings` as a variable-length UTF-8 string
 // attribute of `dataset`.
 absl::Status WriteStringAttribute(hid_t dataset, const char* name,
@@ -378,10 +403,9 @@ absl::Status WriteHdf5Arrays(const std::string& path, const std::vector<Hdf5Arra
     // is then written atomically.
     H5Pset_fapl_core(fapl.get(), size_t{1} << 20, 0);
     const std::string name = absl::StrCat("evgen-memory-", counter++, ".h5");
-    Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+    Handle fcpl(Timeless(H5P_FILE_CREATE), H5Pclose);
+    Handle file(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
     if (!file.ok()) return absl::InternalError(absl::StrCat(path, ": cannot create an HDF5 image"));
-    Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-    H5Pset_create_intermediate_group(lcpl.get(), 1);
     for (const Hdf5Array& a : arrays) {
       const std::string where = absl::StrCat(path, ": dataset '", a.name, "'");
       uint64_t total = 1;
@@ -400,9 +424,8 @@ absl::Status WriteHdf5Arrays(const std::string& path, const std::vector<Hdf5Arra
       Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
       const hid_t file_type =
           int64 ? H5T_STD_I64LE : (a.store_float64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE);
-      Handle d(H5Dcreate2(file.get(), a.name.c_str(), file_type, space.get(), lcpl.get(),
-                          H5P_DEFAULT, H5P_DEFAULT),
-               H5Dclose);
+      Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+      Handle d(space.ok() ? CreateTimeless(file.get(), a.name, file_type, space.get(), dcpl.get()) : -1, H5Dclose);
       if (!space.ok() || !d.ok()) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": cannot create the dataset"));
       }
@@ -605,7 +628,8 @@ absl::Status TempHdf5File::Create(const std::string& target) {
   path = target;
   temp_path = TempPathFor(target);
   Hdf5Call call;
-  file = H5Fcreate(temp_path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  Handle fcpl(Timeless(H5P_FILE_CREATE), H5Pclose);
+  file = H5Fcreate(temp_path.c_str(), H5F_ACC_EXCL, fcpl.get(), H5P_DEFAULT);
   if (file >= 0) return absl::OkStatus();
   const std::string temp = std::exchange(temp_path, "");  // not ours to remove
   return absl::PermissionDeniedError(absl::StrCat("cannot create ", temp, " for writing ", target));
@@ -683,13 +707,11 @@ hid_t Hdf5TableWriter::Impl::CreateDataset(const std::string& name, hid_t type,
   chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], kChunkBytes / std::max<hsize_t>(1, row_bytes)));
   for (size_t i = 1; i < chunk.size(); ++i) chunk[i] = std::max<hsize_t>(1, dims[i]);
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
   H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
   if (!space.ok()) return -1;
-  return H5Dcreate2(file, name.c_str(), type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT);
+  return CreateTimeless(file, name, type, space.get(), dcpl.get());
 }
 
 // Start creates what the first rows show the table has besides its values.
@@ -879,17 +901,13 @@ absl::StatusOr<int> Hdf5ArraysWriter::AddDataset(const std::string& name,
   }
   Hdf5Call call;
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()), H5Sclose);
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
   H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
   // The last chunk is written in part: zeros, not stray memory, fill the rest.
   const float zero = 0.f;
   H5Pset_fill_value(dcpl.get(), H5T_NATIVE_FLOAT, &zero);
   H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC);
-  const hid_t id = space.ok() ? H5Dcreate2(d.file, name.c_str(), H5T_IEEE_F32LE, space.get(), lcpl.get(),
-                                           dcpl.get(), H5P_DEFAULT)
-                              : -1;
+  const hid_t id = space.ok() ? CreateTimeless(d.file, name, H5T_IEEE_F32LE, space.get(), dcpl.get()) : -1;
   if (id < 0) return absl::InvalidArgumentError(absl::StrCat(where, ": cannot create the dataset"));
   d.datasets.push_back(Impl::Dataset{name, id, std::vector<hsize_t>(dims.begin() + 1, dims.end()), 0});
   return static_cast<int>(d.datasets.size() - 1);
