@@ -107,10 +107,10 @@ json JetsSmallConfig() {
 
 // Jets with the EFPs' MMD, small: the jets recipe whose set generator's
 // loss also holds the MMD^2 of the 8 small EFPs, the girth and pT_D,
-// whitened with the training jets' covariance, at weight 1. Over three
-// training seeds the EFP classifier's AUC went from 0.622/0.656/0.633 to
-// 0.602/0.559/0.566 (truth vs truth 0.495), the constituents' marginals
-// and the girth staying the truth's. At weight 10 the set discriminator
+// whitened with the training jets' covariance, at weight 1. Over four
+// training seeds the EFP classifier's AUC went from 0.622/0.656/0.633/0.644
+// to 0.602/0.559/0.566/0.598 (truth vs truth 0.495), the constituents'
+// marginals and the girth staying the truth's; FPD fell with three seeds. At weight 10 the set discriminator
 // lost and the soft constituents left the jet axis; at weight 3 the jets
 // came out wider (docs/results.md, issue 17, twelfth and thirteenth parts).
 json JetsMmdSmallConfig() {
