@@ -64,6 +64,10 @@ def jets(path):
         "width": total(pt * radius) / total(pt),
         "multiplicity": np.bincount(jet).astype(np.float64),
         "radius": radius,
+        # per constituent, for their quantiles
+        "log pT_rel": np.log(pt / jet_pt[jet]),
+        "eta_rel": eta,
+        "phi_rel": phi,
         **flow_polynomials(pt, eta, phi, jet),
     }
 
@@ -152,22 +156,16 @@ def main():
     for key in ["width", "leading share", "efp edge", "efp chain", "efp triangle", "dr hardest two", "pair angle A3"]:
         print("%-13s %13.5f %13.5f %10.3f" % (
             key, np.median(truth[key]), np.median(model[key]), folded_auc(truth[key], model[key])))
-    constituent_quantiles(sys.argv[1], sys.argv[2])
+    constituent_quantiles(truth, model)
     principal_directions(truth, model)
 
 
-def constituent_quantiles(truth_path, model_path):
+def constituent_quantiles(truth, model):
     """The 1/10/25/50/75/90/99% quantiles of each constituent's log pT_rel
     (pT over the jet's massless-sum pT), eta_rel and phi_rel."""
-    for label, path in (("truth", truth_path), ("model", model_path)):
-        c = load(path)
-        _, jet = np.unique(c["jet"], return_inverse=True)
-        pt = np.exp(c["log_pt"].astype(np.float64))
-        phi = c["phi_rel"].astype(np.float64)
-        eta = c["eta_rel"].astype(np.float64)
-        jet_pt = np.hypot(np.bincount(jet, weights=pt * np.cos(phi)), np.bincount(jet, weights=pt * np.sin(phi)))
-        for name, v in (("log pT_rel", np.log(pt / jet_pt[jet])), ("eta_rel", eta), ("phi_rel", phi)):
-            q = " ".join("%8.3f" % x for x in np.percentile(v, [1, 10, 25, 50, 75, 90, 99]))
+    for label, j in (("truth", truth), ("model", model)):
+        for name in ("log pT_rel", "eta_rel", "phi_rel"):
+            q = " ".join("%8.3f" % x for x in np.percentile(j[name], [1, 10, 25, 50, 75, 90, 99]))
             print("constituent %-10s %-5s quantiles 1-99%% %s" % (name, label, q))
 
 

@@ -110,9 +110,10 @@ json JetsSmallConfig() {
 // whitened with the training jets' covariance, at weight 1. Over four
 // training seeds the EFP classifier's AUC went from 0.622/0.656/0.633/0.644
 // to 0.602/0.559/0.566/0.598 (truth vs truth 0.495), the constituents'
-// marginals and the girth staying the truth's; FPD fell with three seeds. At weight 10 the set discriminator
-// lost and the soft constituents left the jet axis; at weight 3 the jets
-// came out wider (docs/results.md, issue 17, twelfth and thirteenth parts).
+// marginals and the girth staying the truth's; FPD fell with three seeds.
+// At weight 10 the set discriminator lost and the soft constituents left
+// the jet axis; at weight 3 the jets came out wider (docs/results.md,
+// issue 17, twelfth and thirteenth parts).
 json JetsMmdSmallConfig() {
   json c = JetsSmallConfig();
   c["efp_mmd"] = {{"weight", 1}, {"whiten", true}, {"shapes", true}};
